@@ -1,0 +1,3 @@
+from ffwizard.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,138 @@
+"""What detection finds: plain data, shared by the plan, the executor and the screens."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Literal
+
+Severity = Literal["error", "warning", "info"]
+Device = Literal["cpu", "gpu"]
+
+OBJECT_TYPES = ("face", "body", "car")
+# Model category (directory under models_root) of each object type's embedding model.
+MODEL_CATEGORY = {"face": "face", "body": "pedrec", "car": "carrec"}
+
+DEFAULT_ROOT = Path("/opt/findface-multi")
+SHARDS_DATA_DIR = Path("data/findface-tarantool-server")
+COMPOSE_FILE_NAMES = ("docker-compose.yaml", "docker-compose.yml", "compose.yaml", "compose.yml")
+EXTRACTION_API_CONFIG = Path("configs/findface-extraction-api/findface-extraction-api.yaml")
+SF_API_CONFIG = Path("configs/findface-sf-api/findface-sf-api.yaml")
+
+
+@dataclass(frozen=True)
+class Problem:
+    severity: Severity
+    message: str
+    where: str | None = None  # "path[:line]" when the problem sits in a file
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+
+@dataclass(frozen=True)
+class Shard:
+    """One Tarantool shard, as far as the sources tell.
+
+    `name` is the data directory name (`shard-001`); fields a source could not tell are None.
+    `data_dir` is the host path (absolute). `url` is the sf-api master URL (`http://127.0.0.1:8101/v2/`).
+    """
+
+    name: str
+    service: str | None = None
+    http_port: int | None = None
+    tarantool_port: int | None = None
+    tarantool_host: str = "127.0.0.1"
+    http_host: str = "127.0.0.1"
+    data_dir: str | None = None
+    url: str | None = None
+    slave_url: str = ""
+    memtx_memory: int | None = None  # bytes, from TT_MEMTX_MEMORY
+    # Which sources saw this shard: "dir", "compose", "sf-api".
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ComposeService:
+    name: str
+    image: str | None
+    environment: dict[str, str] = field(default_factory=dict)
+    volumes: tuple[str, ...] = ()
+    network_mode: str | None = None
+    line: int | None = None  # 1-based line of the service key in the compose file
+
+
+@dataclass(frozen=True)
+class NormalizedStorage:
+    type: str  # "webdav" | "s3"
+    enabled: bool = True
+    webdav_upload_url: str | None = None
+    # s3 settings, secrets included: never print this dict; use `public()`.
+    s3: dict[str, object] = field(default_factory=dict)
+
+    SECRET_KEYS = ("access-key", "secret-access-key")
+
+    def public(self) -> dict[str, object]:
+        """The storage settings with secrets masked, safe to print or log."""
+        s3 = {k: ("***" if k in self.SECRET_KEYS and v else v) for k, v in self.s3.items()}
+        return {"type": self.type, "enabled": self.enabled,
+                "webdav_upload_url": self.webdav_upload_url, "s3": s3}
+
+
+@dataclass
+class Installation:
+    root: Path
+    compose_file: Path | None
+    project: str
+    compose_command: list[str] | None  # ["docker", "compose"] | ["docker-compose"] | None (unknown)
+    services: dict[str, ComposeService]
+    shards: list[Shard]  # the current shards, merged from the three sources
+    device: Device
+    models: dict[str, str]  # object type -> model file relative to models_root
+    models_root: str = "/usr/share/findface-data/models"
+    extraction_api_url: str = "http://127.0.0.1:18666"
+    sf_api_url: str = "http://127.0.0.1:18411"
+    normalized_storage: NormalizedStorage | None = None
+    clustering_enabled: bool = False
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def blocking(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    def container_name(self, service: str) -> str:
+        """The container name compose gives a service (v1: underscores, v2: dashes)."""
+        if self.compose_command == ["docker-compose"]:
+            return f"{self.project}_{service}_1"
+        return f"{self.project}-{service}-1"
+
+    def to_public_dict(self) -> dict:
+        """JSON-ready view with no secrets."""
+        return {
+            "root": str(self.root),
+            "compose_file": str(self.compose_file) if self.compose_file else None,
+            "project": self.project,
+            "compose_command": self.compose_command,
+            "device": self.device,
+            "models": dict(self.models),
+            "models_root": self.models_root,
+            "extraction_api_url": self.extraction_api_url,
+            "sf_api_url": self.sf_api_url,
+            "normalized_storage": self.normalized_storage.public() if self.normalized_storage else None,
+            "clustering_enabled": self.clustering_enabled,
+            "services": sorted(self.services),
+            "shards": [shard_public_dict(s) for s in self.shards],
+            "problems": [asdict(p) for p in self.problems],
+        }
+
+
+def shard_public_dict(shard: Shard) -> dict:
+    return {
+        "name": shard.name,
+        "service": shard.service,
+        "http_port": shard.http_port,
+        "tarantool_port": shard.tarantool_port,
+        "data_dir": shard.data_dir,
+        "url": shard.url,
+        "sources": list(shard.sources),
+    }

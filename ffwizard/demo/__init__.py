@@ -1,0 +1,1 @@
+"""The simulated FindFace installation: sandbox generator and simulated services (no Textual)."""

@@ -1,0 +1,121 @@
+"""The runtime interface: every effect on the installation's services goes through it.
+
+Two implementations: `docker` (Engine API via the `docker` SDK, compose via the CLI) and `sim`
+(the simulated installation of `ffwizard demo`, whose services are real processes on loopback).
+Files on the host (configs, data dirs, the run directory) are touched by the core directly;
+a runtime deals only with services/containers.
+
+Every method raises `ffwizard.core.errors.UserError` (or a subclass) with a plain sentence on
+failure; argv values are lists, never shell strings.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+ServiceStateName = Literal["running", "restarting", "exited", "created", "missing"]
+
+
+@dataclass(frozen=True)
+class ServiceState:
+    service: str
+    container: str | None  # container name (docker) or process label (sim); None when missing
+    state: ServiceStateName
+    image: str | None = None
+
+
+@dataclass(frozen=True)
+class ExecResult:
+    exit_code: int
+    output: str  # stdout and stderr interleaved, decoded as UTF-8 with replacement
+
+
+@dataclass(frozen=True)
+class HttpAnswer:
+    status: int  # 0 when nothing answered
+    body: bytes = b""
+    error: str | None = None  # why nothing answered
+
+    @property
+    def answered(self) -> bool:
+        return self.status > 0
+
+
+class Runtime(ABC):
+    """Services of one compose project rooted at `root`."""
+
+    kind: str = "abstract"
+
+    def __init__(self, root: Path, project: str, compose_file: Path):
+        self.root = Path(root)
+        self.project = project
+        self.compose_file = Path(compose_file)
+
+    # --- looking ---------------------------------------------------------------------------
+    @abstractmethod
+    def ping(self) -> None:
+        """Raise RuntimeUnavailable with a plain sentence when the runtime does not answer."""
+
+    @abstractmethod
+    def services(self) -> dict[str, ServiceState]:
+        """State of every service of the project that has (or had) a container/process."""
+
+    def http_get(self, url: str, timeout: float = 5.0) -> HttpAnswer:
+        """GET `url` from where the services' loopback is reachable (the host, for both runtimes)."""
+        import httpx
+
+        try:
+            response = httpx.get(url, timeout=timeout)
+        except httpx.HTTPError as err:
+            return HttpAnswer(status=0, error=str(err) or type(err).__name__)
+        return HttpAnswer(status=response.status_code, body=response.content)
+
+    # --- acting ----------------------------------------------------------------------------
+    @abstractmethod
+    def exec(self, service: str, argv: list[str], *, workdir: str | None = None,
+             timeout: float | None = None) -> ExecResult:
+        """Run `argv` inside `service` and wait for it."""
+
+    @abstractmethod
+    def detached_host_argv(self, service: str, argv: list[str], *, workdir: str | None = None) -> list[str]:
+        """A host argv that runs `argv` inside `service` in the foreground, its output on stdout.
+
+        The executor starts it in a new session (so neither ffwizard's death nor SIGHUP stops
+        it), redirects its output to the run's log file and records its exit status.
+        """
+
+    @abstractmethod
+    def copy_out(self, service: str, container_path: str, host_dir: Path) -> Path:
+        """Copy a file or directory out of `service` into `host_dir`; return the host path."""
+
+    @abstractmethod
+    def copy_in(self, service: str, host_path: Path, container_dir: str) -> None:
+        """Copy a host file or directory into `container_dir` inside `service`."""
+
+    @abstractmethod
+    def path_exists(self, service: str, container_path: str) -> bool:
+        """Whether a path exists inside `service` (e.g. a model file in extraction-api)."""
+
+    @abstractmethod
+    def list_files(self, service: str, container_dir: str, suffix: str = "") -> list[str]:
+        """Files under `container_dir` inside `service` (recursive, relative paths, sorted)."""
+
+    @abstractmethod
+    def restart(self, service: str) -> None:
+        """Restart one service and return once its process/container is running again."""
+
+    @abstractmethod
+    def compose_up(self, *, remove_orphans: bool = False) -> ExecResult:
+        """`compose up -d` of the project's compose file (optionally `--remove-orphans`)."""
+
+    @abstractmethod
+    def remove_services(self, services: list[str]) -> None:
+        """Stop and remove the containers/processes of `services` (rollback of new shards)."""
+
+    def compose_display_argv(self, *args: str) -> list[str]:
+        """How a compose call reads as a command, for plans and logs."""
+        return ["docker", "compose", "--ansi", "never", "-p", self.project,
+                "-f", str(self.compose_file), *args]

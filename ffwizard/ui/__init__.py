@@ -1,0 +1,1 @@
+"""The Textual wizard. The only package allowed to import Textual."""
