@@ -95,6 +95,11 @@ class Installation:
     normalized_storage: NormalizedStorage | None = None
     clustering_enabled: bool = False
     problems: list[Problem] = field(default_factory=list)
+    # Service names of the parts the migration talks to (detected; vendor names by default).
+    sf_api_service: str = "findface-sf-api"
+    extraction_api_service: str = "findface-extraction-api"
+    legacy_service: str = "findface-multi-legacy"
+    extraction_api_image: str | None = None
 
     @property
     def blocking(self) -> list[Problem]:
@@ -120,6 +125,9 @@ class Installation:
             "sf_api_url": self.sf_api_url,
             "normalized_storage": self.normalized_storage.public() if self.normalized_storage else None,
             "clustering_enabled": self.clustering_enabled,
+            "sf_api_service": self.sf_api_service,
+            "extraction_api_service": self.extraction_api_service,
+            "legacy_service": self.legacy_service,
             "services": sorted(self.services),
             "shards": [shard_public_dict(s) for s in self.shards],
             "problems": [asdict(p) for p in self.problems],

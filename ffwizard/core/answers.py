@@ -1,0 +1,246 @@
+"""The user's answers: read from an answers file (or the wizard's screens), completed with proposals.
+
+`load_answers` reads the YAML file into a plain dict; `resolve_answers` checks every value against
+the detected installation, fills what is missing with the proposals and returns the problems found.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ffwizard.core.errors import UserError
+from ffwizard.core.installation import OBJECT_TYPES, Installation, Problem
+
+# The vendor's defaults for sf-api-migrate (seed page).
+DEFAULT_WORKERS_NUM = 3
+DEFAULT_OBJECTS_LIMIT = 1000
+DEFAULT_EXTRACTION_BATCH_SIZE = 8
+DEFAULT_BACKUP_DIR = Path("backups/ffmulti_dump")  # relative to the install root
+
+ANSWER_KEYS = ("object_types", "models", "new_shards", "backup_dir", "migration",
+               "migrate_clusters")
+MIGRATION_KEYS = ("workers_num", "objects_limit", "extraction_batch_size")
+SHARD_SPEC_KEYS = ("name", "http_port", "tarantool_port")
+
+
+@dataclass(frozen=True)
+class ShardSpec:
+    """A new shard as the user gives (or accepts) it."""
+
+    name: str
+    http_port: int
+    tarantool_port: int
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "http_port": self.http_port,
+                "tarantool_port": self.tarantool_port}
+
+
+@dataclass
+class Answers:
+    object_types: list[str]
+    models: dict[str, str]  # object type -> new model file (relative to models_root)
+    new_shards: list[ShardSpec]
+    backup_dir: Path
+    workers_num: int = DEFAULT_WORKERS_NUM
+    objects_limit: int = DEFAULT_OBJECTS_LIMIT
+    extraction_batch_size: int = DEFAULT_EXTRACTION_BATCH_SIZE
+    migrate_clusters: bool = False
+    # Which values the user gave (the rest are proposals): shown in the review.
+    given: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict:
+        """The answers-file form of these answers (round-trips through `resolve_answers`)."""
+        return {
+            "object_types": list(self.object_types),
+            "models": dict(self.models),
+            "new_shards": [s.to_dict() for s in self.new_shards],
+            "backup_dir": str(self.backup_dir),
+            "migration": {"workers_num": self.workers_num, "objects_limit": self.objects_limit,
+                          "extraction_batch_size": self.extraction_batch_size},
+            "migrate_clusters": self.migrate_clusters,
+        }
+
+
+def did_you_mean(word: str, choices) -> str:
+    close = difflib.get_close_matches(str(word), list(choices), n=1)
+    return f" Did you mean '{close[0]}'?" if close else ""
+
+
+def load_answers(path: Path | str) -> dict:
+    """Read an answers file. Raises UserError naming the file (and line) when it cannot be used."""
+    from ffwizard.core.yamlio import read_yaml_file
+
+    path = Path(path)
+    data = read_yaml_file(path, what="answers file")
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise UserError("the answers file must be a mapping of keys (object_types, models, "
+                        "new_shards, ...), not a " + type(data).__name__ + ".", where=str(path))
+    return data
+
+
+def resolve_answers(installation: Installation, raw: dict | None,
+                    available_models: list[str] | None = None,
+                    *, source: str = "answers") -> tuple[Answers, list[Problem]]:
+    """Check the raw answers and complete them with proposals.
+
+    `available_models`: the model files the extraction service offers (None: unknown).
+    `source` names the answers file in problem messages.
+    """
+    from ffwizard.core.models import propose_models, validate_models
+    from ffwizard.core.shards import propose_new_shards, validate_new_shards
+
+    raw = dict(raw or {})
+    problems: list[Problem] = []
+
+    def error(message: str) -> None:
+        problems.append(Problem("error", message, where=source))
+
+    for key in raw:
+        if key not in ANSWER_KEYS:
+            error(f"unknown key '{key}'.{did_you_mean(key, ANSWER_KEYS)} "
+                  f"Known keys: {', '.join(ANSWER_KEYS)}.")
+
+    configured = [t for t in OBJECT_TYPES if installation.models.get(t)]
+    given: list[str] = [k for k in raw if k in ANSWER_KEYS]
+
+    # object_types
+    object_types = configured
+    if "object_types" in raw:
+        value = raw["object_types"]
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not value:
+            error("object_types must be a non-empty list of face, body, car.")
+        else:
+            chosen = []
+            for item in value:
+                if item not in OBJECT_TYPES:
+                    error(f"unknown object type '{item}'.{did_you_mean(item, OBJECT_TYPES)} "
+                          f"Object types: face, body, car.")
+                elif item not in installation.models:
+                    error(f"object type '{item}' has no extraction model configured in this "
+                          f"installation, so it has nothing to migrate.")
+                elif item not in chosen:
+                    chosen.append(item)
+            object_types = [t for t in OBJECT_TYPES if t in chosen]
+
+    # models
+    proposed = propose_models(installation, object_types, available_models)
+    models = dict(proposed)
+    if "models" in raw:
+        value = raw["models"]
+        if not isinstance(value, dict):
+            error("models must map an object type to a model file, e.g. "
+                  "{face: face/<name>.gpu.fnk}.")
+        else:
+            for kind, model in value.items():
+                if kind not in OBJECT_TYPES:
+                    error(f"models: unknown object type '{kind}'.{did_you_mean(kind, OBJECT_TYPES)}")
+                elif kind not in object_types:
+                    problems.append(Problem(
+                        "warning", f"models: a model is given for '{kind}', which is not "
+                                   f"migrated (not in object_types); it is ignored.", where=source))
+                else:
+                    models[kind] = str(model) if model is not None else ""
+    problems += validate_models(installation, {t: models.get(t, "") for t in object_types},
+                                available_models, where=source)
+    models = {t: models.get(t, "") for t in object_types}
+
+    # new_shards
+    new_shards: list[ShardSpec] = []
+    value = raw.get("new_shards", "auto")
+    if value == "auto" or value is None:
+        new_shards, shard_problems = propose_new_shards(installation)
+        problems += shard_problems
+    elif isinstance(value, list):
+        specs, parse_problems = _parse_shard_specs(value, source)
+        problems += parse_problems
+        if not parse_problems:
+            problems += validate_new_shards(installation, specs, where=source)
+        new_shards = specs
+    else:
+        error("new_shards must be 'auto' or a list of {name, http_port, tarantool_port}.")
+
+    # backup_dir
+    backup_dir = installation.root / DEFAULT_BACKUP_DIR
+    if "backup_dir" in raw:
+        value = raw["backup_dir"]
+        if not isinstance(value, str) or not value.strip():
+            error("backup_dir must be a directory path.")
+        else:
+            path = Path(value).expanduser()
+            backup_dir = path if path.is_absolute() else installation.root / path
+
+    # migration settings
+    settings = {"workers_num": DEFAULT_WORKERS_NUM, "objects_limit": DEFAULT_OBJECTS_LIMIT,
+                "extraction_batch_size": DEFAULT_EXTRACTION_BATCH_SIZE}
+    if "migration" in raw:
+        value = raw["migration"]
+        if not isinstance(value, dict):
+            error("migration must be a mapping with workers_num, objects_limit, "
+                  "extraction_batch_size.")
+        else:
+            for key, item in value.items():
+                if key not in MIGRATION_KEYS:
+                    error(f"migration: unknown key '{key}'.{did_you_mean(key, MIGRATION_KEYS)}")
+                elif isinstance(item, bool) or not isinstance(item, int) or item < 1:
+                    error(f"migration: {key} must be a whole number of at least 1, not {item!r}.")
+                else:
+                    settings[key] = item
+
+    # migrate_clusters
+    migrate_clusters = installation.clustering_enabled
+    if "migrate_clusters" in raw:
+        value = raw["migrate_clusters"]
+        if not isinstance(value, bool):
+            error(f"migrate_clusters must be true or false, not {value!r}.")
+        else:
+            migrate_clusters = value
+            if value and not installation.clustering_enabled:
+                problems.append(Problem(
+                    "warning", "migrate_clusters is true but clustering looks disabled in this "
+                               "installation; the cluster step will run anyway.", where=source))
+
+    answers = Answers(object_types=object_types, models=models, new_shards=new_shards,
+                      backup_dir=backup_dir, migrate_clusters=migrate_clusters,
+                      given=tuple(given), **settings)
+    return answers, problems
+
+
+def _parse_shard_specs(items: list, source: str) -> tuple[list[ShardSpec], list[Problem]]:
+    specs: list[ShardSpec] = []
+    problems: list[Problem] = []
+    for index, item in enumerate(items, 1):
+        label = f"new_shards item {index}"
+        if not isinstance(item, dict):
+            problems.append(Problem("error", f"{label} must be a mapping with name, http_port, "
+                                             f"tarantool_port.", where=source))
+            continue
+        unknown = [k for k in item if k not in SHARD_SPEC_KEYS]
+        for key in unknown:
+            problems.append(Problem("error", f"{label}: unknown key '{key}'."
+                                             f"{did_you_mean(key, SHARD_SPEC_KEYS)}", where=source))
+        name = item.get("name")
+        if not isinstance(name, str) or not name.strip():
+            problems.append(Problem("error", f"{label}: name is missing (e.g. shard-011).",
+                                    where=source))
+            continue
+        ports = {}
+        for key in ("http_port", "tarantool_port"):
+            port = item.get(key)
+            if isinstance(port, str) and port.strip().isdigit():
+                port = int(port)
+            if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+                problems.append(Problem("error", f"{label} ({name}): {key} must be a port "
+                                                 f"number from 1 to 65535, not {port!r}.",
+                                        where=source))
+                port = None
+            ports[key] = port
+        if None not in ports.values() and not unknown:
+            specs.append(ShardSpec(name.strip(), ports["http_port"], ports["tarantool_port"]))
+    return specs, problems
