@@ -1,0 +1,129 @@
+"""The offline bundle: built by scripts/build-bundle.py, run by the host's python3 with nothing else.
+
+Each run is in a bare environment: `env -i` with PATH=/usr/bin:/bin, the system python3, an
+empty HOME and working directory in a temporary folder, no PYTHONPATH and no virtualenv.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import ffwizard
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SYSTEM_PYTHON = Path("/usr/bin/python3")
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not SYSTEM_PYTHON.exists(), reason="no system python3 at /usr/bin/python3"),
+]
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory) -> Path:
+    output = tmp_path_factory.mktemp("dist") / "ffwizard.pyz"
+    subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "scripts" / "build-bundle.py"), "-o", str(output)],
+        check=True, capture_output=True, text=True, timeout=600,
+    )
+    return output
+
+
+@pytest.fixture
+def bare_host(tmp_path) -> dict:
+    home = tmp_path / "home"
+    work = tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    return {"env": {"PATH": "/usr/bin:/bin", "HOME": str(home)}, "cwd": work, "home": home}
+
+
+def run_bare(host: dict, argv: list[str], **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["/usr/bin/env", "-i", *(f"{k}={v}" for k, v in host["env"].items()), *argv],
+        cwd=host["cwd"], capture_output=True, text=True, timeout=120, **kwargs,
+    )
+
+
+def test_the_bundle_carries_no_compiled_code_and_the_backports_of_the_oldest_python(bundle):
+    names = zipfile.ZipFile(bundle).namelist()
+    assert "__main__.py" in names
+    assert "ffwizard/cli.py" in names
+    assert not [n for n in names if n.endswith((".so", ".pyd"))]
+    assert not [n for n in names if "__pycache__" in n]
+    # anyio needs it below Python 3.11; the resolver of a newer build Python skips it.
+    assert any(n.startswith("exceptiongroup/") for n in names)
+    assert any(n.startswith("textual/") for n in names)
+
+
+def test_version_runs_on_a_bare_host(bundle, bare_host):
+    done = run_bare(bare_host, [str(SYSTEM_PYTHON), str(bundle), "--version"])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"ffwizard {ffwizard.__version__}"
+
+
+def test_the_bundle_is_executable_through_env_python3(bundle, bare_host):
+    done = run_bare(bare_host, [str(bundle), "--version"])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("ffwizard ")
+
+
+def test_runs_from_read_only_media_and_writes_nowhere(bundle, bare_host, tmp_path):
+    media = tmp_path / "media"
+    media.mkdir()
+    copy = media / "ffwizard.pyz"
+    shutil.copy2(bundle, copy)
+    copy.chmod(0o444)
+    media.chmod(0o555)
+    try:
+        done = run_bare(bare_host, [str(SYSTEM_PYTHON), str(copy), "--help"])
+    finally:
+        media.chmod(0o755)
+    assert done.returncode == 0, done.stderr
+    assert "usage: ffwizard" in done.stdout
+    assert sorted(p.name for p in media.iterdir()) == ["ffwizard.pyz"]
+    assert list(bare_host["home"].iterdir()) == []
+    assert list(bare_host["cwd"].iterdir()) == []
+
+
+def test_yaml_readers_fall_back_to_pure_python_inside_the_bundle(bundle, bare_host):
+    # A zip cannot load compiled extensions: PyYAML and ruamel.yaml must use their Python code.
+    probe = (
+        "import sys; sys.path.insert(0, sys.argv[1]);"
+        "import yaml, ruamel.yaml, io;"
+        "assert yaml.__file__.startswith(sys.argv[1]), yaml.__file__;"
+        "assert not hasattr(yaml, 'CSafeLoader') or not yaml.__with_libyaml__;"
+        "loader = getattr(yaml, 'CSafeLoader', yaml.SafeLoader);"
+        "doc = yaml.load('a: [1, 2]\\n', Loader=loader);"
+        "rt = ruamel.yaml.YAML(); data = rt.load('# keep\\nb: 1  # me\\n'); data['b'] = 2;"
+        "out = io.StringIO(); rt.dump(data, out);"
+        "print(doc, out.getvalue().replace('\\n', '|'))"
+    )
+    done = run_bare(bare_host, [str(SYSTEM_PYTHON), "-c", probe, str(bundle)])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "{'a': [1, 2]} # keep|b: 2  # me|"
+
+
+def test_an_old_python_gets_a_plain_message(bundle, bare_host, tmp_path):
+    # Simulate an older interpreter by making the version check see 3.9.
+    main_py = zipfile.ZipFile(bundle).read("__main__.py").decode()
+    assert "sys.version_info < (3, 10)" in main_py
+    probe = tmp_path / "old.py"
+    probe.write_text(
+        "import sys, runpy\n"
+        "class V(tuple):\n    pass\n"
+        "sys.version_info = V((3, 9, 18, 'final', 0))\n"
+        "sys.path.insert(0, sys.argv[1])\n"
+        "runpy.run_path(sys.argv[1], run_name='__main__')\n"
+    )
+    done = run_bare(bare_host, [str(SYSTEM_PYTHON), str(probe), str(bundle)])
+    assert done.returncode == 2
+    assert "needs Python 3.10 or newer" in done.stderr
+    assert "Traceback" not in done.stderr
