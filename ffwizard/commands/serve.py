@@ -1,0 +1,169 @@
+"""`ffwizard serve`: the wizard in a web browser, through textual-serve.
+
+Each browser tab gets its own wizard process, started by textual-serve from a command line. That
+line is built here with `shlex.join` from fixed parts, `sys.executable` and validated paths: it
+never carries unescaped input. textual-serve has no authentication, so the server listens on
+127.0.0.1 unless told otherwise, and is meant to be reached through an SSH tunnel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import shlex
+import socket
+import sys
+import tempfile
+from contextlib import ExitStack
+from importlib import resources
+from pathlib import Path
+
+from ffwizard.core.errors import UserError
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+DEFAULT_ROOT = Path("/opt/findface-multi")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "serve",
+        help="serve the wizard in a web browser (one wizard per browser tab)",
+        description="Serve the wizard in a web browser. There is no password: by default only "
+                    "this host can connect (127.0.0.1); reach it from your workstation through "
+                    "an SSH tunnel, e.g. ssh -L 8000:127.0.0.1:8000 user@host, then open "
+                    "http://127.0.0.1:8000.",
+    )
+    parser.add_argument("--demo", action="store_true",
+                        help="serve the demo on a simulated installation instead of the real one")
+    parser.add_argument("--root", type=Path, default=DEFAULT_ROOT,
+                        help="install root of FindFace Multi (default: %(default)s; "
+                             "not used with --demo)")
+    parser.add_argument("--host", default=DEFAULT_HOST,
+                        help="address to listen on (default: %(default)s). Any other address "
+                             "lets everyone who reaches it drive the wizard: there is no password")
+    parser.add_argument("--port", type=port_number, default=DEFAULT_PORT,
+                        help="TCP port (default: %(default)s)")
+    parser.add_argument("--public-url", default=None,
+                        help="the address browsers use, when it differs from http://HOST:PORT "
+                             "(e.g. behind a reverse proxy)")
+    parser.set_defaults(func=run)
+
+
+def port_number(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is between 1 and 65535, not {port}")
+    return port
+
+
+def ffwizard_argv() -> list[str]:
+    """How to start this same ffwizard in a child process, installed or run from the bundle."""
+    import ffwizard
+
+    archive = getattr(getattr(ffwizard, "__spec__", None) and ffwizard.__spec__.loader,
+                      "archive", None)
+    if archive:  # imported from a zipapp (the offline bundle): run that file
+        return [sys.executable, str(Path(archive).resolve())]
+    return [sys.executable, "-m", "ffwizard"]
+
+
+def served_argv(*, demo: bool, root: Path) -> list[str]:
+    """The argv of the wizard each browser tab runs."""
+    if demo:
+        return [*ffwizard_argv(), "demo"]
+    return [*ffwizard_argv(), "wizard", "--root", str(root.resolve())]
+
+
+def served_command(argv: list[str]) -> str:
+    """textual-serve runs a shell command line: quote every part."""
+    return shlex.join(argv)
+
+
+def is_loopback(host: str) -> bool:
+    return host in LOOPBACK_HOSTS or host.startswith("127.")
+
+
+def public_url(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+def how_to_connect(host: str, port: int, *, demo: bool) -> str:
+    """The lines printed at start: where to point the browser, and how through SSH."""
+    if is_loopback(host):
+        return (
+            f"Serving the wizard on {public_url(host, port)} (this host only).\n"
+            f"From your workstation, open a tunnel and browse http://127.0.0.1:{port}:\n"
+            f"    ssh -L {port}:127.0.0.1:{port} user@{socket.gethostname()}\n"
+            f"Keep the same port on both sides of -L: the page connects back to port {port}.\n"
+            "Press Ctrl+C to stop."
+        )
+    return (
+        f"WARNING: listening on {host}:{port} with NO authentication: anyone who can reach "
+        f"this address drives the wizard{' of the demo' if demo else ' on this installation'}.\n"
+        f"Safer: serve on 127.0.0.1 (the default) and use ssh -L {port}:127.0.0.1:{port} "
+        "user@host.\n"
+        "Press Ctrl+C to stop."
+    )
+
+
+def textual_serve_assets(stack: ExitStack) -> tuple[Path, Path]:
+    """textual-serve's static files and templates as real directories.
+
+    aiohttp serves files from a directory: when textual-serve is imported from the offline
+    bundle (a zip), its assets are copied to a temporary directory removed at exit.
+    """
+    package = resources.files("textual_serve")
+    if isinstance(package, Path) and (package / "static").is_dir():
+        return package / "static", package / "templates"
+    unpacked = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ffwizard-serve-")))
+    for name in ("static", "templates"):
+        copy_tree(package / name, unpacked / name)
+    return unpacked / "static", unpacked / "templates"
+
+
+def copy_tree(source, target: Path) -> None:
+    target.mkdir(parents=True, exist_ok=True)
+    for entry in source.iterdir():
+        if entry.is_dir():
+            copy_tree(entry, target / entry.name)
+        else:
+            (target / entry.name).write_bytes(entry.read_bytes())
+
+
+def run(args: argparse.Namespace) -> int:
+    if not args.demo and not args.root.is_dir():
+        raise UserError(f"there is no FindFace Multi installation at {args.root}.",
+                        hint="Give its install root with --root, or serve the demo with --demo.")
+    from textual_serve.server import Server
+
+    argv = served_argv(demo=args.demo, root=args.root)
+    title = "ffwizard demo" if args.demo else "ffwizard"
+    with ExitStack() as stack:
+        statics, templates = textual_serve_assets(stack)
+        server = Server(
+            served_command(argv),
+            host=args.host,
+            port=args.port,
+            title=title,
+            public_url=args.public_url or public_url(args.host, args.port),
+            statics_path=statics,
+            templates_path=templates,
+        )
+        print(how_to_connect(args.host, args.port, demo=args.demo), file=sys.stderr, flush=True)
+        try:
+            server.serve()
+        except OSError as err:
+            if err.errno == errno.EADDRINUSE:
+                raise UserError(f"port {args.port} on {args.host} is already in use.",
+                                hint="Choose another with --port.") from None
+            if err.errno in (errno.EADDRNOTAVAIL, errno.EACCES):
+                raise UserError(f"cannot listen on {args.host}:{args.port} ({err.strerror}).",
+                                hint="Check --host and --port.") from None
+            raise
+    return 0
