@@ -100,6 +100,10 @@ class Installation:
     extraction_api_service: str = "findface-extraction-api"
     legacy_service: str = "findface-multi-legacy"
     extraction_api_image: str | None = None
+    # Shard data directories no service uses (kept; their names are never reused).
+    leftover_shard_dirs: list[str] = field(default_factory=list)
+    # Every port the compose file mentions (new shards must avoid them).
+    used_ports: set[int] = field(default_factory=set)
 
     @property
     def blocking(self) -> list[Problem]:
@@ -128,6 +132,8 @@ class Installation:
             "sf_api_service": self.sf_api_service,
             "extraction_api_service": self.extraction_api_service,
             "legacy_service": self.legacy_service,
+            "extraction_api_image": self.extraction_api_image,
+            "leftover_shard_dirs": list(self.leftover_shard_dirs),
             "services": sorted(self.services),
             "shards": [shard_public_dict(s) for s in self.shards],
             "problems": [asdict(p) for p in self.problems],

@@ -1,0 +1,249 @@
+"""The service configs: extraction-api and sf-api (read fast, edited faithfully), the legacy
+application's clustering switch, and the generated migration.yaml."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from ffwizard.core.errors import UserError
+from ffwizard.core.installation import (
+    EXTRACTION_API_CONFIG,
+    SF_API_CONFIG,
+    NormalizedStorage,
+    Problem,
+    Shard,
+)
+
+LEGACY_CONFIG = Path("configs/findface-multi-legacy/findface-multi-legacy.py")
+CLUSTERING_ON = re.compile(r"""^\s*['"]?CLUSTERING\w*['"]?\s*[:=]\s*True\b""", re.MULTILINE)
+
+# The vendor's timeouts for sf-api-migrate (seed page).
+EXTRACTION_TIMEOUTS = {"connect": "5s", "response_header": "30s", "overall": "35s",
+                       "idle_connection": "0s"}
+STORAGE_TIMEOUTS = {"connect": "5s", "response_header": "30s", "overall": "35s",
+                    "idle_connection": "10s"}
+MAX_IDLE_CONNS_PER_HOST = 20
+S3_KEYS = ("endpoint", "bucket-name", "access-key", "secret-access-key", "secure", "region",
+           "public-url", "operation-timeout")
+
+
+class EditError(UserError):
+    """A file cannot be edited as planned."""
+
+    @property
+    def problem(self) -> Problem:
+        return Problem("error", self.message, where=self.where)
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+@dataclass
+class SfApiConfig:
+    shard_urls: list[tuple[str, str]]  # (master, slave)
+    extraction_api_url: str | None
+    listen: str | None
+    normalized_storage: NormalizedStorage | None
+
+
+def listen_url(listen, default: str) -> str:
+    """`127.0.0.1:18411` / `:18411` → `http://127.0.0.1:18411`."""
+    if not listen:
+        return default
+    text = str(listen)
+    if text.startswith("http"):
+        return text.rstrip("/")
+    host, _, port = text.rpartition(":")
+    if host in ("", "0.0.0.0", "[::]", "::"):
+        host = "127.0.0.1"
+    return f"http://{host}:{port}"
+
+
+def read_sf_api(document, where: str) -> tuple[SfApiConfig, list[Problem]]:
+    problems = []
+    document = document if isinstance(document, dict) else {}
+    storage = document.get("storage-api") or {}
+    shards = storage.get("shards") if isinstance(storage, dict) else None
+    urls = []
+    if not isinstance(shards, list) or not shards:
+        problems.append(Problem("error", "storage-api.shards is missing or empty: cannot tell "
+                                         "which shards sf-api uses.", where=where))
+    else:
+        for item in shards:
+            if isinstance(item, dict) and item.get("master"):
+                urls.append((str(item["master"]), str(item.get("slave") or "")))
+            elif isinstance(item, str):
+                urls.append((item, ""))
+            else:
+                problems.append(Problem("error", f"storage-api.shards has an entry without a "
+                                                 f"master URL: {item!r}.", where=where))
+    extraction = document.get("extraction-api") or {}
+    extraction_url = extraction.get("extraction-api") if isinstance(extraction, dict) else None
+    storage_cfg = document.get("normalized-storage")
+    normalized = None
+    if isinstance(storage_cfg, dict):
+        kind = str(storage_cfg.get("type") or "webdav")
+        webdav = storage_cfg.get("webdav") or {}
+        s3 = storage_cfg.get("s3") or {}
+        normalized = NormalizedStorage(
+            type=kind,
+            enabled=bool(storage_cfg.get("enabled", True)),
+            webdav_upload_url=webdav.get("upload-url") if isinstance(webdav, dict) else None,
+            s3=dict(s3) if isinstance(s3, dict) else {},
+        )
+        if kind not in ("webdav", "s3"):
+            problems.append(Problem("warning", f"normalized-storage.type is '{kind}'; ffwizard "
+                                               f"knows webdav and s3.", where=where))
+    else:
+        problems.append(Problem("warning", "normalized-storage is not set: the migration tool "
+                                           "needs it to read the stored images.", where=where))
+    return SfApiConfig(urls, str(extraction_url) if extraction_url else None,
+                       document.get("listen"), normalized), problems
+
+
+def parse_shard_url(url: str) -> tuple[str | None, int | None]:
+    try:
+        parts = urlsplit(url)
+        return parts.hostname, parts.port
+    except ValueError:
+        return None, None
+
+
+def clustering_enabled(root: Path) -> bool:
+    try:
+        text = (root / LEGACY_CONFIG).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return bool(CLUSTERING_ON.search(text))
+
+
+# --- editing ----------------------------------------------------------------------------------
+
+def _load_for_edit(path: Path, what: str):
+    from ffwizard.core.yamlio import RoundTrip, YamlReadError, read_text
+
+    try:
+        text = read_text(path, what=what)
+        edit = RoundTrip(text, where=str(path))
+    except YamlReadError as err:
+        raise EditError(err.message, where=err.where) from None
+    return text, edit, edit.document
+
+
+def switch_models(path: Path, models: dict[str, str]) -> tuple[str, str]:
+    """(before, after) of the extraction-api config with each type's default model replaced."""
+    from ffwizard.core.compose import _same_type
+
+    before, rt, document = _load_for_edit(path, "extraction-api config")
+    for kind, model in models.items():
+        try:
+            default = document["extractors"]["models"][f"{kind}_emben"]["default"]
+            current = default["model"]
+        except (KeyError, TypeError):
+            raise EditError(f"extractors.models.{kind}_emben.default.model is not there to "
+                            f"change.", where=str(path)) from None
+        if current != model:
+            default["model"] = _same_type(current, model)
+            _shift_inline_comment(default, "model", len(model) - len(str(current)))
+    return before, rt.render()
+
+
+def _shift_inline_comment(mapping, key, shift: int) -> None:
+    """Keep the gap before a comment after a value whose length changed."""
+    entry = mapping.ca.items.get(key) if hasattr(mapping, "ca") else None
+    token = entry[2] if entry and len(entry) > 2 else None
+    if token is not None and token.value.lstrip(" ").startswith("#") and shift:
+        try:
+            token.column = max(0, token.column + shift)
+        except AttributeError:  # pragma: no cover - older ruamel keeps the column elsewhere
+            pass
+
+
+def switch_sf_api_shards(path: Path, new_shards: list[Shard]) -> tuple[str, str]:
+    """(before, after) of the sf-api config with storage-api.shards listing the new shards."""
+    from ffwizard.core.compose import _same_type
+
+    before, rt, document = _load_for_edit(path, "sf-api config")
+    try:
+        shards = document["storage-api"]["shards"]
+    except (KeyError, TypeError):
+        raise EditError("storage-api.shards is not there to change.", where=str(path)) from None
+    if not hasattr(shards, "append") or not len(shards):
+        raise EditError("storage-api.shards is not a list of shards.", where=str(path))
+    import copy
+
+    template = shards[0]
+    entries = []
+    for index, shard in enumerate(new_shards):
+        # Reuse the existing entries (and the first one's style for extra ones).
+        entry = copy.deepcopy(shards[index] if index < len(shards) else template)
+        url = shard_master_url(shard)
+        if hasattr(entry, "keys"):
+            entry["master"] = _same_type(entry.get("master"), url)
+            if "slave" in entry:
+                entry["slave"] = _same_type(entry["slave"], "")
+        else:
+            entry = _same_type(entry, url)
+        entries.append(entry)
+    # Replace in place, keeping the sequence object (its style and comments).
+    del shards[len(entries):]
+    for index, entry in enumerate(entries):
+        if index < len(shards):
+            shards[index] = entry
+        else:
+            shards.append(entry)
+    return before, rt.render()
+
+
+def shard_master_url(shard: Shard) -> str:
+    return shard.url or f"http://{shard.http_host}:{shard.http_port}/v2/"
+
+
+def migration_yaml(installation, answers, old: list[Shard], new: list[Shard]) -> str:
+    """The text of migration.yaml, in the vendor's shape (secrets included: write it 0600)."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    from ffwizard.core.yamlio import rt_dump, round_trip_yaml
+
+    def shard_list(shards: list[Shard]) -> CommentedSeq:
+        seq = CommentedSeq()
+        for shard in shards:
+            seq.append(CommentedMap([("master", shard_master_url(shard)),
+                                     ("slave", shard.slave_url or "")]))
+        return seq
+
+    def storage(shards: list[Shard]) -> CommentedMap:
+        return CommentedMap([("timeouts", CommentedMap(STORAGE_TIMEOUTS)),
+                             ("max-idle-conns-per-host", MAX_IDLE_CONNS_PER_HOST),
+                             ("shards", shard_list(shards))])
+
+    normalized = installation.normalized_storage or NormalizedStorage(type="webdav")
+    s3 = CommentedMap((key, normalized.s3.get(key, "" if key not in ("secure", "operation-timeout")
+                                               else (False if key == "secure" else 30)))
+                      for key in S3_KEYS)
+    storage_cfg = CommentedMap([
+        ("type", normalized.type),
+        ("enabled", normalized.enabled),
+        ("webdav", CommentedMap([("upload-url", normalized.webdav_upload_url or "")])),
+        ("s3", s3),
+    ])
+    document = CommentedMap([
+        ("extraction-api", CommentedMap([("timeouts", CommentedMap(EXTRACTION_TIMEOUTS)),
+                                         ("extraction-api", installation.extraction_api_url)])),
+        ("storage-api-from", storage(old)),
+        ("storage-api-to", storage(new)),
+        ("workers_num", answers.workers_num),
+        ("objects_limit", answers.objects_limit),
+        ("extraction_batch_size", answers.extraction_batch_size),
+        ("normalized_storage", storage_cfg),
+    ])
+    rt = round_trip_yaml("")
+    rt.indent(mapping=2, sequence=4, offset=2)
+    return "# Generated by ffwizard for sf-api-migrate. Holds storage credentials: keep 0600.\n" \
+        + rt_dump(rt, document)
+
+
+# Keep the config paths importable from here (plan.py uses configs.EXTRACTION_API_CONFIG).
+__all__ = ["EXTRACTION_API_CONFIG", "SF_API_CONFIG", "LEGACY_CONFIG", "EditError"]

@@ -1,0 +1,167 @@
+"""Detection: read an installation's files and describe it. Read-only; needs no Docker Engine.
+
+Every file is read once with PyYAML's C loader. A missing or malformed file becomes a Problem
+naming the file (and line), never an exception: the user sees everything wrong at once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ffwizard.core import compose as compose_mod
+from ffwizard.core.configs import LEGACY_CONFIG, clustering_enabled, listen_url, read_sf_api
+from ffwizard.core.installation import (
+    COMPOSE_FILE_NAMES,
+    DEFAULT_ROOT,
+    EXTRACTION_API_CONFIG,
+    SF_API_CONFIG,
+    Installation,
+    Problem,
+)
+from ffwizard.core.models import model_device, read_models
+from ffwizard.core.shards import merge_shards
+from ffwizard.core.yamlio import YamlReadError, parse_yaml, read_text
+
+
+def _read(path: Path, what: str, problems: list[Problem], *, required: bool = True):
+    """(text, document) or (None, None) with the problem recorded."""
+    try:
+        text = read_text(path, what=what)
+        return text, parse_yaml(text, where=str(path), what=what)
+    except YamlReadError as err:
+        if required or path.exists():
+            problems.append(Problem("error", err.message, where=err.where))
+        return None, None
+
+
+def find_compose_file(root: Path) -> Path | None:
+    for name in COMPOSE_FILE_NAMES:
+        if (root / name).is_file():
+            return root / name
+    return None
+
+
+def detect(root: Path | str = DEFAULT_ROOT, *, compose_command: list[str] | None | bool = True
+           ) -> Installation:
+    """Describe the installation at `root`. `compose_command`: True to detect it, else the value."""
+    root = Path(root).expanduser().resolve()
+    problems: list[Problem] = []
+    if not root.is_dir():
+        problems.append(Problem("error", f"there is no installation directory at {root}; give "
+                                         f"the install root with --root."))
+
+    # compose
+    compose_file = find_compose_file(root)
+    document, text = {}, ""
+    if compose_file is None:
+        if root.is_dir():
+            problems.append(Problem("error", f"no compose file ({', '.join(COMPOSE_FILE_NAMES)}) "
+                                             f"in {root}."))
+    else:
+        text, document = _read(compose_file, "compose file", problems)
+        if document is not None and not isinstance(document, dict):
+            problems.append(Problem("error", "the compose file is not a mapping.",
+                                    where=str(compose_file)))
+            document = None
+        document = document or {}
+        text = text or ""
+        if document and not isinstance(document.get("services"), dict):
+            problems.append(Problem("error", "the compose file has no services.",
+                                    where=str(compose_file)))
+    services = compose_mod.read_services(document, text)
+    project = compose_mod.project_name(compose_file or root / "docker-compose.yaml", document)
+    command = compose_mod.detect_compose_command() if compose_command is True else compose_command
+
+    # extraction-api
+    ex_path = root / EXTRACTION_API_CONFIG
+    _, ex_doc = _read(ex_path, "extraction-api config", problems)
+    models: dict[str, str] = {}
+    models_root = "/usr/share/findface-data/models"
+    extraction_url = "http://127.0.0.1:18666"
+    if ex_doc is not None:
+        extractors = ex_doc.get("extractors") if isinstance(ex_doc, dict) else None
+        models, model_problems = read_models(extractors or {}, str(ex_path))
+        problems += model_problems
+        if isinstance(extractors, dict) and extractors.get("models_root"):
+            models_root = str(extractors["models_root"])
+        if isinstance(ex_doc, dict):
+            extraction_url = listen_url(ex_doc.get("listen"), extraction_url)
+
+    # sf-api
+    sf_path = root / SF_API_CONFIG
+    _, sf_doc = _read(sf_path, "sf-api config", problems)
+    sf_urls: list[tuple[str, str]] = []
+    normalized = None
+    sf_api_url = "http://127.0.0.1:18411"
+    if sf_doc is not None:
+        sf_cfg, sf_problems = read_sf_api(sf_doc, str(sf_path))
+        problems += sf_problems
+        sf_urls = sf_cfg.shard_urls
+        normalized = sf_cfg.normalized_storage
+        sf_api_url = listen_url(sf_cfg.listen, sf_api_url)
+        if sf_cfg.extraction_api_url:
+            extraction_url = sf_cfg.extraction_api_url.rstrip("/")
+
+    # shards
+    shard_services = [s for s in services.values() if compose_mod.is_shard_service(s)]
+    shards, leftovers, shard_problems = merge_shards(
+        root, compose_file.parent if compose_file else None, shard_services, sf_urls,
+        compose_where=str(compose_file) if compose_file else None, sf_api_where=str(sf_path))
+    if compose_file is not None or sf_doc is not None:
+        problems += shard_problems
+
+    # services the migration talks to
+    def find_service(default: str, marker: str) -> str:
+        if default in services:
+            return default
+        for name, service in services.items():
+            if marker in name or marker in (service.image or ""):
+                return name
+        return default
+
+    sf_api_service = find_service("findface-sf-api", "sf-api")
+    extraction_service = find_service("findface-extraction-api", "extraction-api")
+    legacy_service = find_service("findface-multi-legacy", "multi-legacy")
+    image = services[extraction_service].image if extraction_service in services else None
+
+    # device: the image says it; else the models' suffixes
+    device = None
+    if image and "extraction-api-gpu" in image:
+        device = "gpu"
+    elif image and "extraction-api-cpu" in image:
+        device = "cpu"
+    suffixes = {model_device(m) for m in models.values()} - {None}
+    if device is None:
+        device = "gpu" if "gpu" in suffixes else "cpu"
+    if device == "cpu" and "gpu" in suffixes:
+        problems.append(Problem("error", f"the extraction service runs on CPU (image {image}) "
+                                         f"but uses GPU models ({', '.join(sorted(models.values()))})"
+                                         f": fix the installation before migrating.",
+                                where=str(ex_path)))
+
+    installation = Installation(
+        root=root,
+        compose_file=compose_file,
+        project=project,
+        compose_command=command,
+        services=services,
+        shards=shards,
+        device=device,
+        models=models,
+        models_root=models_root,
+        extraction_api_url=extraction_url,
+        sf_api_url=sf_api_url,
+        normalized_storage=normalized,
+        clustering_enabled=clustering_enabled(root),
+        problems=problems,
+        sf_api_service=sf_api_service,
+        extraction_api_service=extraction_service,
+        legacy_service=legacy_service,
+        extraction_api_image=image,
+        leftover_shard_dirs=leftovers,
+        used_ports=compose_mod.used_ports(services, document),
+    )
+    return installation
+
+
+__all__ = ["detect", "find_compose_file", "LEGACY_CONFIG"]

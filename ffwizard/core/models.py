@@ -1,0 +1,118 @@
+"""Extraction models: what the installation uses, what to propose, whether a choice is valid.
+
+A model file is `<category>/<name>.<cpu|gpu>.fnk`, relative to the extraction service's
+models_root; the category follows the object type (face→face, body→pedrec, car→carrec).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ffwizard.core.installation import MODEL_CATEGORY, OBJECT_TYPES, Installation, Problem
+
+MODEL_FILE = re.compile(r"^(?P<category>[a-z]+)/(?P<name>[A-Za-z0-9_.+-]+?)\.(?P<device>cpu|gpu)\.fnk$")
+
+
+def model_device(model: str) -> str | None:
+    match = MODEL_FILE.match(model or "")
+    return match.group("device") if match else None
+
+
+def natural_key(text: str) -> list:
+    """Sort key that orders `v10` after `v9`."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
+
+
+def read_models(extractors: dict, where: str) -> tuple[dict[str, str], list[Problem]]:
+    """The `default` embedding model of each configured object type, from `extractors.models`."""
+    models: dict[str, str] = {}
+    problems: list[Problem] = []
+    table = extractors.get("models") if isinstance(extractors, dict) else None
+    if not isinstance(table, dict):
+        problems.append(Problem("error", "extractors.models is missing: cannot tell which models "
+                                         "the installation uses.", where=where))
+        return models, problems
+    flat = []
+    for kind in OBJECT_TYPES:
+        entry = table.get(f"{kind}_emben")
+        if isinstance(table.get(kind), str):
+            flat.append(f"{kind}: {table[kind]}")
+        if entry is None:
+            continue
+        if isinstance(entry, str):
+            flat.append(f"{kind}_emben: {entry}")
+            continue
+        default = entry.get("default") if isinstance(entry, dict) else None
+        model = default.get("model") if isinstance(default, dict) else None
+        if isinstance(model, str) and model.strip():
+            models[kind] = model.strip()
+    if flat:
+        problems.append(Problem(
+            "error", "this installation uses the old flat model syntax (" + "; ".join(flat) +
+                     "), which this version of ffwizard does not support: the models must be "
+                     "given as extractors.models.<type>_emben.default.model.", where=where))
+    elif not models:
+        problems.append(Problem("error", "no embedding model (face_emben, body_emben, car_emben) "
+                                         "is configured: there is nothing to migrate.", where=where))
+    return models, problems
+
+
+def propose_models(installation: Installation, object_types: list[str],
+                   available: list[str] | None) -> dict[str, str]:
+    """For each type: the newest other available model of the right category and device;
+    without a list of available models, today's model (the user must choose)."""
+    proposal = {}
+    for kind in object_types:
+        current = installation.models.get(kind, "")
+        candidates = [m for m in (available or []) if _fits(m, kind, installation.device)
+                      and m != current]
+        if candidates:
+            proposal[kind] = max(candidates, key=lambda m: natural_key(MODEL_FILE.match(m)["name"]))
+        else:
+            proposal[kind] = current
+    return proposal
+
+
+def _fits(model: str, kind: str, device: str) -> bool:
+    match = MODEL_FILE.match(model)
+    return bool(match) and match["category"] == MODEL_CATEGORY[kind] and match["device"] == device
+
+
+def validate_models(installation: Installation, models: dict[str, str],
+                    available: list[str] | None, *, where: str | None = None) -> list[Problem]:
+    from ffwizard.core.answers import did_you_mean
+
+    problems = []
+    for kind, model in models.items():
+        category = MODEL_CATEGORY[kind]
+        match = MODEL_FILE.match(model or "")
+        example = f"{category}/<name>.{installation.device}.fnk"
+        if not model:
+            problems.append(Problem("error", f"no new model is chosen for {kind}.", where=where))
+            continue
+        if not match:
+            problems.append(Problem("error", f"model for {kind} '{model}' is not a model file "
+                                             f"name: expected {example}.", where=where))
+            continue
+        if match["category"] != category:
+            problems.append(Problem("error", f"model for {kind} '{model}' is in '{match['category']}/'"
+                                             f", but {kind} models live in '{category}/' "
+                                             f"(expected {example}).", where=where))
+            continue
+        if installation.device == "cpu" and match["device"] == "gpu":
+            problems.append(Problem("error", f"model for {kind} '{model}' is a GPU model, but this "
+                                             f"installation's extraction service runs on CPU: "
+                                             f"choose a .cpu.fnk model.", where=where))
+            continue
+        if available is not None and model not in available:
+            same_kind = [m for m in available if _fits(m, kind, installation.device)]
+            listing = ", ".join(sorted(same_kind)[:8]) or "none"
+            problems.append(Problem("error", f"model for {kind} '{model}' is not among the models "
+                                             f"the extraction service offers.{did_you_mean(model, same_kind)}"
+                                             f" Available for {kind}: {listing}.", where=where))
+            continue
+        if model == installation.models.get(kind):
+            problems.append(Problem("warning", f"the new {kind} model is the one in use today "
+                                               f"({model}): the migration would re-extract every "
+                                               f"object with the same model.", where=where))
+    return problems

@@ -1,0 +1,293 @@
+"""Shards: merged from the three sources that describe them, and the new ones to propose.
+
+Sources: the data directories (`data/findface-tarantool-server/shard-*`), the compose services
+that run Tarantool (recognised by their environment), and sf-api's `storage-api.shards`. Each
+disagreement between them is reported as a problem.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ffwizard.core.compose import host_of, port_of, shard_data_volume
+from ffwizard.core.configs import parse_shard_url
+from ffwizard.core.installation import SHARDS_DATA_DIR, ComposeService, Installation, Problem, Shard
+
+LOOPBACK = ("127.0.0.1", "localhost", "0.0.0.0", "::1", None)
+NAME_NUMBER = re.compile(r"^(?P<prefix>.*?)(?P<number>\d+)$")
+SERVICE_PREFIX = "findface-tarantool-server-"
+
+
+def _service_shard_name(service: ComposeService, data_dir: str | None) -> str:
+    if data_dir:
+        return Path(data_dir).name
+    name = service.name
+    return name[len(SERVICE_PREFIX):] if name.startswith(SERVICE_PREFIX) else name
+
+
+def merge_shards(root: Path, compose_dir: Path | None, shard_services: list[ComposeService],
+                 sf_api_urls: list[tuple[str, str]], *, compose_where: str | None,
+                 sf_api_where: str) -> tuple[list[Shard], list[str], list[Problem]]:
+    """(shards in use, leftover data dir names, problems)."""
+    problems: list[Problem] = []
+    data_root = root / SHARDS_DATA_DIR
+    dir_names = sorted(p.name for p in data_root.glob("shard-*") if p.is_dir()) \
+        if data_root.is_dir() else []
+
+    shards: list[Shard] = []
+    by_service: dict[str, int] = {}
+    for service in shard_services:
+        env = service.environment
+        volume = shard_data_volume(service)
+        data_dir = None
+        if volume:
+            path = Path(volume)
+            data_dir = str(path if path.is_absolute() else ((compose_dir or root) / path).resolve())
+        else:
+            problems.append(Problem("error", f"shard service '{service.name}' mounts no data "
+                                             f"directory at its work dir "
+                                             f"({env.get('TT_WORK_DIR') or '/var/lib/tarantool/FindFace'}).",
+                                    where=_at(compose_where, service.line)))
+        http_host = env.get("CFG_LISTEN_HOST") or "127.0.0.1"
+        shard = Shard(
+            name=_service_shard_name(service, data_dir),
+            service=service.name,
+            http_port=port_of(env.get("CFG_LISTEN_PORT")),
+            tarantool_port=port_of(env.get("TT_LISTEN")),
+            tarantool_host=host_of(env.get("TT_LISTEN")) or "127.0.0.1",
+            http_host="127.0.0.1" if http_host == "0.0.0.0" else http_host,
+            data_dir=data_dir,
+            memtx_memory=_int(env.get("TT_MEMTX_MEMORY")),
+            sources=("compose",),
+        )
+        if data_dir and not Path(data_dir).is_dir():
+            problems.append(Problem("error", f"shard service '{service.name}' uses the data "
+                                             f"directory {data_dir}, which does not exist.",
+                                    where=_at(compose_where, service.line)))
+        by_service[service.name] = len(shards)
+        shards.append(shard)
+
+    # sf-api URLs → services, by port (and host when several services share a port).
+    matched: set[str] = set()
+    for index, (master, slave) in enumerate(sf_api_urls, 1):
+        host, port = parse_shard_url(master)
+        candidates = [s for s in shards if s.http_port == port and s.service not in matched]
+        if len(candidates) > 1 or (candidates and host not in LOOPBACK):
+            by_host = [s for s in candidates if host in (s.service, s.http_host)]
+            candidates = by_host if by_host or host not in LOOPBACK else candidates
+        if len(candidates) > 1:
+            candidates = candidates[:1]
+        if not candidates:
+            problems.append(Problem("error", f"sf-api uses shard {master} (entry {index}), but no "
+                                             f"shard service in the compose file listens on "
+                                             f"port {port}.", where=sf_api_where))
+            shards.append(Shard(name=f"sf-api-{index}", http_host=host or "127.0.0.1",
+                                http_port=port, url=master, slave_url=slave,
+                                sources=("sf-api",)))
+            continue
+        shard = candidates[0]
+        matched.add(shard.service)
+        position = by_service[shard.service]
+        shards[position] = _with(shard, url=master, slave_url=slave,
+                                 http_host=host if host not in LOOPBACK else shard.http_host,
+                                 sources=shard.sources + ("sf-api",))
+    for shard in shards:
+        if "compose" in shard.sources and shard.service not in matched and sf_api_urls:
+            problems.append(Problem("error", f"the compose file runs shard service "
+                                             f"'{shard.service}' (port {shard.http_port}), but "
+                                             f"sf-api does not use it: the shards in the compose "
+                                             f"file and in the sf-api config must agree.",
+                                    where=sf_api_where))
+
+    # Data directories.
+    used_dirs = {Path(s.data_dir).name for s in shards if s.data_dir
+                 and Path(s.data_dir).parent == data_root.resolve()}
+    for shard_index, shard in enumerate(shards):
+        if shard.data_dir and Path(shard.data_dir).is_dir():
+            shards[shard_index] = _with(shard, sources=shard.sources + ("dir",))
+    leftovers = [name for name in dir_names if name not in used_dirs]
+    if leftovers:
+        problems.append(Problem(
+            "warning", f"data directories with no shard service: {', '.join(leftovers)} "
+                       f"(left from an earlier migration?). They are kept and their names are "
+                       f"not reused.", where=str(data_root)))
+    if not shards:
+        problems.append(Problem("error", "no shard found: no Tarantool shard service in the "
+                                         "compose file and none in the sf-api config.",
+                                where=compose_where))
+    shards.sort(key=lambda s: (_number(s.name) is None, _number(s.name) or 0, s.name))
+    return shards, leftovers, problems
+
+
+def _with(shard: Shard, **changes) -> Shard:
+    from dataclasses import replace
+
+    return replace(shard, **changes)
+
+
+def _int(value) -> int | None:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def _at(where: str | None, line: int | None) -> str | None:
+    return f"{where}:{line}" if where and line else where
+
+
+def _number(name: str) -> int | None:
+    match = NAME_NUMBER.match(name)
+    return int(match["number"]) if match else None
+
+
+# --- proposals --------------------------------------------------------------------------------
+
+def shares_one_port(installation: Installation) -> bool:
+    """True when every shard listens on the same port, each on its own address."""
+    ports = {s.http_port for s in installation.shards}
+    hosts = {s.http_host for s in installation.shards}
+    return len(installation.shards) > 1 and len(ports) == 1 and len(hosts) == len(installation.shards)
+
+
+def taken_names(installation: Installation) -> set[str]:
+    names = {s.name for s in installation.shards} | set(installation.leftover_shard_dirs)
+    return names | set(installation.services)
+
+
+def taken_ports(installation: Installation) -> set[int]:
+    ports = set(installation.used_ports)
+    for shard in installation.shards:
+        ports.update(p for p in (shard.http_port, shard.tarantool_port) if p)
+    return ports
+
+
+def propose_new_shards(installation: Installation):
+    """As many new shards as old ones, in the first block of 10 above every name and port in use.
+
+    The same offset moves names and both ports (shard-001/8101/32001 → shard-011/8111/32011),
+    which keeps the old layout's shape. When all shards share one port on their own address,
+    the new ones do too.
+    """
+    from ffwizard.core.answers import ShardSpec
+
+    problems: list[Problem] = []
+    old = [s for s in installation.shards if s.http_port]
+    if not old:
+        return [], problems
+    names = [_number(s.name) for s in old]
+    if any(n is None for n in names) or len(set(names)) != len(names):
+        names = list(range(1, len(old) + 1))
+    width = max((len(NAME_NUMBER.match(s.name)["number"]) for s in old if _number(s.name)),
+                default=3)
+    prefix = next((NAME_NUMBER.match(s.name)["prefix"] for s in old if _number(s.name)), "shard-")
+    shared = shares_one_port(installation)
+    taken = taken_names(installation)
+    ports = taken_ports(installation)
+    all_numbers = [n for n in (_number(x) for x in taken) if n is not None] or names
+    https = [s.http_port for s in old]
+    known = [s.tarantool_port for s in old if s.tarantool_port]
+    base = min(known) if known else 32001
+    # A shard whose Tarantool port no source tells gets one in the same run as the others.
+    tnts = [s.tarantool_port or base + index for index, s in enumerate(old)]
+    offset = 10
+    for _ in range(1000):
+        # above every existing name (leftover directories included) and every shard port
+        if min(names) + offset > max(all_numbers) and (
+                shared or (min(https) + offset > max(https) and min(tnts) + offset > max(tnts))):
+            specs = [ShardSpec(f"{prefix}{n + offset:0{width}d}",
+                               h if shared else h + offset,
+                               t if shared else t + offset)
+                     for n, h, t in zip(names, https, tnts)]
+            if all(_spec_free(spec, taken, ports, installation, shared) for spec in specs) \
+                    and all(s.http_port <= 65535 and s.tarantool_port <= 65535 for s in specs):
+                break
+        offset += 10
+    else:  # pragma: no cover - needs ~10000 ports taken
+        problems.append(Problem("error", "found no free block of shard names and ports; give "
+                                         "new_shards in the answers file."))
+        return [], problems
+    if shared:
+        problems.append(Problem(
+            "info", f"every shard listens on port {old[0].http_port} on its own address; the new "
+                    f"shards do the same (port {old[0].http_port}, Tarantool port "
+                    f"{old[0].tarantool_port}), each addressed by its service name."))
+    return specs, problems
+
+
+def _spec_free(spec, taken: set[str], ports: set[int], installation: Installation,
+               shared: bool) -> bool:
+    if spec.name in taken or service_name_for(installation, spec.name) in installation.services:
+        return False
+    return shared or (spec.http_port not in ports and spec.tarantool_port not in ports)
+
+
+def validate_new_shards(installation: Installation, specs, *, where: str | None = None):
+    problems = []
+
+    def error(message: str) -> None:
+        problems.append(Problem("error", message, where=where))
+
+    if len(specs) != len(installation.shards):
+        error(f"new_shards lists {len(specs)} shards; the installation has "
+              f"{len(installation.shards)}: the migration needs the same number of new shards.")
+    shared = shares_one_port(installation)
+    taken = taken_names(installation)
+    ports = taken_ports(installation)
+    seen_names: set[str] = set()
+    seen_ports: set[int] = set()
+    for spec in specs:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", spec.name):
+            error(f"new shard name '{spec.name}' may hold only letters, digits, '-', '_' and '.'.")
+        if spec.name in seen_names:
+            error(f"new shard name '{spec.name}' is given twice.")
+        elif spec.name in taken or service_name_for(installation, spec.name) in installation.services:
+            error(f"new shard name '{spec.name}' is already used by an existing shard, data "
+                  f"directory or service.")
+        seen_names.add(spec.name)
+        for label, port in (("HTTP port", spec.http_port), ("Tarantool port", spec.tarantool_port)):
+            if not 1 <= port <= 65535:
+                error(f"{spec.name}: {label} {port} is not a port number (1 to 65535).")
+            elif shared:
+                continue
+            elif port in seen_ports:
+                error(f"{spec.name}: {label} {port} is given twice.")
+            elif port in ports:
+                error(f"{spec.name}: {label} {port} is already used in the compose file.")
+            seen_ports.add(port)
+    return problems
+
+
+def service_name_for(installation: Installation, name: str) -> str:
+    """The compose service name of a new shard, shaped like the existing ones."""
+    for shard in installation.shards:
+        if shard.service and shard.name in shard.service:
+            return shard.service.replace(shard.name, name)
+    return f"{SERVICE_PREFIX}{name}"
+
+
+def new_shard_from_spec(installation: Installation, spec) -> Shard:
+    service = service_name_for(installation, spec.name)
+    data_root = installation.root / SHARDS_DATA_DIR
+    template = next((s for s in installation.shards if s.data_dir), None)
+    if template is not None:
+        data_root = Path(template.data_dir).parent
+    shared = shares_one_port(installation)
+    template = installation.shards[-1] if installation.shards else None
+    http_host = service if shared and template and template.http_host == template.service \
+        else (template.http_host if template else "127.0.0.1")
+    tarantool_host = template.tarantool_host if template else "127.0.0.1"
+    return Shard(
+        name=spec.name,
+        service=service,
+        http_port=spec.http_port,
+        tarantool_port=spec.tarantool_port,
+        tarantool_host=tarantool_host,
+        http_host=http_host,
+        data_dir=str(data_root / spec.name),
+        url=f"http://{http_host}:{spec.http_port}/v2/",
+        slave_url="",
+        memtx_memory=template.memtx_memory if template else None,
+        sources=("plan",),
+    )
