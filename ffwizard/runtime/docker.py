@@ -1,0 +1,478 @@
+"""The Docker runtime: a compose project's services on a Docker Engine.
+
+The Engine API (through the `docker` SDK) does everything on containers: find them, exec, copy,
+restart, remove. Compose itself (`up -d`, `--remove-orphans`) goes through the compose CLI,
+`docker compose` (v2) or `docker-compose` (v1), because only compose knows the file's semantics.
+
+Containers are found by their compose labels, never by name: v2 names a container
+`<project>-<service>-1`, v1 `<project>_<service>_1`, and users rename projects.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import select
+import shutil
+import struct
+import subprocess
+import tarfile
+import tempfile
+import time
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+from ffwizard.core.errors import RuntimeUnavailable, UserError
+from ffwizard.runtime.base import ExecResult, Runtime, ServiceState, ServiceStateName
+
+if TYPE_CHECKING:  # the SDK is imported only when the runtime is used
+    import docker
+
+PROJECT_LABEL = "com.docker.compose.project"
+SERVICE_LABEL = "com.docker.compose.service"
+ONEOFF_LABEL = "com.docker.compose.oneoff"
+DEFAULT_ENGINE_URL = "unix:///var/run/docker.sock"
+API_TIMEOUT = 30.0  # seconds, for quick Engine API calls (list, inspect, copy)
+COMPOSE_TIMEOUT = 600.0  # `compose up` may start many containers on a slow box
+RESTART_WAIT = 60.0
+
+# Engine states mapped to the runtime's vocabulary; a paused or dead container serves nothing.
+_STATE_NAMES: dict[str, ServiceStateName] = {
+    "running": "running", "restarting": "restarting", "created": "created",
+    "exited": "exited", "dead": "exited", "removing": "exited", "paused": "exited",
+}
+
+
+class DockerRuntime(Runtime):
+    kind = "docker"
+
+    def __init__(self, root: Path, project: str, compose_file: Path, *,
+                 compose_command: list[str] | None = None, engine_url: str | None = None,
+                 client: "docker.DockerClient | None" = None):
+        """`compose_command`: ["docker", "compose"] or ["docker-compose"]; None picks v2, else v1.
+        `engine_url`: the Engine's address; None reads DOCKER_HOST like the docker CLI does."""
+        super().__init__(root, project, compose_file)
+        self.engine_url = engine_url
+        self._compose_command = list(compose_command) if compose_command else None
+        self._client = client
+
+    # --- the Engine ----------------------------------------------------------------------------
+    @property
+    def engine_address(self) -> str:
+        return self.engine_url or os.environ.get("DOCKER_HOST") or DEFAULT_ENGINE_URL
+
+    def _unavailable(self, err: object | None = None) -> RuntimeUnavailable:
+        return RuntimeUnavailable(
+            f"The Docker Engine does not answer at {self.engine_address}: "
+            "start it (systemctl start docker) and try again.",
+            hint=f"({_first_line(err)})" if err else None)
+
+    @property
+    def client(self) -> "docker.DockerClient":
+        if self._client is None:
+            import docker
+
+            try:
+                if self.engine_url:
+                    self._client = docker.DockerClient(base_url=self.engine_url, timeout=API_TIMEOUT)
+                else:
+                    self._client = docker.from_env(timeout=API_TIMEOUT)
+            except docker.errors.DockerException as err:
+                raise self._unavailable(err) from None
+        return self._client
+
+    def ping(self) -> None:
+        import docker
+        import requests
+
+        try:
+            self.client.ping()
+        except (docker.errors.DockerException, requests.RequestException) as err:
+            raise self._unavailable(err) from None
+
+    # --- finding containers --------------------------------------------------------------------
+    def _project_containers(self, service: str | None = None) -> list:
+        import docker
+        import requests
+
+        labels = [f"{PROJECT_LABEL}={self.project}"]
+        if service is not None:
+            labels.append(f"{SERVICE_LABEL}={service}")
+        try:
+            found = self.client.containers.list(all=True, filters={"label": labels})
+        except (docker.errors.DockerException, requests.RequestException) as err:
+            raise self._unavailable(err) from None
+        # One-off containers (`compose run`) are not the service.
+        return [c for c in found if c.labels.get(ONEOFF_LABEL, "False") != "True"]
+
+    def services(self) -> dict[str, ServiceState]:
+        by_service: dict[str, ServiceState] = {}
+        for container in sorted(self._project_containers(), key=lambda c: c.name):
+            service = container.labels.get(SERVICE_LABEL)
+            if not service:
+                continue
+            state = service_state(service, container)
+            known = by_service.get(service)
+            # With several containers (scaled service), report a running one if any.
+            if known is None or (known.state != "running" and state.state == "running"):
+                by_service[service] = state
+        return by_service
+
+    def _container(self, service: str, *, running: bool = True):
+        """The container of `service`; a plain error when it is missing or (if `running`) stopped."""
+        containers = self._project_containers(service)
+        if not containers:
+            raise UserError(
+                f"The service {service} of the compose project {self.project} has no container "
+                f"on the Docker Engine at {self.engine_address}.",
+                hint=f"Start it with: {' '.join(self.compose_display_argv('up', '-d', service))}")
+        running_ones = [c for c in containers if c.status == "running"]
+        if running_ones:
+            return sorted(running_ones, key=lambda c: c.name)[0]
+        if running:
+            container = containers[0]
+            raise UserError(
+                f"The container {container.name} of the service {service} is {container.status}, "
+                "not running.",
+                hint=f"Start it with: docker start {container.name}, or look at why it stopped: "
+                     f"docker logs {container.name}")
+        return containers[0]
+
+    def container_name(self, service: str) -> str:
+        """The real name of the service's container (for commands shown to the user)."""
+        return self._container(service, running=False).name
+
+    # --- acting inside a container -------------------------------------------------------------
+    def exec(self, service: str, argv: list[str], *, workdir: str | None = None,
+             timeout: float | None = None) -> ExecResult:
+        _check_argv(argv)
+        import docker
+        import requests
+
+        container = self._container(service)
+        api = self.client.api
+        deadline = None if timeout is None else time.monotonic() + timeout
+        try:
+            exec_id = api.exec_create(container.id, argv, stdout=True, stderr=True, tty=False,
+                                      workdir=workdir)["Id"]
+            stream = api.exec_start(exec_id, tty=False, socket=True)
+            try:
+                output = _read_multiplexed(stream, deadline)
+            finally:
+                stream.close()
+            exit_code = _wait_exit_code(api, exec_id)
+        except TimeoutError:
+            raise UserError(
+                f"`{' '.join(argv)}` in {container.name} did not finish within {timeout:g} s.",
+                hint=f"It may still be running inside the container: docker top {container.name}") from None
+        except docker.errors.APIError as err:
+            raise UserError(f"Could not run `{' '.join(argv)}` in {container.name}: "
+                            f"{_explain(err)}") from None
+        except (requests.RequestException, OSError) as err:
+            raise self._unavailable(err) from None
+        return ExecResult(exit_code=exit_code, output=output.decode("utf-8", "replace"))
+
+    def detached_host_argv(self, service: str, argv: list[str], *, workdir: str | None = None) -> list[str]:
+        """`docker exec` in the foreground; the executor detaches it on the host.
+
+        On the Engine, a process started by `docker exec` belongs to the container, not to the
+        CLI: when the CLI dies (SIGKILL, a dropped SSH session), the process goes on until it
+        ends by itself (tests/docker/test_runtime_engine.py proves it on a real engine)."""
+        _check_argv(argv)
+        container = self._container(service)
+        host = ["-H", self.engine_url] if self.engine_url else []
+        where = ["-w", workdir] if workdir else []
+        return ["docker", *host, "exec", *where, container.name, *argv]
+
+    def copy_out(self, service: str, container_path: str, host_dir: Path) -> Path:
+        import docker
+
+        container = self._container(service, running=False)
+        host_dir = Path(host_dir)
+        host_dir.mkdir(parents=True, exist_ok=True)
+        name = PurePosixPath(container_path.rstrip("/") or "/").name
+        if not name:
+            raise UserError(f"Cannot copy the whole file system of {container.name}; name a path.")
+        try:
+            chunks, _stat = container.get_archive(container_path)
+            with tempfile.TemporaryFile(dir=host_dir) as archive:
+                for chunk in chunks:
+                    archive.write(chunk)
+                archive.seek(0)
+                with tarfile.open(fileobj=archive, mode="r:") as tar:
+                    safe_extract(tar, host_dir)
+        except docker.errors.NotFound:
+            raise UserError(f"{container_path} does not exist in the container {container.name}.") from None
+        except docker.errors.APIError as err:
+            raise UserError(f"Could not copy {container_path} out of {container.name}: "
+                            f"{_explain(err)}") from None
+        return host_dir / name
+
+    def copy_in(self, service: str, host_path: Path, container_dir: str) -> None:
+        import docker
+
+        host_path = Path(host_path)
+        if not host_path.exists():
+            raise UserError(f"{host_path} does not exist on this machine; nothing to copy.")
+        container = self._container(service, running=False)
+        with tempfile.TemporaryFile() as archive:
+            with tarfile.open(fileobj=archive, mode="w:") as tar:
+                tar.add(str(host_path), arcname=host_path.name)
+            archive.seek(0)
+            try:
+                ok = container.put_archive(container_dir, archive.read())
+            except docker.errors.NotFound:
+                raise UserError(f"The directory {container_dir} does not exist in the container "
+                                f"{container.name}.") from None
+            except docker.errors.APIError as err:
+                raise UserError(f"Could not copy {host_path} into {container.name}:{container_dir}: "
+                                f"{_explain(err)}") from None
+        if not ok:
+            raise UserError(f"The Docker Engine refused to copy {host_path} into "
+                            f"{container.name}:{container_dir}.")
+
+    def path_exists(self, service: str, container_path: str) -> bool:
+        result = self.exec(service, ["test", "-e", container_path], timeout=API_TIMEOUT)
+        if result.exit_code in (0, 1):
+            return result.exit_code == 0
+        raise UserError(f"Could not check whether {container_path} exists in the service {service}: "
+                        f"`test` exited with status {result.exit_code}. {result.output.strip()}")
+
+    def list_files(self, service: str, container_dir: str, suffix: str = "") -> list[str]:
+        top = container_dir.rstrip("/") or "/"
+        # `! -type d`: files and symlinks (model files are often links); GNU and busybox find.
+        result = self.exec(service, ["find", top, "!", "-type", "d"], timeout=API_TIMEOUT)
+        if result.exit_code != 0:
+            if not self.path_exists(service, top):
+                return []
+            raise UserError(f"Could not list {top} in the service {service}: "
+                            f"find exited with status {result.exit_code}. {result.output.strip()}")
+        prefix = top if top.endswith("/") else top + "/"
+        found = [line[len(prefix):] for line in result.output.splitlines() if line.startswith(prefix)]
+        return sorted(path for path in found if path.endswith(suffix))
+
+    # --- acting on containers ------------------------------------------------------------------
+    def restart(self, service: str) -> None:
+        import docker
+        import requests
+
+        container = self._container(service, running=False)
+        try:
+            container.restart(timeout=10)
+        except (docker.errors.APIError, requests.RequestException) as err:
+            raise UserError(f"Could not restart {container.name}: {_explain(err)}") from None
+        deadline = time.monotonic() + RESTART_WAIT
+        while True:
+            container.reload()
+            if container.status == "running":
+                return
+            if time.monotonic() > deadline:
+                raise UserError(
+                    f"{container.name} did not come back after a restart (it is {container.status}).",
+                    hint=f"Look at why: docker logs --tail 50 {container.name}")
+            time.sleep(0.2)
+
+    def remove_services(self, services: list[str]) -> None:
+        import docker
+        import requests
+
+        for service in services:
+            for container in self._project_containers(service):
+                try:
+                    container.stop(timeout=10)
+                    container.remove()  # never its volumes: data lives in bind mounts and stays
+                except docker.errors.NotFound:
+                    continue  # already gone: what we wanted
+                except (docker.errors.APIError, requests.RequestException) as err:
+                    raise UserError(f"Could not remove {container.name} (service {service}): "
+                                    f"{_explain(err)}") from None
+
+    # --- compose -------------------------------------------------------------------------------
+    @property
+    def compose_command(self) -> list[str]:
+        if self._compose_command is None:
+            self._compose_command = detect_compose_command()
+        return self._compose_command
+
+    def compose_display_argv(self, *args: str) -> list[str]:
+        command = self._compose_command or ["docker", "compose"]
+        return [*command, "--ansi", "never", "-p", self.project, "-f", str(self.compose_file), *args]
+
+    def compose_argv(self, *args: str) -> list[str]:
+        # The project directory is the compose file's, as when the user runs compose there:
+        # relative volume paths and the .env file resolve the same way.
+        host = ["-H", self.engine_url] if self.engine_url and self.compose_command[0] == "docker" else []
+        return [*self.compose_command[:1], *host, *self.compose_command[1:], "--ansi", "never",
+                "-p", self.project, "-f", str(self.compose_file),
+                "--project-directory", str(self.compose_file.parent), *args]
+
+    def compose_up(self, *, remove_orphans: bool = False) -> ExecResult:
+        args = ["up", "-d"]
+        if remove_orphans:
+            args.append("--remove-orphans")
+        if self.compose_command == ["docker", "compose"]:
+            args += ["--pull", "never"]  # v1 has no such flag; it pulls only missing images
+        return self._run_compose(args)
+
+    def _run_compose(self, args: list[str]) -> ExecResult:
+        argv = self.compose_argv(*args)
+        env = dict(os.environ)
+        if self.engine_url:
+            env["DOCKER_HOST"] = self.engine_url
+        try:
+            done = subprocess.run(argv, cwd=self.compose_file.parent, env=env, stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  timeout=COMPOSE_TIMEOUT, check=False)
+        except FileNotFoundError:
+            raise UserError(f"{argv[0]} is not installed on this machine.",
+                            hint="Install compose (apt-get install docker-compose) and try again.") from None
+        except subprocess.TimeoutExpired:
+            raise UserError(f"`{' '.join(self.compose_display_argv(*args))}` did not finish within "
+                            f"{COMPOSE_TIMEOUT:g} s.") from None
+        return ExecResult(exit_code=done.returncode, output=done.stdout.decode("utf-8", "replace"))
+
+
+def detect_compose_command() -> list[str]:
+    """["docker", "compose"] when compose v2 is installed, else ["docker-compose"] (v1)."""
+    for candidate in (["docker", "compose"], ["docker-compose"]):
+        if shutil.which(candidate[0]) is None:
+            continue
+        try:
+            done = subprocess.run([*candidate, "version"], stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if done.returncode == 0:
+            return candidate
+    raise UserError("Neither `docker compose` (compose v2) nor `docker-compose` (compose v1) is "
+                    "installed on this machine.",
+                    hint="Install one (apt-get install docker-compose) and try again.")
+
+
+def service_state(service: str, container) -> ServiceState:
+    # The name the container was created from (an image may carry many tags).
+    image = container.attrs.get("Config", {}).get("Image") or None
+    return ServiceState(service=service, container=container.name,
+                        state=_STATE_NAMES.get(container.status, "exited"), image=image)
+
+
+def safe_extract(tar: tarfile.TarFile, destination: Path) -> None:
+    """Extract `tar` under `destination`, refusing anything that would land outside it.
+
+    Refused: absolute names, `..` components, links pointing outside, device files. The check
+    is done for every member before anything is written, so a bad archive changes nothing."""
+    destination = Path(destination).resolve()
+    members = tar.getmembers()
+    links = {posixpath.normpath(m.name) for m in members if m.issym()}
+    for member in members:
+        _check_member(member, destination)
+        parents = PurePosixPath(posixpath.normpath(member.name)).parents
+        if any(str(parent) in links for parent in parents):
+            raise UserError(f"The archive from the container writes through a link ({member.name}); refused.")
+    for member in members:
+        target = destination / member.name
+        if not _inside(target.parent.resolve(), destination):
+            raise UserError(f"{target} lies outside {destination} on this machine; refused.")
+        if member.isdir():
+            target.mkdir(parents=True, exist_ok=True)
+            os.chmod(target, (member.mode & 0o7777) | 0o700)
+        elif member.issym():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.is_symlink() or target.exists():
+                target.unlink()
+            os.symlink(member.linkname, target)
+        elif member.islnk():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.exists():
+                target.unlink()
+            os.link(destination / member.linkname, target)
+        elif member.isfile():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            source = tar.extractfile(member)
+            assert source is not None
+            tmp = target.with_name(f".{target.name}.ffwizard-tmp")
+            with open(tmp, "wb") as out:
+                shutil.copyfileobj(source, out)
+            os.chmod(tmp, member.mode & 0o7777)
+            os.replace(tmp, target)
+        # Other member types (fifos) are skipped: a dump holds files and directories.
+
+
+def _check_member(member: tarfile.TarInfo, destination: Path) -> None:
+    name = member.name
+    if name.startswith("/") or PurePosixPath(name).is_absolute():
+        raise UserError(f"The archive from the container holds an absolute path ({name}); refused.")
+    if ".." in PurePosixPath(name).parts:
+        raise UserError(f"The archive from the container holds a path escaping its directory ({name}); refused.")
+    if member.ischr() or member.isblk():
+        raise UserError(f"The archive from the container holds a device file ({name}); refused.")
+    if member.issym() or member.islnk():
+        link = member.linkname
+        if member.issym():
+            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(name), link))
+        else:
+            resolved = posixpath.normpath(link)
+        if link.startswith("/") or resolved == ".." or resolved.startswith("../"):
+            raise UserError(f"The archive from the container holds a link escaping its directory "
+                            f"({name} -> {link}); refused.")
+    if not _inside((destination / name).resolve(), destination):
+        raise UserError(f"The archive from the container would write outside {destination} ({name}); refused.")
+
+
+def _inside(path: Path, directory: Path) -> bool:
+    return path == directory or directory in path.parents
+
+
+def _check_argv(argv: list[str]) -> None:
+    if isinstance(argv, str) or not argv or not all(isinstance(a, str) for a in argv):
+        raise TypeError("argv must be a non-empty list of strings")
+
+
+def _read_multiplexed(stream, deadline: float | None) -> bytes:
+    """Read an exec's output stream to its end: frames of an 8-byte header (stream, 0, 0, 0,
+    big-endian length) then the payload; stdout and stderr kept in the order they came.
+
+    The SDK's own reader waits without limit; this one stops at `deadline` (TimeoutError)."""
+    sock = getattr(stream, "_sock", stream)
+    sock.settimeout(None)
+    poller = select.poll()
+    poller.register(sock.fileno(), select.POLLIN | select.POLLPRI | select.POLLHUP)
+    raw = bytearray()
+    while True:
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not poller.poll(remaining * 1000):
+                raise TimeoutError
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        raw += chunk
+    output = bytearray()
+    position = 0
+    while position + 8 <= len(raw):
+        (length,) = struct.unpack(">L", raw[position + 4:position + 8])
+        output += raw[position + 8:position + 8 + length]
+        position += 8 + length
+    return bytes(output)
+
+
+def _wait_exit_code(api, exec_id: str) -> int:
+    """The exit code; the engine may register the end a moment after the stream closes."""
+    for _ in range(100):
+        code = api.exec_inspect(exec_id)["ExitCode"]
+        if code is not None:
+            return int(code)
+        time.sleep(0.05)
+    raise UserError("The Docker Engine did not report how the command ended.")
+
+
+def _explain(err: object) -> str:
+    explanation = getattr(err, "explanation", None)
+    return _first_line(explanation or err)
+
+
+def _first_line(value: object) -> str:
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    text = str(value).strip()
+    return text.splitlines()[0] if text else type(value).__name__

@@ -1,0 +1,50 @@
+"""Helpers around the test engine: is it there, clean up a project, free loopback ports."""
+
+from __future__ import annotations
+
+import socket
+from contextlib import closing
+
+PROJECT_LABEL = "com.docker.compose.project"
+
+
+def engine_client():
+    import docker
+
+    return docker.from_env(timeout=60)
+
+
+def engine_problem() -> str | None:
+    """None when an engine answers; otherwise why not, in a few words."""
+    try:
+        import docker
+
+        client = docker.from_env(timeout=10)
+        client.ping()
+        client.close()
+    except Exception as err:  # noqa: BLE001 - any failure means "no engine"
+        return str(err).splitlines()[0] if str(err) else type(err).__name__
+    return None
+
+
+def remove_project(client, project: str) -> None:
+    for container in client.containers.list(all=True, filters={"label": f"{PROJECT_LABEL}={project}"}):
+        try:
+            container.remove(force=True)
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+
+
+def free_ports(count: int) -> list[int]:
+    """`count` distinct loopback ports free right now (the services bind them on the host)."""
+    sockets = []
+    try:
+        for _ in range(count):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.bind(("127.0.0.1", 0))
+            sockets.append(sock)
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for sock in sockets:
+            with closing(sock):
+                pass
