@@ -1,0 +1,43 @@
+"""Checks that the copy is complete: per gallery, objects in the new shards equal the old ones."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ffwizard.core.progress import gallery_counts
+
+
+@dataclass
+class CountComparison:
+    old: dict[str, int]
+    new: dict[str, int]
+    mismatches: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.mismatches
+
+
+def compare_counts(old: dict[str, int], new: dict[str, int], *, at_least: bool = False) -> CountComparison:
+    """Equal counts per gallery (or, with `at_least`, new >= old: new events may arrive)."""
+    result = CountComparison(dict(old), dict(new))
+    for name in sorted(set(old) | set(new)):
+        o, n = old.get(name, 0), new.get(name, 0)
+        if (n < o) if at_least else (n != o):
+            result.mismatches.append(f"{name}: {o} in the old shards, {n} in the new ones")
+    return result
+
+
+def unhealthy_shards(runtime, base_urls: list[str]) -> list[str]:
+    """Sentences for each shard that does not answer GET /v2/status with 200."""
+    problems = []
+    for base in base_urls:
+        answer = runtime.http_get(base.rstrip("/") + "/v2/status", timeout=5)
+        if answer.status != 200:
+            problems.append(f"the shard at {base} is not healthy "
+                            f"({answer.error or 'HTTP %d' % answer.status})")
+    return problems
+
+
+def count_both(runtime, old_urls: list[str], new_urls: list[str]) -> CountComparison:
+    return compare_counts(gallery_counts(runtime, old_urls), gallery_counts(runtime, new_urls))
