@@ -1,0 +1,141 @@
+"""`ffwizard plan`: detect the installation, resolve the answers and print the whole plan.
+
+Read-only: it writes nothing and needs no Docker Engine. Exit status 0 when the plan can run,
+2 when a problem blocks it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+from pathlib import Path
+
+EXIT_BLOCKED = 2
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "plan", help="print every step of the migration, with commands and file diffs",
+        description="Detect the installation, complete the answers with proposals and print "
+                    "every step of the migration: its commands, the diff of each file it "
+                    "changes, whether it can be undone. Changes nothing.")
+    parser.add_argument("--root", type=Path, default=Path("/opt/findface-multi"),
+                        help="install root (default: /opt/findface-multi)")
+    parser.add_argument("--answers", type=Path, metavar="FILE",
+                        help="YAML answers file (object_types, models, new_shards, backup_dir, "
+                             "migration, migrate_clusters); missing keys take the proposals")
+    parser.add_argument("--available-models", type=Path, metavar="FILE",
+                        help="file listing the model files the extraction service offers, one "
+                             "per line (used to propose and check the new models)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ffwizard.core.answers import load_answers, resolve_answers
+    from ffwizard.core.detect import detect
+    from ffwizard.core.errors import UserError
+    from ffwizard.core.plan import build_plan
+
+    raw = load_answers(args.answers) if args.answers else {}
+    available = None
+    if args.available_models:
+        try:
+            lines = args.available_models.read_text(encoding="utf-8").splitlines()
+        except OSError as err:
+            raise UserError(f"cannot read the list of models ({err.strerror}).",
+                            where=str(args.available_models)) from None
+        available = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    installation = detect(args.root)
+    answers, problems = resolve_answers(installation, raw, available,
+                                        source=str(args.answers) if args.answers else "answers")
+    plan = build_plan(installation, answers, problems=problems)
+    if args.json:
+        json.dump(plan.to_json_dict(), sys.stdout, indent=2, sort_keys=False)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(render_plan(plan))
+    if plan.blocked:
+        if args.json:
+            for problem in plan.problems:
+                if problem.severity == "error":
+                    print(f"ffwizard: {problem}", file=sys.stderr)
+        return EXIT_BLOCKED
+    return 0
+
+
+# --- human output -----------------------------------------------------------------------------
+
+def _span(values: list) -> str:
+    values = [v for v in values if v is not None]
+    if not values:
+        return "?"
+    if len(values) == 1 or len(set(values)) == 1:
+        return str(values[0])
+    return f"{values[0]}…{values[-1]}"
+
+
+def describe_shards(shards) -> str:
+    if not shards:
+        return "none"
+    return (f"{len(shards)}: {_span([s.name for s in shards])} "
+            f"(HTTP {_span([s.http_port for s in shards])}, "
+            f"Tarantool {_span([s.tarantool_port for s in shards])})")
+
+
+def render_plan(plan) -> str:
+    inst = plan.installation
+    out: list[str] = []
+    add = out.append
+    add(f"FindFace Multi installation at {inst.root}")
+    compose = inst.compose_file.name if inst.compose_file else "none found"
+    command = " ".join(inst.compose_command) if inst.compose_command else "compose command unknown"
+    add(f"  compose file   {compose} (project {inst.project}, {command})")
+    image = f" (image {inst.extraction_api_image})" if inst.extraction_api_image else ""
+    add(f"  device         {inst.device.upper()}{image}")
+    add("  models         " + (", ".join(f"{t}: {m}" for t, m in inst.models.items()) or "none"))
+    add(f"  shards         {describe_shards(inst.shards)}")
+    storage = inst.normalized_storage.type if inst.normalized_storage else "unknown"
+    add(f"  storage        normalized images in {storage}")
+    add(f"  clustering     {'enabled' if inst.clustering_enabled else 'disabled'}")
+    add("")
+    answers = plan.answers
+    add("Migration")
+    add("  object types   " + (", ".join(answers.object_types) or "none"))
+    for kind in answers.object_types:
+        add(f"  {kind + ' model':<14} {inst.models.get(kind, '?')} → {answers.models.get(kind) or '?'}")
+    add(f"  new shards     {describe_shards(plan.new_shards)}")
+    add(f"  backup to      {answers.backup_dir}")
+    add(f"  workers        {answers.workers_num}, objects limit {answers.objects_limit}, "
+        f"extraction batch {answers.extraction_batch_size}")
+    add(f"  clusters       {'migrated' if answers.migrate_clusters else 'not migrated'}")
+    add("")
+    if plan.problems:
+        add("Problems")
+        for problem in plan.problems:
+            where = f" ({problem.where})" if problem.where else ""
+            add(f"  {problem.severity}: {problem.message}{where}")
+        add("")
+    add(f"Plan: {len(plan.steps)} steps")
+    for number, step in enumerate(plan.steps, 1):
+        add("")
+        if step.point_of_no_return:
+            add("  ──── point of no return: from here on, rollback is no longer possible ────")
+        undo = "can be undone" if step.reversible else "cannot be undone"
+        add(f"{number:>2}. {step.title} [{step.id}] ({undo})")
+        add("    " + step.explanation)
+        for argv in step.commands:
+            add("    $ " + shlex.join(argv))
+        if step.undo:
+            add(f"    undo: {step.undo}")
+        for change in step.changes:
+            for line in change.diff().splitlines():
+                add("    " + line)
+    add("")
+    if plan.blocked:
+        add("The plan cannot run until the errors above are fixed.")
+    else:
+        add("The plan can run: `ffwizard apply` carries it out step by step.")
+    return "\n".join(out) + "\n"
