@@ -1,0 +1,142 @@
+"""`ffwizard serve`: the command line it serves, where it listens, what it tells the user."""
+
+from __future__ import annotations
+
+import shlex
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ffwizard.commands import serve
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"serve exited with {process.returncode}: "
+                                 f"{process.stderr.read() if process.stderr else ''}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"nothing listens on port {port}")
+
+
+def listening_addresses(port: int) -> set[str]:
+    """The local addresses (kernel hex form) listening on `port`, IPv4 and IPv6."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.split(":")
+            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                found.add(address)
+    return found
+
+
+def start_serve(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "ffwizard", "serve", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def stop(process: subprocess.Popen) -> tuple[str, str]:
+    process.terminate()
+    try:
+        return process.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.communicate()
+
+
+def test_the_served_command_line_is_exactly_the_argv_whatever_the_root(tmp_path):
+    hostile = tmp_path / "root; touch pwned $(id) `id` 'q\""
+    argv = serve.served_argv(demo=False, root=hostile)
+    assert argv[:3] == [sys.executable, "-m", "ffwizard"]
+    assert argv[3:] == ["wizard", "--root", str(hostile.resolve())]
+    assert shlex.split(serve.served_command(argv)) == argv
+
+
+def test_the_command_line_survives_a_real_shell(tmp_path):
+    # textual-serve hands the line to /bin/sh: it must come out as the same argv, run nothing.
+    hostile = tmp_path / "a b;touch $HOME/pwned"
+    argv = [sys.executable, "-c", "import sys, json; print(json.dumps(sys.argv[1:]))",
+            "--root", str(hostile)]
+    done = subprocess.run(serve.served_command(argv), shell=True, capture_output=True,
+                          text=True, cwd=tmp_path, env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    assert done.stdout.strip() == f'["--root", "{hostile}"]'
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_the_demo_serves_the_demo_command():
+    assert serve.served_argv(demo=True, root=Path("/ignored"))[3:] == ["demo"]
+
+
+def test_loopback_prints_the_ssh_tunnel_and_no_warning():
+    text = serve.how_to_connect("127.0.0.1", 8123, demo=True)
+    assert "ssh -L 8123:127.0.0.1:8123 user@" in text
+    assert "http://127.0.0.1:8123" in text
+    assert "WARNING" not in text
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "10.1.2.3", "::"])
+def test_any_other_address_is_warned_about_plainly(host):
+    text = serve.how_to_connect(host, 8000, demo=False)
+    assert text.startswith("WARNING: ")
+    assert "NO authentication" in text
+    assert "ssh -L 8000:127.0.0.1:8000" in text
+
+
+def test_a_missing_install_root_is_refused_in_plain_words(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "ffwizard", "serve", "--root",
+                           str(tmp_path / "nowhere")], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "there is no FindFace Multi installation at" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_bad_port_is_refused_by_the_parser():
+    done = subprocess.run([sys.executable, "-m", "ffwizard", "serve", "--port", "70000"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "a port is between 1 and 65535" in done.stderr
+
+
+def test_serves_the_page_on_loopback_only_and_says_how_to_reach_it(tmp_path):
+    port = free_port()
+    process = start_serve("--root", str(tmp_path), "--port", str(port))
+    try:
+        wait_for_port(port, process)
+        page = httpx.get(f"http://127.0.0.1:{port}/", timeout=10)
+        assert page.status_code == 200
+        assert f'data-session-websocket-url="ws://127.0.0.1:{port}/ws"' in page.text
+        assert httpx.get(f"http://127.0.0.1:{port}/static/js/textual.js", timeout=10).status_code == 200
+        assert listening_addresses(port) == {"0100007F"}  # 127.0.0.1, and nothing else
+    finally:
+        _out, err = stop(process)
+    assert f"ssh -L {port}:127.0.0.1:{port} user@" in err
+    assert "WARNING" not in err
+
+
+def test_a_port_in_use_is_refused_in_plain_words(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "ffwizard", "serve", "--root", str(tmp_path),
+                               "--port", str(port)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert f"port {port} on 127.0.0.1 is already in use" in done.stderr
+    assert "Traceback" not in done.stderr
