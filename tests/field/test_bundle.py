@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -127,3 +129,70 @@ def test_an_old_python_gets_a_plain_message(bundle, bare_host, tmp_path):
     assert done.returncode == 2
     assert "needs Python 3.10 or newer" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("fixture", ["gpu8", "cpu4_block"])
+def test_plan_from_the_bundle_matches_the_installed_ffwizard(bundle, bare_host, tmp_path, fixture):
+    root = tmp_path / "findface-multi"
+    shutil.copytree(PROJECT_ROOT / "tests" / "fixtures" / "installs" / fixture, root)
+    before = sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+
+    from_bundle = run_bare(bare_host, [str(SYSTEM_PYTHON), str(bundle), "plan", "--json",
+                                       "--root", str(root)])
+    installed = run_bare(bare_host, [sys.executable, "-m", "ffwizard", "plan", "--json",
+                                     "--root", str(root)])
+
+    assert from_bundle.returncode == installed.returncode, from_bundle.stderr
+    assert "Traceback" not in from_bundle.stderr
+    assert from_bundle.stdout == installed.stdout
+    assert f'"{root}' in from_bundle.stdout
+    assert '"steps"' in from_bundle.stdout
+    # Read-only: the plan changed nothing in the installation.
+    assert sorted(str(p.relative_to(root)) for p in root.rglob("*")) == before
+
+
+def test_plan_text_from_the_bundle(bundle, bare_host):
+    root = PROJECT_ROOT / "tests" / "fixtures" / "installs" / "gpu8"
+    done = run_bare(bare_host, [str(SYSTEM_PYTHON), str(bundle), "plan", "--root", str(root)])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"FindFace Multi installation at {root}\n")
+    assert "shards         8: shard-001…shard-008" in done.stdout
+    assert "\nPlan: " in done.stdout
+
+
+def test_serve_from_the_bundle_unpacks_the_page_assets_and_removes_them(bundle, bare_host, tmp_path):
+    import httpx
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    # COLUMNS: the server's log lines are not wrapped, so the served command reads whole.
+    host = {**bare_host, "env": {**bare_host["env"], "TMPDIR": str(temp), "COLUMNS": "1000"}}
+    process = subprocess.Popen(
+        ["/usr/bin/env", "-i", *(f"{k}={v}" for k, v in host["env"].items()),
+         str(SYSTEM_PYTHON), str(bundle), "serve", "--root", str(tmp_path), "--port", str(port)],
+        cwd=host["cwd"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert process.poll() is None, process.communicate()[1]
+            try:
+                page = httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "serve from the bundle never answered"
+                time.sleep(0.2)
+        assert page.status_code == 200
+        script = httpx.get(f"http://127.0.0.1:{port}/static/js/textual.js", timeout=10)
+        assert script.status_code == 200 and len(script.content) > 100_000
+        assert [p.name for p in temp.iterdir()][0].startswith("ffwizard-serve-")
+    finally:
+        process.terminate()
+        out, err = process.communicate(timeout=20)
+    # The bundle serves itself: each browser tab runs the same file with the system python3.
+    assert f"'{SYSTEM_PYTHON} {bundle} wizard --root {tmp_path}'" in out
+    assert f"ssh -L {port}:127.0.0.1:{port}" in err
+    assert list(temp.iterdir()) == []
