@@ -1,0 +1,84 @@
+"""`ffwizard apply`: detect, plan, check, then run the migration step by step.
+
+Exit status: 0 done, 1 failed, 2 refused (bad input, failed preflight, lock held), 3 stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ffwizard.commands.runcommon import add_root
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "apply", help="run the migration (asks before the point of no return)",
+        description="Detect the installation, build the plan from the answers, check the "
+                    "installation is ready, then run every step with backups and a journal. "
+                    "Asks before switching sf-api to the new shards (the point of no return).")
+    add_root(parser)
+    parser.add_argument("--answers", type=Path, metavar="FILE", required=True,
+                        help="YAML answers file (see `ffwizard plan`)")
+    parser.add_argument("--runtime", choices=("docker", "sim"), default="docker",
+                        help="docker (a real installation, default) or sim (the demo)")
+    parser.add_argument("--yes", action="store_true",
+                        help="do not ask before the point of no return")
+    parser.set_defaults(func=run)
+
+
+def available_models(runtime, installation) -> list[str] | None:
+    """The model files the extraction service offers (None when it cannot be asked)."""
+    from ffwizard.core.errors import UserError
+
+    try:
+        service = installation.extraction_api_service
+        return runtime.list_files(service, installation.models_root, ".fnk")
+    except (UserError, OSError):
+        return None
+
+
+def run(args: argparse.Namespace) -> int:
+    from ffwizard.commands.runcommon import (EventPrinter, install_stop_handlers, make_confirm,
+                                             print_outcome, say)
+    from ffwizard.core.answers import load_answers, resolve_answers
+    from ffwizard.core.detect import detect
+    from ffwizard.core.errors import UserError
+    from ffwizard.core.executor import Executor, RunExists
+    from ffwizard.core.journal import current_run_dir
+    from ffwizard.core.lock import InstallLock
+    from ffwizard.core.plan import build_plan
+    from ffwizard.core.preflight import require_preflight
+    from ffwizard.core.runplan import RunPlan
+    from ffwizard.runtime import open_runtime
+
+    root = args.root.resolve()
+    raw = load_answers(args.answers)
+    if (current_run_dir(root) / "run.json").exists():
+        raise RunExists(f"a migration run is already under way here; continue it with "
+                        f"'ffwizard resume --root {root}' or undo it with 'ffwizard rollback "
+                        f"--root {root}'.")
+    installation = detect(root)
+    if installation.compose_file is None:
+        raise UserError(f"no FindFace Multi installation found at {root} (no compose file).")
+    runtime = open_runtime(args.runtime, root, installation.project, installation.compose_file)
+    answers, problems = resolve_answers(installation, raw, available_models(runtime, installation),
+                                        source=str(args.answers))
+    plan = build_plan(installation, answers, problems=problems)
+    if plan.blocked:
+        errors = [p for p in plan.problems if p.severity == "error"]
+        raise UserError("the plan cannot run; nothing was changed:\n"
+                        + "\n".join(f"  - {p}" for p in errors))
+    state: dict = {}
+    with InstallLock(root, "apply") as lock:
+        if lock.took_over is not None:
+            say(f"Took over the lock left by {lock.took_over.describe()} (no longer running).")
+        run_plan = RunPlan.from_plan(plan)
+        checks = require_preflight(run_plan, runtime)
+        say(f"Preflight: {len(checks)} checks passed.")
+        executor = Executor.start(root, run_plan, runtime, on_event=EventPrinter(),
+                                  confirm=make_confirm(root, args.yes, state))
+        say(f"Run directory: {executor.run_dir.path}")
+        install_stop_handlers(executor, state)
+        outcome = executor.run()
+    return print_outcome(outcome, root)

@@ -1,0 +1,40 @@
+"""`ffwizard rollback`: undo the current run (possible until sf-api is switched to the new
+shards): files restored byte for byte, new shard services removed, old shards running."""
+
+from __future__ import annotations
+
+import argparse
+
+from ffwizard.commands.runcommon import add_root
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "rollback", help="undo the current migration run (before the point of no return)",
+        description="Undo every step the current run started, newest first: restore each "
+                    "changed file from its backup, restart what was restarted, remove the new "
+                    "shard services and the directories ffwizard created. Old shard data is "
+                    "never touched.")
+    add_root(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ffwizard.commands.runcommon import EventPrinter, print_outcome, runtime_for_run, say
+    from ffwizard.core.errors import UserError
+    from ffwizard.core.executor import Executor
+    from ffwizard.core.journal import RunDir, current_run_dir
+    from ffwizard.core.lock import InstallLock
+
+    root = args.root.resolve()
+    with InstallLock(root, "rollback") as lock:
+        if lock.took_over is not None:
+            say(f"Took over the lock left by {lock.took_over.describe()} (no longer running).")
+        run_dir = RunDir(current_run_dir(root))
+        if not (run_dir.path / "run.json").exists():
+            raise UserError(f"there is no migration run to roll back at {root}.")
+        runtime = runtime_for_run(root, run_dir)
+        runtime.ping()
+        executor = Executor.open(root, runtime, on_event=EventPrinter())
+        outcome = executor.rollback()
+    return print_outcome(outcome, root)

@@ -1,0 +1,123 @@
+"""What apply, resume, rollback, status and attach share: opening a run's runtime, printing the
+executor's events, asking before the point of no return, turning Ctrl+C into a clean stop."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from pathlib import Path
+
+DEFAULT_ROOT = Path("/opt/findface-multi")
+
+
+def add_root(parser) -> None:
+    parser.add_argument("--root", type=Path, default=DEFAULT_ROOT,
+                        help="install root (default: /opt/findface-multi)")
+
+
+def say(text: str = "", *, err: bool = False) -> None:
+    """Print, surviving a terminal that went away (a dropped SSH session)."""
+    try:
+        print(text, file=sys.stderr if err else sys.stdout, flush=True)
+    except (OSError, ValueError):
+        pass
+
+
+def runtime_for_run(root: Path, run_dir):
+    """The runtime the run was started with (recorded in run.json), for the same project."""
+    from ffwizard.core.runplan import RunPlan
+    from ffwizard.runtime import open_runtime
+
+    kind = run_dir.info()["runtime"]
+    inst = RunPlan.load(run_dir.path).summary.get("installation", {})
+    compose_file = Path(inst.get("compose_file") or Path(root) / "docker-compose.yaml")
+    return open_runtime(kind, Path(root), inst.get("project", "findface-multi"), compose_file)
+
+
+class EventPrinter:
+    """Prints executor events as plain lines (progress at most every few seconds off a TTY)."""
+
+    def __init__(self, *, quiet_progress_seconds: float = 10.0):
+        self.tty = sys.stdout.isatty()
+        self.quiet = quiet_progress_seconds
+        self._last_progress = 0.0
+
+    def __call__(self, event) -> None:
+        import time
+
+        kind = event.kind
+        if kind == "step_started":
+            say(f"[{event.index}/{event.total}] {event.text}")
+        elif kind == "step_skipped":
+            say(f"[{event.index}/{event.total}] {event.text}: already done")
+        elif kind == "step_done":
+            say(f"      done")
+        elif kind == "step_undone":
+            say(f"      undone")
+        elif kind == "output":
+            say(f"      {event.text}")
+        elif kind == "message":
+            say(f"      {event.text}")
+        elif kind == "progress":
+            now = time.monotonic()
+            if self.tty or now - self._last_progress >= self.quiet:
+                self._last_progress = now
+                say(f"      progress: {event.text}")
+        elif kind == "step_failed":
+            say(f"      FAILED: {event.text}", err=True)
+        elif kind == "run_stopped":
+            say(f"Stopped: {event.text}")
+        elif kind == "run_done":
+            say(f"Migration finished. Run directory and report: {event.text}")
+        elif kind == "rollback_done":
+            say(f"Rolled back. Run directory and report: {event.text}")
+
+
+def make_confirm(root: Path, assume_yes: bool, state: dict):
+    """Ask before the point of no return; off a terminal without --yes, stop there."""
+
+    def confirm(step) -> bool:
+        if assume_yes:
+            return True
+        if not sys.stdin.isatty():
+            say(f"The next step, '{step.title}', is the point of no return and no terminal is "
+                f"here to confirm it. Everything before it is done and checked. To continue: "
+                f"ffwizard resume --root {root} --yes   (or undo: ffwizard rollback --root {root})")
+            return False
+        say(f"Next: {step.title}. {step.explanation}")
+        state["prompting"] = True
+        try:
+            answer = input("This is the point of no return. Type 'yes' to continue: ")
+        except (EOFError, KeyboardInterrupt):
+            answer = ""
+        finally:
+            state["prompting"] = False
+        return answer.strip().lower() == "yes"
+
+    return confirm
+
+
+def install_stop_handlers(executor, state: dict) -> None:
+    """First Ctrl+C (or SIGTERM/SIGHUP): stop at the next safe point; a second one: at once."""
+
+    def handler(signum, _frame):
+        if state.get("prompting") or state.get("stopping"):
+            raise KeyboardInterrupt
+        state["stopping"] = True
+        executor.request_stop()
+        if signum == signal.SIGINT:
+            say("\nStopping at the next safe point; the migration tool, if running, keeps going "
+                "(ffwizard attach follows it). Ctrl+C again to stop at once.", err=True)
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, handler)
+
+
+def print_outcome(outcome, root: Path) -> int:
+    if outcome.status == "failed":
+        say(f"ffwizard: the run failed at '{outcome.step}': {outcome.error}", err=True)
+        say(f"Continue with 'ffwizard resume --root {root}' once fixed, or undo with "
+            f"'ffwizard rollback --root {root}'. Details: {outcome.run_dir}", err=True)
+    elif outcome.status == "stopped":
+        say(f"Run stopped at '{outcome.step}'. Continue with 'ffwizard resume --root {root}'.")
+    return outcome.exit_code

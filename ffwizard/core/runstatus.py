@@ -1,0 +1,94 @@
+"""A run as `status`, `attach` and the wizard show it: read from the run directory only
+(journal, plan, detached-process files), so it works while another process runs the steps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ffwizard.core import detached
+from ffwizard.core.executor import tail
+from ffwizard.core.journal import RunDir, find_run
+from ffwizard.core.lock import LockHolder, is_locked, read_holder
+from ffwizard.core.progress import CountError, gallery_counts
+from ffwizard.core.runplan import RunPlan
+
+
+@dataclass
+class StepLine:
+    id: str
+    title: str
+    status: str            # pending | started | done | failed | undone
+    seconds: float | None
+    point_of_no_return: bool
+
+
+@dataclass
+class MigrationStatus:
+    state: str             # not started | running | finished | failed | vanished
+    pid: int | None = None
+    exit_code: int | None = None
+    log: Path | None = None
+
+
+@dataclass
+class RunStatus:
+    run: RunDir
+    run_id: str
+    runtime: str
+    status: str
+    steps: list[StepLine]
+    migration: MigrationStatus
+    holder: LockHolder | None      # who runs the steps now (None: nobody)
+    last_error: str | None
+    report: Path
+    plan: RunPlan = field(repr=False, default=None)
+
+    @property
+    def current(self) -> bool:
+        return self.run.path.name == "run"
+
+
+def migration_status(run: RunDir) -> MigrationStatus:
+    exit_file = run.migration_exit
+    code = detached.read_exit(exit_file)
+    proc = detached.read_state(exit_file)
+    if code is not None:
+        return MigrationStatus("finished" if code == 0 else "failed", proc.pid if proc else None,
+                               code, run.log)
+    if proc is None:
+        return MigrationStatus("not started")
+    if detached.is_running(proc):
+        return MigrationStatus("running", proc.pid, None, run.log)
+    return MigrationStatus("vanished", proc.pid, None, run.log)
+
+
+def read_status(root: Path) -> RunStatus | None:
+    run = find_run(root)
+    if run is None:
+        return None
+    state = run.state()
+    plan = RunPlan.load(run.path)
+    steps = [StepLine(s.id, s.title, state.step_status(s.id), state.durations.get(s.id),
+                      s.point_of_no_return) for s in plan.steps]
+    holder = read_holder(root) if is_locked(root) else None
+    info = run.info()
+    return RunStatus(run, info["run_id"], info.get("runtime", "?"), state.status, steps,
+                     migration_status(run), holder, state.last_error, run.report, plan)
+
+
+def migration_progress(status: RunStatus, runtime) -> tuple[int, int] | None:
+    """(objects in the new shards, objects in the old shards), None if the shards do not say."""
+    if not status.plan.has("run_migration"):
+        return None
+    params = status.plan.step("run_migration").params
+    try:
+        done = sum(gallery_counts(runtime, params["new_shard_urls"], timeout=5).values())
+        total = sum(gallery_counts(runtime, params["old_shard_urls"], timeout=5).values())
+    except CountError:
+        return None
+    return done, total
+
+
+def log_tail(status: RunStatus, lines: int = 10) -> str:
+    return tail(status.run.log, lines)
