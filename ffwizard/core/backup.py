@@ -62,7 +62,8 @@ class Backups:
             # taken again (the original is not written before `ensure` returns).
             atomic_write_bytes(copy, data, mode=stat.S_IMODE(st.st_mode))
             entry.update(mode=stat.S_IMODE(st.st_mode), uid=st.st_uid, gid=st.st_gid,
-                         sha256=hashlib.sha256(data).hexdigest(), copy=str(copy))
+                         sha256=hashlib.sha256(data).hexdigest(),
+                         copy=str(copy.relative_to(self.dir)))
         manifest[str(path)] = entry
         atomic_write_text(self.dir / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True),
                           mode=0o600)
@@ -79,10 +80,11 @@ class Backups:
                 fsync_dir(path.parent)
                 return f"{path}: removed (ffwizard created it)"
             return f"{path}: already absent"
-        data = Path(entry["copy"]).read_bytes()
+        copy = self.copy_path(path)  # not entry["copy"]: the run directory may have moved
+        data = copy.read_bytes()
         if hashlib.sha256(data).hexdigest() != entry["sha256"]:
-            raise OSError(f"the backup copy of {path} ({entry['copy']}) does not match its "
-                          f"checksum; restore it by hand from {entry['copy']}")
+            raise OSError(f"the backup copy of {path} ({copy}) does not match its checksum; "
+                          f"restore it by hand from {copy}")
         if path.exists() and path.read_bytes() == data:
             current = os.stat(path)
             if stat.S_IMODE(current.st_mode) == entry["mode"]:

@@ -47,6 +47,30 @@ def is_running(state: DetachedState) -> bool:
     return state.start_ticks is None or stat[1] == state.start_ticks
 
 
+def group_alive(state: DetachedState) -> bool:
+    """Whether any process of the wrapper's process group lives (the tool may outlive a killed
+    wrapper)."""
+    if is_running(state):
+        return True
+    try:
+        os.killpg(state.pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # The group exists: make sure it is not only zombies or a stranger reusing the id.
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                text = (entry / "stat").read_text()
+            except OSError:
+                continue
+            fields = text[text.rindex(")") + 2:].split()
+            if int(fields[2]) == state.pid and fields[0] not in ("Z", "X"):
+                return True
+    return False
+
+
 def pid_file(exit_file: Path) -> Path:
     return Path(str(exit_file) + ".pid")
 
@@ -108,7 +132,7 @@ def find_wrapper(exit_file: Path) -> int | None:
 
 def stop(state: DetachedState, grace: float = 10.0) -> None:
     """Stop the wrapper and the tool (its whole process group), gently, then firmly."""
-    if not is_running(state):
+    if not group_alive(state):
         return
     for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
@@ -117,7 +141,7 @@ def stop(state: DetachedState, grace: float = 10.0) -> None:
             return
         deadline = time.monotonic() + grace
         while time.monotonic() < deadline:
-            if not is_running(state):
+            if not group_alive(state):
                 return
             time.sleep(0.05)
 

@@ -215,6 +215,7 @@ class Executor:
                         self.run_dir.journal.append("run_stopped", step=step.id,
                                                     reason="not confirmed")
                         self._emit("run_stopped", step.id, "stopped before the point of no return")
+                        self._write_report()
                         return Outcome("stopped", step.id, None, self.run_dir.path)
                     self.run_dir.journal.append("confirmed", step=step.id)
                 self.run_dir.journal.append("step_started", step=step.id)
@@ -227,13 +228,12 @@ class Executor:
                 self._emit("step_done", step.id, step.title)
                 self._point(step.id, "done")
         except Stopped:
-            if self.stop_migration_on_stop:
-                self._stop_migration()
-            self.run_dir.journal.append("run_stopped", step=current, reason="asked")
-            self._emit("run_stopped", current, "stopped; continue with 'ffwizard resume'")
-            self._write_report()
-            return Outcome("stopped", current, None, self.run_dir.path)
+            return self._stopped(current)
         except (UserError, OSError, CountError) as err:
+            if self.stop_requested.is_set():
+                # Ctrl+C reached the step's own command too (same terminal): a stop, not a
+                # failure; the step is re-entered by resume.
+                return self._stopped(current)
             return self._fail(current, str(err))
         except Exception as err:  # a bug: journal it, keep the details for the report's reader
             (self.run_dir.path / "error.txt").write_text(traceback.format_exc())
@@ -241,6 +241,14 @@ class Executor:
                                        f"in {self.run_dir.path / 'error.txt'}")
         self.run_dir.journal.append("run_done")
         return self._finish()
+
+    def _stopped(self, step: str | None) -> Outcome:
+        if self.stop_migration_on_stop:
+            self._stop_migration()
+        self.run_dir.journal.append("run_stopped", step=step, reason="asked")
+        self._emit("run_stopped", step, "stopped; continue with 'ffwizard resume'")
+        self._write_report()
+        return Outcome("stopped", step, None, self.run_dir.path)
 
     def _fail(self, step: str | None, message: str) -> Outcome:
         self.run_dir.journal.append("step_failed", step=step, error=message)
@@ -428,7 +436,7 @@ class Executor:
         while True:
             code = detached.read_exit(exit_file)
             proc = detached.read_state(exit_file)
-            running = code is None and proc is not None and detached.is_running(proc)
+            running = code is None and proc is not None and detached.group_alive(proc)
             try:
                 done = sum(gallery_counts(self.runtime, p["new_shard_urls"]).values())
                 last = meter.update(done)
@@ -522,7 +530,7 @@ class Executor:
                for s in self.plan.steps if s.id in ("remove_old_shards", "switch_sf_api")):
             raise UserError("the old shards are already stopped; a re-run is no longer possible.")
         proc = detached.read_state(self.run_dir.migration_exit)
-        if proc is not None and detached.is_running(proc):
+        if proc is not None and detached.group_alive(proc):
             raise UserError("the migration is still running; wait for it (ffwizard attach), or "
                             "stop it first.")
         self.run_dir.journal.append("rerun_started")
@@ -565,7 +573,7 @@ class Executor:
 
     def _stop_migration(self) -> None:
         proc = detached.read_state(self.run_dir.migration_exit)
-        if proc is not None and detached.is_running(proc):
+        if proc is not None and detached.group_alive(proc):
             detached.stop(proc)
             self._emit("message", "run_migration", "stopped the migration tool")
 

@@ -103,7 +103,8 @@ def render_report(run: RunDir, plan: RunPlan) -> str:
             what = "backed up, then changed" if entry.get("existed") else "created"
             w(f"- `{path}` — {what}")
         w("")
-        w(f"Backups of every changed file are in `{run.path / 'backups'}`.")
+        w("Copies of every changed file, as it was before the run, are in `backups/` next to "
+          "this report.")
     else:
         w("- none")
     w("")
