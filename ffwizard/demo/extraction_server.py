@@ -1,0 +1,127 @@
+"""A simulated findface-extraction-api: `python -m ffwizard.demo.extraction_server [--config PATH]`.
+
+Reads its config (default /etc/findface-extraction-api.ini, the compose bind mount of
+configs/findface-extraction-api/findface-extraction-api.yaml) once at start, like the real one:
+a restart picks up a new model. It refuses to start (exit 1 with a log line) when a model file
+is missing or not a model, when a GPU model is configured on a CPU image (the image name comes
+from FFSIM_IMAGE; FFSIM_DEVICE overrides it), or when the config uses the old flat form.
+
+HTTP API:
+  GET  /v2/models            {"device": "gpu", "models": {"face": "face/x.gpu.fnk", ...}}
+  POST /v2/sim/extract       {"object_type": "face", "images": [base64, ...]}
+                             -> {"model": "face/x.gpu.fnk", "vectors": [base64, ...]}
+  anything else              405 (the real service answers a bare GET that way)
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import sys
+import time
+
+import yaml
+
+from ffwizard.demo import catalog, faults
+from ffwizard.demo.containerfs import resolve
+from ffwizard.demo.httpkit import JsonHandler, log, serve, split_listen
+
+DEFAULT_CONFIG = "/etc/findface-extraction-api.ini"
+
+
+class ConfigProblem(Exception):
+    pass
+
+
+def config_path_from(argv: list[str]) -> str:
+    for i, arg in enumerate(argv):
+        if arg.lstrip("-") == "config" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.lstrip("-").startswith("config="):
+            return arg.split("=", 1)[1]
+    return DEFAULT_CONFIG
+
+
+def device_of_image(image: str) -> str:
+    return "cpu" if "extraction-api-cpu" in image or image.endswith("-cpu") else "gpu"
+
+
+def load_models(config: dict, device: str) -> tuple[str, dict[str, str]]:
+    """(listen, {object type: model file}); ConfigProblem for what the real service refuses."""
+    extractors = config.get("extractors") if isinstance(config, dict) else None
+    if not isinstance(extractors, dict) or not isinstance(extractors.get("models"), dict):
+        raise ConfigProblem("config has no extractors.models section")
+    models_root = resolve(str(extractors.get("models_root") or catalog.MODELS_ROOT))
+    embedding: dict[str, str] = {}
+    for key, entry in extractors["models"].items():
+        if isinstance(entry, str) and key in catalog.OBJECT_TYPES:
+            raise ConfigProblem(f"extractors.models.{key}: old flat form is not supported by this version")
+        files = []
+        if isinstance(entry, str):
+            files.append(entry)
+        elif isinstance(entry, dict):
+            for variant, spec in entry.items():
+                if isinstance(spec, dict) and spec.get("model"):
+                    files.append(spec["model"])
+                    if key.endswith("_emben") and variant == "default":
+                        embedding[key[:-len("_emben")]] = spec["model"]
+        for model in files:
+            path = models_root / model
+            if not path.is_file():
+                raise ConfigProblem(f"model {model}: no such file in {extractors.get('models_root')}")
+            if not path.read_bytes().startswith(b"FNKSIM1"):
+                raise ConfigProblem(f"model {model}: not a model file")
+            if device == "cpu" and model.endswith(".gpu.fnk"):
+                raise ConfigProblem(f"model {model}: a GPU model cannot be loaded by the CPU extraction-api")
+    return str(config.get("listen") or "127.0.0.1:18666"), embedding
+
+
+class ExtractionHandler(JsonHandler):
+    models: dict[str, str] = {}
+    device = "gpu"
+    delay = 0.0
+
+    def route(self, method, path, query, body):
+        if method == "GET" and path == "/v2/models":
+            return 200, {"device": self.device, "models": self.models}, None
+        if method == "POST" and path == "/v2/sim/extract":
+            if self.delay:
+                time.sleep(self.delay)
+            request = json.loads(body)
+            model = self.models.get(request.get("object_type", ""))
+            if not model:
+                return 400, {"error": f"no embedding model for {request.get('object_type')!r}"}, None
+            vectors = [catalog.vector(model, base64.b64decode(img)) for img in request["images"]]
+            return 200, {"model": model, "vectors": vectors}, None
+        return 405, {"error": "method not allowed"}, None
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    config_setting = config_path_from(argv)
+    device = os.environ.get("FFSIM_DEVICE") or device_of_image(os.environ.get("FFSIM_IMAGE", ""))
+    try:
+        with open(resolve(config_setting)) as f:
+            config = yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        listen, models = load_models(config, device)
+        host, port = split_listen(listen)
+    except OSError as err:
+        log(f"extraction-api: cannot read config {config_setting}: {err.strerror or err}")
+        return 1
+    except yaml.YAMLError as err:
+        log(f"extraction-api: config {config_setting} is not valid YAML: {err}")
+        return 1
+    except (ConfigProblem, ValueError) as err:
+        log(f"extraction-api: fatal: {err}")
+        return 1
+    ExtractionHandler.models = models
+    ExtractionHandler.device = device
+    ExtractionHandler.delay = (faults.int_knob("FFSIM_EXTRACTION_DELAY_MS") or 0) / 1000
+    for object_type, model in sorted(models.items()):
+        log(f"extraction-api: {object_type}_emben loaded {model} ({device})")
+    return serve(ExtractionHandler, host, port, name="extraction-api")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

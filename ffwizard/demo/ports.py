@@ -1,0 +1,122 @@
+"""Loopback ports of a sandbox: the vendor's numbers when free, else the whole set shifted.
+
+Two sandboxes must never collide, also on ports nobody listens on yet (a stopped sandbox, the
+new shards a migration will add). So a sandbox claims its block in a small registry
+(`<tmp>/ffwizard-sim-ports/<offset>.json`) besides probing every port by binding it; a claim
+whose sandbox is gone is taken over.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+VENDOR = {"shard_http": 8101, "shard_tarantool": 32001, "sf_api": 18411, "extraction_api": 18666,
+          "upload": 3333, "ntls": 3133}
+STEP = 250  # the shift between blocks; 250 keeps 3133/3333 and 18411/18666 of blocks apart
+MAX_SHARDS = 100
+
+
+def registry_dir() -> Path:
+    return Path(os.environ.get("FFSIM_PORT_REGISTRY") or Path(tempfile.gettempdir()) / "ffwizard-sim-ports")
+
+
+@dataclass(frozen=True)
+class PortBlock:
+    offset: int
+    shards: int
+    shard_http: int
+    shard_tarantool: int
+    sf_api: int
+    extraction_api: int
+    upload: int
+    ntls: int
+
+    @property
+    def span(self) -> int:
+        """Ports kept per shard range: the shards, room for as many new ones, and a margin."""
+        return 2 * self.shards + 30
+
+    def all_ports(self) -> set[int]:
+        ports = {self.sf_api, self.extraction_api, self.upload, self.ntls}
+        ports.update(range(self.shard_http, self.shard_http + self.span))
+        ports.update(range(self.shard_tarantool, self.shard_tarantool + self.span))
+        return ports
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def at(cls, offset: int, shards: int) -> "PortBlock":
+        return cls(offset, shards, **{k: v + offset for k, v in VENDOR.items()})
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _live_claims(directory: Path) -> dict[int, set[int]]:
+    claims = {}
+    for path in directory.glob("*.json"):
+        try:
+            data = json.loads(path.read_text())
+            root = Path(data["root"])
+            if not (root / ".sim" / "sandbox.json").exists() and time.time() - path.stat().st_mtime < 120:
+                claims[data["offset"]] = set(data["ports"])  # a sandbox being built right now
+                continue
+            marker = json.loads((root / ".sim" / "sandbox.json").read_text())
+            if marker["ports"]["offset"] != data["offset"]:
+                raise ValueError("claim taken over")
+        except (OSError, ValueError, KeyError, TypeError):
+            path.unlink(missing_ok=True)  # its sandbox is gone: the block is free again
+            continue
+        claims[data["offset"]] = set(data["ports"])
+    return claims
+
+
+def claim_block(root: Path, shards: int) -> PortBlock:
+    """Find a free block for `shards` shards and register it for the sandbox at `root`."""
+    if shards > MAX_SHARDS:
+        raise ValueError(f"at most {MAX_SHARDS} shards in a sandbox")
+    directory = registry_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    claims = _live_claims(directory)
+    taken = set().union(*claims.values()) if claims else set()
+    offset = 0
+    while True:
+        block = PortBlock.at(offset, shards)
+        if max(block.all_ports()) > 65535:
+            raise OSError("no free block of loopback ports for another sandbox")
+        ports = block.all_ports()
+        if offset not in claims and not (ports & taken) and all(port_is_free(p) for p in sorted(ports)):
+            path = directory / f"{offset}.json"
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            except FileExistsError:
+                offset += STEP  # claimed between our look and now
+                continue
+            with os.fdopen(fd, "w") as f:
+                json.dump({"offset": offset, "root": str(Path(root).resolve()), "ports": sorted(ports)}, f)
+            return block
+        offset += STEP
+
+
+def release_block(root: Path, offset: int) -> None:
+    path = registry_dir() / f"{offset}.json"
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return
+    if data.get("root") == str(Path(root).resolve()):
+        path.unlink(missing_ok=True)

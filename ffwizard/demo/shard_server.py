@@ -1,0 +1,129 @@
+"""A simulated Tarantool shard (tntapi HTTP): `python -m ffwizard.demo.shard_server`.
+
+Configured as the real container is, by its compose environment: CFG_LISTEN_HOST,
+CFG_LISTEN_PORT, TT_WORK_DIR (the data volume), TT_CHECKPOINT_COUNT.
+
+HTTP API (JSON):
+  GET  /v2/status                                  {"read_only": false, "galleries": N, "objects": N, ...}
+  GET  /stat/list/1/99                             [{"name": g, "count": n}, ...] (older tntapi probe)
+  GET  /v2/galleries                               {"galleries": [{"name", "count", "model"}, ...]}
+  GET  /v2/galleries/<g>/objects?after=ID&limit=N  {"objects": [[id, vector, image], ...], "next": ID|null}
+  POST /v2/galleries/<g>/objects                   {"model": m, "objects": [[id, vector, image], ...]}
+                                                   -> 200 {"added": n}; 409 another model / known id
+  POST /v2/galleries/<g>/objects/update            same body: replace vectors of known objects
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+from pathlib import Path
+from urllib.parse import parse_qs
+
+from ffwizard.demo import faults
+from ffwizard.demo.containerfs import resolve
+from ffwizard.demo.httpkit import JsonHandler, log, serve
+from ffwizard.demo.storage import GalleryConflict, ShardStore
+
+GALLERY_PREFIX = "/v2/galleries/"
+
+
+class ShardHandler(JsonHandler):
+    store: ShardStore
+    name: str
+    added = 0
+    add_limit: int | None = None
+    lock = threading.Lock()
+
+    def route(self, method, path, query, body):
+        store = self.store
+        if method == "GET" and path in ("/v2/status", "/v2/status/"):
+            stats = store.stats()
+            return 200, {"read_only": False, "name": self.name, "lsn": store.lsn,
+                         "galleries": len(stats), "objects": sum(s["count"] for s in stats)}, None
+        if method == "GET" and path.startswith("/stat/list"):
+            return 200, [{"name": s["name"], "count": s["count"]} for s in store.stats()], None
+        if method == "GET" and path.rstrip("/") == "/v2/galleries":
+            return 200, {"galleries": store.stats()}, None
+        if path.startswith(GALLERY_PREFIX):
+            gallery, _, rest = path[len(GALLERY_PREFIX):].partition("/")
+            if method == "GET" and rest == "objects":
+                params = parse_qs(query)
+                after = int(params["after"][0]) if params.get("after") else None
+                limit = min(int(params.get("limit", ["1000"])[0]), 100_000)
+                objects, cursor = store.list(gallery, after, limit)
+                return 200, {"objects": objects, "next": cursor}, None
+            if method == "POST" and rest in ("objects", "objects/update"):
+                request = json.loads(body)
+                objects, model = request["objects"], request["model"]
+                if rest == "objects" and self.add_limit is not None:
+                    return self._add_with_limit(gallery, model, objects)
+                try:
+                    if rest == "objects":
+                        count = store.add(gallery, model, objects)
+                    else:
+                        count = store.update(gallery, model, objects)
+                except GalleryConflict as err:
+                    return 409, {"error": str(err)}, None
+                return 200, {"added" if rest == "objects" else "updated": count}, None
+        return 404, {"error": f"no route {method} {path}"}, None
+
+    def _add_with_limit(self, gallery, model, objects):
+        with self.lock:
+            room = self.add_limit - ShardHandler.added
+            accepted = objects[:max(room, 0)]
+            try:
+                if accepted:
+                    self.store.add(gallery, model, accepted)
+            except GalleryConflict as err:
+                return 409, {"error": str(err)}, None
+            ShardHandler.added += len(accepted)
+            if len(accepted) < len(objects) or ShardHandler.added >= self.add_limit:
+                log(f"{self.name}: fault FFSIM_SHARD_DOWN_AFTER_ADDS: going down after "
+                    f"{ShardHandler.added} added objects")
+                self.store.close()
+                os._exit(1)
+        return 200, {"added": len(accepted)}, None
+
+
+def main(argv: list[str] | None = None) -> int:
+    env = os.environ
+    host = env.get("CFG_LISTEN_HOST", "127.0.0.1")
+    try:
+        port = int(env["CFG_LISTEN_PORT"])
+        work_dir_setting = env["TT_WORK_DIR"]
+    except (KeyError, ValueError):
+        log("tntapi: CFG_LISTEN_PORT and TT_WORK_DIR must be set")
+        return 1
+    work_dir = resolve(work_dir_setting)
+    service = env.get("FFSIM_SERVICE", "")
+    name = service or work_dir.name
+    known_as = {name, service, str(port), Path(work_dir).name} - {""}
+    down = faults.knob("FFSIM_SHARD_DOWN")
+    if down and faults.names_match(down, known_as):
+        log(f"{name}: fault FFSIM_SHARD_DOWN: refusing to start")
+        return 1
+    if not work_dir.is_dir():
+        log(f"{name}: work dir {work_dir_setting} does not exist")
+        return 1
+    store = ShardStore(work_dir, int(env.get("TT_CHECKPOINT_COUNT", "2") or 2)).load()
+    ShardHandler.store = store
+    ShardHandler.name = name
+    spec = faults.knob("FFSIM_SHARD_DOWN_AFTER_ADDS")
+    if spec:
+        ShardHandler.add_limit = faults.limit_for(spec, known_as)
+    stats = store.stats()
+    log(f"{name}: recovered {sum(s['count'] for s in stats)} objects in {len(stats)} galleries "
+        f"(lsn {store.lsn})")
+
+    def on_stop():
+        store.checkpoint()
+        store.close()
+
+    return serve(ShardHandler, host, port, name=name, on_stop=on_stop)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,190 @@
+"""The sim runtime: the services of a demo sandbox (`ffwizard demo`) as real local processes.
+
+Services behave like containers: `compose_up` starts a process per compose service (the
+simulated program its image stands for), recreates one whose definition changed and, with
+`remove_orphans`, stops those no longer listed; each service has its own filesystem under
+`.sim/containers/<service>/` plus the compose file's bind mounts; `exec` maps the vendor's
+executables (/storage-api-dump, ./sf-api-migrate, manage.py, mkdir, ls, test…) to the simulated
+programs and answers 127 for anything else, as a container would.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from ffwizard.core.errors import RuntimeUnavailable, UserError
+from ffwizard.demo import containers, procs
+from ffwizard.demo.sandbox import COMPOSE_FILE, MARKER, PROJECT, is_sandbox
+from ffwizard.runtime.base import ExecResult, Runtime, ServiceState
+
+
+class SimRuntime(Runtime):
+    kind = "sim"
+
+    def __init__(self, root: Path, project: str = PROJECT, compose_file: Path | None = None):
+        root = Path(root).resolve()
+        super().__init__(root, project, Path(compose_file) if compose_file else root / COMPOSE_FILE)
+
+    # --- helpers ---------------------------------------------------------------------------
+    def container_name(self, service: str) -> str:
+        return f"{self.project}-{service}-1"
+
+    def _specs(self) -> dict[str, containers.ServiceSpec]:
+        try:
+            return containers.load_compose(self.compose_file)
+        except containers.ComposeError as err:
+            raise UserError(str(err)) from err
+
+    def _running_spec(self, service: str) -> containers.ServiceSpec:
+        record = procs.read_record(self.root, service)
+        if not procs.is_running(record):
+            known = record is not None or service in self._specs()
+            raise UserError(f"service {service} is not running" if known else f"no such service: {service}")
+        return procs.spec_of(record)
+
+    def _fs(self, service: str):
+        record = procs.read_record(self.root, service)
+        if record is not None:
+            return containers.container_fs(self.root, procs.spec_of(record))
+        spec = self._specs().get(service)
+        if spec is None:
+            raise UserError(f"no such service: {service}")
+        return containers.container_fs(self.root, spec)
+
+    def log_path(self, service: str) -> Path:
+        return self.root / ".sim" / "logs" / f"{service}.log"
+
+    # --- looking ---------------------------------------------------------------------------
+    def ping(self) -> None:
+        if not is_sandbox(self.root):
+            raise RuntimeUnavailable(f"{self.root} is not a demo sandbox (no {MARKER}); "
+                                     f"build one with `ffwizard demo --prepare-only --sandbox DIR`")
+
+    def services(self) -> dict[str, ServiceState]:
+        states = {}
+        for name, record in procs.all_records(self.root).items():
+            state = "running" if procs.is_running(record) else "exited"
+            states[name] = ServiceState(name, self.container_name(name), state, record.image)
+        return states
+
+    # --- acting ----------------------------------------------------------------------------
+    def exec(self, service: str, argv: list[str], *, workdir: str | None = None,
+             timeout: float | None = None) -> ExecResult:
+        spec = self._running_spec(service)
+        plan = containers.exec_plan(self.root, spec, list(argv), workdir)
+        if plan.argv is None:
+            return ExecResult(plan.exit_code, plan.message + "\n")
+        env = containers.service_env(self.root, spec, containers.container_fs(self.root, spec))
+        try:
+            done = subprocess.run(plan.argv, cwd=plan.cwd, env=env, stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)
+        except subprocess.TimeoutExpired as err:
+            raise UserError(f"{' '.join(argv)} in {service} did not finish within {timeout:g}s") from err
+        return ExecResult(done.returncode, done.stdout.decode("utf-8", "replace"))
+
+    def detached_host_argv(self, service: str, argv: list[str], *, workdir: str | None = None) -> list[str]:
+        return [sys.executable, "-m", "ffwizard.demo.container_exec", "--sandbox", str(self.root),
+                "--service", service, "--workdir", workdir or "/", "--", *argv]
+
+    def copy_out(self, service: str, container_path: str, host_dir: Path) -> Path:
+        source = self._fs(service).host_path(container_path)
+        if not source.exists():
+            raise UserError(f"{container_path}: no such file or directory in {service}")
+        host_dir = Path(host_dir)
+        host_dir.mkdir(parents=True, exist_ok=True)
+        target = host_dir / source.name
+        if source.is_dir():
+            shutil.copytree(source, target, symlinks=True, dirs_exist_ok=True)
+        else:
+            shutil.copy2(source, target)
+        return target
+
+    def copy_in(self, service: str, host_path: Path, container_dir: str) -> None:
+        host_path = Path(host_path)
+        if not host_path.exists():
+            raise UserError(f"{host_path}: no such file or directory")
+        target_dir = self._fs(service).host_path(container_dir)
+        if not target_dir.is_dir():
+            raise UserError(f"{container_dir}: no such directory in {service}")
+        target = target_dir / host_path.name
+        if host_path.is_dir():
+            shutil.copytree(host_path, target, symlinks=True, dirs_exist_ok=True)
+        else:
+            shutil.copy2(host_path, target)
+
+    def path_exists(self, service: str, container_path: str) -> bool:
+        return self._fs(service).host_path(container_path).exists()
+
+    def list_files(self, service: str, container_dir: str, suffix: str = "") -> list[str]:
+        base = self._fs(service).host_path(container_dir)
+        if not base.is_dir():
+            return []
+        return sorted(str(p.relative_to(base)) for p in base.rglob("*")
+                      if p.is_file() and p.name.endswith(suffix))
+
+    def restart(self, service: str) -> None:
+        record = procs.read_record(self.root, service)
+        if record is None:
+            raise UserError(f"service {service} has no container to restart")
+        spec = procs.spec_of(record)  # a restart keeps the container's definition
+        procs.stop(record)
+        procs.wait_ready([procs.start(self.root, spec)])
+
+    def compose_up(self, *, remove_orphans: bool = False) -> ExecResult:
+        try:
+            specs = containers.load_compose(self.compose_file)
+        except containers.ComposeError as err:
+            return ExecResult(1, f"{err}\n")
+        records = procs.all_records(self.root)
+        lines, started, to_stop = [], [], []
+        orphans = sorted(set(records) - set(specs))
+        if orphans and remove_orphans:
+            to_stop += [records[name] for name in orphans]
+        elif orphans:
+            lines.append(f"WARN[0000] Found orphan containers ({', '.join(self.container_name(o) for o in orphans)}) "
+                         f"for this project. If you removed or renamed this service in your compose file, "
+                         f"you can run this command with the --remove-orphans flag to clean it up.")
+        actions = {}
+        for name, spec in specs.items():
+            record = records.get(name)
+            if record is not None and procs.is_running(record) and record.digest == spec.digest:
+                actions[name] = "Running"
+            elif record is not None and procs.is_running(record):
+                to_stop.append(record)
+                actions[name] = "Recreated"
+            else:
+                actions[name] = "Started" if record is None or record.digest == spec.digest else "Recreated"
+        procs.stop_many(to_stop)
+        for name in orphans:
+            if remove_orphans:
+                procs.delete_record(self.root, name)
+                lines.append(f" Container {self.container_name(name)}  Removed")
+        for name, spec in specs.items():
+            if actions[name] != "Running":
+                started.append(procs.start(self.root, spec))
+            lines.append(f" Container {self.container_name(name)}  {actions[name]}")
+        procs.wait_ready(started)
+        return ExecResult(0, "\n".join(lines) + "\n")
+
+    def remove_services(self, services: list[str]) -> None:
+        records = procs.all_records(self.root)
+        procs.stop_many([records[s] for s in services if s in records])
+        for service in services:
+            procs.delete_record(self.root, service)
+
+    # --- beyond the interface: the demo's own needs ----------------------------------------
+    def stop_all(self) -> list[str]:
+        """Stop every service process of the sandbox (records kept: states read `exited`)."""
+        records = procs.all_records(self.root)
+        running = [r for r in records.values() if procs.is_running(r)]
+        procs.stop_many(running)
+        return sorted(r.service for r in running)
+
+    def stop_service(self, service: str) -> None:
+        """Stop one service like `docker stop` (tests: a shard that is down)."""
+        record = procs.read_record(self.root, service)
+        if record is not None:
+            procs.stop(record)
