@@ -89,7 +89,7 @@ def detect(root: Path | str = DEFAULT_ROOT, *, compose_command: list[str] | None
 
     # sf-api
     sf_path = root / SF_API_CONFIG
-    _, sf_doc = _read(sf_path, "sf-api config", problems)
+    sf_text, sf_doc = _read(sf_path, "sf-api config", problems)
     sf_urls: list[tuple[str, str]] = []
     normalized = None
     sf_api_url = "http://127.0.0.1:18411"
@@ -106,7 +106,8 @@ def detect(root: Path | str = DEFAULT_ROOT, *, compose_command: list[str] | None
     shard_services = [s for s in services.values() if compose_mod.is_shard_service(s)]
     shards, leftovers, shard_problems = merge_shards(
         root, compose_file.parent if compose_file else None, shard_services, sf_urls,
-        compose_where=str(compose_file) if compose_file else None, sf_api_where=str(sf_path))
+        compose_where=str(compose_file) if compose_file else None, sf_api_where=str(sf_path),
+        sf_api_text=sf_text or "")
     if compose_file is not None or sf_doc is not None:
         problems += shard_problems
 

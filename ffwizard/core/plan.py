@@ -375,6 +375,9 @@ def build_plan(installation: Installation, answers: Answers, *, run_dir: Path | 
                 "old_counts_from": "verify_copy"},
     ))
 
+    # A file detection already found broken is reported once.
+    reported = {(p.where or "").split(":")[0] for p in all_problems if p.severity == "error"}
+    edit_problems = [p for p in edit_problems if (p.where or "").split(":")[0] not in reported]
     return Plan(installation=inst, answers=answers, new_shards=new_shards, steps=steps,
                 problems=all_problems + edit_problems, run_dir=run_dir)
 

@@ -28,8 +28,16 @@ def _service_shard_name(service: ComposeService, data_dir: str | None) -> str:
 
 def merge_shards(root: Path, compose_dir: Path | None, shard_services: list[ComposeService],
                  sf_api_urls: list[tuple[str, str]], *, compose_where: str | None,
-                 sf_api_where: str) -> tuple[list[Shard], list[str], list[Problem]]:
-    """(shards in use, leftover data dir names, problems)."""
+                 sf_api_where: str, sf_api_text: str = ""
+                 ) -> tuple[list[Shard], list[str], list[Problem]]:
+    """(shards in use, leftover data dir names, problems). `sf_api_text` gives line numbers."""
+
+    def sf_line(url: str) -> str:
+        for number, line in enumerate(sf_api_text.splitlines(), 1):
+            if url in line:
+                return f"{sf_api_where}:{number}"
+        return sf_api_where
+
     problems: list[Problem] = []
     data_root = root / SHARDS_DATA_DIR
     dir_names = sorted(p.name for p in data_root.glob("shard-*") if p.is_dir()) \
@@ -61,12 +69,22 @@ def merge_shards(root: Path, compose_dir: Path | None, shard_services: list[Comp
             memtx_memory=_int(env.get("TT_MEMTX_MEMORY")),
             sources=("compose",),
         )
+        if shard.http_port is None:
+            problems.append(Problem("error", f"shard service '{service.name}' has no usable HTTP "
+                                             f"port: CFG_LISTEN_PORT is "
+                                             f"{env.get('CFG_LISTEN_PORT')!r}.",
+                                    where=_at(compose_where, service.line)))
         if data_dir and not Path(data_dir).is_dir():
             problems.append(Problem("error", f"shard service '{service.name}' uses the data "
                                              f"directory {data_dir}, which does not exist.",
                                     where=_at(compose_where, service.line)))
         by_service[service.name] = len(shards)
         shards.append(shard)
+
+    lines = {s.name: s.line for s in shard_services}
+
+    def _service_line(name):
+        return lines.get(name)
 
     # sf-api URLs → services, by port (and host when several services share a port).
     matched: set[str] = set()
@@ -81,7 +99,7 @@ def merge_shards(root: Path, compose_dir: Path | None, shard_services: list[Comp
         if not candidates:
             problems.append(Problem("error", f"sf-api uses shard {master} (entry {index}), but no "
                                              f"shard service in the compose file listens on "
-                                             f"port {port}.", where=sf_api_where))
+                                             f"port {port}.", where=sf_line(master)))
             shards.append(Shard(name=f"sf-api-{index}", http_host=host or "127.0.0.1",
                                 http_port=port, url=master, slave_url=slave,
                                 sources=("sf-api",)))
@@ -95,10 +113,10 @@ def merge_shards(root: Path, compose_dir: Path | None, shard_services: list[Comp
     for shard in shards:
         if "compose" in shard.sources and shard.service not in matched and sf_api_urls:
             problems.append(Problem("error", f"the compose file runs shard service "
-                                             f"'{shard.service}' (port {shard.http_port}), but "
-                                             f"sf-api does not use it: the shards in the compose "
-                                             f"file and in the sf-api config must agree.",
-                                    where=sf_api_where))
+                                             f"'{shard.service}' (port {shard.http_port or '?'}), "
+                                             f"but sf-api does not use it: the shards in the "
+                                             f"compose file and in the sf-api config must agree.",
+                                    where=_at(compose_where, _service_line(shard.service))))
 
     # Data directories.
     used_dirs = {Path(s.data_dir).name for s in shards if s.data_dir
