@@ -2,8 +2,8 @@
 
 `resume` and `rollback` must act on exactly the plan `apply` started, not on a plan rebuilt from
 files the run already changed; so the plan's steps (every file's `before`/`after`, every param)
-are saved when the run starts. Secret file contents (migration.yaml with s3 keys) are kept out
-of `plan.json` in `private/` (0700 directory, 0600 files).
+are saved when the run starts. File contents are kept out of `plan.json`, in `private/` (0700
+directory, 0600 files): migration.yaml holds the s3 keys, and so does sf-api.yaml itself.
 """
 
 from __future__ import annotations
@@ -96,13 +96,12 @@ class RunPlan:
             for index, change in enumerate(step.changes):
                 item = {"path": str(change.path), "before": change.before, "after": change.after,
                         "mode": change.mode, "secret": change.secret}
-                if change.secret:
-                    private.mkdir(mode=0o700, exist_ok=True)
-                    name = f"{step.id}.{index}"
-                    for key in ("before", "after"):
-                        if item[key] is not None:
-                            atomic_write_text(private / f"{name}.{key}", item[key], mode=0o600)
-                            item[key] = {"private": f"{name}.{key}"}
+                private.mkdir(mode=0o700, exist_ok=True)
+                name = f"{step.id}.{index}"
+                for key in ("before", "after"):
+                    if item[key] is not None:
+                        atomic_write_text(private / f"{name}.{key}", item[key], mode=0o600)
+                        item[key] = {"private": f"{name}.{key}"}
                 changes.append(item)
             steps.append({"id": step.id, "title": step.title, "explanation": step.explanation,
                           "commands": step.commands, "changes": changes,
