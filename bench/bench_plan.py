@@ -1,0 +1,119 @@
+"""Benchmark: detection and the full plan on a generated 64-shard installation.
+
+Prints the median of each measurement next to a plain ruamel.yaml load+dump of the same compose
+file (and PyYAML's C loader), measured in the same run, with ratios. Targets on a 2-core machine:
+detection under 0.1 s, the full plan (every diff computed) under 1 s.
+
+    .venv/bin/python bench/bench_plan.py [--shards 64] [--repeat 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests" / "fixtures"))
+
+import make_installs  # noqa: E402
+
+EXTRA_SERVICE = """\
+  findface-video-worker-{n}:
+    command: [--config=/etc/findface-video-worker.ini]
+    depends_on: [findface-video-manager, findface-ntls]
+    environment: {{CFG_MGR_STATIC: '127.0.0.1:18811', CFG_CAPACITY: '10', CUDA_VISIBLE_DEVICES: '{n}'}}
+    image: docker.int.ntl/ntech/universe/video-worker-gpu:ffserver-9.230407.1
+    logging: {{driver: journald}}
+    network_mode: service:pause
+    restart: always
+    volumes: ['./configs/findface-video-worker/findface-video-worker.yaml:/etc/findface-video-worker.ini:ro']
+"""
+
+
+def make_install(root: Path, shards: int, extra_services: int) -> Path:
+    make_installs.flow_install(root, shards)
+    compose = root / "docker-compose.yaml"
+    with compose.open("a", encoding="utf-8") as handle:
+        for n in range(extra_services):
+            handle.write(EXTRA_SERVICE.format(n=n))
+    return compose
+
+
+def median_time(function, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shards", type=int, default=64)
+    parser.add_argument("--extra-services", type=int, default=9)
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+
+    import yaml
+    from ruamel.yaml import YAML
+
+    from ffwizard.core.detect import detect
+    from ffwizard.core.plan import plan_installation
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "findface-multi"
+        compose = make_install(root, args.shards, args.extra_services)
+        text = compose.read_text()
+        services = len(yaml.load(text, Loader=yaml.CSafeLoader)["services"])
+
+        def ruamel_round_trip():
+            rt = YAML()
+            rt.preserve_quotes = True
+            rt.width = 1 << 16
+            rt.indent(mapping=2, sequence=2, offset=0)
+            out = io.StringIO()
+            rt.dump(rt.load(text), out)
+
+        def pyyaml_load():
+            yaml.load(text, Loader=yaml.CSafeLoader)
+
+        def detection():
+            detect(root)
+
+        def full_plan():
+            plan = plan_installation(root)
+            for step in plan.steps:
+                for change in step.changes:
+                    change.diff()
+            plan.to_json_dict()
+
+        plan = plan_installation(root)
+        assert not plan.blocked, plan.problems
+        assert len(plan.new_shards) == args.shards
+
+        results = [
+            ("ruamel.yaml load+dump (baseline)", median_time(ruamel_round_trip, args.repeat)),
+            ("PyYAML CSafeLoader load", median_time(pyyaml_load, args.repeat)),
+            ("detection", median_time(detection, args.repeat)),
+            ("full plan, every diff", median_time(full_plan, args.repeat)),
+        ]
+    baseline = results[0][1]
+    print(f"{args.shards} shards, {services} services, compose file {len(text) / 1024:.0f} KB, "
+          f"median of {args.repeat}")
+    print(f"{'measurement':<36} {'median':>9} {'vs ruamel load+dump':>20}")
+    for name, seconds in results:
+        print(f"{name:<36} {seconds * 1000:>7.1f}ms {seconds / baseline:>19.2f}x")
+    detection_time, plan_time = results[2][1], results[3][1]
+    print(f"targets: detection < 100 ms: {'met' if detection_time < 0.1 else 'MISSED'}; "
+          f"full plan < 1 s: {'met' if plan_time < 1.0 else 'MISSED'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
