@@ -301,11 +301,12 @@ class Migration:
                    for _ in range(cfg["workers"])]
         for thread in threads:
             thread.start()
+        next_report = time.monotonic() + self.progress_interval
         while any(t.is_alive() for t in threads):
-            for t in threads:
-                t.join(self.progress_interval)
-                break
-            self._progress(total, started)
+            time.sleep(0.02)
+            if time.monotonic() >= next_report:
+                self._progress(total, started)
+                next_report += self.progress_interval
         elapsed = time.monotonic() - started
         if self.failure:
             say(f"error: {self.failure}")

@@ -86,6 +86,7 @@ def build_sandbox(root: Path, *, shards: int = 8, objects: int = 4000, device: s
     for sub in ("procs", "logs", "containers"):
         (sandbox.sim_dir / sub).mkdir(parents=True, exist_ok=True)
     write(root / COMPOSE_FILE, compose_text(sandbox))
+    write(root / ".env", f"# docker compose settings of this installation\nCOMPOSE_PROJECT_NAME={PROJECT}\n")
     write(root / "configs/findface-extraction-api/findface-extraction-api.yaml", extraction_config_text(sandbox))
     write(root / "configs/findface-sf-api/findface-sf-api.yaml", sf_api_config_text(sandbox))
     write(root / "configs/findface-multi-legacy/findface-multi-legacy.py", legacy_config_text(sandbox))

@@ -42,6 +42,7 @@ class ShardStore:
         self.checkpoint_count = max(1, checkpoint_count)
         self.galleries: dict[str, Gallery] = {}
         self.lsn = 0
+        self.snapshot_lsn = -1  # lsn of the newest snapshot on disk (-1: none)
         self._lock = threading.Lock()
         self._xlog = None
 
@@ -57,6 +58,7 @@ class ShardStore:
             for name, g in data["galleries"].items():
                 self.galleries[name] = Gallery(g["model"], {int(i): (v, p) for i, v, p in g["objects"]})
         self.lsn = snap_lsn
+        self.snapshot_lsn = snap_lsn if snaps else -1
         for xlog in sorted(self.xlog_dir.glob("*" + XLOG_SUFFIX)):
             with open(xlog, "rb") as f:
                 for raw in f:
@@ -122,9 +124,12 @@ class ShardStore:
             self._apply(record)
             return len(objects)
 
-    def checkpoint(self) -> Path:
-        """Write a snapshot of everything (atomically) and start a new log."""
+    def checkpoint(self) -> Path | None:
+        """Write a snapshot of everything (atomically) and start a new log; nothing when the
+        newest snapshot already holds everything (an idle shard's files stay as they are)."""
         with self._lock:
+            if self.lsn == self.snapshot_lsn:
+                return None
             data = {"lsn": self.lsn, "galleries": {
                 name: {"model": g.model, "objects": [[i, v, p] for i, (v, p) in g.objects.items()]}
                 for name, g in self.galleries.items()}}
@@ -135,6 +140,7 @@ class ShardStore:
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, path)
+            self.snapshot_lsn = self.lsn
             if self._xlog is not None:
                 self._xlog.close()
                 self._xlog = None

@@ -65,10 +65,9 @@ class UploadHandler(JsonHandler):
 
 def main(argv: list[str] | None = None) -> int:
     host, port = split_listen(os.environ.get("UPLOAD_LISTEN", "127.0.0.1:3333"))
-    root = resolve(os.environ.get("UPLOAD_ROOT", "/var/lib/ffupload"))
-    root.mkdir(parents=True, exist_ok=True)
-    UploadHandler.root = root / "uploads"
-    UploadHandler.root.mkdir(exist_ok=True)
+    root = os.environ.get("UPLOAD_ROOT", "/var/lib/ffupload").rstrip("/")
+    UploadHandler.root = resolve(f"{root}/uploads")  # the data volume is mounted right there
+    UploadHandler.root.mkdir(parents=True, exist_ok=True)
     return serve(UploadHandler, host, port, name="findface-upload")
 
 

@@ -1,0 +1,43 @@
+"""Fixtures shared by every test package."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def sim_sandbox(tmp_path):
+    """A running simulated FindFace installation in tmp_path: 4 shards, 600 objects, GPU,
+    face/body/car (`ffwizard.demo.PreparedDemo`: .root, .project, .compose_file, .runtime).
+    Its services are stopped and its port block released at teardown."""
+    from ffwizard.demo import prepare_demo, stop_demo
+
+    demo = prepare_demo(tmp_path / "sandbox", shards=4, objects=600)
+    try:
+        yield demo
+    finally:
+        stop_demo(demo.root, release_ports=True)
+
+
+@pytest.fixture
+def sim_sandbox_factory(tmp_path):
+    """make(name="sandbox", shards=4, objects=600, device="gpu", types=("face","body","car"),
+    start=True) -> PreparedDemo; every sandbox made is stopped at teardown."""
+    from ffwizard.demo import prepare_demo, stop_demo
+
+    made: list[Path] = []
+
+    def make(name: str = "sandbox", *, shards: int = 4, objects: int = 600, device: str = "gpu",
+             types: tuple[str, ...] = ("face", "body", "car"), start: bool = True):
+        demo = prepare_demo(tmp_path / name, shards=shards, objects=objects, device=device,
+                            types=types, start=start)
+        made.append(demo.root)
+        return demo
+
+    try:
+        yield make
+    finally:
+        for root in made:
+            stop_demo(root, release_ports=True)
