@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # the SDK is imported only when the runtime is used
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
 ONEOFF_LABEL = "com.docker.compose.oneoff"
+VERSION_LABEL = "com.docker.compose.version"
 DEFAULT_ENGINE_URL = "unix:///var/run/docker.sock"
 API_TIMEOUT = 30.0  # seconds, for quick Engine API calls (list, inspect, copy)
 COMPOSE_TIMEOUT = 600.0  # `compose up` may start many containers on a slow box
@@ -291,8 +292,20 @@ class DockerRuntime(Runtime):
     @property
     def compose_command(self) -> list[str]:
         if self._compose_command is None:
-            self._compose_command = detect_compose_command()
+            self._compose_command = detect_compose_command(self._compose_major_in_use())
         return self._compose_command
+
+    def _compose_major_in_use(self) -> str | None:
+        """"1" or "2": the compose that made the project's containers (their version label).
+
+        Keep using that one: the other would not recognise the containers as its own and
+        recreate them under other names."""
+        try:
+            containers = self._project_containers()
+        except UserError:
+            return None
+        versions = {c.labels.get(VERSION_LABEL, "")[:1] for c in containers} - {""}
+        return versions.pop() if len(versions) == 1 else None
 
     def compose_display_argv(self, *args: str) -> list[str]:
         command = self._compose_command or ["docker", "compose"]
@@ -332,9 +345,13 @@ class DockerRuntime(Runtime):
         return ExecResult(exit_code=done.returncode, output=done.stdout.decode("utf-8", "replace"))
 
 
-def detect_compose_command() -> list[str]:
-    """["docker", "compose"] when compose v2 is installed, else ["docker-compose"] (v1)."""
-    for candidate in (["docker", "compose"], ["docker-compose"]):
+def detect_compose_command(major_in_use: str | None = None) -> list[str]:
+    """The compose CLI to use: the one whose major version made the project's containers when
+    it is installed, else ["docker", "compose"] (v2) when installed, else ["docker-compose"] (v1)."""
+    candidates = [["docker", "compose"], ["docker-compose"]]
+    if major_in_use == "1":
+        candidates.reverse()
+    for candidate in candidates:
         if shutil.which(candidate[0]) is None:
             continue
         try:

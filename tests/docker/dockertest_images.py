@@ -28,16 +28,37 @@ BASE_IMAGE = os.environ.get("FFWIZARD_TEST_BASE_IMAGE", "ffwizard-test/debian-py
 APP_REPOSITORY = "ffwizard-test/findface"
 SITE_DIR = "/usr/local/lib/python3.11/dist-packages"  # on Debian 12's python3 path
 
-# Commands of the simulated programs, by role (a role = what a vendor image runs).
-ROLE_COMMANDS: dict[str, list[str]] = {
-    "pause": ["sleep", "infinity"],
-    "generic": ["sleep", "infinity"],
+# What each vendor image runs, as (entrypoint, environment): the compose file's `command:`
+# gives the arguments, as with the vendor's images.
+ROLES: dict[str, tuple[list[str], dict[str, str]]] = {
+    "shard": (["python3", "-m", "ffwizard.demo.shard_server"], {}),
+    "sf-api": (["python3", "-m", "ffwizard.demo.sfapi_server"], {}),
+    "extraction-cpu": (["python3", "-m", "ffwizard.demo.extraction_server"], {"FFSIM_DEVICE": "cpu"}),
+    "extraction-gpu": (["python3", "-m", "ffwizard.demo.extraction_server"], {"FFSIM_DEVICE": "gpu"}),
+    "upload": (["python3", "-m", "ffwizard.demo.upload_server"], {}),
+    "idle": (["python3", "-m", "ffwizard.demo.idle_service"], {}),  # pause, ntls, legacy, databases
 }
-# Vendor image names (as the compose files write them) and their role.
-IMAGE_ROLES: dict[str, str] = {}
 
-# Programs the vendor images hold at fixed paths, as thin launchers of ffwizard's simulated ones.
-LAUNCHERS: dict[str, str] = {}
+# Programs the vendor images hold at fixed paths, as thin launchers of the simulated ones.
+LAUNCHERS: dict[str, str] = {
+    "/storage-api-dump": '#!/bin/sh\nexec python3 -m ffwizard.demo.dump_tool "$@"\n',
+    "/sf-api-migrate": '#!/bin/sh\nexec python3 -m ffwizard.demo.migrate_tool "$@"\n',
+    "/opt/findface-security/bin/python3": '#!/bin/sh\nexec python3 "$@"\n',
+    "/tigre_prototype/manage.py": ("import sys\nfrom ffwizard.demo.cluster_tool import main\n"
+                                   "sys.exit(main())\n"),
+}
+
+
+def role_of(image: str) -> str:
+    """The simulated program standing in for a vendor image, from its name."""
+    name = image.rsplit("/", 1)[-1].split(":", 1)[0]
+    if name == "tntapi":
+        return "shard"
+    if name in ("sf-api", "upload"):
+        return name
+    if name.startswith("extraction-api"):
+        return "extraction-cpu" if name.endswith("-cpu") else "extraction-gpu"
+    return "idle"
 
 
 def _list_dependencies() -> list[str]:
@@ -87,6 +108,12 @@ def _add_dir(tar: tarfile.TarFile, name: str) -> None:
     tar.addfile(info)
 
 
+def _add_parents(tar: tarfile.TarFile, name: str) -> None:
+    parts = name.split("/")[:-1]
+    for depth in range(1, len(parts) + 1):
+        _add_dir(tar, "/".join(parts[:depth]))
+
+
 def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes, mode: int) -> None:
     info = tarfile.TarInfo(name)
     info.size = len(data)
@@ -109,11 +136,20 @@ def _layer() -> tuple[bytes, str]:
             if not path.exists():
                 path = next(path.parent.glob(path.name + "*"), path)
             _add_tree(tar, digest, path, f"{site}/{path.name}")
-        for target, module in sorted(LAUNCHERS.items()):
-            script = f'#!/bin/sh\nexec python3 -m {module} "$@"\n'.encode()
-            digest.update(target.encode() + b"\0" + script)
-            _add_bytes(tar, target.lstrip("/"), script, 0o755)
-    digest.update(json.dumps([ROLE_COMMANDS, IMAGE_ROLES], sort_keys=True).encode())
+        for target, script in sorted(LAUNCHERS.items()):
+            digest.update(target.encode() + b"\0" + script.encode())
+            _add_parents(tar, target.lstrip("/"))
+            _add_bytes(tar, target.lstrip("/"), script.encode(), 0o755)
+        # The extraction models live in the vendor's image, under models_root.
+        from ffwizard.demo import catalog
+
+        for model in catalog.all_model_files():
+            name = f"{catalog.MODELS_ROOT.lstrip('/')}/{model}"
+            data = catalog.model_bytes(model)
+            digest.update(name.encode() + b"\0" + data)
+            _add_parents(tar, name)
+            _add_bytes(tar, name, data, 0o644)
+    digest.update(json.dumps(ROLES, sort_keys=True).encode())
     return buffer.getvalue(), digest.hexdigest()[:16]
 
 
@@ -129,13 +165,15 @@ def _ensure_base(client) -> None:
 
 
 def _commit(client, base: str, repository: str, tag: str, *, archive: bytes | None = None,
-            command: list[str] | None = None) -> str:
+            entrypoint: list[str] | None = None, environment: dict[str, str] | None = None) -> str:
     container = client.containers.create(base, command=["true"])
     try:
         if archive is not None and not container.put_archive("/", archive):
             raise RuntimeError(f"the engine refused the layer of {repository}:{tag}")
-        changes = [f"CMD {json.dumps(command)}"] if command else []
-        changes.append("ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1")
+        env = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1", **(environment or {})}
+        changes = [f"ENV {' '.join(f'{k}={v}' for k, v in sorted(env.items()))}"]
+        if entrypoint:
+            changes += [f"ENTRYPOINT {json.dumps(entrypoint)}", "CMD []"]
         container.commit(repository=repository, tag=tag, changes=changes)
     finally:
         container.remove(force=True)
@@ -153,27 +191,45 @@ def _exists(client, name: str) -> bool:
 
 
 def ensure_findface_images(client) -> str:
-    """Build (or reuse) the app image and the per-role images; tag the vendor names. Returns the
-    app image's name (Debian + python3 + ffwizard, no command of its own)."""
+    """Build (or reuse) the app image and one image per role. Returns the app image's name
+    (Debian + python3 + ffwizard, no command of its own)."""
     _ensure_base(client)
     archive, key = _layer()
     app = f"{APP_REPOSITORY}:{key}"
     if not _exists(client, app):
         _commit(client, BASE_IMAGE, APP_REPOSITORY, key, archive=archive)
-    for role, command in ROLE_COMMANDS.items():
-        role_image = f"{APP_REPOSITORY}-{role}:{key}"
-        if not _exists(client, role_image):
-            _commit(client, app, f"{APP_REPOSITORY}-{role}", key, command=command)
-    for vendor_name, role in IMAGE_ROLES.items():
-        repository, _, tag = vendor_name.rpartition(":") if ":" in vendor_name.split("/")[-1] else (vendor_name, "", "latest")
-        client.images.get(f"{APP_REPOSITORY}-{role}:{key}").tag(repository, tag or "latest")
+    for role, (entrypoint, environment) in ROLES.items():
+        if not _exists(client, role_image(app, role)):
+            _commit(client, app, f"{APP_REPOSITORY}-{role}", key, entrypoint=entrypoint,
+                    environment=environment)
     return app
+
+
+def role_image(app: str, role: str) -> str:
+    repository, _, key = app.rpartition(":")
+    return f"{repository}-{role}:{key}"
+
+
+def tag_compose_images(client, app: str, compose_file: Path) -> dict[str, str]:
+    """Tag, for every image name in `compose_file`, the role image standing in for it."""
+    import yaml
+
+    services = yaml.safe_load(Path(compose_file).read_text())["services"]
+    roles = {}
+    for service in services.values():
+        image = service.get("image")
+        if image and image not in roles:
+            roles[image] = role_of(image)
+            tag(client, role_image(app, roles[image]), [image])
+    return roles
 
 
 def tag(client, image: str, names: list[str]) -> None:
     """Give `image` the extra `names` (repository:tag) a compose file asks for."""
     for name in names:
         repository, _, version = name.rpartition(":")
+        if "/" in version:  # a registry port, no tag
+            repository, version = name, "latest"
         client.images.get(image).tag(repository, version)
 
 
