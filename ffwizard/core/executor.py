@@ -166,9 +166,10 @@ class Executor:
             total = len(self.plan.steps)
         self.on_event(Event(kind, step, text, index, total, **kw))
 
-    def _point(self, step: str, point: str) -> None:
+    def _point(self, step: str, point: str, *, journal: bool = True) -> None:
         """A named moment inside a step: journaled, and where tests may kill us."""
-        self.run_dir.journal.append("step_point", step=step, point=point)
+        if journal:
+            self.run_dir.journal.append("step_point", step=step, point=point)
         name = f"{step}:{point}"
         trace = os.environ.get(POINTS_FILE_ENV)
         if trace:
@@ -446,7 +447,7 @@ class Executor:
                     self._emit("message", step.id, f"progress unknown for now: {err}")
             if code is not None or not running:
                 break
-            self._point(step.id, "waiting")
+            self._point(step.id, "waiting", journal=False)  # every poll: not worth a journal line
             self._sleep(self.settings.poll_interval)
         code = detached.read_exit(exit_file)
         lines = tail(self.run_dir.log, self.settings.log_tail_lines)

@@ -28,8 +28,9 @@ def write_answers(directory: Path, device: str = "gpu", **extra) -> Path:
 def ffwizard(*args: str, env: dict | None = None, timeout: float = 180,
              stdin=subprocess.DEVNULL) -> subprocess.CompletedProcess:
     """Run the ffwizard CLI in a subprocess (stdin not a terminal)."""
-    full_env = {**os.environ, **FAST_ENV, **(env or {})}
-    full_env.pop("FFWIZARD_TEST_KILL_AT", None) if env is None or "FFWIZARD_TEST_KILL_AT" not in env else None
+    inherited = {k: v for k, v in os.environ.items()
+                 if not k.startswith(("FFWIZARD_TEST_", "FFSIM_"))}
+    full_env = {**inherited, **FAST_ENV, **(env or {})}
     return subprocess.run([sys.executable, "-m", "ffwizard", *args], env=full_env, stdin=stdin,
                           capture_output=True, text=True, timeout=timeout)
 
