@@ -83,7 +83,9 @@ class SimRuntime(Runtime):
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)
         except subprocess.TimeoutExpired as err:
             raise UserError(f"{' '.join(argv)} in {service} did not finish within {timeout:g}s") from err
-        return ExecResult(done.returncode, done.stdout.decode("utf-8", "replace"))
+        # A process killed by a signal reads as 128+signal, as `docker exec` reports it.
+        code = done.returncode if done.returncode >= 0 else 128 - done.returncode
+        return ExecResult(code, done.stdout.decode("utf-8", "replace"))
 
     def detached_host_argv(self, service: str, argv: list[str], *, workdir: str | None = None) -> list[str]:
         return [sys.executable, "-m", "ffwizard.demo.container_exec", "--sandbox", str(self.root),
