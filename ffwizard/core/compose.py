@@ -230,8 +230,30 @@ class ComposeEdit:
             raise EditError("the compose file has no block-style `services:` mapping to edit.",
                             where=str(path))
         self.services = services
+        # ruamel cannot write this file back unchanged (e.g. wrapped flow mappings): edit it as
+        # text units instead, checked against the document ruamel computed.
+        self.layout = None
+        if self.round_trip.baseline != self.original:
+            from ffwizard.core.servicetext import ServiceText
+
+            try:
+                self.layout = ServiceText(self.original)
+            except ValueError:
+                self.layout = None
 
     def dump(self) -> str:
+        if self.layout is not None:
+            from ffwizard.core.yamlio import FastLoader
+
+            import yaml
+
+            text = self.layout.render()
+            try:
+                if yaml.load(text, Loader=FastLoader) == self.document:  # noqa: S506
+                    return text
+            except yaml.YAMLError:
+                pass
+            self.layout = None  # the text edit went wrong somewhere: ruamel's text it is
         return self.round_trip.render()
 
     def add_shard_services(self, old: list[Shard], new: list[Shard]) -> str:
@@ -251,9 +273,11 @@ class ComposeEdit:
         tail = _trailing_slot(template)
         tail_value = tail[0][tail[1]].value if tail else None
         separator = _separator(self.services, old_services, last_old, tail_value)
+        copies = []
         for index, shard in enumerate(new):
             body = copy_node(template)
             _retarget_service(body, last_old, shard)
+            copies.append((shard.service, body))
             slot = _trailing_slot(body)
             if slot is not None:
                 is_last = index == len(new) - 1
@@ -262,7 +286,33 @@ class ComposeEdit:
             self.services.insert(position + index, shard.service, body)
         if tail is not None:
             _set_comment(tail, separator)
+        if self.layout is not None:
+            self._add_as_text(last_old.service, [s.service for s in old_services], template,
+                              copies)
         return self.dump()
+
+    def _add_as_text(self, template_name: str, old_names: list[str], template, copies) -> None:
+        """The new services as copies of the template's own text (its wrapping kept)."""
+        import yaml
+
+        from ffwizard.core.servicetext import replace_values
+        from ffwizard.core.yamlio import FastLoader
+
+        source = self.layout.block_text(template_name)
+        blocks = []
+        for name, body in copies:
+            first, _, rest = source.partition("\n")
+            text = first.replace(template_name, name, 1) + "\n" + \
+                replace_values(rest, list(_changed_leaves(template, body)))
+            try:
+                parsed = yaml.load(text, Loader=FastLoader)  # noqa: S506
+            except yaml.YAMLError:
+                parsed = None
+            if not isinstance(parsed, dict) or parsed.get(name) != body:
+                self.layout = None
+                return
+            blocks.append((name, text))
+        self.layout.insert_after(template_name, old_names, blocks)
 
     def remove_services(self, names: list[str]) -> str:
         keys = list(self.services)
@@ -279,7 +329,22 @@ class ComposeEdit:
                     entry[1] = key_comment[1]
             del self.services[name]
             keys.remove(name)
+            if self.layout is not None:
+                self.layout.remove(name)
         return self.dump()
+
+
+def _changed_leaves(before, after):
+    """(old, new) text of each scalar that differs between two nodes of the same shape."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        for key in before:
+            if key in after:
+                yield from _changed_leaves(before[key], after[key])
+    elif isinstance(before, list) and isinstance(after, list):
+        for old, new in zip(before, after):
+            yield from _changed_leaves(old, new)
+    elif str(before) != str(after):
+        yield str(before), str(after)
 
 
 def copy_node(node):

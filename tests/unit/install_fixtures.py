@@ -8,7 +8,7 @@ from pathlib import Path
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 INSTALLS = FIXTURES / "installs"
-NAMES = ("gpu8", "cpu4_block", "shards16", "disagree", "flat_models", "s3")
+NAMES = ("gpu8", "cpu4_block", "shards16", "disagree", "flat_models", "s3", "wrapped")
 
 sys.path.insert(0, str(FIXTURES))
 import make_installs  # noqa: E402  (the generator of the fixtures, for variants)

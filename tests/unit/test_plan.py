@@ -90,7 +90,8 @@ def expected_copy(text, old_name, old_http, old_tnt, new_name, new_http, new_tnt
             .replace(f"{old_tnt}", f"{new_tnt}") for line in block]
 
 
-@pytest.mark.parametrize("name,count", [("gpu8", 8), ("cpu4_block", 4), ("shards16", 16)])
+@pytest.mark.parametrize("name,count", [("gpu8", 8), ("cpu4_block", 4), ("shards16", 16),
+                                        ("wrapped", 4)])
 def test_compose_diffs_touch_only_the_shard_services(name, count):
     plan = make_plan(name)
     text = (INSTALLS / name / "docker-compose.yaml").read_text()
@@ -132,7 +133,7 @@ def test_the_comment_after_the_last_shard_stays_before_the_next_service():
     assert final.count("# the shard's data; never delete it") == 4
 
 
-@pytest.mark.parametrize("name", ["gpu8", "cpu4_block", "shards16", "s3"])
+@pytest.mark.parametrize("name", ["gpu8", "cpu4_block", "shards16", "s3", "wrapped"])
 def test_sf_api_diff_changes_only_the_shard_list(name):
     plan = make_plan(name)
     change = plan.step("switch_sf_api").changes[0]
@@ -152,6 +153,16 @@ def test_extraction_diff_changes_only_the_model_lines():
                        "        model: face/ifruit_320.gpu.fnk  # the face model in production"]
     assert added == ["        model: carrec/carrec_v2.gpu.fnk",
                      "        model: face/jackfruit_480.gpu.fnk  # the face model in production"]
+
+
+def test_wrapped_flow_lines_are_copied_as_written():
+    plan = make_plan("wrapped")
+    text = (INSTALLS / "wrapped/docker-compose.yaml").read_text()
+    assert "CFG_LISTEN_HOST: 127.0.0.1,\n      CFG_LISTEN_PORT: '8104'" in text
+    after = plan.step("add_new_shards").changes[0].after
+    assert "CFG_LISTEN_HOST: 127.0.0.1,\n      CFG_LISTEN_PORT: '8114'" in after
+    assert yaml.safe_load(after)["services"]["findface-tarantool-server-shard-014"]["volumes"][0] \
+        == "./data/findface-tarantool-server/shard-014:/var/lib/tarantool/FindFace"
 
 
 def test_migration_yaml_has_the_vendor_shape(gpu8_plan):
