@@ -88,7 +88,7 @@ def make_confirm(root: Path, assume_yes: bool, state: dict):
         state["prompting"] = True
         try:
             answer = input("This is the point of no return. Type 'yes' to continue: ")
-        except (EOFError, KeyboardInterrupt):
+        except (EOFError, KeyboardInterrupt, OSError):  # OSError: the terminal hung up
             answer = ""
         finally:
             state["prompting"] = False
@@ -98,7 +98,12 @@ def make_confirm(root: Path, assume_yes: bool, state: dict):
 
 
 def install_stop_handlers(executor, state: dict) -> None:
-    """First Ctrl+C (or SIGTERM/SIGHUP): stop at the next safe point; a second one: at once."""
+    """First Ctrl+C (or SIGTERM): stop at the next safe point; a second one: at once.
+
+    A dropped SSH session (SIGHUP) does not stop the run: it carries on like `nohup` (output to
+    the vanished terminal is dropped), stops before the point of no return unless --yes was
+    given, and a new session follows it with `attach`.
+    """
 
     def handler(signum, _frame):
         if state.get("prompting") or state.get("stopping"):
@@ -109,8 +114,9 @@ def install_stop_handlers(executor, state: dict) -> None:
             say("\nStopping at the next safe point; the migration tool, if running, keeps going "
                 "(ffwizard attach follows it). Ctrl+C again to stop at once.", err=True)
 
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, handler)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
 
 
 def print_outcome(outcome, root: Path) -> int:

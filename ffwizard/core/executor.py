@@ -30,7 +30,8 @@ from ffwizard.core.atomic import atomic_write_text, read_text_or_none
 from ffwizard.core.backup import Backups, copy_tree_owner_mode, move_aside
 from ffwizard.core.errors import StepFailed, UserError
 from ffwizard.core.journal import RunDir, archive_dir, current_run_dir
-from ffwizard.core.progress import CountError, ProgressMeter, ProgressSample, gallery_counts
+from ffwizard.core.progress import (CountError, ProgressMeter, ProgressSample, format_duration,
+                                    gallery_counts)
 from ffwizard.core.runplan import RunPlan, RunStep
 from ffwizard.core.verify import compare_counts, unhealthy_shards
 
@@ -465,6 +466,10 @@ class Executor:
         seconds = max(0.001, ended - (proc.started if proc else ended))
         self._data(step.id, seconds=round(seconds, 3),
                    objects=last.done if last else None)
+        if last is not None:
+            self._emit("message", step.id, f"the migration tool finished: {last.done} objects in "
+                                           f"the new shards after {format_duration(seconds)} "
+                                           f"({last.done / seconds:.1f} objects/s)")
 
     def _step_verify_copy(self, step: RunStep) -> None:
         p = step.params

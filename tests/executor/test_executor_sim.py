@@ -133,8 +133,15 @@ def test_rollback_restores_every_file_and_keeps_old_data(make_sandbox, tmp_path)
     assert services["findface-tarantool-server-shard-001"].state == "running"
     events = [e["event"] for e in json.loads("[" + ",".join((run / "journal.jsonl").read_text().split("\n")[:-1]) + "]")]
     assert events[-1] == "rollback_done"
-    # A new apply can start afresh.
+    # A new apply can start afresh; its dump goes next to the first one, which stays.
     assert not current_run_dir(root).exists()
+    first_dump = tree_digest(root / "backups" / "ffmulti_dump")
+    again = ffwizard("apply", "--root", str(root), "--answers", str(write_answers(tmp_path)),
+                     "--runtime", "sim", "--yes")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert tree_digest(root / "backups" / "ffmulti_dump") == first_dump
+    second = [p for p in (root / "backups").iterdir() if p.name != "ffmulti_dump"]
+    assert len(second) == 1 and second[0].name.startswith("ffmulti_dump.")
 
 
 def test_rollback_is_refused_past_the_point_of_no_return(make_sandbox, tmp_path):
@@ -213,3 +220,21 @@ def test_new_shard_going_down_mid_migration_stops_before_any_switch(make_sandbox
     rolled = ffwizard("rollback", "--root", str(root))
     assert rolled.returncode == 0, rolled.stdout + rolled.stderr
     assert install_files(root) == files_before
+
+
+def test_a_file_made_read_only_during_the_run_stops_it_unchanged(make_sandbox, tmp_path):
+    root = make_sandbox()
+    stopped = ffwizard("apply", "--root", str(root), "--answers", str(write_answers(tmp_path)),
+                       "--runtime", "sim")
+    assert stopped.returncode == 3
+    sf_api = root / "configs/findface-sf-api/findface-sf-api.yaml"
+    before = sf_api.read_bytes()
+    os.chmod(sf_api, 0o444)
+    failed = ffwizard("resume", "--root", str(root), "--yes")
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert f"{sf_api} is read-only" in failed.stderr and "chmod u+w" in failed.stderr
+    assert sf_api.read_bytes() == before
+    os.chmod(sf_api, 0o644)
+    resumed = ffwizard("resume", "--root", str(root), "--yes")
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert stat.S_IMODE(sf_api.stat().st_mode) == 0o644
