@@ -74,13 +74,34 @@ def load_answers(path: Path | str) -> dict:
     from ffwizard.core.yamlio import read_yaml_file
 
     path = Path(path)
+    from ffwizard.core.yamlio import read_text
+
     data = read_yaml_file(path, what="answers file")
     if data is None:
-        return {}
+        return AnswersDict()
     if not isinstance(data, dict):
         raise UserError("the answers file must be a mapping of keys (object_types, models, "
                         "new_shards, ...), not a " + type(data).__name__ + ".", where=str(path))
-    return data
+    answers = AnswersDict(data)
+    answers.lines = top_level_lines(read_text(path, what="answers file"))
+    return answers
+
+
+class AnswersDict(dict):
+    """The answers file's mapping, with the line of each top-level key (for messages)."""
+
+    lines: dict[str, int] = {}
+
+
+def top_level_lines(text: str) -> dict[str, int]:
+    import re
+
+    found: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        match = re.match(r"""^['"]?([^\s'":#][^'":]*?)['"]?\s*:(?:\s|$)""", line)
+        if match and match.group(1) not in found:
+            found[match.group(1)] = number
+    return found
 
 
 def resolve_answers(installation: Installation, raw: dict | None,
@@ -94,16 +115,20 @@ def resolve_answers(installation: Installation, raw: dict | None,
     from ffwizard.core.models import propose_models, validate_models
     from ffwizard.core.shards import propose_new_shards, validate_new_shards
 
+    lines = getattr(raw, "lines", {}) or {}
     raw = dict(raw or {})
     problems: list[Problem] = []
 
-    def error(message: str) -> None:
-        problems.append(Problem("error", message, where=source))
+    def at(key: str | None) -> str:
+        return f"{source}:{lines[key]}" if key in lines else source
+
+    def error(message: str, key: str | None = None) -> None:
+        problems.append(Problem("error", message, where=at(key)))
 
     for key in raw:
         if key not in ANSWER_KEYS:
             error(f"unknown key '{key}'.{did_you_mean(key, ANSWER_KEYS)} "
-                  f"Known keys: {', '.join(ANSWER_KEYS)}.")
+                  f"Known keys: {', '.join(ANSWER_KEYS)}.", key)
 
     configured = [t for t in OBJECT_TYPES if installation.models.get(t)]
     given: list[str] = [k for k in raw if k in ANSWER_KEYS]
@@ -115,16 +140,16 @@ def resolve_answers(installation: Installation, raw: dict | None,
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not value:
-            error("object_types must be a non-empty list of face, body, car.")
+            error("object_types must be a non-empty list of face, body, car.", "object_types")
         else:
             chosen = []
             for item in value:
                 if item not in OBJECT_TYPES:
                     error(f"unknown object type '{item}'.{did_you_mean(item, OBJECT_TYPES)} "
-                          f"Object types: face, body, car.")
+                          f"Object types: face, body, car.", "object_types")
                 elif item not in installation.models:
                     error(f"object type '{item}' has no extraction model configured in this "
-                          f"installation, so it has nothing to migrate.")
+                          f"installation, so it has nothing to migrate.", "object_types")
                 elif item not in chosen:
                     chosen.append(item)
             object_types = [t for t in OBJECT_TYPES if t in chosen]
@@ -136,19 +161,21 @@ def resolve_answers(installation: Installation, raw: dict | None,
         value = raw["models"]
         if not isinstance(value, dict):
             error("models must map an object type to a model file, e.g. "
-                  "{face: face/<name>.gpu.fnk}.")
+                  "{face: face/<name>.gpu.fnk}.", "models")
         else:
             for kind, model in value.items():
                 if kind not in OBJECT_TYPES:
-                    error(f"models: unknown object type '{kind}'.{did_you_mean(kind, OBJECT_TYPES)}")
+                    error(f"models: unknown object type '{kind}'."
+                          f"{did_you_mean(kind, OBJECT_TYPES)}", "models")
                 elif kind not in object_types:
                     problems.append(Problem(
                         "warning", f"models: a model is given for '{kind}', which is not "
-                                   f"migrated (not in object_types); it is ignored.", where=source))
+                                   f"migrated (not in object_types); it is ignored.",
+                        where=at("models")))
                 else:
                     models[kind] = str(model) if model is not None else ""
     problems += validate_models(installation, {t: models.get(t, "") for t in object_types},
-                                available_models, where=source)
+                                available_models, where=at("models"))
     models = {t: models.get(t, "") for t in object_types}
 
     # new_shards
@@ -158,20 +185,21 @@ def resolve_answers(installation: Installation, raw: dict | None,
         new_shards, shard_problems = propose_new_shards(installation)
         problems += shard_problems
     elif isinstance(value, list):
-        specs, parse_problems = _parse_shard_specs(value, source)
+        specs, parse_problems = _parse_shard_specs(value, at("new_shards"))
         problems += parse_problems
         if not parse_problems:
-            problems += validate_new_shards(installation, specs, where=source)
+            problems += validate_new_shards(installation, specs, where=at("new_shards"))
         new_shards = specs
     else:
-        error("new_shards must be 'auto' or a list of {name, http_port, tarantool_port}.")
+        error("new_shards must be 'auto' or a list of {name, http_port, tarantool_port}.",
+              "new_shards")
 
     # backup_dir
     backup_dir = installation.root / DEFAULT_BACKUP_DIR
     if "backup_dir" in raw:
         value = raw["backup_dir"]
         if not isinstance(value, str) or not value.strip():
-            error("backup_dir must be a directory path.")
+            error("backup_dir must be a directory path.", "backup_dir")
         else:
             path = Path(value).expanduser()
             backup_dir = path if path.is_absolute() else installation.root / path
@@ -183,13 +211,15 @@ def resolve_answers(installation: Installation, raw: dict | None,
         value = raw["migration"]
         if not isinstance(value, dict):
             error("migration must be a mapping with workers_num, objects_limit, "
-                  "extraction_batch_size.")
+                  "extraction_batch_size.", "migration")
         else:
             for key, item in value.items():
                 if key not in MIGRATION_KEYS:
-                    error(f"migration: unknown key '{key}'.{did_you_mean(key, MIGRATION_KEYS)}")
+                    error(f"migration: unknown key '{key}'."
+                          f"{did_you_mean(key, MIGRATION_KEYS)}", "migration")
                 elif isinstance(item, bool) or not isinstance(item, int) or item < 1:
-                    error(f"migration: {key} must be a whole number of at least 1, not {item!r}.")
+                    error(f"migration: {key} must be a whole number of at least 1, "
+                          f"not {item!r}.", "migration")
                 else:
                     settings[key] = item
 
@@ -198,13 +228,14 @@ def resolve_answers(installation: Installation, raw: dict | None,
     if "migrate_clusters" in raw:
         value = raw["migrate_clusters"]
         if not isinstance(value, bool):
-            error(f"migrate_clusters must be true or false, not {value!r}.")
+            error(f"migrate_clusters must be true or false, not {value!r}.", "migrate_clusters")
         else:
             migrate_clusters = value
             if value and not installation.clustering_enabled:
                 problems.append(Problem(
                     "warning", "migrate_clusters is true but clustering looks disabled in this "
-                               "installation; the cluster step will run anyway.", where=source))
+                               "installation; the cluster step will run anyway.",
+                    where=at("migrate_clusters")))
 
     answers = Answers(object_types=object_types, models=models, new_shards=new_shards,
                       backup_dir=backup_dir, migrate_clusters=migrate_clusters,

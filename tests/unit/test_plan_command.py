@@ -71,19 +71,20 @@ def test_blocked_json_lists_errors_on_stderr(capsys):
     assert "old flat model syntax" in err
 
 
-@pytest.mark.parametrize("answers_text,expected", [
-    ("object_types: [face, plane]\n", "unknown object type 'plane'"),
-    ("new_shards:\n- {name: shard-011, http_port: 99999, tarantool_port: 32011}\n",
-     "http_port must be a port number from 1 to 65535"),
-    ("modles: {}\n", "Did you mean 'models'?"),
+@pytest.mark.parametrize("answers_text,expected,line", [
+    ("object_types: [face, plane]\n", "unknown object type 'plane'", 1),
+    ("# new shards by hand\nbackup_dir: /srv\nnew_shards:\n"
+     "- {name: shard-011, http_port: 99999, tarantool_port: 32011}\n",
+     "http_port must be a port number from 1 to 65535", 3),
+    ("object_types: [face]\nmodles: {}\n", "Did you mean 'models'?", 2),
 ])
-def test_bad_answers_exit_2(capsys, tmp_path, answers_text, expected):
+def test_bad_answers_exit_2(capsys, tmp_path, answers_text, expected, line):
     answers = tmp_path / "answers.yaml"
     answers.write_text(answers_text)
     status, out, _ = run_plan(capsys, "--root", INSTALLS / "gpu8", "--answers", answers)
     assert status == 2
     assert expected in out
-    assert f"({answers})" in out
+    assert f"({answers}:{line})" in out
 
 
 def test_malformed_answers_file_names_the_line(capsys, tmp_path):
