@@ -36,7 +36,11 @@ def register(subparsers) -> None:
                     "http://127.0.0.1:8000.",
     )
     parser.add_argument("--demo", action="store_true",
-                        help="serve the demo on a simulated installation instead of the real one")
+                        help="serve the demo: one simulated installation, built when the server "
+                             "starts and removed when it stops, shared by every browser tab")
+    parser.add_argument("--sandbox", type=Path, metavar="DIR",
+                        help="with --demo: build the simulated installation in DIR (or reuse the "
+                             "one there) and keep it after the server stops")
     parser.add_argument("--root", type=Path, default=DEFAULT_ROOT,
                         help="install root of FindFace Multi (default: %(default)s; "
                              "not used with --demo)")
@@ -72,10 +76,11 @@ def ffwizard_argv() -> list[str]:
     return [sys.executable, "-m", "ffwizard"]
 
 
-def served_argv(*, demo: bool, root: Path) -> list[str]:
-    """The argv of the wizard each browser tab runs."""
+def served_argv(*, root: Path, demo: bool) -> list[str]:
+    """The argv of the wizard each browser tab runs: on the installation at `root`, or on the
+    demo's sandbox at `root` (already built and running: `ffwizard demo` reuses it)."""
     if demo:
-        return [*ffwizard_argv(), "demo"]
+        return [*ffwizard_argv(), "demo", "--sandbox", str(root.resolve())]
     return [*ffwizard_argv(), "wizard", "--root", str(root.resolve())]
 
 
@@ -136,15 +141,63 @@ def copy_tree(source, target: Path) -> None:
             (target / entry.name).write_bytes(entry.read_bytes())
 
 
+def check_port_free(host: str, port: int) -> None:
+    """Refuse a busy port before anything is prepared (the demo's sandbox takes a few seconds)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as err:
+        raise UserError(f"cannot listen on {host!r}: {err.strerror}.",
+                        hint="Give an address of this host with --host.") from None
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as err:
+            raise listen_error(host, port, err) from None
+
+
+def listen_error(host: str, port: int, err: OSError) -> Exception:
+    if err.errno == errno.EADDRINUSE:
+        return UserError(f"port {port} on {host} is already in use.",
+                         hint="Choose another with --port.")
+    if err.errno in (errno.EADDRNOTAVAIL, errno.EACCES):
+        return UserError(f"cannot listen on {host}:{port} ({err.strerror}).",
+                         hint="Check --host and --port.")
+    return err
+
+
+def demo_sandbox(stack: ExitStack, sandbox: Path | None) -> Path:
+    """Build (or reuse) the demo's simulated installation and start its services, once for all
+    tabs. Its services stop with the server; a sandbox built in a temporary directory goes too."""
+    import shutil
+
+    from ffwizard.demo import prepare_demo, stop_demo
+
+    print("Preparing the simulated installation…", file=sys.stderr, flush=True)
+    demo = prepare_demo(sandbox)
+    print(demo.summary, file=sys.stderr, flush=True)
+    if sandbox is None:
+        stack.callback(shutil.rmtree, demo.root, ignore_errors=True)
+        stack.callback(stop_demo, demo.root, release_ports=True)
+    else:
+        stack.callback(stop_demo, demo.root)
+    return demo.root
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.sandbox is not None and not args.demo:
+        raise UserError("--sandbox goes with --demo.")
     if not args.demo and not args.root.is_dir():
         raise UserError(f"there is no FindFace Multi installation at {args.root}.",
                         hint="Give its install root with --root, or serve the demo with --demo.")
+    check_port_free(args.host, args.port)
     from textual_serve.server import Server
 
-    argv = served_argv(demo=args.demo, root=args.root)
     title = "ffwizard demo" if args.demo else "ffwizard"
     with ExitStack() as stack:
+        root = demo_sandbox(stack, args.sandbox) if args.demo else args.root
+        argv = served_argv(root=root, demo=args.demo)
         statics, templates = textual_serve_assets(stack)
         server = Server(
             served_command(argv),
@@ -159,11 +212,5 @@ def run(args: argparse.Namespace) -> int:
         try:
             server.serve()
         except OSError as err:
-            if err.errno == errno.EADDRINUSE:
-                raise UserError(f"port {args.port} on {args.host} is already in use.",
-                                hint="Choose another with --port.") from None
-            if err.errno in (errno.EADDRNOTAVAIL, errno.EACCES):
-                raise UserError(f"cannot listen on {args.host}:{args.port} ({err.strerror}).",
-                                hint="Check --host and --port.") from None
-            raise
+            raise listen_error(args.host, args.port, err) from None
     return 0

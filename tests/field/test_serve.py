@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import shlex
 import socket
 import subprocess
@@ -16,8 +18,10 @@ from serving import free_port, listening_addresses, stop, wait_for_port
 
 
 def start_serve(*args: str) -> subprocess.Popen:
+    # COLUMNS: textual-serve's own log lines are not wrapped, so what it serves reads whole.
     return subprocess.Popen([sys.executable, "-m", "ffwizard", "serve", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "COLUMNS": "1000"})
 
 
 def test_the_served_command_line_is_exactly_the_argv_whatever_the_root(tmp_path):
@@ -39,8 +43,8 @@ def test_the_command_line_survives_a_real_shell(tmp_path):
     assert not (tmp_path / "pwned").exists()
 
 
-def test_the_demo_serves_the_demo_command():
-    assert serve.served_argv(demo=True, root=Path("/ignored"))[3:] == ["demo"]
+def test_the_demo_serves_the_demo_command_on_the_prepared_sandbox(tmp_path):
+    assert serve.served_argv(demo=True, root=tmp_path)[3:] == ["demo", "--sandbox", str(tmp_path)]
 
 
 def test_loopback_prints_the_ssh_tunnel_and_no_warning():
@@ -99,3 +103,37 @@ def test_a_port_in_use_is_refused_in_plain_words(tmp_path):
     assert done.returncode == 2
     assert f"port {port} on 127.0.0.1 is already in use" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_sandbox_without_demo_is_refused(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "ffwizard", "serve", "--sandbox", str(tmp_path)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "--sandbox goes with --demo" in done.stderr
+
+
+@pytest.mark.slow
+def test_the_demo_sandbox_lives_as_long_as_the_server(tmp_path):
+    port = free_port()
+    process = start_serve("--demo", "--port", str(port))
+    try:
+        said = ""
+        while "Press Ctrl+C to stop." not in said:  # the server says what it prepared, then serves
+            line = process.stderr.readline()
+            assert line, f"serve --demo stopped early: {said}"
+            said += line
+        sandbox = Path(re.search(r"Built a simulated FindFace Multi installation at (\S+)", said)[1])
+        ports = re.search(r"HTTP ports (\d+)…(\d+)", said)
+        shard_ports = range(int(ports[1]), int(ports[2]) + 1)
+        wait_for_port(port, process)
+        assert httpx.get(f"http://127.0.0.1:{port}/", timeout=10).status_code == 200
+        assert (sandbox / "docker-compose.yaml").is_file()
+        assert all(listening_addresses(p) for p in shard_ports)
+    finally:
+        out, err = stop(process)
+    assert process.returncode == 0, err
+    # Every tab runs the demo on that one sandbox...
+    assert f"-m ffwizard demo --sandbox {sandbox}'" in out
+    # ...which stopped with the server: its services gone, its temporary directory removed.
+    assert not sandbox.exists()
+    assert not any(listening_addresses(p) for p in shard_ports)
