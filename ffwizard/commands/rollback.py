@@ -32,6 +32,14 @@ def run(args: argparse.Namespace) -> int:
             say(f"Took over the lock left by {lock.took_over.describe()} (no longer running).")
         run_dir = RunDir(current_run_dir(root))
         if not (run_dir.path / "run.json").exists():
+            from ffwizard.core.journal import find_run
+
+            last = find_run(root)
+            if last is not None and last.state().status == "done":
+                raise UserError(
+                    f"the last migration run ({last.info()['run_id']}) finished: sf-api serves "
+                    f"the new shards, so there is nothing ffwizard can roll back. The old shard "
+                    f"data directories are still on disk; its report: {last.report}")
             raise UserError(f"there is no migration run to roll back at {root}.")
         runtime = runtime_for_run(root, run_dir)
         runtime.ping()

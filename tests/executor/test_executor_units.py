@@ -204,3 +204,18 @@ def test_detached_stop_kills_the_group(tmp_path):
                             log_file=tmp_path / "m.log", exit_file=exit_file)
     detached.stop(state, grace=5)
     assert not detached.is_running(state)
+
+
+def test_the_tool_outliving_a_killed_wrapper_still_counts_as_running(tmp_path):
+    exit_file = tmp_path / "m.exit"
+    state = detached.launch([sys.executable, "-c", "import time; time.sleep(60)"],
+                            log_file=tmp_path / "m.log", exit_file=exit_file)
+    os.kill(state.pid, signal.SIGKILL)  # only the wrapper
+    deadline = time.time() + 5
+    while detached.is_running(state) and time.time() < deadline:
+        time.sleep(0.02)
+    assert not detached.is_running(state)
+    assert detached.group_alive(state)  # the tool itself still runs: no second migration
+    detached.stop(state, grace=5)
+    assert not detached.group_alive(state)
+    assert detached.read_exit(exit_file) is None  # nobody recorded an exit status
