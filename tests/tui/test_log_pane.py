@@ -1,0 +1,152 @@
+"""The log pane: clean lines from raw chunks, a copy on disk, and a screen that keeps up."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.widgets import Log
+
+from ffwizard.ui.widgets.log_pane import LineSplitter, LogPane, clean_line
+
+pytestmark = pytest.mark.asyncio
+
+
+def screen_rows(app: App) -> list[str]:
+    """What the terminal shows now, one string per row."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+# --- LineSplitter ---------------------------------------------------------------------------
+
+async def test_splitter_keeps_partial_tail_between_chunks():
+    splitter = LineSplitter()
+    assert splitter.feed(b"first li") == []
+    assert splitter.feed(b"ne\nsecond") == ["first line"]
+    assert splitter.feed(b" line\nthird") == ["second line"]
+    assert splitter.finish() == ["third"]
+    assert splitter.finish() == []
+
+
+async def test_splitter_decodes_utf8_cut_between_chunks():
+    data = "объекты: 5 ✓\n".encode()
+    splitter = LineSplitter()
+    lines = []
+    for byte in data:  # worst case: one byte at a time
+        lines += splitter.feed(bytes([byte]))
+    assert lines == ["объекты: 5 ✓"]
+
+
+async def test_splitter_replaces_invalid_bytes():
+    assert LineSplitter().feed(b"bad \xff byte\n") == ["bad \ufffd byte"]
+
+
+async def test_splitter_strips_ansi_escapes_even_across_chunks():
+    splitter = LineSplitter()
+    lines = splitter.feed(b"\x1b[1;3")
+    lines += splitter.feed(b"2mred\x1b[0m plain \x1b]0;title\x07end\n")
+    assert lines == ["red plain end"]
+
+
+async def test_splitter_keeps_only_last_carriage_return_state():
+    splitter = LineSplitter()
+    lines = splitter.feed(b"progress 10%\rprogress 50%\rprogress 100%\ndos line\r\n")
+    assert lines == ["progress 100%", "dos line"]
+    # A \r\n cut between two chunks is still a plain line end.
+    assert splitter.feed(b"cut\r") == []
+    assert splitter.feed(b"\nnext\n") == ["cut", "next"]
+    assert clean_line("a\rb\r") == "b"
+
+
+async def test_splitter_cuts_endless_line():
+    splitter = LineSplitter()
+    out = splitter.feed(b"x" * (70 * 1024))
+    assert out == ["x" * (70 * 1024)]
+
+
+# --- LogPane --------------------------------------------------------------------------------
+
+class PaneApp(App):
+    def __init__(self, pane: Log) -> None:
+        super().__init__()
+        self.pane = pane
+
+    def compose(self) -> ComposeResult:
+        yield self.pane
+
+
+async def test_plain_log_shows_stale_lines_once_full():
+    """The bug the pane exists to fix: if this starts failing, Textual fixed it."""
+    app = PaneApp(Log(max_lines=50))
+    async with app.run_test(size=(40, 10)) as pilot:
+        for batch in range(10):
+            app.pane.write_lines([f"line {batch * 20 + i}" for i in range(20)])
+            await pilot.pause(0.05)
+        await pilot.pause(0.1)
+        assert not any("line 199" in row for row in screen_rows(app))
+
+
+async def test_pane_past_max_lines_shows_last_line_written(tmp_path):
+    pane = LogPane(max_lines=50, flush_hz=20, log_file=tmp_path / "run.log")
+    app = PaneApp(pane)
+    async with app.run_test(size=(40, 10)) as pilot:
+        for batch in range(10):
+            pane.feed("".join(f"line {batch * 20 + i}\n" for i in range(20)).encode())
+            await pilot.pause(0.08)
+        await pilot.pause(0.1)
+        rows = [row.strip("│ ") for row in screen_rows(app)]
+        shown = [row for row in rows if row.startswith("line ")]
+        assert shown[-1] == "line 199"
+        assert len(pane.lines) == 50 and pane.lines[-1] == "line 199"
+    assert (tmp_path / "run.log").read_text().splitlines() == [f"line {i}" for i in range(200)]
+
+
+async def test_pane_reads_pipe_in_thread_and_announces_end(tmp_path):
+    finished = []
+    pane = LogPane(max_lines=1000, log_file=tmp_path / "out.log")
+    app = PaneApp(pane)
+    read_fd, write_fd = os.pipe()
+    async with app.run_test(size=(60, 12), message_hook=lambda m: finished.append(m)
+                            if isinstance(m, LogPane.Finished) else None) as pilot:
+        pane.follow_stream(os.fdopen(read_fd, "rb"))
+        payload = b"".join(b"\x1b[32mrow %d\x1b[0m\n" % i for i in range(5000)) + b"no newline"
+
+        def write() -> None:  # a writer thread, as a child process would be
+            with os.fdopen(write_fd, "wb") as stream:
+                stream.write(payload[:70000])
+                stream.flush()
+                stream.write(payload[70000:])
+
+        writer = threading.Thread(target=write)
+        writer.start()
+        await app.workers.wait_for_complete()
+        writer.join()
+        await pilot.pause(0.2)
+        assert finished and finished[0].lines_total == 5001
+        assert pane.lines[-1] == "no newline" and pane.lines[-2] == "row 4999"
+        assert len(pane.lines) == 1000
+        assert any("no newline" in row for row in screen_rows(app))
+    text = (tmp_path / "out.log").read_text()
+    assert text.startswith("row 0\nrow 1\n") and text.endswith("row 4999\nno newline\n")
+
+
+async def test_pane_tails_growing_file_from_its_end(tmp_path):
+    source = tmp_path / "detached.log"
+    source.write_text("".join(f"old {i}\n" for i in range(10000)))
+    done = {"value": False}
+    pane = LogPane(max_lines=500)
+    app = PaneApp(pane)
+    async with app.run_test(size=(60, 12)) as pilot:
+        pane.follow_file(source, until=lambda: done["value"], start_at_tail=1000, poll=0.02)
+        await pilot.pause(0.2)
+        assert pane.lines[-1] == "old 9999"
+        assert len(pane.lines) < 200  # only the tail was read
+        with source.open("a") as handle:
+            handle.write("new line\nlast")
+        done["value"] = True
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.2)
+        assert list(pane.lines[-2:]) == ["new line", "last"]
+        assert any("last" in row for row in screen_rows(app))
