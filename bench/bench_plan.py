@@ -97,19 +97,40 @@ def main() -> int:
         assert not plan.blocked, plan.problems
         assert len(plan.new_shards) == args.shards
 
+        # The same installation with the compose file as PyYAML writes it (flow collections
+        # wrapped at 80 columns): ruamel cannot write it back, the edits go through text units.
+        wrapped = Path(tmp) / "wrapped"
+        make_install(wrapped, args.shards, args.extra_services)
+        wrapped_compose = wrapped / "docker-compose.yaml"
+        wrapped_compose.write_text(yaml.safe_dump(yaml.load(text, Loader=yaml.CSafeLoader),
+                                                  default_flow_style=None, sort_keys=False))
+
+        def full_plan_wrapped():
+            plan = plan_installation(wrapped)
+            for step in plan.steps:
+                for change in step.changes:
+                    change.diff()
+
+        wrapped_plan = plan_installation(wrapped)
+        assert not wrapped_plan.blocked
+        added = wrapped_plan.step("add_new_shards").changes[0].diff()
+        assert not any(line.startswith("-") and not line.startswith("---")
+                       for line in added.splitlines()), "the wrapped compose lost lines"
+
         results = [
             ("ruamel.yaml load+dump (baseline)", median_time(ruamel_round_trip, args.repeat)),
             ("PyYAML CSafeLoader load", median_time(pyyaml_load, args.repeat)),
             ("detection", median_time(detection, args.repeat)),
             ("full plan, every diff", median_time(full_plan, args.repeat)),
+            ("full plan, compose wrapped at 80 cols", median_time(full_plan_wrapped, args.repeat)),
         ]
     baseline = results[0][1]
     print(f"{args.shards} shards, {services} services, compose file {len(text) / 1024:.0f} KB, "
           f"median of {args.repeat}")
-    print(f"{'measurement':<36} {'median':>9} {'vs ruamel load+dump':>20}")
+    print(f"{'measurement':<40} {'median':>9} {'vs ruamel load+dump':>20}")
     for name, seconds in results:
-        print(f"{name:<36} {seconds * 1000:>7.1f}ms {seconds / baseline:>19.2f}x")
-    detection_time, plan_time = results[2][1], results[3][1]
+        print(f"{name:<40} {seconds * 1000:>7.1f}ms {seconds / baseline:>19.2f}x")
+    detection_time, plan_time = results[2][1], max(results[3][1], results[4][1])
     print(f"targets: detection < 100 ms: {'met' if detection_time < 0.1 else 'MISSED'}; "
           f"full plan < 1 s: {'met' if plan_time < 1.0 else 'MISSED'}")
     return 0

@@ -28,21 +28,24 @@ STEP_IDS = ("backup", "create_shard_dirs", "switch_model", "add_new_shards",
             "write_migration_config", "run_migration", "verify_copy", "remove_old_shards",
             "switch_sf_api", "migrate_clusters", "verify_final")
 
-# Values of these keys are masked in diffs of secret files.
-SECRET_KEY_PATTERN = re.compile(r"^(\s*-?\s*['\"]?(?:access-key|secret-access-key)['\"]?\s*:\s*)(.+?)\s*$")
+# Values of these keys are masked in diffs of secret files, in block and flow style alike.
+SECRET_VALUE = re.compile(
+    r"""(?P<key>['"]?(?:access-key|secret-access-key|access_key|secret_key)['"]?\s*:[ \t]*)"""
+    r"""(?P<value>'(?:[^']|'')*'|"(?:[^"\\]|\\.)*"|[^,}\]\s#][^,}\]#\n]*)""")
 MASK = "'***'"
 
 
 def mask_secrets(text: str) -> str:
-    """Replace the values of s3 credentials in YAML text (block style) by a mask."""
-    lines = []
-    for line in text.splitlines(keepends=True):
-        match = SECRET_KEY_PATTERN.match(line.rstrip("\n"))
-        if match and match.group(2) not in ("''", '""'):
-            ending = "\n" if line.endswith("\n") else ""
-            line = match.group(1) + MASK + ending
-        lines.append(line)
-    return "".join(lines)
+    """Replace the non-empty values of s3 credentials in YAML text by a mask."""
+
+    def masked(match: re.Match) -> str:
+        raw = match.group("value")
+        value = raw.rstrip()
+        if value in ("''", '""', ""):
+            return match.group(0)
+        return match.group("key") + MASK + raw[len(value):]
+
+    return SECRET_VALUE.sub(masked, text)
 
 
 @dataclass(frozen=True)
@@ -205,8 +208,7 @@ def build_plan(installation: Installation, answers: Answers, *, run_dir: Path | 
         explanation=f"Create {len(new_dirs)} empty data directories, each with index/, "
                     f"snapshots/ and xlogs/, with the owner and mode of the existing shards. "
                     f"The new shards must start empty.",
-        commands=[["mkdir", "-p", *[f"{d}/{sub}" for d in new_dirs for sub in SHARD_SUBDIRS]]]
-        if new_dirs else [],
+        commands=[["mkdir", "-p", *[f"{d}/{sub}" for sub in SHARD_SUBDIRS]] for d in new_dirs],
         changes=[],
         reversible=True,
         undo="Remove the directories ffwizard created, if they hold nothing but the three "
@@ -328,7 +330,8 @@ def build_plan(installation: Installation, answers: Answers, *, run_dir: Path | 
     try:
         sf_path = root / configs.SF_API_CONFIG
         before, after = configs.switch_sf_api_shards(sf_path, new_shards)
-        sf_changes.append(change(sf_path, before, after))
+        # sf-api's config holds the s3 keys: its diff's context lines could show them.
+        sf_changes.append(change(sf_path, before, after, secret=True))
     except configs.EditError as err:
         edit_problems.append(err.problem)
     steps.append(Step(

@@ -189,9 +189,37 @@ def test_s3_secrets_are_in_the_file_but_never_shown():
     assert "secret-access-key: '***'" in change.diff()
 
 
-def test_mask_secrets_leaves_empty_values():
-    assert mask_secrets("  access-key: ''\n  secret-access-key: abc\n") == \
-        "  access-key: ''\n  secret-access-key: '***'\n"
+def test_mask_secrets_block_and_flow_style():
+    assert mask_secrets("  access-key: ''\n  secret-access-key: abc  # key\n") == \
+        "  access-key: ''\n  secret-access-key: '***'  # key\n"
+    assert mask_secrets("  s3: {endpoint: 'e', access-key: 'AK', secret-access-key: \"s k\", "
+                        "secure: false}\n") == \
+        "  s3: {endpoint: 'e', access-key: '***', secret-access-key: '***', secure: false}\n"
+
+
+def test_sf_api_diff_context_never_shows_s3_keys(tmp_path):
+    root = copy_install("s3", tmp_path)
+    # the s3 settings right above the shard list: inside the diff's context lines
+    (root / "configs/findface-sf-api/findface-sf-api.yaml").write_text(f"""\
+listen: 127.0.0.1:18411
+normalized-storage:
+  type: s3
+  s3:
+    access-key: {make_installs.S3_ACCESS}
+    secret-access-key: '{make_installs.S3_SECRET}'
+storage-api:
+  shards:
+  - master: http://127.0.0.1:8101/v2/
+    slave: ''
+  - master: http://127.0.0.1:8102/v2/
+    slave: ''
+""")
+    plan = make_plan("s3", root=root)
+    diff = plan.step("switch_sf_api").changes[0].diff()
+    assert "    secret-access-key: '***'\n" in diff
+    assert "-  - master: http://127.0.0.1:8101/v2/\n+  - master: http://127.0.0.1:8111/v2/" in diff
+    assert make_installs.S3_SECRET not in diff and make_installs.S3_ACCESS not in diff
+    assert make_installs.S3_SECRET in plan.step("switch_sf_api").changes[0].after
 
 
 @pytest.mark.parametrize("name", NAMES)
