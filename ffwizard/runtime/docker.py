@@ -475,11 +475,11 @@ def _read_multiplexed(stream, deadline: float | None) -> bytes:
 
 def _wait_exit_code(api, exec_id: str) -> int:
     """The exit code; the engine may register the end a moment after the stream closes."""
-    for _ in range(100):
+    for attempt in range(200):
         code = api.exec_inspect(exec_id)["ExitCode"]
         if code is not None:
             return int(code)
-        time.sleep(0.05)
+        time.sleep(0.005 if attempt < 20 else 0.05)
     raise UserError("The Docker Engine did not report how the command ended.")
 
 

@@ -227,11 +227,17 @@ def test_stopped_and_missing_containers_are_reported_plainly(engine, vendor_imag
 def test_detached_exec_goes_on_when_the_docker_cli_dies(running, tmp_path):
     """The executor's guarantee for the long migration: the process belongs to the container."""
     _, runtime = running
-    program = ("import time\n"
+    program = ("import os, time\n"
                "for i in range(1, 31):\n"
                "    print('progress', i, 'x' * 20000, flush=True)\n"
-               "    open('/tmp/detached-count', 'w').write(str(i))\n"
+               "    open('/tmp/detached-count.tmp', 'w').write(str(i))\n"
+               "    os.replace('/tmp/detached-count.tmp', '/tmp/detached-count')\n"
                "    time.sleep(0.1)\n")
+
+    def count() -> int:
+        result = runtime.exec(SF_API, ["cat", "/tmp/detached-count"])
+        return int(result.output) if result.exit_code == 0 else 0
+
     argv = runtime.detached_host_argv(SF_API, ["python3", "-c", program], workdir="/tmp")
     assert argv[:4] == ["docker", "exec", "-w", "/tmp"]
     assert argv[4] == runtime.container_name(SF_API)
@@ -239,16 +245,16 @@ def test_detached_exec_goes_on_when_the_docker_cli_dies(running, tmp_path):
     with open(tmp_path / "run.log", "wb") as log:
         cli = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                start_new_session=True)
-    deadline = time.monotonic() + 10
-    while runtime.exec(SF_API, ["cat", "/tmp/detached-count"]).output in ("", "cat: /tmp/detached-count: No such file or directory\n"):
+    deadline = time.monotonic() + 20
+    while count() == 0:
         assert time.monotonic() < deadline
         time.sleep(0.1)
     os.killpg(cli.pid, signal.SIGKILL)  # ffwizard's session dies, taking the CLI with it
     cli.wait()
-    at_kill = int(runtime.exec(SF_API, ["cat", "/tmp/detached-count"]).output)
+    at_kill = count()
 
-    deadline = time.monotonic() + 15
-    while int(runtime.exec(SF_API, ["cat", "/tmp/detached-count"]).output) < 30:
+    deadline = time.monotonic() + 30
+    while count() < 30:
         assert time.monotonic() < deadline, "the process stopped with the CLI"
         time.sleep(0.2)
     assert at_kill < 30
