@@ -185,27 +185,44 @@ def shard_data_volume(service: ComposeService) -> str | None:
     return None
 
 
+_PORT_IN_TEXT = re.compile(r"[:=](\d{2,5})(?=$|/|:)")
+
+
 def used_ports(services: dict[str, ComposeService], document: dict) -> set[int]:
-    """Every port the compose file mentions: listen settings, `ports:` entries, address values."""
+    """Every port the compose file mentions: listen settings, `ports:` entries, `host:port`
+    and `--port=N` values anywhere in a service (environment, command, healthcheck, …)."""
     ports: set[int] = set()
-    table = document.get("services") if isinstance(document, dict) else None
-    for name, service in services.items():
+    for service in services.values():
         for key, value in service.environment.items():
-            if "PORT" in key or "LISTEN" in key or re.search(r":\d{2,5}$", value):
-                port = port_of(value)
-                if port:
-                    ports.add(port)
-        body = table.get(name) if isinstance(table, dict) else None
-        entries = body.get("ports") if isinstance(body, dict) else None
-        for entry in entries if isinstance(entries, list) else []:
-            if isinstance(entry, dict):
-                parts = [entry.get("published"), entry.get("target")]
+            if ("PORT" in key or "LISTEN" in key) and value.strip().isdigit():
+                ports.add(int(value))
+    table = document.get("services") if isinstance(document, dict) else None
+    if isinstance(table, dict):
+        _collect_ports(table, ports)
+    return {p for p in ports if 0 < p < 65536}
+
+
+def _collect_ports(node, ports: set[int]) -> None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("published", "target") and str(value).isdigit():
+                ports.add(int(value))
+            elif key == "ports" and isinstance(value, list):
+                for entry in value:
+                    if isinstance(entry, dict):
+                        _collect_ports(entry, ports)
+                        continue
+                    for part in re.split(r"[:-]", str(entry).split("/")[0]):
+                        if part.isdigit():
+                            ports.add(int(part))
             else:
-                parts = re.split(r"[:-]", str(entry).split("/")[0])
-            for part in parts:
-                if str(part).isdigit() and 0 < int(part) < 65536:
-                    ports.add(int(part))
-    return ports
+                _collect_ports(value, ports)
+    elif isinstance(node, list):
+        for item in node:
+            _collect_ports(item, ports)
+    elif isinstance(node, (str, int)) and not isinstance(node, bool):
+        for number in _PORT_IN_TEXT.findall(str(node)):
+            ports.add(int(number))
 
 
 # --- editing ----------------------------------------------------------------------------------

@@ -178,3 +178,19 @@ def test_load_answers_malformed_names_file_and_line(tmp_path):
         load_answers(path)
     path.write_text("")
     assert load_answers(path) == {}
+
+
+def test_ports_anywhere_in_the_compose_file_are_avoided(tmp_path):
+    root = copy_install("gpu8", tmp_path)
+    compose = root / "docker-compose.yaml"
+    compose.write_text(compose.read_text().replace(
+        "command: [--config=/etc/findface-sf-api.ini]",
+        "command: [--config=/etc/findface-sf-api.ini, --metrics-listen=127.0.0.1:32013]"))
+    inst = detect(root)
+    assert 32013 in inst.used_ports and 14400 not in inst.used_ports
+    specs, _ = propose_new_shards(inst)
+    assert specs[0] == ShardSpec("shard-021", 8121, 32021)
+    taken = [ShardSpec(f"shard-0{10 + n}", 8110 + n, 32010 + n) for n in range(1, 9)]
+    problems = validate_new_shards(inst, taken)
+    assert messages(problems) == ["shard-013: Tarantool port 32013 is already used in the "
+                                  "compose file."]
