@@ -10,6 +10,7 @@ Containers are found by their compose labels, never by name: v2 names a containe
 
 from __future__ import annotations
 
+import io
 import os
 import posixpath
 import select
@@ -63,6 +64,10 @@ class DockerRuntime(Runtime):
         return self.engine_url or os.environ.get("DOCKER_HOST") or DEFAULT_ENGINE_URL
 
     def _unavailable(self, err: object | None = None) -> RuntimeUnavailable:
+        if err is not None and "permission denied" in str(err).lower():
+            return RuntimeUnavailable(
+                f"You may not use the Docker Engine at {self.engine_address}: run ffwizard as root "
+                "(or as a member of the docker group).")
         return RuntimeUnavailable(
             f"The Docker Engine does not answer at {self.engine_address}: "
             "start it (systemctl start docker) and try again.",
@@ -194,19 +199,24 @@ class DockerRuntime(Runtime):
         name = PurePosixPath(container_path.rstrip("/") or "/").name
         if not name:
             raise UserError(f"Cannot copy the whole file system of {container.name}; name a path.")
+        import requests
+
         try:
-            chunks, _stat = container.get_archive(container_path)
-            with tempfile.TemporaryFile(dir=host_dir) as archive:
-                for chunk in chunks:
-                    archive.write(chunk)
-                archive.seek(0)
-                with tarfile.open(fileobj=archive, mode="r:") as tar:
-                    safe_extract(tar, host_dir)
+            chunks, _stat = container.get_archive(container_path, chunk_size=1 << 20)
+            reader = io.BufferedReader(_ChunkReader(chunks), 1 << 20)
+            with tarfile.open(fileobj=reader, mode="r|") as tar:
+                safe_extract(tar, host_dir)
         except docker.errors.NotFound:
             raise UserError(f"{container_path} does not exist in the container {container.name}.") from None
         except docker.errors.APIError as err:
             raise UserError(f"Could not copy {container_path} out of {container.name}: "
                             f"{_explain(err)}") from None
+        except (requests.RequestException, tarfile.TarError) as err:
+            raise UserError(f"Copying {container_path} out of {container.name} broke off "
+                            f"({_first_line(err)}); nothing was kept.") from None
+        except OSError as err:
+            raise UserError(f"Could not write {container_path} of {container.name} into {host_dir}: "
+                            f"{err.strerror or err}; nothing was kept.") from None
         return host_dir / name
 
     def copy_in(self, service: str, host_path: Path, container_dir: str) -> None:
@@ -324,7 +334,10 @@ class DockerRuntime(Runtime):
         if remove_orphans:
             args.append("--remove-orphans")
         if self.compose_command == ["docker", "compose"]:
-            args += ["--pull", "never"]  # v1 has no such flag; it pulls only missing images
+            # Never reach for a registry (v1 has no such flag; it pulls only missing images).
+            result = self._run_compose([*args, "--pull", "never"])
+            if "unknown flag: --pull" not in result.output:
+                return result  # else a compose v2 older than the flag: the same without it
         return self._run_compose(args)
 
     def _run_compose(self, args: list[str]) -> ExecResult:
@@ -373,46 +386,104 @@ def service_state(service: str, container) -> ServiceState:
                         state=_STATE_NAMES.get(container.status, "exited"), image=image)
 
 
-def safe_extract(tar: tarfile.TarFile, destination: Path) -> None:
-    """Extract `tar` under `destination`, refusing anything that would land outside it.
+class _ChunkReader(io.RawIOBase):
+    """A file object over an iterator of byte chunks (the Engine's archive stream)."""
 
-    Refused: absolute names, `..` components, links pointing outside, device files. The check
-    is done for every member before anything is written, so a bad archive changes nothing."""
+    def __init__(self, chunks):
+        self._chunks = iter(chunks)
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._pending:
+            try:
+                self._pending = next(self._chunks)
+            except StopIteration:
+                return 0
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+
+def safe_extract(tar: tarfile.TarFile, destination: Path) -> None:
+    """Extract `tar` (possibly a stream, mode "r|") under `destination`, refusing anything that
+    would land outside it: absolute names, `..` components, links pointing outside or written
+    through, device files.
+
+    One pass, so a dump of many gigabytes is never held twice on disk; each member is checked
+    before it is written, and on any failure (a refused member, a full disk, a broken stream)
+    everything this call created is removed again: a bad archive leaves nothing behind."""
     destination = Path(destination).resolve()
-    members = tar.getmembers()
-    links = {posixpath.normpath(m.name) for m in members if m.issym()}
-    for member in members:
-        _check_member(member, destination)
-        parents = PurePosixPath(posixpath.normpath(member.name)).parents
-        if any(str(parent) in links for parent in parents):
-            raise UserError(f"The archive from the container writes through a link ({member.name}); refused.")
-    for member in members:
-        target = destination / member.name
-        if not _inside(target.parent.resolve(), destination):
-            raise UserError(f"{target} lies outside {destination} on this machine; refused.")
-        if member.isdir():
-            target.mkdir(parents=True, exist_ok=True)
-            os.chmod(target, (member.mode & 0o7777) | 0o700)
-        elif member.issym():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if target.is_symlink() or target.exists():
-                target.unlink()
+    created: list[Path] = []
+    links: set[str] = set()
+    try:
+        for member in tar:
+            _check_member(member, destination)
+            name = posixpath.normpath(member.name)
+            if any(str(parent) in links for parent in PurePosixPath(name).parents):
+                raise UserError(f"The archive from the container writes through a link ({member.name}); refused.")
+            if member.issym():
+                links.add(name)
+            _extract_member(tar, member, destination, created)
+    except BaseException:
+        for path in reversed(created):
+            try:
+                if path.is_dir() and not path.is_symlink():
+                    path.rmdir()
+                else:
+                    path.unlink()
+            except OSError:
+                pass
+        raise
+
+
+def _extract_member(tar: tarfile.TarFile, member: tarfile.TarInfo, destination: Path,
+                    created: list[Path]) -> None:
+    target = destination / member.name
+    _make_dirs(target.parent, destination, created)
+    if not _inside(target.parent.resolve(), destination):
+        raise UserError(f"{target} lies outside {destination} on this machine; refused.")
+    existed = target.exists() or target.is_symlink()
+    if member.isdir():
+        _make_dirs(target, destination, created)
+        os.chmod(target, (member.mode & 0o7777) | 0o700)
+        return
+    if not (member.issym() or member.islnk() or member.isfile()):
+        return  # fifos and the like: a dump holds files, directories and links
+    if existed and target.is_dir() and not target.is_symlink():
+        raise UserError(f"{target} is a directory on this machine; the archive has a file there; refused.")
+    if member.isfile():
+        source = tar.extractfile(member)
+        assert source is not None
+        tmp = target.with_name(f".{target.name}.ffwizard-tmp")
+        created.append(tmp)
+        with open(tmp, "wb") as out:
+            shutil.copyfileobj(source, out, 1 << 20)
+        os.chmod(tmp, member.mode & 0o7777)
+        os.replace(tmp, target)
+        created.remove(tmp)
+    else:
+        if existed:
+            target.unlink()
+        if member.issym():
             os.symlink(member.linkname, target)
-        elif member.islnk():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if target.exists():
-                target.unlink()
+        else:
             os.link(destination / member.linkname, target)
-        elif member.isfile():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            source = tar.extractfile(member)
-            assert source is not None
-            tmp = target.with_name(f".{target.name}.ffwizard-tmp")
-            with open(tmp, "wb") as out:
-                shutil.copyfileobj(source, out)
-            os.chmod(tmp, member.mode & 0o7777)
-            os.replace(tmp, target)
-        # Other member types (fifos) are skipped: a dump holds files and directories.
+    if not existed:
+        created.append(target)
+
+
+def _make_dirs(directory: Path, destination: Path, created: list[Path]) -> None:
+    missing = []
+    while not (directory.exists() or directory.is_symlink()) and directory != destination:
+        missing.append(directory)
+        directory = directory.parent
+    for path in reversed(missing):
+        path.mkdir()
+        created.append(path)
 
 
 def _check_member(member: tarfile.TarInfo, destination: Path) -> None:

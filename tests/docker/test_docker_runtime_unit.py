@@ -184,3 +184,43 @@ def test_safe_extract_refuses_escapes_and_writes_nothing(tmp_path, members):
 
     assert list(destination.iterdir()) == []
     assert not (tmp_path / "escape").exists() and not (tmp_path / "bad").exists()
+
+
+def tar_bytes(members) -> bytes:
+    tar = make_tar(members)
+    return tar.fileobj.getvalue()
+
+
+def stream(data: bytes, chunk: int = 1000) -> tarfile.TarFile:
+    chunks = (data[i:i + chunk] for i in range(0, len(data), chunk))
+    return tarfile.open(fileobj=io.BufferedReader(docker_runtime._ChunkReader(chunks)), mode="r|")
+
+
+def test_safe_extract_reads_the_engine_stream_in_one_pass(tmp_path):
+    payload = bytes(range(256)) * 100
+    data = tar_bytes([("dump", "dir", None), ("dump/s1", "dir", None), ("dump/s1/g.jsonl", "file", payload)])
+
+    safe_extract(stream(data), tmp_path)
+
+    assert (tmp_path / "dump/s1/g.jsonl").read_bytes() == payload
+
+
+def test_a_broken_stream_leaves_nothing_behind_and_keeps_what_was_there(tmp_path):
+    (tmp_path / "earlier.txt").write_text("kept")
+    data = tar_bytes([("dump", "dir", None), ("dump/a", "file", b"a" * 5000),
+                      ("dump/b", "file", b"b" * 50000)])
+
+    with pytest.raises(tarfile.TarError):
+        safe_extract(stream(data[:30000]), tmp_path)  # the connection drops halfway through b
+
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["earlier.txt"]
+    assert (tmp_path / "earlier.txt").read_text() == "kept"
+
+
+def test_a_socket_the_user_may_not_open_is_a_plain_sentence(tmp_path):
+    runtime = DockerRuntime(tmp_path, "ff", tmp_path / "docker-compose.yaml", engine_url="unix:///x.sock")
+
+    err = runtime._unavailable(PermissionError(13, "Permission denied"))
+
+    assert err.message == ("You may not use the Docker Engine at unix:///x.sock: run ffwizard as root "
+                           "(or as a member of the docker group).")
