@@ -24,6 +24,9 @@ CHUNK_SIZE = 64 * 1024
 # A line longer than this with no newline in sight is cut (a tool printing a progress bar
 # with `\r` only, or binary garbage): the pane must not hold megabytes waiting for `\n`.
 MAX_PARTIAL_LINE = 64 * 1024
+# A busy reader works at most READER_BURST seconds, then sleeps READER_REST (bench/README.md).
+READER_BURST = 0.02
+READER_REST = 0.005
 # Escape sequences: CSI (colours, cursor moves), OSC (titles, links), and two-byte escapes.
 # `Log` would pass them to the terminal raw.
 ANSI_ESCAPE = re.compile(
@@ -127,6 +130,7 @@ class LogPane(Log):
         self.lines_total = 0  # lines received (not only those still shown)
         self.last_line: str | None = None  # the last line received, for callers and tests
         self._ended = False
+        self._rested_at = 0.0
 
     def on_mount(self) -> None:
         self.set_interval(self.flush_interval, self.flush, name="log-pane-flush")
@@ -178,6 +182,7 @@ class LogPane(Log):
                 if not chunk:
                     break
                 self.feed(chunk)
+                self._pace()
             self._finish_from_thread()
 
         self.run_worker(read, thread=True, group="log-pane-reader", exit_on_error=False)
@@ -223,6 +228,14 @@ class LogPane(Log):
             self._finish_from_thread()
 
         self.run_worker(read, thread=True, group="log-pane-reader", exit_on_error=False)
+
+    def _pace(self) -> None:
+        """Rest now and then so a reader that never waits for data leaves the event loop
+        the interpreter lock: a burst must not freeze the screen and its keys."""
+        now = time.perf_counter()
+        if now - self._rested_at >= READER_BURST:
+            time.sleep(READER_REST)
+            self._rested_at = time.perf_counter()
 
     def _finish_from_thread(self) -> None:
         self.end()
