@@ -224,3 +224,28 @@ def test_a_socket_the_user_may_not_open_is_a_plain_sentence(tmp_path):
 
     assert err.message == ("You may not use the Docker Engine at unix:///x.sock: run ffwizard as root "
                            "(or as a member of the docker group).")
+
+
+def test_apply_with_no_engine_answering_says_so_and_changes_nothing(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from ffwizard.demo.sandbox import build_sandbox
+
+    sandbox = build_sandbox(tmp_path / "ff", shards=2, objects=50, device="cpu")
+    before = {p: p.read_bytes() for p in sandbox.root.rglob("*") if p.is_file()}
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("models: {face: face/nectarine_m_160.cpu.fnk}\n")
+    dead = f"unix://{tmp_path}/no-engine.sock"
+
+    done = subprocess.run([sys.executable, "-m", "ffwizard", "apply", "--root", str(sandbox.root),
+                           "--answers", str(answers), "--runtime", "docker", "--yes"],
+                          env={**os.environ, "DOCKER_HOST": dead}, capture_output=True, text=True,
+                          timeout=120)
+
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"The Docker Engine does not answer at {dead}: start it (systemctl start docker)" in done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    after = {p: p.read_bytes() for p in sandbox.root.rglob("*") if p.is_file() and ".ffwizard" not in p.parts}
+    assert after == before
