@@ -229,11 +229,21 @@ def _collect_ports(node, ports: set[int]) -> None:
 
 class ComposeEdit:
     """One round-trip load of the compose file, edited in steps: each method returns the text
-    after its edit, so step 8 builds on step 4 without parsing again."""
+    after its edit, so step 8 builds on step 4 without parsing again.
+
+    Every text returned is checked: parsed again (C loader), it must hold exactly the services
+    expected (the original's, plus the copies, minus the removed ones, in order). ruamel's text
+    is used when ruamel writes the file back unchanged; otherwise — or when the copied service
+    uses anchors or merge keys, which ruamel would expand — the file is edited as whole service
+    units of its own text (`servicetext`).
+    """
 
     def __init__(self, path: Path, text: str | None = None):
+        import yaml
+
         from ffwizard.core.configs import EditError
-        from ffwizard.core.yamlio import RoundTrip, YamlReadError, read_text
+        from ffwizard.core.servicetext import ServiceText
+        from ffwizard.core.yamlio import FastLoader, RoundTrip, YamlReadError, read_text
 
         self.path = path
         try:
@@ -247,31 +257,42 @@ class ComposeEdit:
             raise EditError("the compose file has no block-style `services:` mapping to edit.",
                             where=str(path))
         self.services = services
-        # ruamel cannot write this file back unchanged (e.g. wrapped flow mappings): edit it as
-        # text units instead, checked against the document ruamel computed.
-        self.layout = None
-        if self.round_trip.baseline != self.original:
-            from ffwizard.core.servicetext import ServiceText
-
-            try:
-                self.layout = ServiceText(self.original)
-            except ValueError:
-                self.layout = None
+        self.expected = yaml.load(self.original, Loader=FastLoader)  # noqa: S506
+        try:
+            self.layout: ServiceText | None = ServiceText(self.original)
+        except ValueError:
+            self.layout = None
+        self.prefer_text = self.round_trip.baseline != self.original
 
     def dump(self) -> str:
-        if self.layout is not None:
-            from ffwizard.core.yamlio import FastLoader
+        from ffwizard.core.configs import EditError
 
-            import yaml
+        order = ["text", "ruamel"] if self.prefer_text else ["ruamel", "text"]
+        for kind in order:
+            if kind == "text":
+                if self.layout is None:
+                    continue
+                text = self.layout.render()
+            else:
+                text = self.round_trip.render()
+            if self._holds_expected(text):
+                return text
+            if kind == "text":
+                self.layout = None  # went wrong once: not used again
+        raise EditError("ffwizard could not compute this edit of the compose file safely; "
+                        "edit the shard services by hand.", where=str(self.path))
 
-            text = self.layout.render()
-            try:
-                if yaml.load(text, Loader=FastLoader) == self.document:  # noqa: S506
-                    return text
-            except yaml.YAMLError:
-                pass
-            self.layout = None  # the text edit went wrong somewhere: ruamel's text it is
-        return self.round_trip.render()
+    def _holds_expected(self, text: str) -> bool:
+        import yaml
+
+        from ffwizard.core.yamlio import FastLoader
+
+        try:
+            parsed = yaml.load(text, Loader=FastLoader)  # noqa: S506
+        except yaml.YAMLError:
+            return False
+        return parsed == self.expected and \
+            list(parsed["services"]) == list(self.expected["services"])
 
     def add_shard_services(self, old: list[Shard], new: list[Shard]) -> str:
         """Copy the last old shard service for each new shard, right after the last old one."""
@@ -303,17 +324,29 @@ class ComposeEdit:
             self.services.insert(position + index, shard.service, body)
         if tail is not None:
             _set_comment(tail, separator)
+        self._expect_copies(last_old, new)
         if self.layout is not None:
+            source = self.layout.block_text(last_old.service)
+            if re.search(r"<<\s*:|(?:^|[\s\[{,:])[&*][\w-]+", source):
+                self.prefer_text = True  # ruamel would expand the merge key / alias
             self._add_as_text(last_old.service, [s.service for s in old_services], template,
                               copies)
         return self.dump()
 
+    def _expect_copies(self, template: Shard, new: list[Shard]) -> None:
+        services = self.expected["services"]
+        items = list(services.items())
+        position = [name for name, _ in items].index(template.service) + 1
+        added = []
+        for shard in new:
+            body = copy.deepcopy(services[template.service])
+            _retarget_service(body, template, shard)
+            added.append((shard.service, body))
+        self.expected["services"] = dict(items[:position] + added + items[position:])
+
     def _add_as_text(self, template_name: str, old_names: list[str], template, copies) -> None:
         """The new services as copies of the template's own text (its wrapping kept)."""
-        import yaml
-
         from ffwizard.core.servicetext import replace_values
-        from ffwizard.core.yamlio import FastLoader
 
         source = self.layout.block_text(template_name)
         blocks = []
@@ -321,13 +354,6 @@ class ComposeEdit:
             first, _, rest = source.partition("\n")
             text = first.replace(template_name, name, 1) + "\n" + \
                 replace_values(rest, list(_changed_leaves(template, body)))
-            try:
-                parsed = yaml.load(text, Loader=FastLoader)  # noqa: S506
-            except yaml.YAMLError:
-                parsed = None
-            if not isinstance(parsed, dict) or parsed.get(name) != body:
-                self.layout = None
-                return
             blocks.append((name, text))
         self.layout.insert_after(template_name, old_names, blocks)
 
@@ -346,6 +372,7 @@ class ComposeEdit:
                     entry[1] = key_comment[1]
             del self.services[name]
             keys.remove(name)
+            self.expected["services"].pop(name, None)
             if self.layout is not None:
                 self.layout.remove(name)
         return self.dump()
