@@ -147,7 +147,12 @@ def switch_models(path: Path, models: dict[str, str]) -> tuple[str, str]:
         if current != model:
             default["model"] = _same_type(current, model)
             _shift_inline_comment(default, "model", len(model) - len(str(current)))
-    return before, rt.render()
+
+    def expect(data):
+        for kind, model in models.items():
+            data["extractors"]["models"][f"{kind}_emben"]["default"]["model"] = model
+
+    return before, _checked(path, before, rt.render(), expect)
 
 
 def _shift_inline_comment(mapping, key, shift: int) -> None:
@@ -194,7 +199,40 @@ def switch_sf_api_shards(path: Path, new_shards: list[Shard]) -> tuple[str, str]
             shards[index] = entry
         else:
             shards.append(entry)
-    return before, rt.render()
+
+    def expect(data):
+        listed = data["storage-api"]["shards"]
+        result = []
+        for index, shard in enumerate(new_shards):
+            like = listed[index] if index < len(listed) else listed[0]
+            if isinstance(like, dict):
+                like = {**like, "master": shard_master_url(shard)}
+                if "slave" in like:
+                    like["slave"] = ""
+                result.append(like)
+            else:
+                result.append(shard_master_url(shard))
+        listed[:] = result
+
+    return before, _checked(path, before, rt.render(), expect)
+
+
+def _checked(path: Path, before: str, after: str, expect) -> str:
+    """`after`, once its data is what `expect` makes of `before`'s (parsed with the C loader)."""
+    import yaml
+
+    from ffwizard.core.yamlio import FastLoader
+
+    expected = yaml.load(before, Loader=FastLoader)  # noqa: S506
+    expect(expected)
+    try:
+        parsed = yaml.load(after, Loader=FastLoader)  # noqa: S506
+    except yaml.YAMLError:
+        parsed = None
+    if parsed != expected:
+        raise EditError("ffwizard could not compute this edit safely; change the file by hand.",
+                        where=str(path))
+    return after
 
 
 def shard_master_url(shard: Shard) -> str:
