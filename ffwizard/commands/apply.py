@@ -76,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
         run_plan = RunPlan.from_plan(plan)
         checks = require_preflight(run_plan, runtime)
         say(f"Preflight: {len(checks)} checks passed.")
+        for check in checks:
+            say(f"      ok: {check.message}")
         executor = Executor.start(root, run_plan, runtime, on_event=EventPrinter(),
                                   confirm=make_confirm(root, args.yes, state))
         say(f"Run directory: {executor.run_dir.path}")

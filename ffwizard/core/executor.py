@@ -558,7 +558,8 @@ class Executor:
             path = Path(d)
             if path.exists() and _holds_data(path):
                 moved = move_aside(path, aside)
-                self._emit("message", "run_migration", f"moved {path} aside to {moved}")
+                self._emit("message", "run_migration", f"moved {path} into the run directory "
+                                                       f"({moved.relative_to(self.run_dir.path)})")
             path.mkdir(exist_ok=True)
             if like is not None:
                 copy_tree_owner_mode(like, path)
@@ -663,7 +664,9 @@ class Executor:
                 continue
             if _holds_data(path):
                 moved = move_aside(path, self.run_dir.aside / "new-shards")
-                self._emit("output", step.id, f"{path}: moved aside to {moved} (it held data)")
+                where = moved.relative_to(self.run_dir.path)
+                self._emit("output", step.id, f"{path}: it held data, so it was moved into the "
+                                              f"run directory ({where}), not deleted")
             else:
                 for sub in step.params.get("subdirs", []):
                     if (path / sub).is_dir():

@@ -127,19 +127,30 @@ def run_preflight(plan: RunPlan, runtime) -> list[Check]:
             add("old_shards", False, f"the shard at {base} is not healthy ({why}): bring it back "
                                      f"before migrating.")
 
+    old_urls = migration.get("old_shard_urls", [])
+    if old_urls and not any(c.name == "old_shards" for c in checks):
+        add("old_shards", True, f"{len(old_urls)} old shards healthy")
+
     # New ports are free, new data dirs absent or empty.
+    ports = 0
     for shard in summary.get("new_shards", []):
         for key in ("http_port", "tarantool_port"):
             port = shard.get(key)
             if port and not port_free("127.0.0.1", int(port)):
                 add("ports", False, f"port {port} for the new shard {shard['name']} is already in "
                                     f"use on this host: choose another in new_shards.")
+            elif port:
+                ports += 1
+    if ports and not any(c.name == "ports" for c in checks):
+        add("ports", True, f"{ports} ports for the new shards free")
     dirs = plan.step("create_shard_dirs").params.get("dirs", []) if plan.has("create_shard_dirs") else []
     for d in dirs:
         path = Path(d)
         if path.exists() and (not path.is_dir() or any(_non_empty(path))):
             add("dirs", False, f"the new shard directory {path} already holds data: choose "
                                f"another shard name, or move it away.")
+    if dirs and not any(c.name == "dirs" for c in checks):
+        add("dirs", True, f"{len(dirs)} new shard directories free")
 
     # Files the run will write: writable, and unchanged since the plan was made.
     for step in plan.steps:
@@ -153,6 +164,8 @@ def run_preflight(plan: RunPlan, runtime) -> list[Check]:
             elif change.path.exists() and not os.stat(change.path).st_mode & 0o222:
                 add("files", False, f"{change.path} is read-only: make it writable "
                                     f"(chmod u+w) if ffwizard may change it.")
+    if not any(c.name == "files" for c in checks):
+        add("files", True, "the files to change are writable and as planned")
 
     # Disk: the dump and the new shards each need about the old shards' size.
     old_dirs = [Path(s["data_dir"]) for s in summary.get("old_shards", []) if s.get("data_dir")]
@@ -183,6 +196,9 @@ def run_preflight(plan: RunPlan, runtime) -> list[Check]:
         add("memory", False, f"the new shards need {human_bytes(memory)} of memory "
                              f"(TT_MEMTX_MEMORY) while only {human_bytes(available)} is available: "
                              f"free memory or lower TT_MEMTX_MEMORY.")
+    elif memory and available is not None:
+        add("memory", True, f"{human_bytes(available)} of memory available for the new shards' "
+                            f"{human_bytes(memory)}")
 
     # The new models exist in the extraction service and suit its device.
     device = inst.get("device")
@@ -196,6 +212,9 @@ def run_preflight(plan: RunPlan, runtime) -> list[Check]:
         if extraction and not runtime.path_exists(extraction, f"{models_root.rstrip('/')}/{model}"):
             add("models", False, f"the {kind} model {model} is not in {models_root} of the "
                                  f"extraction service: install it or choose another model.")
+    if answers.get("models") and not any(c.name == "models" for c in checks):
+        add("models", True, f"the new models are in the extraction service and suit its "
+                            f"{str(device).upper()}")
     return checks
 
 
