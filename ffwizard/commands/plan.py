@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         available = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
     installation = detect(args.root)
     answers, problems = resolve_answers(installation, raw, available,
-                                        source=str(args.answers) if args.answers else "answers")
+                                        source=str(args.answers) if args.answers else None)
     plan = build_plan(installation, answers, problems=problems)
     if args.json:
         json.dump(plan.to_json_dict(), sys.stdout, indent=2, sort_keys=False)
@@ -69,12 +69,24 @@ def run(args: argparse.Namespace) -> int:
 # --- human output -----------------------------------------------------------------------------
 
 def _span(values: list) -> str:
+    """`8101…8108` for a run, `8001` when all alike, else the values listed."""
     values = [v for v in values if v is not None]
     if not values:
         return "?"
-    if len(values) == 1 or len(set(values)) == 1:
+    if len(set(values)) == 1:
         return str(values[0])
-    return f"{values[0]}…{values[-1]}"
+    numbers = [_trailing_number(v) for v in values]
+    if None not in numbers and all(b - a == 1 for a, b in zip(numbers, numbers[1:])):
+        return f"{values[0]}…{values[-1]}"
+    shown = ", ".join(str(v) for v in values[:6])
+    return shown + (", …" if len(values) > 6 else "")
+
+
+def _trailing_number(value) -> int | None:
+    import re
+
+    match = re.search(r"(\d+)$", str(value))
+    return int(match.group(1)) if match else None
 
 
 def describe_shards(shards) -> str:

@@ -106,11 +106,11 @@ def top_level_lines(text: str) -> dict[str, int]:
 
 def resolve_answers(installation: Installation, raw: dict | None,
                     available_models: list[str] | None = None,
-                    *, source: str = "answers") -> tuple[Answers, list[Problem]]:
+                    *, source: str | None = "answers") -> tuple[Answers, list[Problem]]:
     """Check the raw answers and complete them with proposals.
 
     `available_models`: the model files the extraction service offers (None: unknown).
-    `source` names the answers file in problem messages.
+    `source` names the answers file in problem messages (None: no file, proposals only).
     """
     from ffwizard.core.models import propose_models, validate_models
     from ffwizard.core.shards import propose_new_shards, validate_new_shards
@@ -119,7 +119,9 @@ def resolve_answers(installation: Installation, raw: dict | None,
     raw = dict(raw or {})
     problems: list[Problem] = []
 
-    def at(key: str | None) -> str:
+    def at(key: str | None) -> str | None:
+        if source is None:
+            return None
         return f"{source}:{lines[key]}" if key in lines else source
 
     def error(message: str, key: str | None = None) -> None:

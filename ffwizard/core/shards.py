@@ -134,7 +134,8 @@ def merge_shards(root: Path, compose_dir: Path | None, shard_services: list[Comp
         problems.append(Problem("error", "no shard found: no Tarantool shard service in the "
                                          "compose file and none in the sf-api config.",
                                 where=compose_where))
-    shards.sort(key=lambda s: (_number(s.name) is None, _number(s.name) or 0, s.name))
+    shards.sort(key=lambda s: ("compose" not in s.sources, _number(s.name) is None,
+                               _number(s.name) or 0, s.name))
     return shards, leftovers, problems
 
 
@@ -194,21 +195,22 @@ def propose_new_shards(installation: Installation):
     old = [s for s in installation.shards if s.http_port]
     if not old:
         return [], problems
-    names = [_number(s.name) for s in old]
-    if any(n is None for n in names) or len(set(names)) != len(names):
+    # Shards only sf-api knows of have no name of their own: they take the next numbers.
+    named = [s for s in old if "sf-api" not in s.sources or "compose" in s.sources]
+    names = _fill([_number(s.name) if s in named else None for s in old])
+    if len(set(names)) != len(names):
         names = list(range(1, len(old) + 1))
-    width = max((len(NAME_NUMBER.match(s.name)["number"]) for s in old if _number(s.name)),
+    width = max((len(NAME_NUMBER.match(s.name)["number"]) for s in named if _number(s.name)),
                 default=3)
-    prefix = next((NAME_NUMBER.match(s.name)["prefix"] for s in old if _number(s.name)), "shard-")
+    prefix = next((NAME_NUMBER.match(s.name)["prefix"] for s in named if _number(s.name)),
+                  "shard-")
     shared = shares_one_port(installation)
     taken = taken_names(installation)
     ports = taken_ports(installation)
     all_numbers = [n for n in (_number(x) for x in taken) if n is not None] or names
     https = [s.http_port for s in old]
-    known = [s.tarantool_port for s in old if s.tarantool_port]
-    base = min(known) if known else 32001
-    # A shard whose Tarantool port no source tells gets one in the same run as the others.
-    tnts = [s.tarantool_port or base + index for index, s in enumerate(old)]
+    # A shard whose Tarantool port no source tells gets the next one after the others.
+    tnts = _fill([s.tarantool_port for s in old], start=32001)
     offset = 10
     for _ in range(1000):
         # above every existing name (leftover directories included) and every shard port
@@ -232,6 +234,18 @@ def propose_new_shards(installation: Installation):
                     f"shards do the same (port {old[0].http_port}, Tarantool port "
                     f"{old[0].tarantool_port}), each addressed by its service name."))
     return specs, problems
+
+
+def _fill(values: list, start: int = 1) -> list[int]:
+    """Missing values (None) replaced by the next numbers above the known ones."""
+    known = [v for v in values if v is not None]
+    following = max(known) + 1 if known else start
+    result = []
+    for value in values:
+        if value is None:
+            value, following = following, following + 1
+        result.append(value)
+    return result
 
 
 def _spec_free(spec, taken: set[str], ports: set[int], installation: Installation,
