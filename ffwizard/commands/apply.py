@@ -20,8 +20,9 @@ def register(subparsers) -> None:
     add_root(parser)
     parser.add_argument("--answers", type=Path, metavar="FILE", required=True,
                         help="YAML answers file (see `ffwizard plan`)")
-    parser.add_argument("--runtime", choices=("docker", "sim"), default="docker",
-                        help="docker (a real installation, default) or sim (the demo)")
+    parser.add_argument("--runtime", choices=("docker", "sim"), default=None,
+                        help="docker (a real installation) or sim (the demo's simulated one); "
+                             "default: sim for a demo sandbox, docker otherwise")
     parser.add_argument("--yes", action="store_true",
                         help="do not ask before the point of no return")
     parser.set_defaults(func=run)
@@ -61,7 +62,12 @@ def run(args: argparse.Namespace) -> int:
     installation = detect(root)
     if installation.compose_file is None:
         raise UserError(f"no FindFace Multi installation found at {root} (no compose file).")
-    runtime = open_runtime(args.runtime, root, installation.project, installation.compose_file)
+    kind = args.runtime
+    if kind is None:
+        from ffwizard.demo.sandbox import is_sandbox
+
+        kind = "sim" if is_sandbox(root) else "docker"
+    runtime = open_runtime(kind, root, installation.project, installation.compose_file)
     answers, problems = resolve_answers(installation, raw, available_models(runtime, installation),
                                         source=str(args.answers))
     plan = build_plan(installation, answers, problems=problems)

@@ -147,9 +147,11 @@ def test_rollback_restores_every_file_and_keeps_old_data(make_sandbox, tmp_path)
 def test_rollback_is_refused_past_the_point_of_no_return(make_sandbox, tmp_path):
     root = make_sandbox()
     answers = write_answers(tmp_path)
-    result = ffwizard("apply", "--root", str(root), "--answers", str(answers), "--runtime", "sim",
-                      "--yes", env={"FFWIZARD_TEST_KILL_AT": "switch_sf_api:restarted"})
+    # No --runtime: a demo sandbox means the sim runtime, recorded for resume and rollback.
+    result = ffwizard("apply", "--root", str(root), "--answers", str(answers), "--yes",
+                      env={"FFWIZARD_TEST_KILL_AT": "switch_sf_api:restarted"})
     assert result.returncode == -9
+    assert json.loads((current_run_dir(root) / "run.json").read_text())["runtime"] == "sim"
     refused = ffwizard("rollback", "--root", str(root))
     assert refused.returncode == 2
     assert "point of no return" in refused.stderr and "resume" in refused.stderr
