@@ -230,8 +230,11 @@ def build_plan(installation: Installation, answers: Answers, *, run_dir: Path | 
         id="switch_model",
         title="Switch the extraction model",
         explanation=f"Set the default embedding model of each migrated object type ({names}) "
-                    f"in the extraction-api config and restart the extraction service. A GPU "
-                    f"model's first start can take minutes while it builds its cache.",
+                    f"in the extraction-api config and restart the extraction service."
+                    + (" A GPU model's first start can take minutes while it builds its cache."
+                       if inst.device == "gpu" else "")
+                    + " Until sf-api is switched to the new shards, new events still go to the "
+                      "old ones: pause video processing if you can.",
         commands=[[*compose_cmd, "restart", extraction]],
         changes=model_changes,
         reversible=True,
