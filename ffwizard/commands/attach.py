@@ -17,6 +17,9 @@ def register(subparsers) -> None:
                     "without stopping anything.")
     add_root(parser)
     parser.add_argument("--interval", type=float, default=5.0, help="seconds between progress lines")
+    parser.add_argument("--stop-migration", action="store_true",
+                        help="stop the running migration tool instead of following it (then "
+                             "'ffwizard resume --rerun-migration' or 'ffwizard rollback')")
     parser.set_defaults(func=run)
 
 
@@ -34,6 +37,8 @@ def run(args: argparse.Namespace) -> int:
     if status is None or not status.current:
         raise UserError(f"no migration run is under way at {root}"
                         + (f" (the last one is {status.status}; see 'ffwizard status')." if status else "."))
+    if args.stop_migration:
+        return stop_migration(status, root)
     runtime = runtime_for_run(root, status.run)
     say(render_status(status).rstrip("\n"))
     seen_events = len(status.run.journal.events())
@@ -79,4 +84,20 @@ def run(args: argparse.Namespace) -> int:
         hint = next_hint(status, root)
         if hint:
             say(hint)
+    return 0
+
+
+def stop_migration(status, root) -> int:
+    from ffwizard.commands.runcommon import say
+    from ffwizard.core import detached
+    from ffwizard.core.errors import UserError
+
+    state = detached.read_state(status.run.migration_exit)
+    if state is None or not detached.group_alive(state):
+        raise UserError("the migration tool is not running; see 'ffwizard status'.")
+    status.run.journal.append("migration_stopped", pid=state.pid)
+    detached.stop(state)
+    say(f"Stopped the migration tool (pid {state.pid}). The new shards hold part of the objects: "
+        f"start again into emptied shards with 'ffwizard resume --root {root} --rerun-migration', "
+        f"or undo with 'ffwizard rollback --root {root}'.")
     return 0

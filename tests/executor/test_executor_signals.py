@@ -70,3 +70,26 @@ def test_attach_without_a_run_says_so(make_sandbox):
     assert result.returncode == 2 and "no migration run is under way" in result.stderr
     status = ffwizard("status", "--root", str(root))
     assert status.returncode == 0 and "No migration run" in status.stdout
+
+
+def test_the_user_can_stop_the_migration_and_rerun_it(make_sandbox, tmp_path):
+    root = make_sandbox(objects=300)
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("FFSIM_")}, **FAST_ENV,
+           "FFSIM_PACE": "40"}
+    apply = subprocess.Popen(
+        [sys.executable, "-m", "ffwizard", "apply", "--root", str(root), "--answers",
+         str(write_answers(tmp_path)), "--runtime", "sim", "--yes"],
+        env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True)
+    try:
+        assert wait_for(lambda: any(e.get("point") == "launched" for e in journal_events(root)))
+        stopped = ffwizard("attach", "--root", str(root), "--stop-migration")
+        assert stopped.returncode == 0, stopped.stdout + stopped.stderr
+        assert "--rerun-migration" in stopped.stdout
+        out, err = apply.communicate(timeout=60)
+    finally:
+        if apply.poll() is None:
+            apply.kill()
+    assert apply.returncode == 1 and "the migration tool failed" in err
+    rerun = ffwizard("resume", "--root", str(root), "--yes", "--rerun-migration")
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
