@@ -583,6 +583,12 @@ class Executor:
         if proc is not None and detached.group_alive(proc):
             detached.stop(proc)
             self._emit("message", "run_migration", "stopped the migration tool")
+            # A runtime whose tool outlives its host-side client (docker exec) may offer to stop
+            # it where it runs; optional, beyond the Runtime interface.
+            stop_inside = getattr(self.runtime, "stop_detached", None)
+            if stop_inside is not None and self.plan.has("run_migration"):
+                params = self.plan.step("run_migration").params
+                stop_inside(params["service"], list(params["argv"]))
 
     # --- rolling back ---------------------------------------------------------------------------
     def rollback(self) -> Outcome:
