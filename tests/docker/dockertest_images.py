@@ -202,21 +202,7 @@ def ensure_findface_images(client) -> str:
         if not _exists(client, role_image(app, role)):
             _commit(client, app, f"{APP_REPOSITORY}-{role}", key, entrypoint=entrypoint,
                     environment=environment)
-    _forget_older(client, key)
     return app
-
-
-def _forget_older(client, key: str) -> None:
-    """Untag the layers of older source trees (a long-lived engine would pile them up)."""
-    import docker
-
-    for image in client.images.list(name=f"{APP_REPOSITORY}*"):
-        for name in image.tags:
-            if name.startswith(APP_REPOSITORY) and not name.endswith(":" + key):
-                try:
-                    client.images.remove(name)
-                except docker.errors.APIError:
-                    pass  # still used by a container: next time
 
 
 def role_image(app: str, role: str) -> str:
