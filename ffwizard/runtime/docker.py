@@ -51,7 +51,8 @@ class DockerRuntime(Runtime):
     def __init__(self, root: Path, project: str, compose_file: Path, *,
                  compose_command: list[str] | None = None, engine_url: str | None = None,
                  client: "docker.DockerClient | None" = None):
-        """`compose_command`: ["docker", "compose"] or ["docker-compose"]; None picks v2, else v1.
+        """`compose_command`: ["docker", "compose"] or ["docker-compose"]; None: the one that made
+        the project's containers (their version label), else v2 when installed, else v1.
         `engine_url`: the Engine's address; None reads DOCKER_HOST like the docker CLI does."""
         super().__init__(root, project, compose_file)
         self.engine_url = engine_url
@@ -105,7 +106,11 @@ class DockerRuntime(Runtime):
         if service is not None:
             labels.append(f"{SERVICE_LABEL}={service}")
         try:
-            found = self.client.containers.list(all=True, filters={"label": labels})
+            # ignore_removed: a container removed between the listing and its inspection is no error.
+            found = self.client.containers.list(all=True, filters={"label": labels}, ignore_removed=True)
+        except docker.errors.APIError as err:
+            raise UserError(f"The Docker Engine at {self.engine_address} could not list the containers "
+                            f"of the project {self.project}: {_explain(err)}") from None
         except (docker.errors.DockerException, requests.RequestException) as err:
             raise self._unavailable(err) from None
         # One-off containers (`compose run`) are not the service.
