@@ -90,6 +90,10 @@ def test_apply_migrates_every_gallery_to_new_shards(engine, findface_image, tmp_
     assert code == 0, output
     assert "Traceback" not in output
     assert_migrated(install, old_data)
+    # The new shards were started by the same compose (its container names).
+    separator = "-" if compose == COMPOSE_V2 else "_"
+    states = install.runtime.services()
+    assert states[NEW_SHARDS[0]].container == separator.join([project_name, NEW_SHARDS[0], "1"])
     # The backup was copied out of the sf-api container onto the host.
     assert any((install.root / "backups").rglob("*.jsonl"))
 
