@@ -143,6 +143,14 @@ class LogPane(Log):
             self._accept(lines)
         return len(lines)
 
+    def add_lines(self, lines: list[str]) -> None:
+        """Take whole lines (messages of ffwizard itself) from any thread."""
+        cleaned = []
+        for line in lines:
+            cleaned.extend(LineSplitter._clean(line))
+        with self._lock:
+            self._accept(cleaned)
+
     def end(self) -> None:
         """The stream is over: keep its unterminated last line and announce the end."""
         with self._lock:

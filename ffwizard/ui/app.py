@@ -1,0 +1,92 @@
+"""The wizard application and its factory (used by the CLI, the tests and the screenshot script).
+
+    app = create_app(root, runtime_kind="docker" | "sim", demo=False)
+    run_wizard(root, runtime_kind, demo=False) -> exit status
+    run_demo(prepared_demo) -> exit status     (called by `ffwizard demo`)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import App
+from textual.binding import Binding
+
+from ffwizard.ui.state import WizardState, existing_run
+
+
+class WizardApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "ffwizard"
+    ENABLE_COMMAND_PALETTE = False
+
+    BINDINGS = [
+        Binding("f1", "help", "Help", priority=True),
+        Binding("ctrl+q", "quit_wizard", "Quit", priority=True),
+        Binding("ctrl+c", "interrupt", "Stop", show=False, priority=True),
+    ]
+
+    def __init__(self, state: WizardState) -> None:
+        super().__init__()
+        self.state = state
+
+    def on_mount(self) -> None:
+        from ffwizard.ui.screens.run import RunScreen
+        from ffwizard.ui.screens.welcome import WelcomeScreen
+
+        self.push_screen(WelcomeScreen())
+        run_dir = existing_run(self.state.root)
+        if run_dir is not None:
+            # A run is under way (or was cut short): show it rather than start another.
+            self.push_screen(RunScreen(attach=True))
+
+    # --- app-wide keys -----------------------------------------------------------------------
+    def action_help(self) -> None:
+        from ffwizard.ui.screens.dialogs import HelpScreen
+
+        screen = self.screen
+        if isinstance(screen, HelpScreen):
+            return
+        title = getattr(screen, "TITLE_TEXT", None) or type(screen).__name__
+        text = getattr(screen, "HELP", "") or "Answer the questions on this screen, then Next."
+        self.push_screen(HelpScreen(title, text))
+
+    def action_interrupt(self) -> None:
+        handler = getattr(self.screen, "action_interrupt", None)
+        if handler is not None:
+            handler()
+        else:
+            self.action_quit_wizard()
+
+    def action_quit_wizard(self) -> None:
+        from ffwizard.ui.screens.dialogs import Choice
+
+        handler = getattr(self.screen, "quit_question", None)
+        text = handler() if handler else (
+            "Nothing has been changed on the installation yet. You can start again at any time.")
+
+        def answered(answer: str | None) -> None:
+            if answer == "quit":
+                self.exit(0)
+
+        self.push_screen(Choice("Quit ffwizard?", text, [("stay", "Stay"), ("quit", "Quit")]),
+                         answered)
+
+
+def create_app(root: Path | str, runtime_kind: str = "docker", *, demo: bool = False,
+               runtime=None, frozen: bool = False) -> WizardApp:
+    state = WizardState(root=Path(root).expanduser().resolve(), runtime_kind=runtime_kind,
+                        demo=demo, runtime=runtime, frozen=frozen)
+    return WizardApp(state)
+
+
+def run_wizard(root: Path | str, runtime_kind: str = "docker", *, demo: bool = False,
+               runtime=None) -> int:
+    app = create_app(root, runtime_kind, demo=demo, runtime=runtime)
+    result = app.run()
+    return int(result or 0) if isinstance(result, int) else 0
+
+
+def run_demo(demo) -> int:
+    """The wizard on a prepared simulated installation (`ffwizard.demo.PreparedDemo`)."""
+    return run_wizard(demo.root, "sim", demo=True, runtime=demo.runtime)

@@ -1,0 +1,77 @@
+"""What every wizard step shares: the step header, a scrolling body, Back/Next and the footer."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Static
+
+from ffwizard.ui.widgets.step_header import StepHeader
+
+
+class WizardScreen(Screen):
+    """A step. Subclasses set STEP, HELP, and write `compose_body()` and `go_next()`."""
+
+    STEP = 0
+    HELP = ""
+    NEXT_LABEL = "Next"
+    CAN_GO_BACK = True
+    AUTO_FOCUS = "#next"
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", show=True),
+        Binding("ctrl+n", "next", "Next", show=True, priority=True),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.state = None  # set in on_mount from the app (tests may build screens directly)
+
+    @property
+    def wizard(self):
+        return self.app.state
+
+    def compose(self) -> ComposeResult:
+        yield StepHeader(self.STEP, demo=self.app.state.demo)
+        with VerticalScroll(id="body"):
+            yield from self.compose_body()
+        with Horizontal(id="nav"):
+            if self.CAN_GO_BACK:
+                yield Button("Back", id="back", compact=True)
+            yield Static("", id="message")
+            if self.NEXT_LABEL:
+                yield Button(self.NEXT_LABEL, id="next", variant="primary", compact=True)
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    # --- navigation ---------------------------------------------------------------------
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "next":
+            event.stop()
+            self.action_next()
+        elif event.button.id == "back":
+            event.stop()
+            self.action_back()
+
+    def action_back(self) -> None:
+        if self.CAN_GO_BACK and len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+
+    def action_next(self) -> None:
+        button = self.query("#next")
+        if button and button.first().disabled:
+            return
+        self.go_next()
+
+    def go_next(self) -> None:
+        """Check this step's values and open the next step."""
+
+    def say(self, text: str, *, error: bool = False) -> None:
+        """A one-line message beside the buttons (errors in the theme's error colour)."""
+        message = self.query_one("#message", Static)
+        message.update(text)
+        message.set_class(error, "-error")

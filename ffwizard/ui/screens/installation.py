@@ -1,0 +1,126 @@
+"""Step 2: what was detected, side by side where sources could disagree, and the preflight."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.content import Content
+from textual.widgets import Static
+
+from ffwizard.ui.screens.base import WizardScreen
+from ffwizard.ui.state import SHARD_SOURCES
+
+SEVERITY_STYLE = {"error": "$text-error", "warning": "$text-warning", "info": "$text-muted"}
+STATE_STYLE = {"running": "$text-success", "missing": "$text-error"}
+
+
+def shard_rows(installation) -> tuple[Content, int]:
+    """The shards as each source sees them; rows where sources disagree are highlighted."""
+    head = f"  {'shard':<11}{'data dir':<10}{'compose service / port':<34}{'sf-api URL'}"
+    parts: list = [(head + "\n", "bold")]
+    disagreements = 0
+    for shard in installation.shards:
+        in_dir = "dir" in shard.sources
+        in_compose = "compose" in shard.sources
+        in_sf = "sf-api" in shard.sources
+        url_port = None
+        if shard.url:
+            tail = shard.url.split("://", 1)[-1].split("/", 1)[0]
+            url_port = int(tail.rsplit(":", 1)[1]) if ":" in tail and tail.rsplit(":", 1)[1].isdigit() else None
+        ports_differ = in_compose and in_sf and url_port is not None and url_port != shard.http_port
+        bad = not (in_dir and in_compose and in_sf) or ports_differ
+        disagreements += bad
+        compose = f"{(shard.service or '')[-22:]} :{shard.http_port}" if in_compose else "— missing"
+        line = (f"{shard.name:<11}{('yes' if in_dir else '— missing'):<10}{compose:<34}"
+                f"{shard.url if in_sf else '— missing'}")
+        if bad:
+            parts.append(("⚠ " + line + "\n", "bold $text-warning"))
+        else:
+            parts.append("  " + line + "\n")
+    return Content.assemble(*parts), disagreements
+
+
+class InstallationScreen(WizardScreen):
+    STEP = 1
+    TITLE_TEXT = "Installation"
+    HELP = ("What ffwizard found, read-only. Shards are counted from three sources (data "
+            "directories, the compose file, sf-api's config); a highlighted row means they "
+            "disagree and must be fixed first. The checklist says whether the installation is "
+            "ready to migrate.")
+
+    def compose_body(self) -> ComposeResult:
+        detection = self.app.state.detection
+        inst = detection.installation
+        yield Static("What was found", classes="screen-title")
+        command = " ".join(inst.compose_command or ["docker", "compose"])
+        facts = [
+            ("Install root", str(inst.root)),
+            ("Compose", f"project {inst.project}, {command}, {inst.compose_file.name}"),
+            ("Extraction", f"{inst.device.upper()} ({inst.extraction_api_service})"),
+            ("Models", ", ".join(f"{k}: {m}" for k, m in inst.models.items() if m) or "none"),
+            ("Normalized images", self.storage_text(inst)),
+            ("Clustering", "enabled" if inst.clustering_enabled else "disabled"),
+        ]
+        yield Static(Content.assemble(*[part for label, value in facts for part in
+                                        ((f"{label:<18}", "bold"), value + "\n")]),
+                     id="facts", classes="para")
+        rows, disagreements = shard_rows(inst)
+        yield Static(f"Shards: {len(inst.shards)}"
+                     + (f" — the sources disagree on {disagreements}" if disagreements
+                        else " — the three sources agree"), classes="section")
+        yield Static(rows, id="shards", classes="table")
+        yield Static("Services", classes="section")
+        yield Static(self.services_text(detection.services), id="services", classes="table")
+        if inst.problems or detection.proposal_problems:
+            yield Static("Problems", classes="section")
+            yield Static(Content.assemble(*[
+                (f"{p.severity}: {p}\n", SEVERITY_STYLE.get(p.severity, ""))
+                for p in list(inst.problems) + list(detection.proposal_problems)]), id="problems")
+        yield Static("Ready to migrate?", classes="section")
+        yield Static(Content.assemble(*[
+            (("✓ " if c.ok else "✗ ") + c.message + "\n",
+             "$text-success" if c.ok else "bold $text-error") for c in detection.checks]),
+            id="checks")
+
+    @staticmethod
+    def storage_text(inst) -> str:
+        storage = inst.normalized_storage
+        if storage is None:
+            return "not configured"
+        public = storage.public()
+        where = public.get("webdav_upload_url") if storage.type == "webdav" else (
+            public["s3"].get("endpoint") or "s3")
+        return f"{storage.type} {where}" + ("" if storage.enabled else " (disabled)")
+
+    @staticmethod
+    def services_text(services: dict) -> Content:
+        names = sorted(services)
+        parts = []
+        half = (len(names) + 1) // 2
+        for left, right in zip(names[:half], names[half:] + [None]):
+            for name in (left, right):
+                if name is None:
+                    continue
+                state = services[name].state
+                short = name.removeprefix("findface-")
+                parts.append((f"{'●' if state == 'running' else '○'} ",
+                              STATE_STYLE.get(state, "$text-warning")))
+                parts.append(f"{short[:26]:<27}{state:<10}" + (" " if name == left else "\n"))
+            if right is None:
+                parts.append("\n")
+        return Content.assemble(*parts)
+
+    def on_mount(self) -> None:
+        detection = self.app.state.detection
+        blocking = detection.installation.blocking
+        failed = [c for c in detection.checks if not c.ok]
+        if blocking:
+            self.query_one("#next").disabled = True
+            self.say("This installation cannot be migrated as it is: see Problems.", error=True)
+        elif failed:
+            self.say(f"{len(failed)} check(s) failed: fix them before running (you may look "
+                     f"ahead).", error=True)
+
+    def go_next(self) -> None:
+        from ffwizard.ui.screens.models import ModelsScreen
+
+        self.app.push_screen(ModelsScreen())

@@ -1,0 +1,121 @@
+"""Step 3: which object types to migrate, and to which model."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Checkbox, Input, Label, Select, Static
+
+from ffwizard.core.installation import MODEL_CATEGORY
+from ffwizard.ui.screens.base import WizardScreen
+
+OTHER = "__other__"
+
+
+class ModelsScreen(WizardScreen):
+    STEP = 2
+    TITLE_TEXT = "Models"
+    HELP = ("Choose the object types to migrate and the new model for each. The list shows the "
+            "model files the extraction service has for this device (CPU or GPU); the proposal, "
+            "the newest other model, is preselected. Pick 'Other' to type a file name.")
+
+    def compose_body(self) -> ComposeResult:
+        state = self.app.state
+        inst = state.installation
+        chosen = state.answers.get("object_types") or state.configured_types()
+        models = state.answers.get("models") or {}
+        yield Static("New models", classes="screen-title")
+        yield Static(f"Models for {inst.device.upper()}, from the extraction service's model "
+                     f"directory ({inst.models_root}).", classes="para muted")
+        for kind in state.configured_types():
+            available = state.models_for(kind)
+            proposal = models.get(kind) or inst.models.get(kind, "")
+            options = [(m, m) for m in available]
+            if proposal and proposal not in available:
+                options.insert(0, (proposal, proposal))
+            options.append(("Other (type a file name)…", OTHER))
+            with Vertical(classes="model-type", id=f"type-{kind}"):
+                with Horizontal(classes="field"):
+                    yield Checkbox(kind, kind in chosen, id=f"use-{kind}", compact=True,
+                                   classes="field-label")
+                    yield Static(f"now: {inst.models.get(kind)}", classes="muted")
+                with Horizontal(classes="field"):
+                    yield Label("new model", classes="field-label")
+                    yield Select(options, value=proposal if proposal else OTHER,
+                                 allow_blank=False, id=f"model-{kind}", compact=True)
+                with Horizontal(classes="field other", id=f"other-row-{kind}"):
+                    yield Label("file name", classes="field-label")
+                    yield Input(placeholder=f"{MODEL_CATEGORY[kind]}/<name>.{inst.device}.fnk",
+                                id=f"other-{kind}", compact=True)
+                yield Static("", id=f"problem-{kind}", classes="problem")
+
+    def on_mount(self) -> None:
+        for kind in self.app.state.configured_types():
+            self.query_one(f"#other-row-{kind}").display = (
+                self.query_one(f"#model-{kind}", Select).value == OTHER)
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        kind = (event.select.id or "").removeprefix("model-")
+        row = self.query(f"#other-row-{kind}")
+        if row:
+            row.first().display = event.value == OTHER
+            if event.value == OTHER:
+                self.query_one(f"#other-{kind}", Input).focus()
+        self.check(quiet=True)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.check(quiet=True)
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        self.check(quiet=True)
+
+    def chosen_values(self) -> tuple[list[str], dict[str, str]]:
+        types, models = [], {}
+        for kind in self.app.state.configured_types():
+            if not self.query_one(f"#use-{kind}", Checkbox).value:
+                continue
+            types.append(kind)
+            value = self.query_one(f"#model-{kind}", Select).value
+            if value == OTHER:
+                value = self.query_one(f"#other-{kind}", Input).value.strip()
+            models[kind] = str(value)
+        return types, models
+
+    def check(self, *, quiet: bool = False) -> bool:
+        """Validate; show each type's problem under it. True when all is well."""
+        from ffwizard.core.models import validate_models
+
+        state = self.app.state
+        types, models = self.chosen_values()
+        problems = validate_models(state.installation, models, state.detection.available_models)
+        by_kind = {kind: [] for kind in state.configured_types()}
+        for problem in problems:
+            for kind in models:
+                if f"for {kind} " in problem.message or problem.message.endswith(f"for {kind}."):
+                    by_kind[kind].append(problem.message)
+                    break
+        for kind, messages in by_kind.items():
+            text = "; ".join(messages)
+            if quiet and kind in models and self.query_one(f"#model-{kind}", Select).value == OTHER \
+                    and not models[kind]:
+                text = ""  # not typed yet: no scolding while the user is about to type
+            self.query_one(f"#problem-{kind}", Static).update(text)
+        if not types:
+            self.say("Choose at least one object type to migrate.", error=True)
+            return False
+        if problems:
+            if not quiet:
+                self.say("Fix the model choice(s) shown in red.", error=True)
+            return False
+        self.say("")
+        return True
+
+    def go_next(self) -> None:
+        from ffwizard.ui.screens.shards import ShardsScreen
+
+        if not self.check():
+            return
+        types, models = self.chosen_values()
+        self.app.state.answers["object_types"] = types
+        self.app.state.answers["models"] = models
+        self.app.push_screen(ShardsScreen())

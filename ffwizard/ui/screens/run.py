@@ -1,0 +1,440 @@
+"""Step 7: the run. Steps and their state, the live output, progress with rate and ETA.
+
+The executor runs in a thread worker of this screen; its events come back through
+`call_from_thread` (steps, progress) or straight into the log pane's thread-safe buffer (output
+lines). Re-opening ffwizard on an unfinished run lands here (`attach=True`): a run cut short is
+continued, one another ffwizard is running is followed, a stopped or failed one waits for a choice.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Button, Footer, ProgressBar, Static
+from textual.worker import get_current_worker
+
+from ffwizard.core.errors import UserError
+from ffwizard.ui.widgets.log_pane import LogPane
+from ffwizard.ui.widgets.step_header import StepHeader
+
+ICONS = {"pending": ("○", "$text-muted"), "started": ("▶", "bold $text-accent"),
+         "done": ("✓", "$text-success"), "failed": ("✗", "bold $text-error"),
+         "undone": ("↺", "$text-warning"), "skipped": ("✓", "$text-success")}
+LOG_TAIL_BYTES = 512 * 1024
+
+STOP_MEANING = {
+    "run_migration": ("The migration tool runs on its own, detached: stopping ffwizard here "
+                      "leaves it running (open ffwizard again to follow it). You may also stop "
+                      "the tool; the new shards then hold a partial copy, and continuing starts "
+                      "the copy again into emptied shards."),
+    "backup": "The backup in progress is finished first; continuing later starts it again.",
+}
+DEFAULT_STOP_MEANING = ("ffwizard finishes the current step, records where it stopped and "
+                        "stops. Nothing is half-done: you can continue or roll back later.")
+
+
+class RunScreen(Screen):
+    STEP = 6
+    TITLE_TEXT = "Run"
+    HELP = ("The migration is running: the steps on the left, the live output on the right, "
+            "progress below. Ctrl+C asks whether to stop and says what stopping means now. "
+            "Closing ffwizard (or losing the SSH session) does not stop the migration tool: "
+            "open ffwizard again to follow it.")
+
+    BINDINGS = [
+        Binding("ctrl+c", "interrupt", "Stop", priority=True),
+        Binding("escape", "nothing", show=False),
+    ]
+
+    def __init__(self, *, plan=None, attach: bool = False) -> None:
+        super().__init__()
+        self.plan = plan  # a core Plan for a new run
+        self.attach = attach
+        self.run_plan = None  # the RunPlan being run (steps with ids and titles)
+        self.step_states: dict[str, str] = {}
+        self.current_step: str | None = None
+        self.executor = None
+        self.outcome = None
+        self.running = False
+        self.following_log = False
+        self.finished = threading.Event()
+
+    # --- layout -------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield StepHeader(self.STEP, demo=self.app.state.demo)
+        with Horizontal(id="run-main"):
+            yield Static("", id="step-list")
+            yield LogPane(max_lines=5000, id="log")
+        yield Static("", id="run-status")
+        with Horizontal(id="progress-row"):
+            yield ProgressBar(total=None, show_eta=False, id="progress")
+            yield Static("", id="progress-text")
+        with Horizontal(id="nav"):
+            yield Button("Continue", id="continue", variant="primary", compact=True)
+            yield Button("Roll back", id="rollback", variant="warning", compact=True)
+            yield Button("Quit", id="quit", compact=True)
+            yield Static("", id="message")
+            yield Button("Results", id="results", variant="success", compact=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#log", LogPane).border_title = "output"
+        self.show_buttons()
+        if self.plan is not None:
+            from ffwizard.core.runplan import RunPlan
+
+            self.run_plan = RunPlan.from_plan(self.plan)
+            self.step_states = {s.id: "pending" for s in self.run_plan.steps}
+            self.render_steps()
+            self.start_run("apply")
+        else:
+            self.open_existing()
+
+    def show_buttons(self, *, choices: bool = False, results: bool = False,
+                     rollback: bool = True) -> None:
+        self.query_one("#continue").display = choices
+        self.query_one("#rollback").display = choices and rollback
+        self.query_one("#quit").display = choices or results
+        self.query_one("#results").display = results
+        if results:
+            self.query_one("#results").focus()
+        elif choices:
+            self.query_one("#continue").focus()
+
+    def say(self, text: str, *, error: bool = False) -> None:
+        message = self.query_one("#message", Static)
+        message.update(text)
+        message.set_class(error, "-error")
+
+    def render_steps(self) -> None:
+        if self.run_plan is None:
+            return
+        parts: list = []
+        for index, step in enumerate(self.run_plan.steps, 1):
+            status = self.step_states.get(step.id, "pending")
+            icon, style = ICONS.get(status, ICONS["pending"])
+            if step.point_of_no_return:
+                parts.append(("── point of no return ──\n", "$text-warning"))
+            parts.append((f"{icon} ", style))
+            parts.append((f"{index:>2}. {step.title}\n",
+                          "bold" if step.id == self.current_step else ""))
+        self.query_one("#step-list", Static).update(Content.assemble(*parts))
+
+    # --- starting or re-opening a run -----------------------------------------------------------
+    def open_existing(self) -> None:
+        from ffwizard.core.runstatus import read_status
+
+        status = read_status(self.app.state.root)
+        if status is None:
+            self.say("There is no run to show.", error=True)
+            return
+        self.run_plan = status.plan
+        self.step_states = {line.id: line.status for line in status.steps}
+        self.render_steps()
+        self.follow_log(status.run.log)
+        pane = self.query_one("#log", LogPane)
+        pane.add_lines([f"Run {status.run_id}: {status.status}; the migration tool is "
+                        f"{status.migration.state}."])
+        if status.holder is not None:
+            self.say(f"Another ffwizard runs it ({status.holder.describe()}): following.")
+            self.observe()
+        elif status.status in ("running", "new"):
+            # Cut short (a dropped SSH session, a closed terminal): carry on where it was.
+            self.start_run("resume")
+        else:
+            self.offer_choices(status.status, status.last_error)
+
+    def offer_choices(self, status: str, error: str | None) -> None:
+        words = {"stopped": "The run is stopped.", "failed": "The run failed.",
+                 "rollback-failed": "The rollback stopped."}.get(status, f"The run is {status}.")
+        text = Content.assemble((words + " ", "bold"), (error or "", "$text-error"))
+        self.query_one("#run-status", Static).update(text)
+        pnr = self.run_plan.point_of_no_return if self.run_plan else None
+        past = bool(pnr) and self.step_states.get(pnr) not in ("pending", None)
+        self.query_one("#continue", Button).label = "Retry" if status == "failed" else "Continue"
+        self.show_buttons(choices=True, rollback=not past)
+        self.say("Continue, roll back (files restored, old shards kept) or quit." if not past
+                 else "Past the point of no return: continue to finish.")
+
+    def start_run(self, how: str) -> None:
+        self.show_buttons()
+        self.query_one("#run-status", Static).update("")
+        self.running = True
+        self.finished.clear()
+        self.say({"apply": "Starting…", "resume": "Continuing the run…",
+                  "rerun": "Emptying the new shards and starting the copy again…",
+                  "rollback": "Rolling back…"}[how])
+        self.execute(how)
+
+    def follow_log(self, path: Path) -> None:
+        if self.following_log:
+            return
+        self.following_log = True
+        self.query_one("#log", LogPane).follow_file(
+            path, until=self.finished.is_set, start_at_tail=LOG_TAIL_BYTES, poll=0.25)
+
+    # --- the executor, in a thread ---------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="executor")
+    def execute(self, how: str) -> None:
+        from ffwizard.core.executor import Executor
+        from ffwizard.core.journal import current_run_dir
+        from ffwizard.core.lock import InstallLock
+        from ffwizard.core.preflight import require_preflight
+        from ffwizard.core.runplan import RunPlan
+
+        state = self.app.state
+        root = state.root
+        pane = self.query_one("#log", LogPane)
+        try:
+            runtime = state.runtime or self.runtime_for_existing_run()
+            state.runtime = runtime
+            with InstallLock(root, "wizard"):
+                if how == "apply":
+                    run_plan = self.run_plan or RunPlan.from_plan(self.plan)
+                    pane.add_lines(["Checking the installation is ready…"])
+                    checks = require_preflight(run_plan, runtime)
+                    pane.add_lines([f"✓ {c.message}" for c in checks])
+                    executor = Executor.start(root, run_plan, runtime, on_event=self.executor_event,
+                                              confirm=self.confirm)
+                else:
+                    executor = Executor.open(root, runtime, on_event=self.executor_event,
+                                             confirm=self.confirm)
+                self.executor = executor
+                self.app.call_from_thread(self.follow_log, current_run_dir(root) / "migration.log")
+                if how == "rollback":
+                    outcome = executor.rollback()
+                elif how == "rerun":
+                    outcome = executor.rerun_migration()
+                else:
+                    outcome = executor.run()
+        except UserError as err:
+            self.app.call_from_thread(self.run_refused, str(err))
+            return
+        except Exception as err:  # a calm message, never a traceback
+            self.app.call_from_thread(self.run_refused, f"unexpected error: {err}")
+            return
+        self.app.call_from_thread(self.run_ended, outcome)
+
+    def runtime_for_existing_run(self):
+        from ffwizard.commands.runcommon import runtime_for_run
+        from ffwizard.core.journal import find_run
+
+        return runtime_for_run(self.app.state.root, find_run(self.app.state.root))
+
+    def executor_event(self, event) -> None:
+        """Called by the executor (worker thread)."""
+        pane = self.query_one("#log", LogPane)
+        kind = event.kind
+        if kind == "output":
+            pane.add_lines(event.text.splitlines() or [""])
+            return
+        if kind == "step_started":
+            pane.add_lines([f"▶ [{event.index}/{event.total}] {event.text}"])
+        elif kind == "step_done":
+            pane.add_lines(["  ✓ done"])
+        elif kind == "step_failed":
+            pane.add_lines([f"  ✗ {line}" for line in event.text.splitlines()])
+        elif kind == "message":
+            pane.add_lines([f"  {event.text}"])
+        elif kind == "step_undone":
+            pane.add_lines([f"  ↺ undone: {event.text}"])
+        if kind != "message":
+            self.app.call_from_thread(self.apply_event, event)
+
+    def apply_event(self, event) -> None:
+        kind, step = event.kind, event.step
+        if kind == "step_started" and step:
+            self.current_step = step
+            self.step_states[step] = "started"
+        elif kind in ("step_done", "step_skipped") and step:
+            self.step_states[step] = "done"
+        elif kind == "step_failed" and step:
+            self.step_states[step] = "failed"
+        elif kind == "step_undone" and step:
+            self.step_states[step] = "undone"
+        elif kind == "progress" and event.progress is not None:
+            self.show_progress(event.progress)
+            return
+        self.render_steps()
+
+    def show_progress(self, sample) -> None:
+        bar = self.query_one("#progress", ProgressBar)
+        bar.update(total=max(sample.total, 1), progress=min(sample.done, sample.total))
+        text = f"{sample.done:,}/{sample.total:,} objects"
+        if not self.app.state.frozen:
+            if sample.rate:
+                text += f" · {sample.rate:,.0f}/s"
+            if sample.eta_seconds is not None:
+                from ffwizard.core.progress import format_duration
+
+                text += f" · ETA {format_duration(sample.eta_seconds)}"
+        self.query_one("#progress-text", Static).update(text)
+
+    def confirm(self, step) -> bool:
+        """The point of no return (worker thread): ask on screen, wait for the answer."""
+        from ffwizard.ui.screens.dialogs import Choice
+
+        answer: dict = {}
+        answered = threading.Event()
+
+        def ask() -> None:
+            def done(value) -> None:
+                answer["value"] = value
+                answered.set()
+
+            self.app.push_screen(Choice(
+                "The point of no return",
+                f"Next: {step.title}. {step.explanation}\n\nEverything so far is done and "
+                f"checked, and can still be rolled back. After this step it cannot.",
+                [("stop", "Stop here"), ("continue", "Continue")]), done)
+
+        self.app.call_from_thread(ask)
+        worker = get_current_worker()
+        while not answered.wait(0.2):
+            if worker.is_cancelled:
+                return False
+        return answer.get("value") == "continue"
+
+    # --- outcomes (UI thread) ----------------------------------------------------------------
+    def run_refused(self, message: str) -> None:
+        self.running = False
+        self.finished.set()
+        self.query_one("#run-status", Static).update(
+            Content.assemble(("Could not run: ", "bold $text-error"), message))
+        self.query_one("#continue", Button).label = "Retry"
+        self.show_buttons(choices=True, rollback=self.executor is not None)
+        self.say("Nothing more was changed.", error=True)
+
+    def run_ended(self, outcome) -> None:
+        self.running = False
+        self.outcome = outcome
+        # Let the log reader take the last lines, then stop it.
+        self.set_timer(0.6, self.finished.set)
+        self.current_step = outcome.step
+        self.render_steps()
+        status = outcome.status
+        if status == "done":
+            self.query_one("#run-status", Static).update(Content.assemble(
+                ("✓ The migration is finished and verified. ", "bold $text-success"),
+                f"Report: {self.app.state.show_path(Path(outcome.run_dir) / 'report.md')}"))
+            self.show_buttons(results=True)
+            self.say("")
+        elif status == "rolled-back":
+            self.query_one("#run-status", Static).update(Content.assemble(
+                ("↺ Rolled back: ", "bold $text-warning"),
+                "every changed file is restored and the new shards are removed; the old shards "
+                "and the backup are untouched."))
+            self.show_buttons(results=False)
+            self.query_one("#quit").display = True
+            self.query_one("#quit").focus()
+            self.say("")
+        else:
+            self.offer_choices("failed" if status == "failed" else "stopped", outcome.error)
+
+    # --- buttons and keys -------------------------------------------------------------------------
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        button = event.button.id
+        if button == "continue":
+            step = self.outcome.step if self.outcome else None
+            retry_copy = (self.outcome is not None and self.outcome.status == "failed"
+                          and step in ("run_migration", "verify_copy"))
+            self.start_run("rerun" if retry_copy else "resume")
+        elif button == "rollback":
+            self.confirm_rollback()
+        elif button == "quit":
+            self.app.exit(0)
+        elif button == "results":
+            from ffwizard.ui.screens.done import DoneScreen
+
+            self.app.push_screen(DoneScreen(self.outcome, self.run_plan))
+
+    def confirm_rollback(self) -> None:
+        from ffwizard.ui.screens.dialogs import Choice
+
+        def answered(answer: str | None) -> None:
+            if answer == "rollback":
+                self.start_run("rollback")
+
+        self.app.push_screen(Choice(
+            "Roll back?", "Every file ffwizard changed is restored from its backup, the new "
+            "shard services are removed and the extraction model is switched back. The old "
+            "shards, their data and the database dump stay as they are.",
+            [("keep", "Keep as is"), ("rollback", "Roll back")]), answered)
+
+    def action_nothing(self) -> None:
+        self.say("The run has started: there is no going back a screen. Ctrl+C to stop.")
+
+    def action_interrupt(self) -> None:
+        from ffwizard.ui.screens.dialogs import Choice
+
+        if not self.running or self.executor is None:
+            self.app.action_quit_wizard()
+            return
+        step = self.current_step
+        title = self.run_plan.step(step).title if step and self.run_plan.has(step) else "this step"
+        meaning = STOP_MEANING.get(step, DEFAULT_STOP_MEANING)
+        answers = [("keep", "Keep running"), ("stop", "Stop")]
+        if step == "run_migration":
+            answers.append(("stop-tool", "Stop the tool too"))
+
+        def answered(answer: str | None) -> None:
+            if answer in ("stop", "stop-tool") and self.executor is not None:
+                self.executor.request_stop(stop_migration=answer == "stop-tool")
+                self.say("Stopping at the next safe point…")
+
+        self.app.push_screen(Choice(f"Stop during '{title}'?", meaning, answers), answered)
+
+    def quit_question(self) -> str:
+        if self.running:
+            return ("The run goes on without this window only for the migration tool itself; "
+                    "the steps after it wait until you open ffwizard again, which continues "
+                    "where it stopped.")
+        return "Nothing is running now. Open ffwizard again at any time to see this run."
+
+    # --- following a run another process drives -------------------------------------------------
+    @work(thread=True, exclusive=True, group="observe")
+    def observe(self) -> None:
+        from ffwizard.core.progress import ProgressMeter
+        from ffwizard.core.runstatus import migration_progress, read_status
+
+        worker = get_current_worker()
+        meter = None
+        runtime = None
+        while not worker.is_cancelled:
+            status = read_status(self.app.state.root)
+            if status is None:
+                break
+            sample = None
+            if status.migration.state == "running":
+                try:
+                    runtime = runtime or self.runtime_for_existing_run()
+                    counts = migration_progress(status, runtime)
+                except UserError:
+                    counts = None
+                if counts is not None:
+                    meter = meter or ProgressMeter(counts[1])
+                    sample = meter.update(counts[0])
+            self.app.call_from_thread(self.observed, status, sample)
+            if status.holder is None:
+                break
+            time.sleep(1.0)
+
+    def observed(self, status, sample) -> None:
+        self.step_states = {line.id: line.status for line in status.steps}
+        self.current_step = next((line.id for line in status.steps if line.status == "started"),
+                                 None)
+        self.render_steps()
+        if sample is not None:
+            self.show_progress(sample)
+        if status.holder is None:
+            self.offer_choices(status.status, status.last_error) if status.current else \
+                self.say(f"The run is {status.status}.")

@@ -1,0 +1,104 @@
+"""Step 5: where the backup goes, the migration tool's settings, clusters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Checkbox, Input, Label, Static
+
+from ffwizard.ui.screens.base import WizardScreen
+from ffwizard.ui.state import free_space, human_bytes
+
+NUMBERS = (
+    ("workers_num", "workers", "parallel extraction workers of the migration tool"),
+    ("objects_limit", "objects limit", "objects fetched per request"),
+    ("extraction_batch_size", "batch size", "objects per extraction call"),
+)
+
+
+class SettingsScreen(WizardScreen):
+    STEP = 4
+    TITLE_TEXT = "Settings"
+    HELP = ("The backup directory receives the database dump before anything changes; it needs "
+            "room for it. The three numbers tune the vendor's migration tool (its defaults are "
+            "safe). Cluster migration is offered when clustering is enabled.")
+
+    def compose_body(self) -> ComposeResult:
+        state = self.app.state
+        answers = state.answers
+        yield Static("Settings", classes="screen-title")
+        with Horizontal(classes="field"):
+            yield Label("backup directory", classes="field-label")
+            yield Input(str(answers.get("backup_dir", "")), id="backup_dir", compact=True)
+        yield Static("", id="free-space", classes="hint")
+        migration = answers.get("migration") or {}
+        for key, label, hint in NUMBERS:
+            with Horizontal(classes="field"):
+                yield Label(label, classes="field-label")
+                yield Input(str(migration.get(key, "")), id=key, type="integer", compact=True,
+                            classes="number", max_length=6)
+                yield Static(hint, classes="muted hint-inline")
+        if state.installation.clustering_enabled:
+            with Horizontal(classes="field"):
+                yield Label("clusters", classes="field-label")
+                yield Checkbox("migrate clusters after the switch (re-clusters events)",
+                               bool(answers.get("migrate_clusters", True)), id="migrate_clusters",
+                               compact=True)
+        else:
+            yield Static("Clustering is disabled in this installation: no cluster migration.",
+                         classes="muted")
+        yield Static("", id="settings-problems", classes="problem")
+
+    def on_mount(self) -> None:
+        self.show_free_space()
+
+    def show_free_space(self) -> None:
+        value = self.query_one("#backup_dir", Input).value.strip()
+        if not value:
+            self.query_one("#free-space", Static).update("")
+            return
+        path = self.resolve_backup(value)
+        self.query_one("#free-space", Static).update(
+            f"free space there: {human_bytes(free_space(path))}")
+
+    def resolve_backup(self, value: str) -> Path:
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else self.app.state.root / path
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "backup_dir":
+            self.show_free_space()
+        self.check(quiet=True)
+
+    def check(self, *, quiet: bool = False) -> bool:
+        problems = []
+        backup = self.query_one("#backup_dir", Input).value.strip()
+        if not backup:
+            problems.append("Give a backup directory.")
+        elif self.resolve_backup(backup).exists() and not self.resolve_backup(backup).is_dir():
+            problems.append(f"{backup} exists and is not a directory.")
+        for key, label, _ in NUMBERS:
+            text = self.query_one(f"#{key}", Input).value.strip()
+            if not text.isdigit() or int(text) < 1:
+                problems.append(f"{label} must be a whole number of at least 1.")
+        self.query_one("#settings-problems", Static).update("\n".join(problems))
+        if problems:
+            if not quiet:
+                self.say("Fix the values shown in red.", error=True)
+            return False
+        self.say("")
+        return True
+
+    def go_next(self) -> None:
+        from ffwizard.ui.screens.review import ReviewScreen
+
+        if not self.check():
+            return
+        answers = self.app.state.answers
+        answers["backup_dir"] = str(self.resolve_backup(self.query_one("#backup_dir", Input).value.strip()))
+        answers["migration"] = {key: int(self.query_one(f"#{key}", Input).value) for key, _, _ in NUMBERS}
+        clusters = self.query("#migrate_clusters")
+        answers["migrate_clusters"] = bool(clusters.first().value) if clusters else False
+        self.app.push_screen(ReviewScreen())

@@ -1,0 +1,121 @@
+"""Step 4: the new shards (names and ports), editable, checked as you type."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Input, Static
+
+from ffwizard.ui.screens.base import WizardScreen
+
+
+class ShardsScreen(WizardScreen):
+    STEP = 3
+    TITLE_TEXT = "Shards"
+    HELP = ("The migration fills as many new, empty shards as there are old ones; the old ones "
+            "stay untouched. The proposal takes the first free block of names and ports above "
+            "every one in use. Edit any cell: collisions are flagged as you type.")
+
+    def compose_body(self) -> ComposeResult:
+        state = self.app.state
+        inst = state.installation
+        specs = state.answers.get("new_shards") or []
+        yield Static(f"New shards ({len(specs)}, as many as the old ones)", classes="screen-title")
+        with Horizontal(classes="shard-row shard-head"):
+            yield Static("name", classes="shard-name")
+            yield Static("HTTP port", classes="shard-port")
+            yield Static("Tarantool", classes="shard-port")
+            yield Static("data directory", classes="shard-dir")
+        for index, spec in enumerate(specs):
+            with Horizontal(classes="shard-row"):
+                yield Input(str(spec["name"]), id=f"name-{index}", compact=True,
+                            classes="shard-name")
+                yield Input(str(spec["http_port"]), id=f"http-{index}", compact=True,
+                            classes="shard-port", type="integer", max_length=5)
+                yield Input(str(spec["tarantool_port"]), id=f"tnt-{index}", compact=True,
+                            classes="shard-port", type="integer", max_length=5)
+                yield Static(self.data_dir(spec["name"]), id=f"dir-{index}", classes="shard-dir muted")
+        old = ", ".join(f"{s.name}:{s.http_port}" for s in inst.shards[:4])
+        more = f" … ({len(inst.shards)})" if len(inst.shards) > 4 else ""
+        yield Static(f"Old shards: {old}{more}", classes="muted")
+        yield Static("", id="shard-problems", classes="problem")
+
+    def data_dir(self, name: str) -> str:
+        from ffwizard.core.answers import ShardSpec
+        from ffwizard.core.shards import new_shard_from_spec
+
+        inst = self.app.state.installation
+        try:
+            path = new_shard_from_spec(inst, ShardSpec(name or "?", 1, 1)).data_dir or ""
+        except Exception:  # a half-typed name: show nothing rather than fail
+            return ""
+        try:
+            return str(Path(path).relative_to(inst.root))
+        except ValueError:
+            return path
+
+    def rows(self) -> int:
+        return len(self.app.state.answers.get("new_shards") or [])
+
+    def read_specs(self) -> tuple[list, list[str], set[str]]:
+        """(specs, problems, ids of the inputs at fault)."""
+        from ffwizard.core.answers import ShardSpec
+        from ffwizard.core.shards import validate_new_shards
+
+        specs, problems, bad = [], [], set()
+        for index in range(self.rows()):
+            name = self.query_one(f"#name-{index}", Input).value.strip()
+            ports = []
+            for field, label in (("http", "HTTP port"), ("tnt", "Tarantool port")):
+                text = self.query_one(f"#{field}-{index}", Input).value.strip()
+                if not text.isdigit() or not 1 <= int(text) <= 65535:
+                    problems.append(f"row {index + 1}: {label} must be a number from 1 to 65535.")
+                    bad.add(f"{field}-{index}")
+                    ports.append(None)
+                else:
+                    ports.append(int(text))
+            if not name:
+                problems.append(f"row {index + 1}: the name is empty.")
+                bad.add(f"name-{index}")
+            if name and None not in ports:
+                specs.append((index, ShardSpec(name, ports[0], ports[1])))
+        found = validate_new_shards(self.app.state.installation, [s for _, s in specs])
+        for problem in found:
+            problems.append(problem.message)
+            for index, spec in specs:
+                if f"'{spec.name}'" in problem.message:
+                    bad.add(f"name-{index}")
+                if problem.message.startswith(f"{spec.name}: "):
+                    port = "http" if "HTTP port" in problem.message else "tnt"
+                    value = problem.message.split(" port ", 1)[1].split(" ", 1)[0]
+                    if value == str(spec.http_port if port == "http" else spec.tarantool_port):
+                        bad.add(f"{port}-{index}")
+        return [s for _, s in specs], problems, bad
+
+    def check(self) -> bool:
+        specs, problems, bad = self.read_specs()
+        for widget in self.query(Input):
+            widget.set_class(widget.id in bad, "-invalid-value")
+        for index in range(self.rows()):
+            self.query_one(f"#dir-{index}", Static).update(
+                self.data_dir(self.query_one(f"#name-{index}", Input).value.strip()))
+        self.query_one("#shard-problems", Static).update("\n".join(problems[:6]))
+        if problems:
+            self.say(f"{len(problems)} problem(s): see below the table.", error=True)
+            return False
+        self.say("")
+        return True
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.check()
+
+    def go_next(self) -> None:
+        from ffwizard.ui.screens.settings import SettingsScreen
+
+        if not self.check():
+            return
+        specs, _, _ = self.read_specs()
+        self.app.state.answers["new_shards"] = [s.to_dict() for s in specs]
+        self.app.push_screen(SettingsScreen())

@@ -1,0 +1,37 @@
+"""A unified diff coloured with the theme's own colours (readable in a 16-colour terminal)."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widgets import Static
+
+LINE_STYLES = (
+    ("+++", "bold $text-muted"),
+    ("---", "bold $text-muted"),
+    ("@@", "$text-accent"),
+    ("+", "$text-success"),
+    ("-", "$text-error"),
+)
+
+
+def diff_content(diff: str) -> Content:
+    parts: list[tuple[str, str] | str] = []
+    for line in diff.splitlines():
+        style = next((s for prefix, s in LINE_STYLES if line.startswith(prefix)), "")
+        parts.append((line + "\n", style) if style else line + "\n")
+    return Content.assemble(*parts)
+
+
+class DiffView(Static):
+    DEFAULT_CSS = """
+    DiffView {
+        background: $boost;
+        padding: 0 1;
+        margin: 0 0 1 2;
+        width: 1fr;
+        height: auto;
+    }
+    """
+
+    def __init__(self, diff: str, **kw) -> None:
+        super().__init__(diff_content(diff) if diff.strip() else Content("(no change)"), **kw)

@@ -1,0 +1,39 @@
+"""The wizard's top line: every step's name, the current one highlighted, the done ones ticked."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widgets import Static
+
+STEP_NAMES = ("Welcome", "Installation", "Models", "Shards", "Settings", "Review", "Run", "Done")
+
+
+class StepHeader(Static):
+    DEFAULT_CSS = """
+    StepHeader {
+        height: 1;
+        width: 1fr;
+        background: $panel;
+        color: $text-muted;
+        padding: 0 1;
+    }
+    """
+
+    def __init__(self, current: int, *, demo: bool = False) -> None:
+        super().__init__(self.crumbs(current, demo=demo))
+
+    @staticmethod
+    def crumbs(current: int, *, demo: bool = False) -> Content:
+        parts: list[tuple[str, str] | str] = []
+        for index, name in enumerate(STEP_NAMES):
+            if index:
+                parts.append((" › ", "$text-muted"))
+            if index == current:
+                parts.append((f"{index + 1}.{name}", "bold reverse $accent"))
+            elif index < current:
+                parts.append((name, "$text-success"))
+            else:
+                parts.append((name, "$text-muted"))
+        if demo:
+            parts.append(("  DEMO", "bold $text-warning"))
+        return Content.assemble(*parts)
