@@ -340,13 +340,16 @@ class Executor:
                 # Never mix with (or overwrite) an earlier dump: this run's goes next to it.
                 target = wanted.with_name(f"{wanted.name}.{self.run_dir.info()['run_id']}")
             self._data(step.id, target=str(target))
+        staging = target.parent / f".{target.name}.partial"
         if target.is_dir() and any(target.iterdir()):
-            self._data(step.id, dump_dir=str(target))  # moved into place before a kill
+            # Moved into place before a kill: only the empty staging directory may be left.
+            if staging.is_dir() and not any(staging.iterdir()):
+                staging.rmdir()
+            self._data(step.id, dump_dir=str(target))
             return
         self._exec(step, p["service"], ["mkdir", "-p", p["container_dir"]])
         self._exec(step, p["service"], list(p["dump_argv"]), workdir=p["container_dir"])
         self._point(step.id, "dumped")
-        staging = target.parent / f".{target.name}.partial"
         if staging.exists():
             shutil.rmtree(staging)  # ffwizard's own incomplete copy from a cut-short attempt
         staging.mkdir(parents=True)
@@ -355,6 +358,7 @@ class Executor:
         if target.exists():
             target.rmdir()  # empty (checked above)
         os.rename(copied, target)
+        self._point(step.id, "moved")
         shutil.rmtree(staging)
         self._data(step.id, dump_dir=str(target))
 

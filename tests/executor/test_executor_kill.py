@@ -15,7 +15,7 @@ from ffwizard.core.journal import archive_dir, current_run_dir
 from ffwizard.core.runplan import RunPlan
 
 POINTS = [
-    "backup:started", "backup:dumped", "backup:copied", "backup:done",
+    "backup:started", "backup:dumped", "backup:copied", "backup:moved", "backup:done",
     "create_shard_dirs:started", "create_shard_dirs:made_dir", "create_shard_dirs:done",
     "switch_model:started", "switch_model:backed_up", "switch_model:written",
     "switch_model:restarted", "switch_model:done",
