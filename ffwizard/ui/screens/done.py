@@ -32,7 +32,7 @@ def verification_rows(run_dir: Path) -> tuple[Content, bool]:
     total_old, total_new = sum(old.values()), sum(new.values())
     parts.append((f"  {'total':<24}{total_old:>11,}{total_new:>11,}{sum(now.values()):>9,}\n",
                   "bold"))
-    return Content.assemble(*parts), all_ok
+    return Content.assemble(*parts).rstrip(), all_ok
 
 
 class DoneScreen(WizardScreen):
@@ -65,9 +65,9 @@ class DoneScreen(WizardScreen):
         report = run_dir / "report.md"
         yield Static("Where things are", classes="section")
         yield Static(Content.assemble(
-            ("Report      ", "bold"), state.show_path(report) + "\n",
-            ("Run files   ", "bold"), state.show_path(run_dir) + " (journal, logs, file backups)\n",
-            ("DB dump     ", "bold"), str(backup) + "\n"), id="where")
+            ("Report    ", "bold"), state.show_path(report) + "\n",
+            ("Run files ", "bold"), state.show_path(run_dir) + " (journal, logs, backups of files)\n",
+            ("DB dump   ", "bold"), str(backup)), id="where")
         dirs = [s.get("data_dir") for s in old if s.get("data_dir")]
         shown = ", ".join(Path(d).name for d in dirs[:4]) + (" …" if len(dirs) > 4 else "")
         parent = str(Path(dirs[0]).parent) if dirs else "?"

@@ -15,7 +15,7 @@ STATE_STYLE = {"running": "$text-success", "missing": "$text-error"}
 
 def shard_rows(installation) -> tuple[Content, int]:
     """The shards as each source sees them; rows where sources disagree are highlighted."""
-    head = f"  {'shard':<11}{'data dir':<10}{'compose service / port':<34}{'sf-api URL'}"
+    head = f"  {'shard':<11}{'data dir':<10}{'compose service :port':<34}{'sf-api URL'}"
     parts: list = [(head + "\n", "bold")]
     disagreements = 0
     for shard in installation.shards:
@@ -29,14 +29,15 @@ def shard_rows(installation) -> tuple[Content, int]:
         ports_differ = in_compose and in_sf and url_port is not None and url_port != shard.http_port
         bad = not (in_dir and in_compose and in_sf) or ports_differ
         disagreements += bad
-        compose = f"{(shard.service or '')[-22:]} :{shard.http_port}" if in_compose else "— missing"
+        service = (shard.service or "").removeprefix("findface-tarantool-server-")
+        compose = f"{service[:22]} :{shard.http_port}" if in_compose else "— missing"
         line = (f"{shard.name:<11}{('yes' if in_dir else '— missing'):<10}{compose:<34}"
                 f"{shard.url if in_sf else '— missing'}")
         if bad:
-            parts.append(("⚠ " + line + "\n", "bold $text-warning"))
+            parts.append(("! " + line + "\n", "bold $text-warning"))
         else:
             parts.append("  " + line + "\n")
-    return Content.assemble(*parts), disagreements
+    return Content.assemble(*parts).rstrip(), disagreements
 
 
 class InstallationScreen(WizardScreen):
@@ -61,7 +62,7 @@ class InstallationScreen(WizardScreen):
             ("Clustering", "enabled" if inst.clustering_enabled else "disabled"),
         ]
         yield Static(Content.assemble(*[part for label, value in facts for part in
-                                        ((f"{label:<18}", "bold"), value + "\n")]),
+                                        ((f"{label:<18}", "bold"), value + "\n")]).rstrip(),
                      id="facts", classes="para")
         rows, disagreements = shard_rows(inst)
         yield Static(f"Shards: {len(inst.shards)}"
@@ -74,11 +75,12 @@ class InstallationScreen(WizardScreen):
             yield Static("Problems", classes="section")
             yield Static(Content.assemble(*[
                 (f"{p.severity}: {p}\n", SEVERITY_STYLE.get(p.severity, ""))
-                for p in list(inst.problems) + list(detection.proposal_problems)]), id="problems")
+                for p in list(inst.problems) + list(detection.proposal_problems)]).rstrip(),
+                id="problems")
         yield Static("Ready to migrate?", classes="section")
         yield Static(Content.assemble(*[
             (("✓ " if c.ok else "✗ ") + c.message + "\n",
-             "$text-success" if c.ok else "bold $text-error") for c in detection.checks]),
+             "$text-success" if c.ok else "bold $text-error") for c in detection.checks]).rstrip(),
             id="checks")
 
     @staticmethod
@@ -107,7 +109,7 @@ class InstallationScreen(WizardScreen):
                 parts.append(f"{short[:26]:<27}{state:<10}" + (" " if name == left else "\n"))
             if right is None:
                 parts.append("\n")
-        return Content.assemble(*parts)
+        return Content.assemble(*parts).rstrip()
 
     def on_mount(self) -> None:
         detection = self.app.state.detection

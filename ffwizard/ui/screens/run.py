@@ -124,9 +124,10 @@ class RunScreen(Screen):
             if step.point_of_no_return:
                 parts.append(("── point of no return ──\n", "$text-warning"))
             parts.append((f"{icon} ", style))
-            parts.append((f"{index:>2}. {step.title}\n",
+            title = step.title if len(step.title) <= 27 else step.title[:26] + "…"
+            parts.append((f"{index:>2}. {title}\n",
                           "bold" if step.id == self.current_step else ""))
-        self.query_one("#step-list", Static).update(Content.assemble(*parts))
+        self.query_one("#step-list", Static).update(Content.assemble(*parts).rstrip())
 
     # --- starting or re-opening a run -----------------------------------------------------------
     def open_existing(self) -> None:
@@ -254,6 +255,7 @@ class RunScreen(Screen):
         if kind == "step_started" and step:
             self.current_step = step
             self.step_states[step] = "started"
+            self.say(f"Step {event.index} of {event.total}: {event.text}. Ctrl+C to stop.")
         elif kind in ("step_done", "step_skipped") and step:
             self.step_states[step] = "done"
         elif kind == "step_failed" and step:

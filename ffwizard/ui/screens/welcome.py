@@ -41,7 +41,7 @@ class WelcomeScreen(WizardScreen):
         yield Static("Migrate feature vectors to a new model", classes="screen-title")
         yield Static(INTRO, classes="para")
         yield Static(DURATION, classes="para")
-        yield Static("⚠ " + UPGRADE, classes="para warning")
+        yield Static("! " + UPGRADE, classes="para warning")
         kind = ("the demo: a simulated installation (nothing real is touched)" if state.demo
                 else f"a real installation (runtime: {state.runtime_kind})")
         yield Static(f"Installation: {kind}", classes="para")

@@ -19,7 +19,7 @@ def diff_content(diff: str) -> Content:
     for line in diff.splitlines():
         style = next((s for prefix, s in LINE_STYLES if line.startswith(prefix)), "")
         parts.append((line + "\n", style) if style else line + "\n")
-    return Content.assemble(*parts)
+    return Content.assemble(*parts).rstrip()
 
 
 class DiffView(Static):
