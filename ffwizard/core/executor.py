@@ -31,7 +31,7 @@ from ffwizard.core.backup import Backups, copy_tree_owner_mode, move_aside
 from ffwizard.core.errors import StepFailed, UserError
 from ffwizard.core.journal import RunDir, archive_dir, current_run_dir
 from ffwizard.core.progress import (CountError, ProgressMeter, ProgressSample, format_duration,
-                                    gallery_counts)
+                                    gallery_counts, parse_gallery_counts)
 from ffwizard.core.runplan import RunPlan, RunStep
 from ffwizard.core.verify import compare_counts, unhealthy_shards
 
@@ -518,6 +518,15 @@ class Executor:
             raise StepFailed("; ".join(sick) + ". Check the services, then 'ffwizard resume'.")
         copied = self.state.data.get(p.get("old_counts_from", "verify_copy"), {}).get("new_counts", {})
         now = gallery_counts(self.runtime, p["new_shard_urls"])
+        try:
+            served = parse_gallery_counts(sf.body)
+        except ValueError:
+            served = None  # an sf-api whose gallery list carries no counts: its answer suffices
+        if served is not None and served != now:
+            wrong = compare_counts(now, served, labels=("the new shards", "sf-api")).mismatches
+            raise StepFailed("sf-api does not serve what the new shards hold ("
+                             + "; ".join(wrong) + "). Check its shard list, then "
+                             "'ffwizard resume'.")
         # New events may have arrived since the copy: counts may grow, never shrink.
         comparison = compare_counts(copied, now, at_least=True)
         self._data(step.id, final_counts=now, mismatches=comparison.mismatches)

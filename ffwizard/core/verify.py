@@ -18,13 +18,14 @@ class CountComparison:
         return not self.mismatches
 
 
-def compare_counts(old: dict[str, int], new: dict[str, int], *, at_least: bool = False) -> CountComparison:
+def compare_counts(old: dict[str, int], new: dict[str, int], *, at_least: bool = False,
+                   labels: tuple[str, str] = ("the old shards", "the new ones")) -> CountComparison:
     """Equal counts per gallery (or, with `at_least`, new >= old: new events may arrive)."""
     result = CountComparison(dict(old), dict(new))
     for name in sorted(set(old) | set(new)):
         o, n = old.get(name, 0), new.get(name, 0)
         if (n < o) if at_least else (n != o):
-            result.mismatches.append(f"{name}: {o} in the old shards, {n} in the new ones")
+            result.mismatches.append(f"{name}: {o} in {labels[0]}, {n} in {labels[1]}")
     return result
 
 

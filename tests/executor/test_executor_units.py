@@ -219,3 +219,8 @@ def test_the_tool_outliving_a_killed_wrapper_still_counts_as_running(tmp_path):
     detached.stop(state, grace=5)
     assert not detached.group_alive(state)
     assert detached.read_exit(exit_file) is None  # nobody recorded an exit status
+
+
+def test_compare_counts_speaks_of_what_it_compares():
+    result = compare_counts({"a": 2}, {"a": 1}, labels=("the new shards", "sf-api"))
+    assert result.mismatches == ["a: 2 in the new shards, 1 in sf-api"]
