@@ -1,7 +1,8 @@
 """A simulated Tarantool shard (tntapi HTTP): `python -m ffwizard.demo.shard_server`.
 
 Configured as the real container is, by its compose environment: CFG_LISTEN_HOST,
-CFG_LISTEN_PORT, TT_WORK_DIR (the data volume), TT_CHECKPOINT_COUNT.
+CFG_LISTEN_PORT, TT_WORK_DIR (the data volume), TT_CHECKPOINT_COUNT, and TT_LISTEN (the binary
+port: held, and answered with a Tarantool greeting; a busy one makes the shard fail to start).
 
 HTTP API (JSON):
   GET  /v2/status                                  {"read_only": false, "galleries": N, "objects": N, ...}
@@ -15,8 +16,11 @@ HTTP API (JSON):
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
+import socket
 import sys
 import threading
 from pathlib import Path
@@ -88,6 +92,39 @@ class ShardHandler(JsonHandler):
         return 200, {"added": len(accepted)}, None
 
 
+def tarantool_greeting(version: str = "2.10.4") -> bytes:
+    """The 128-byte greeting a Tarantool binary port sends to every new connection."""
+    first = f"Tarantool {version} (Binary) 00000000-0000-0000-0000-000000000000".ljust(63).encode() + b"\n"
+    salt = base64.b64encode(hashlib.sha256(version.encode()).digest()).ljust(63) + b"\n"
+    return first + salt
+
+
+def listen_binary_port(listen: str) -> socket.socket | None:
+    """Hold the shard's Tarantool port (TT_LISTEN) and greet whoever connects, as Tarantool does,
+    so that the port is really taken and `tarantoolctl connect`-style probes get an answer."""
+    host, _, port = listen.rpartition(":")
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host or "127.0.0.1", int(port)))
+    sock.listen(16)
+    greeting = tarantool_greeting()
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                return
+            with conn:
+                try:
+                    conn.sendall(greeting)
+                except OSError:
+                    pass
+
+    threading.Thread(target=serve, daemon=True).start()
+    return sock
+
+
 def main(argv: list[str] | None = None) -> int:
     env = os.environ
     host = env.get("CFG_LISTEN_HOST", "127.0.0.1")
@@ -108,6 +145,13 @@ def main(argv: list[str] | None = None) -> int:
     if not work_dir.is_dir():
         log(f"{name}: work dir {work_dir_setting} does not exist")
         return 1
+    tt_listen = env.get("TT_LISTEN", "")
+    if tt_listen:
+        try:
+            listen_binary_port(tt_listen)
+        except (OSError, ValueError) as err:
+            log(f"{name}: cannot listen on TT_LISTEN {tt_listen}: {getattr(err, 'strerror', None) or err}")
+            return 1
     store = ShardStore(work_dir, int(env.get("TT_CHECKPOINT_COUNT", "2") or 2)).load()
     ShardHandler.store = store
     ShardHandler.name = name

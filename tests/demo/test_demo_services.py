@@ -132,3 +132,31 @@ def test_sf_api_sums_its_shards_and_follows_its_config_on_restart(sim_sandbox):
     scenario.point_sf_api_at(box, [box.shard_url(0)])
     runtime.restart("findface-sf-api")
     assert galleries(sf_api) == galleries(box.shard_url(0))
+
+
+def test_shard_holds_its_tarantool_port_and_greets(sim_sandbox):
+    import socket
+
+    box = open_sandbox(sim_sandbox.root)
+    with socket.create_connection(("127.0.0.1", box.ports.shard_tarantool + 1), timeout=5) as conn:
+        greeting = b""
+        while len(greeting) < 128:
+            chunk = conn.recv(128 - len(greeting))
+            if not chunk:
+                break
+            greeting += chunk
+    assert greeting.startswith(b"Tarantool ") and len(greeting) == 128
+
+
+def test_a_shard_whose_tarantool_port_is_taken_fails_to_start(sim_sandbox):
+    import socket
+
+    box, runtime = open_sandbox(sim_sandbox.root), sim_sandbox.runtime
+    runtime.remove_services([SHARD_1])
+    with socket.socket() as squatter:
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        squatter.bind(("127.0.0.1", box.ports.shard_tarantool))
+        squatter.listen(1)
+        runtime.compose_up()
+        assert wait_for(lambda: runtime.services()[SHARD_1].state == "exited")
+    assert f"cannot listen on TT_LISTEN 127.0.0.1:{box.ports.shard_tarantool}" in log_text(sim_sandbox, SHARD_1)
