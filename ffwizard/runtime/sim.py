@@ -96,12 +96,16 @@ class SimRuntime(Runtime):
         if not source.exists():
             raise UserError(f"{container_path}: no such file or directory in {service}")
         host_dir = Path(host_dir)
-        host_dir.mkdir(parents=True, exist_ok=True)
         target = host_dir / source.name
-        if source.is_dir():
-            shutil.copytree(source, target, symlinks=True, dirs_exist_ok=True)
-        else:
-            shutil.copy2(source, target)
+        try:
+            host_dir.mkdir(parents=True, exist_ok=True)
+            if source.is_dir():
+                shutil.copytree(source, target, symlinks=True, dirs_exist_ok=True)
+            else:
+                shutil.copy2(source, target)
+        except OSError as err:
+            raise UserError(f"Could not copy {container_path} of {service} into {host_dir}: "
+                            f"{err.strerror or err}") from None
         return target
 
     def copy_in(self, service: str, host_path: Path, container_dir: str) -> None:
@@ -112,10 +116,14 @@ class SimRuntime(Runtime):
         if not target_dir.is_dir():
             raise UserError(f"{container_dir}: no such directory in {service}")
         target = target_dir / host_path.name
-        if host_path.is_dir():
-            shutil.copytree(host_path, target, symlinks=True, dirs_exist_ok=True)
-        else:
-            shutil.copy2(host_path, target)
+        try:
+            if host_path.is_dir():
+                shutil.copytree(host_path, target, symlinks=True, dirs_exist_ok=True)
+            else:
+                shutil.copy2(host_path, target)
+        except OSError as err:
+            raise UserError(f"Could not copy {host_path} into {container_dir} of {service}: "
+                            f"{err.strerror or err}") from None
 
     def path_exists(self, service: str, container_path: str) -> bool:
         return self._fs(service).host_path(container_path).exists()
