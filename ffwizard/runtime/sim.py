@@ -10,6 +10,8 @@ programs and answers 127 for anything else, as a container would.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import shutil
 import subprocess
 import sys
@@ -53,6 +55,18 @@ class SimRuntime(Runtime):
         if spec is None:
             raise UserError(f"no such service: {service}")
         return containers.container_fs(self.root, spec)
+
+    @contextlib.contextmanager
+    def _engine_lock(self):
+        """One start/stop at a time per sandbox, across processes (the Engine serialises too)."""
+        path = self.root / ".sim" / "engine.lock"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def log_path(self, service: str) -> Path:
         return self.root / ".sim" / "logs" / f"{service}.log"
@@ -140,10 +154,16 @@ class SimRuntime(Runtime):
         if record is None:
             raise UserError(f"service {service} has no container to restart")
         spec = procs.spec_of(record)  # a restart keeps the container's definition
-        procs.stop(record)
-        procs.wait_ready([procs.start(self.root, spec)])
+        with self._engine_lock():
+            procs.stop(record)
+            started = procs.start(self.root, spec)
+        procs.wait_ready([started])
 
     def compose_up(self, *, remove_orphans: bool = False) -> ExecResult:
+        with self._engine_lock():
+            return self._compose_up(remove_orphans)
+
+    def _compose_up(self, remove_orphans: bool) -> ExecResult:
         try:
             specs = containers.load_compose(self.compose_file)
         except containers.ComposeError as err:
@@ -180,17 +200,19 @@ class SimRuntime(Runtime):
         return ExecResult(0, "\n".join(lines) + "\n")
 
     def remove_services(self, services: list[str]) -> None:
-        records = procs.all_records(self.root)
-        procs.stop_many([records[s] for s in services if s in records])
-        for service in services:
-            procs.delete_record(self.root, service)
+        with self._engine_lock():
+            records = procs.all_records(self.root)
+            procs.stop_many([records[s] for s in services if s in records])
+            for service in services:
+                procs.delete_record(self.root, service)
 
     # --- beyond the interface: the demo's own needs ----------------------------------------
     def stop_all(self) -> list[str]:
         """Stop every service process of the sandbox (records kept: states read `exited`)."""
-        records = procs.all_records(self.root)
-        running = [r for r in records.values() if procs.is_running(r)]
-        procs.stop_many(running)
+        with self._engine_lock():
+            records = procs.all_records(self.root)
+            running = [r for r in records.values() if procs.is_running(r)]
+            procs.stop_many(running)
         return sorted(r.service for r in running)
 
     def stop_service(self, service: str) -> None:
