@@ -1,0 +1,195 @@
+"""Going back, bad values with their messages, stopping a run, re-attaching, calm errors."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input, Select
+
+from ffwizard.ui.app import create_app
+from ffwizard.ui.screens.models import OTHER
+from tui_helpers import screen_name, screen_text, wait_for, widget_text
+
+pytestmark = pytest.mark.asyncio
+
+
+async def reach(pilot, app, name: str, presses: int) -> None:
+    for _ in range(presses):
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.2)
+    await wait_for(pilot, lambda: screen_name(app) == name)
+
+
+async def test_bad_values_are_explained_and_back_keeps_answers(sim_sandbox):
+    demo = sim_sandbox
+    app = create_app(demo.root, "sim", demo=True, runtime=demo.runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await reach(pilot, app, "ModelsScreen", 2)
+
+        # A model typed by hand that the extraction service does not have.
+        app.screen.query_one("#model-face", Select).value = OTHER
+        await pilot.pause(0.1)
+        assert app.focused.id == "other-face"
+        await pilot.press(*"face/pear_9.gpu.fnk")
+        await pilot.press("ctrl+n")
+        await pilot.pause(0.1)
+        assert screen_name(app) == "ModelsScreen"
+        assert "not among the models" in widget_text(app, "#problem-face")
+        assert "Fix the model choice" in widget_text(app, "#message")
+        # Fixed: a real GPU model typed by hand is accepted.
+        typed = app.screen.query_one("#other-face", Input)
+        typed.value = "face/nectarine_l_320.gpu.fnk"
+        await pilot.pause(0.1)
+        assert widget_text(app, "#problem-face") == ""
+        # No object type at all is refused.
+        for kind in ("face", "body", "car"):
+            app.screen.query_one(f"#use-{kind}").value = False
+        await pilot.press("ctrl+n")
+        await pilot.pause(0.1)
+        assert "at least one object type" in widget_text(app, "#message")
+        app.screen.query_one("#use-face").value = True
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: screen_name(app) == "ShardsScreen")
+        assert app.state.answers["object_types"] == ["face"]
+        assert app.state.answers["models"] == {"face": "face/nectarine_l_320.gpu.fnk"}
+
+        # Shards: a port already in use and a duplicated name, flagged as typed.
+        old_port = str(app.state.installation.shards[0].http_port)
+        port = app.screen.query_one("#http-1", Input)
+        port.value = old_port
+        await pilot.pause(0.1)
+        assert port.has_class("-invalid-value")
+        assert f"HTTP port {old_port} is already used" in widget_text(app, "#shard-problems")
+        app.screen.query_one("#name-2", Input).value = "shard-011"
+        await pilot.pause(0.1)
+        assert "given twice" in widget_text(app, "#shard-problems")
+        await pilot.press("ctrl+n")
+        await pilot.pause(0.1)
+        assert screen_name(app) == "ShardsScreen"  # refused
+        # Back to the models and forward again: the typed model is still chosen.
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen_name(app) == "ModelsScreen")
+        assert app.screen.query_one("#other-face", Input).value == "face/nectarine_l_320.gpu.fnk"
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: screen_name(app) == "ShardsScreen")
+        assert not app.screen.query_one("#http-1", Input).has_class("-invalid-value")
+
+        # Settings: a number that is not one.
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: screen_name(app) == "SettingsScreen")
+        app.screen.query_one("#workers_num", Input).value = "0"
+        await pilot.press("ctrl+n")
+        await pilot.pause(0.1)
+        assert screen_name(app) == "SettingsScreen"
+        assert "workers must be a whole number" in widget_text(app, "#settings-problems")
+        app.screen.query_one("#workers_num", Input).value = "2"
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: screen_name(app) == "ReviewScreen")
+        await wait_for(pilot, lambda: app.state.plan is not None)
+        assert app.state.plan.answers.workers_num == 2
+        assert app.state.plan.answers.object_types == ["face"]
+        # Cancel at the confirmation: nothing starts.
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_name(app) == "Choice")
+        await pilot.press("enter")  # the focused answer is Cancel
+        await wait_for(pilot, lambda: screen_name(app) == "ReviewScreen")
+    assert not (demo.root / ".ffwizard" / "run").exists()
+
+
+async def test_letters_typed_into_an_input_do_not_trigger_keys(sim_sandbox):
+    demo = sim_sandbox
+    app = create_app(demo.root, "sim", demo=True, runtime=demo.runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await reach(pilot, app, "SettingsScreen", 4)
+        field = app.screen.query_one("#backup_dir", Input)
+        field.focus()
+        field.value = ""
+        await pilot.press(*"/tmp/qnb")
+        assert field.value == "/tmp/qnb"
+        assert screen_name(app) == "SettingsScreen"
+        await pilot.press("f1")
+        await pilot.pause(0.1)
+        assert screen_name(app) == "HelpScreen"
+        assert "backup directory" in widget_text(app, "#help-text")
+        await pilot.press("escape")
+        assert screen_name(app) == "SettingsScreen"
+
+
+async def test_missing_install_root_is_a_calm_message(tmp_path):
+    app = create_app(tmp_path / "nowhere", "sim")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.2)
+        assert screen_name(app) == "WelcomeScreen"
+        message = widget_text(app, "#message")
+        assert "there is no directory" in message and "Traceback" not in screen_text(app)
+
+
+async def start_run(pilot, app):
+    await reach(pilot, app, "ReviewScreen", 5)
+    await wait_for(pilot, lambda: app.state.plan is not None
+                   and not app.screen.query_one("#next").disabled)
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: screen_name(app) == "Choice")
+    await pilot.press("right", "enter")
+    await wait_for(pilot, lambda: screen_name(app) == "RunScreen")
+    return app.screen
+
+
+async def test_stop_during_the_migration_then_reattach_and_finish(sim_sandbox_factory, monkeypatch):
+    monkeypatch.setenv("FFWIZARD_POLL_INTERVAL", "0.2")
+    demo = sim_sandbox_factory(shards=2, objects=3000)
+    app = create_app(demo.root, "sim", demo=True, runtime=demo.runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        run_screen = await start_run(pilot, app)
+        await wait_for(pilot, lambda: run_screen.step_states.get("run_migration") == "started",
+                       timeout=60)
+        await pilot.press("ctrl+c")
+        await wait_for(pilot, lambda: screen_name(app) == "Choice")
+        await pilot.pause(0.2)
+        assert "keeps running" in widget_text(app, "#dialog-text") or \
+            "leaves it running" in widget_text(app, "#dialog-text")
+        await pilot.press("right", "enter")  # Keep running -> Stop
+        await wait_for(pilot, lambda: run_screen.outcome is not None, timeout=60)
+        assert run_screen.outcome.status == "stopped"
+        assert run_screen.query_one("#continue").display
+        assert run_screen.query_one("#rollback").display
+    assert (demo.root / ".ffwizard" / "run" / "run.json").exists()
+
+    # A new ffwizard on the same root lands on the run, shows the output so far, and finishes.
+    app = create_app(demo.root, "sim", demo=True, runtime=demo.runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: screen_name(app) == "RunScreen")
+        run_screen = app.screen
+        await pilot.pause(0.5)
+        assert any("migration" in line for line in run_screen.query_one("#log").lines)
+        assert "stopped" in widget_text(app, "#run-status")
+        await pilot.press("enter")  # Continue has the focus
+        await wait_for(pilot, lambda: screen_name(app) == "Choice", timeout=120)
+        await pilot.press("right", "enter")
+        await wait_for(pilot, lambda: run_screen.outcome is not None, timeout=120)
+        assert run_screen.outcome.status == "done"
+    assert not (demo.root / ".ffwizard" / "run").exists()
+
+
+async def test_roll_back_before_the_point_of_no_return(sim_sandbox, fast_executor):
+    demo = sim_sandbox
+    extraction = demo.root / "configs/findface-extraction-api/findface-extraction-api.yaml"
+    compose = demo.root / "docker-compose.yaml"
+    before = extraction.read_bytes(), compose.read_bytes()
+    app = create_app(demo.root, "sim", demo=True, runtime=demo.runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        run_screen = await start_run(pilot, app)
+        await wait_for(pilot, lambda: screen_name(app) == "Choice", timeout=120)  # no return
+        await pilot.press("enter")  # Stop here (the focused, safe answer)
+        await wait_for(pilot, lambda: run_screen.outcome is not None, timeout=60)
+        assert run_screen.outcome.status == "stopped"
+        await pilot.pause(0.2)
+        run_screen.query_one("#rollback").focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_name(app) == "Choice")
+        await pilot.press("right", "enter")
+        await wait_for(pilot, lambda: run_screen.outcome.status == "rolled-back", timeout=120)
+        assert "Rolled back" in widget_text(app, "#run-status")
+    assert (extraction.read_bytes(), compose.read_bytes()) == before
