@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import email.parser
+import py_compile
 import shlex
 import shutil
 import subprocess
@@ -145,6 +146,24 @@ def strip_compiled(site: Path) -> list[str]:
     return removed
 
 
+def add_bytecode(site: Path) -> int:
+    """Compile every module, for the building Python, beside its source (`mod.pyc`).
+
+    zipimport never writes bytecode, so without it every start compiles all it imports (the
+    wizard opens in ~2.8 s instead of ~1 s). zipimport reads `mod.pyc` next to `mod.py`; on a
+    Python of another version the magic number differs and it compiles the source instead.
+    """
+    count = 0
+    for source in site.rglob("*.py"):
+        try:
+            py_compile.compile(str(source), cfile=str(source) + "c", doraise=True,
+                               invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+            count += 1
+        except py_compile.PyCompileError:
+            pass  # e.g. a module only for another Python version: it keeps its source
+    return count
+
+
 def build(output: Path) -> Path:
     with tempfile.TemporaryDirectory(prefix="ffwizard-bundle-") as tmp:
         tmp_path = Path(tmp)
@@ -173,6 +192,8 @@ def build(output: Path) -> Path:
                     shutil.move(str(entry), str(site / entry.name))
         removed = strip_compiled(site)
         print("left out (compiled):", ", ".join(removed) or "nothing")
+        compiled = add_bytecode(site)
+        print(f"bytecode for Python {sys.version_info[0]}.{sys.version_info[1]}: {compiled} modules")
         (site / "__main__.py").write_text(
             MAIN_PY.format(oldest=OLDEST_PYTHON, oldest_text="%d.%d" % OLDEST_PYTHON),
             encoding="utf-8",

@@ -178,6 +178,8 @@ class HeadlessChromium:
         page = Page(websocket)
         await page.send("Page.enable")
         await page.send("Runtime.enable")
+        await page.send("Emulation.setDeviceMetricsOverride", width=self.window[0],
+                        height=self.window[1], deviceScaleFactor=1, mobile=False)
         await page.send("Page.addScriptToEvaluateOnNewDocument", source=CATCH_TERMINAL_JS)
         await page.send("Page.navigate", url=url)
         return page

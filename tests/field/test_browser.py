@@ -1,0 +1,65 @@
+"""The browser demo end to end: `ffwizard serve --demo` driven by headless Chromium.
+
+The page's terminal is read from xterm.js's own screen buffer (what it draws on its canvas), keys
+are typed through the DevTools protocol, and the screenshots land in screenshots/web-*.png.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from headless_browser import CHROMIUM, HeadlessChromium
+from serving import free_port, stop, wait_for_port
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = PROJECT_ROOT / "screenshots"
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.asyncio,
+    pytest.mark.skipif(CHROMIUM is None,
+                       reason="chromium is not installed (scripts/install-browser.sh installs it)"),
+]
+
+# What the demo's first two screens show, and the key that goes from one to the next.
+WELCOME_TEXT = "Migrate feature vectors to a new model"
+NEXT_KEY = "enter"
+NEXT_TEXT = "What was found"
+
+FADE_IN_SECONDS = 0.6  # the page fades the terminal in over 0.3 s
+
+
+@pytest.fixture
+def demo_server(tmp_path):
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ffwizard", "serve", "--demo", "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+    )
+    try:
+        wait_for_port(port, process)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        stop(process)
+
+
+async def test_the_demo_wizard_runs_in_a_browser_and_answers_keys(demo_server, tmp_path):
+    async with HeadlessChromium(tmp_path / "profile") as browser:
+        page = await browser.open(demo_server)
+
+        welcome = await page.wait_for_text(WELCOME_TEXT, timeout=60)
+        await asyncio.sleep(FADE_IN_SECONDS)
+        shot = await page.screenshot(SCREENSHOTS / "web-welcome.png")
+        assert shot.stat().st_size > 10_000  # a drawn terminal, not a blank page
+
+        await page.press(NEXT_KEY)
+        following = await page.wait_for_text(NEXT_TEXT, timeout=60)
+        await asyncio.sleep(FADE_IN_SECONDS)
+        await page.screenshot(SCREENSHOTS / "web-next.png")
+
+    assert following != welcome
