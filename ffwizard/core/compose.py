@@ -262,23 +262,21 @@ class ComposeEdit:
             self.layout: ServiceText | None = ServiceText(self.original)
         except ValueError:
             self.layout = None
-        self.prefer_text = self.round_trip.baseline != self.original
 
     def dump(self) -> str:
+        """The text after the edits so far: ruamel's when it keeps every other line as the
+        file has it (it equals the text-unit edit), else the text-unit edit, else ruamel's
+        spliced into the file — whichever first holds exactly the expected services."""
         from ffwizard.core.configs import EditError
 
-        order = ["text", "ruamel"] if self.prefer_text else ["ruamel", "text"]
-        for kind in order:
-            if kind == "text":
-                if self.layout is None:
-                    continue
-                text = self.layout.render()
-            else:
-                text = self.round_trip.render()
-            if self._holds_expected(text):
-                return text
-            if kind == "text":
-                self.layout = None  # went wrong once: not used again
+        edited = self.round_trip.dump()
+        by_units = self.layout.render() if self.layout is not None else None
+        if by_units is not None and self._holds_expected(by_units):
+            return by_units  # == edited when ruamel writes the file faithfully
+        self.layout = None  # went wrong once: not used again
+        text = self.round_trip.render(edited)
+        if self._holds_expected(text):
+            return text
         raise EditError("ffwizard could not compute this edit of the compose file safely; "
                         "edit the shard services by hand.", where=str(self.path))
 
@@ -326,9 +324,6 @@ class ComposeEdit:
             _set_comment(tail, separator)
         self._expect_copies(last_old, new)
         if self.layout is not None:
-            source = self.layout.block_text(last_old.service)
-            if re.search(r"<<\s*:|(?:^|[\s\[{,:])[&*][\w-]+", source):
-                self.prefer_text = True  # ruamel would expand the merge key / alias
             self._add_as_text(last_old.service, [s.service for s in old_services], template,
                               copies)
         return self.dump()

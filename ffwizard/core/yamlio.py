@@ -196,11 +196,26 @@ class RoundTrip:
         self.original = text
         self.where = where
         self.yaml, self.document = rt_load(text, where=where)
-        # The unchanged document as ruamel writes it: tells apart its re-formatting from edits.
-        self.baseline = rt_dump(self.yaml, self.document)
+        self._baseline: str | None = None
 
-    def render(self) -> str:
-        edited = rt_dump(self.yaml, self.document)
+    @property
+    def baseline(self) -> str:
+        """The unchanged document as ruamel writes it: tells its re-formatting from the edits.
+        Made from a fresh load, so it can be asked for after edits."""
+        if self._baseline is None:
+            rt, document = rt_load(self.original, where=self.where)
+            self._baseline = rt_dump(rt, document)
+        return self._baseline
+
+    def dump(self) -> str:
+        """ruamel's text of the document as edited (re-formatting included)."""
+        return rt_dump(self.yaml, self.document)
+
+    def render(self, edited: str | None = None) -> str:
+        """The file's text with the edits, untouched lines as in the file where possible."""
+        edited = self.dump() if edited is None else edited
+        if edited == self.original:
+            return edited
         try:
             return splice(self.original, self.baseline, edited)
         except ValueError:
