@@ -190,3 +190,16 @@ def test_clustering_switch(tmp_path, value, expected):
     assert detect(root).clustering_enabled is expected
     path.unlink()
     assert detect(root).clustering_enabled is False
+
+
+def test_compose_command_v2_when_the_plugin_is_installed(monkeypatch, tmp_path):
+    plugins = tmp_path / "cli-plugins"
+    plugins.mkdir()
+    (plugins / "docker-compose").write_text("")
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
+    monkeypatch.setattr(compose, "CLI_PLUGIN_DIRS", ())
+    monkeypatch.setattr(compose.shutil, "which",
+                        lambda name: "/usr/bin/docker" if name == "docker" else None)
+    assert compose.detect_compose_command() == ["docker", "compose"]
+    (plugins / "docker-compose").unlink()
+    assert compose.detect_compose_command() is None
