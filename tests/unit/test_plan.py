@@ -237,3 +237,23 @@ def test_a_broken_config_blocks_with_its_line(tmp_path):
     assert plan.blocked
     assert any(p.where and re.match(rf"{re.escape(str(path))}:\d+$", p.where)
                for p in plan.problems)
+
+
+@pytest.mark.parametrize("name", ["gpu8", "cpu4_block", "wrapped"])
+def test_files_after_the_plan_describe_the_migrated_installation(tmp_path, name):
+    root = copy_install(name, tmp_path)
+    plan = plan_installation(root)
+    for directory in plan.step("create_shard_dirs").params["dirs"]:
+        for sub in ("index", "snapshots", "xlogs"):
+            (root / directory / sub).mkdir(parents=True)
+    for step_id in ("switch_model", "add_new_shards", "remove_old_shards", "switch_sf_api"):
+        for change in plan.step(step_id).changes:
+            assert change.path.read_text() == change.before  # each builds on the previous one
+            change.path.write_text(change.after)
+    migrated = detect(root)
+    assert [p for p in migrated.problems if p.severity == "error"] == []
+    assert [(s.name, s.http_port, s.tarantool_port) for s in migrated.shards] == \
+        [(s.name, s.http_port, s.tarantool_port) for s in plan.new_shards]
+    assert migrated.leftover_shard_dirs == [s.name for s in plan.installation.shards]
+    again = plan_installation(root)  # a second migration goes above the leftovers too
+    assert again.new_shards[0].name == "shard-021"
