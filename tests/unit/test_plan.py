@@ -257,3 +257,28 @@ def test_files_after_the_plan_describe_the_migrated_installation(tmp_path, name)
     assert migrated.leftover_shard_dirs == [s.name for s in plan.installation.shards]
     again = plan_installation(root)  # a second migration goes above the leftovers too
     assert again.new_shards[0].name == "shard-021"
+
+
+def test_shards_sharing_one_port_get_new_addresses_not_new_ports(tmp_path):
+    root = tmp_path / "shared"
+    make_installs.flow_install(root, 2, clustering=False)
+    compose = root / "docker-compose.yaml"
+    text = compose.read_text()
+    sf = root / "configs/findface-sf-api/findface-sf-api.yaml"
+    sf_text = sf.read_text()
+    for n in (1, 2):
+        service = f"findface-tarantool-server-shard-00{n}"
+        text = text.replace(f"CFG_LISTEN_HOST: 127.0.0.1, CFG_LISTEN_PORT: '810{n}'",
+                            f"CFG_LISTEN_HOST: {service}, CFG_LISTEN_PORT: '8001'")
+        text = text.replace(f"TT_LISTEN: '127.0.0.1:3200{n}'", "TT_LISTEN: '32001'")
+        sf_text = sf_text.replace(f"127.0.0.1:810{n}", f"{service}:8001")
+    compose.write_text(text)
+    sf.write_text(sf_text)
+    plan = plan_installation(root)
+    assert not plan.blocked
+    _, added = changed_lines(plan.step("add_new_shards").changes[0].diff())
+    assert sum("CFG_LISTEN_HOST: findface-tarantool-server-shard-011, CFG_LISTEN_PORT: '8001'" in a
+               for a in added) == 1
+    assert plan.step("run_migration").params["new_shard_urls"] == [
+        "http://findface-tarantool-server-shard-011:8001/",
+        "http://findface-tarantool-server-shard-012:8001/"]
