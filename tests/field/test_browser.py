@@ -7,6 +7,7 @@ are typed through the DevTools protocol, and the screenshots land in screenshots
 from __future__ import annotations
 
 import asyncio
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -63,3 +64,22 @@ async def test_the_demo_wizard_runs_in_a_browser_and_answers_keys(demo_server, t
         await page.screenshot(SCREENSHOTS / "web-next.png")
 
     assert following != welcome
+
+
+async def test_serve_without_demo_opens_the_wizard_on_the_given_installation(tmp_path):
+    root = tmp_path / "findface-multi"
+    shutil.copytree(PROJECT_ROOT / "tests" / "fixtures" / "installs" / "gpu8", root)
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ffwizard", "serve", "--root", str(root), "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+    )
+    try:
+        wait_for_port(port, process)
+        async with HeadlessChromium(tmp_path / "profile") as browser:
+            page = await browser.open(f"http://127.0.0.1:{port}/")
+            await page.wait_for_text(WELCOME_TEXT, timeout=60)
+            shown = await page.wait_for_text(str(root))  # in the install-root field
+    finally:
+        stop(process)
+    assert "a real installation (runtime: docker)" in shown
