@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Footer, Input, Static
 
 from ffwizard.ui.widgets.step_header import StepHeader
 
@@ -47,6 +47,12 @@ class WizardScreen(Screen):
 
     def compose_body(self) -> ComposeResult:
         yield from ()
+
+    def on_mount(self) -> None:
+        if self.app.state.frozen:
+            # Pictures for snapshot tests: no blinking cursor.
+            for field in self.query(Input):
+                field.cursor_blink = False
 
     # --- navigation ---------------------------------------------------------------------
     def on_button_pressed(self, event: Button.Pressed) -> None:

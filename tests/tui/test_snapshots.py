@@ -1,0 +1,163 @@
+"""Pictures of every screen at 80×24, compared with the accepted ones in __snapshots__/.
+
+Deterministic: the demo sandbox lives at a fixed path with a fixed block of ports, free disk and
+memory are pinned through the preflight's knobs, run ids are masked and cursors do not blink.
+Update after a deliberate change with `pytest tests/tui/test_snapshots.py --snapshot-update`
+and look at the pictures before committing them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ffwizard.demo.ports import PortBlock, port_is_free, registry_dir
+from ffwizard.ui.app import create_app
+
+SNAPSHOT_DIR = Path("/tmp/ffwizard-snapshots")
+# A block of ports far above the ones sandboxes take first (offsets 0, 250, 500, ...).
+OFFSETS = {"screens": 17_500, "done": 17_750}
+SIZE = (80, 24)
+
+
+def fixed_sandbox(monkeypatch, name: str, shards: int):
+    """A running demo at SNAPSHOT_DIR/<name>/findface-multi on the block OFFSETS[name]."""
+    from ffwizard.demo import prepare_demo, sandbox, stop_demo
+
+    offset = OFFSETS[name]
+    root = SNAPSHOT_DIR / name / "findface-multi"
+    if root.exists():
+        try:
+            stop_demo(root, release_ports=True)
+        except Exception:
+            pass
+        shutil.rmtree(root)
+    block = PortBlock.at(offset, shards)
+    # The ports servers listen on (the Tarantool ones lie in the ephemeral range: client
+    # connections come and go there, and the simulated shards do not bind them).
+    listening = [block.sf_api, block.extraction_api, block.upload, block.ntls,
+                 *range(block.shard_http, block.shard_http + 2 * shards + 10)]
+    if not all(port_is_free(port) for port in listening):
+        pytest.skip(f"the snapshot ports (block {offset}) are taken on this machine")
+    registry = registry_dir()
+    registry.mkdir(parents=True, exist_ok=True)
+    (registry / f"{offset}.json").write_text(json.dumps(
+        {"offset": offset, "root": str(root), "ports": sorted(block.all_ports())}))
+    monkeypatch.setattr(sandbox, "claim_block", lambda root, shards: block)
+    demo = prepare_demo(root, shards=shards, objects=600)
+    return demo, lambda: stop_demo(root, release_ports=True)
+
+
+@pytest.fixture
+def screens_demo(monkeypatch):
+    monkeypatch.setenv("FFWIZARD_TEST_DISK_FREE_BYTES", str(500 * 1024**3))
+    monkeypatch.setenv("FFWIZARD_TEST_MEM_AVAILABLE_BYTES", str(64 * 1024**3))
+    monkeypatch.setenv("FFWIZARD_POLL_INTERVAL", "0.2")
+    demo, stop = fixed_sandbox(monkeypatch, "screens", shards=4)
+    try:
+        yield demo
+    finally:
+        stop()
+
+
+def wizard(demo):
+    return create_app(demo.root, "sim", demo=True, runtime=demo.runtime, frozen=True)
+
+
+async def settle(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause(0.3)
+
+
+async def until(pilot, condition, timeout: float = 120.0) -> None:
+    waited = 0.0
+    while not condition():
+        await pilot.pause(0.1)
+        waited += 0.1
+        assert waited < timeout, "the wizard did not get there in time"
+
+
+def forward(steps: int):
+    async def run_before(pilot) -> None:
+        for _ in range(steps):
+            await pilot.press("enter")
+            await settle(pilot)
+    return run_before
+
+
+def test_welcome(snap_compare, screens_demo):
+    assert snap_compare(wizard(screens_demo), terminal_size=SIZE)
+
+
+def test_help_panel(snap_compare, screens_demo):
+    assert snap_compare(wizard(screens_demo), press=["f1"], terminal_size=SIZE)
+
+
+def test_installation(snap_compare, screens_demo):
+    assert snap_compare(wizard(screens_demo), terminal_size=SIZE, run_before=forward(1))
+
+
+def test_models(snap_compare, screens_demo):
+    assert snap_compare(wizard(screens_demo), terminal_size=SIZE, run_before=forward(2))
+
+
+def test_shards_with_a_collision(snap_compare, screens_demo):
+    async def run_before(pilot) -> None:
+        await forward(3)(pilot)
+        app = pilot.app
+        app.screen.query_one("#http-1").value = str(app.state.installation.shards[0].http_port)
+        await pilot.pause(0.2)
+
+    assert snap_compare(wizard(screens_demo), terminal_size=SIZE, run_before=run_before)
+
+
+def test_settings(snap_compare, screens_demo):
+    assert snap_compare(wizard(screens_demo), terminal_size=SIZE, run_before=forward(4))
+
+
+def test_review(snap_compare, screens_demo):
+    assert snap_compare(wizard(screens_demo), terminal_size=SIZE, run_before=forward(5))
+
+
+def test_review_point_of_no_return(snap_compare, screens_demo):
+    async def run_before(pilot) -> None:
+        await forward(5)(pilot)
+        pilot.app.screen.query_one(".no-return").scroll_visible(animate=False, top=True)
+        await pilot.pause(0.3)
+
+    assert snap_compare(wizard(screens_demo), terminal_size=SIZE, run_before=run_before)
+
+
+def test_confirm_start(snap_compare, screens_demo):
+    assert snap_compare(wizard(screens_demo), terminal_size=SIZE, run_before=forward(6))
+
+
+def test_done(snap_compare, monkeypatch):
+    monkeypatch.setenv("FFWIZARD_TEST_DISK_FREE_BYTES", str(500 * 1024**3))
+    monkeypatch.setenv("FFWIZARD_TEST_MEM_AVAILABLE_BYTES", str(64 * 1024**3))
+    monkeypatch.setenv("FFWIZARD_POLL_INTERVAL", "0.2")
+    demo, stop = fixed_sandbox(monkeypatch, "done", shards=2)
+
+    async def run_before(pilot) -> None:
+        app = pilot.app
+        await forward(6)(pilot)
+        await pilot.press("right", "enter")
+        await until(pilot, lambda: type(app.screen).__name__ == "RunScreen")
+        run_screen = app.screen
+        await until(pilot, lambda: type(app.screen).__name__ == "Choice")
+        await pilot.press("right", "enter")
+        await until(pilot, lambda: run_screen.outcome is not None)
+        assert run_screen.outcome.status == "done"
+        await until(pilot, lambda: run_screen.query_one("#results").display)
+        await pilot.press("enter")
+        await until(pilot, lambda: type(app.screen).__name__ == "DoneScreen")
+        await pilot.pause(0.3)
+
+    try:
+        assert snap_compare(wizard(demo), terminal_size=SIZE, run_before=run_before)
+    finally:
+        stop()
