@@ -74,13 +74,13 @@ def detect(root: Path | str = DEFAULT_ROOT, *, compose_command: list[str] | None
 
     # extraction-api
     ex_path = root / EXTRACTION_API_CONFIG
-    _, ex_doc = _read(ex_path, "extraction-api config", problems)
+    ex_text, ex_doc = _read(ex_path, "extraction-api config", problems)
     models: dict[str, str] = {}
     models_root = "/usr/share/findface-data/models"
     extraction_url = "http://127.0.0.1:18666"
     if ex_doc is not None:
         extractors = ex_doc.get("extractors") if isinstance(ex_doc, dict) else None
-        models, model_problems = read_models(extractors or {}, str(ex_path))
+        models, model_problems = read_models(extractors or {}, str(ex_path), ex_text or "")
         problems += model_problems
         if isinstance(extractors, dict) and extractors.get("models_root"):
             models_root = str(extractors["models_root"])

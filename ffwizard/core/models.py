@@ -23,8 +23,10 @@ def natural_key(text: str) -> list:
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
 
 
-def read_models(extractors: dict, where: str) -> tuple[dict[str, str], list[Problem]]:
-    """The `default` embedding model of each configured object type, from `extractors.models`."""
+def read_models(extractors: dict, where: str,
+                text: str = "") -> tuple[dict[str, str], list[Problem]]:
+    """The `default` embedding model of each configured object type, from `extractors.models`.
+    `text` (the file's) gives the line of the old flat syntax."""
     models: dict[str, str] = {}
     problems: list[Problem] = []
     table = extractors.get("models") if isinstance(extractors, dict) else None
@@ -47,6 +49,10 @@ def read_models(extractors: dict, where: str) -> tuple[dict[str, str], list[Prob
         if isinstance(model, str) and model.strip():
             models[kind] = model.strip()
     if flat:
+        flat_line = re.compile(r"^\s+(?:face|body|car)(?:_emben)?\s*:\s*['\"]?[^\s{'\"]+\.fnk")
+        line = next((n for n, content in enumerate(text.splitlines(), 1)
+                     if flat_line.match(content)), None)
+        where = f"{where}:{line}" if line else where
         problems.append(Problem(
             "error", "this installation uses the old flat model syntax (" + "; ".join(flat) +
                      "), which this version of ffwizard does not support: the models must be "

@@ -101,7 +101,7 @@ def test_flat_model_syntax_is_refused():
     [problem] = errors(inst)
     assert "old flat model syntax" in problem.message
     assert "does not support" in problem.message
-    assert problem.where.endswith("findface-extraction-api.yaml")
+    assert problem.where.endswith("findface-extraction-api.yaml:4")  # the `face:` line
 
 
 def test_s3_storage_detected_and_masked():
