@@ -154,3 +154,30 @@ def test_detached_argv_runs_the_tool_like_exec(sim_sandbox, tmp_path):
     assert per_gallery(new) == per_gallery(old)
     missing = subprocess.run(runtime.detached_host_argv("findface-sf-api", ["nope"]), capture_output=True, text=True)
     assert missing.returncode == 127
+
+
+def test_cluster_command_checks_its_flags_and_the_clustering_switch(sim_sandbox):
+    runtime = sim_sandbox.runtime
+    no_type = runtime.exec("findface-multi-legacy", CLUSTERS[:3] + ["--use-best-event"])
+    assert no_type.exit_code == 2 and "give at least one object type" in no_type.output
+    unknown = runtime.exec("findface-multi-legacy", CLUSTERS + ["--boat"])
+    assert unknown.exit_code == 2 and "unrecognized arguments: --boat" in unknown.output
+    other = runtime.exec("findface-multi-legacy", CLUSTERS[:2] + ["migrate"])
+    assert other.exit_code == 1 and "Unknown command" in other.output
+    settings = sim_sandbox.root / "configs/findface-multi-legacy/findface-multi-legacy.py"
+    settings.write_text(settings.read_text().replace("'CLUSTERING_ENABLED': True", "'CLUSTERING_ENABLED': False"))
+    off = runtime.exec("findface-multi-legacy", CLUSTERS)
+    assert off.exit_code == 0 and "clustering is disabled" in off.output
+
+
+def test_migration_into_fewer_shards_spreads_by_object_id(sim_sandbox):
+    runtime = sim_sandbox.runtime
+    box, old, new = ready_for_migration(sim_sandbox)
+    write_migration_yaml(sim_sandbox, box, old, new[:3], scenario.migration_yaml(box, old, new[:3], workers=2))
+    result = runtime.exec("findface-sf-api", MIGRATE)
+    assert result.exit_code == 0, result.output
+    assert per_gallery(new[:3]) == per_gallery(old)
+    assert sum(galleries(new[3]).values()) == 0
+    for index, url in enumerate(new[:3]):
+        for object_id, _, _ in all_objects(url, "ffsec_face_events"):
+            assert object_id % 3 == index
