@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from ffwizard.core.errors import UserError
 from ffwizard.demo import catalog
-from ffwizard.demo.ports import PortBlock, claim_block
+from ffwizard.demo.ports import PortBlock, claim_block, release_block
 from ffwizard.demo.storage import ShardStore
 
 PROJECT = "findface-multi"
@@ -83,6 +84,24 @@ def build_sandbox(root: Path, *, shards: int = 8, objects: int = 4000, device: s
     root.mkdir(parents=True, exist_ok=True)
     ports = claim_block(root, shards)
     sandbox = Sandbox(root, PROJECT, ports, shards, objects, device, types)
+    try:
+        _write_tree(sandbox)
+    except BaseException:
+        # Half a sandbox is of no use and would block the directory: the directory was empty
+        # (checked above), so everything in it is ours to remove.
+        for child in root.iterdir():
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
+        release_block(root, ports.offset)
+        raise
+    return sandbox
+
+
+def _write_tree(sandbox: Sandbox) -> None:
+    root, ports, shards, objects, device, types = (sandbox.root, sandbox.ports, sandbox.shards,
+                                                   sandbox.objects, sandbox.device, sandbox.types)
     for sub in ("procs", "logs", "containers"):
         (sandbox.sim_dir / sub).mkdir(parents=True, exist_ok=True)
     write(root / COMPOSE_FILE, compose_text(sandbox))
@@ -100,7 +119,6 @@ def build_sandbox(root: Path, *, shards: int = 8, objects: int = 4000, device: s
     marker = {"version": 1, "project": PROJECT, "ports": ports.to_dict(), "shards": shards, "objects": objects,
               "device": device, "types": list(types), "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     write(root / MARKER, json.dumps(marker, indent=1) + "\n")
-    return sandbox
 
 
 def write(path: Path, text: str) -> None:

@@ -169,3 +169,21 @@ def test_cli_prepare_only_reuse_and_stop(tmp_path):
     finally:
         if (root / ".sim/sandbox.json").exists():
             stop_demo(root, release_ports=True)
+
+
+def test_an_interrupted_build_leaves_the_directory_empty_and_its_ports_free(tmp_path, monkeypatch,
+                                                                            private_port_registry):
+    from ffwizard.demo import sandbox as sandbox_module
+
+    def interrupted(box):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sandbox_module, "fill_galleries", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        build_sandbox(tmp_path / "cut", shards=2, objects=10)
+    assert list((tmp_path / "cut").iterdir()) == []
+    assert list(ports.registry_dir().iterdir()) == []
+    monkeypatch.undo()
+    monkeypatch.setenv("FFSIM_PORT_REGISTRY", str(tmp_path / "registry"))
+    box = build_sandbox(tmp_path / "cut", shards=2, objects=10)  # the same directory is usable again
+    ports.release_block(box.root, box.ports.offset)
