@@ -77,6 +77,24 @@ def load_models(config: dict, device: str) -> tuple[str, dict[str, str]]:
     return str(config.get("listen") or "127.0.0.1:18666"), embedding
 
 
+def build_model_caches(config: dict, models: dict[str, str]) -> None:
+    """A GPU model's first start builds a cache in cache_dir (slow on a real box: the knob
+    FFSIM_GPU_CACHE_SECONDS says how slow); later starts find it there."""
+    cache_dir = resolve(str(config["extractors"].get("cache_dir") or "/var/cache/findface/models_cache"))
+    seconds = float(faults.knob("FFSIM_GPU_CACHE_SECONDS") or 0)
+    for model in sorted(set(models.values())):
+        entry = cache_dir / (model.replace("/", "_") + ".cache")
+        if entry.exists():
+            continue
+        log(f"extraction-api: building the GPU cache of {model} (first start of this model)")
+        time.sleep(seconds)
+        try:
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            entry.write_bytes(catalog.model_bytes(model))
+        except OSError as err:
+            log(f"extraction-api: cannot write the model cache {entry}: {err.strerror or err}")
+
+
 class ExtractionHandler(JsonHandler):
     models: dict[str, str] = {}
     device = "gpu"
@@ -115,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigProblem, ValueError) as err:
         log(f"extraction-api: fatal: {err}")
         return 1
+    if device == "gpu":
+        build_model_caches(config, models)
     ExtractionHandler.models = models
     ExtractionHandler.device = device
     ExtractionHandler.delay = (faults.int_knob("FFSIM_EXTRACTION_DELAY_MS") or 0) / 1000

@@ -13,6 +13,9 @@ FFSIM_SHARD_DOWN_AFTER_ADDS=K    a shard server exits after it has accepted K ad
 FFSIM_EXTRACTION_DELAY_MS=MS     the extraction service waits MS milliseconds per request
 FFSIM_DUMP_NO_SPACE=1            the dump tool fails with "no space left on device" halfway
 FFSIM_PACE=N                     the migration tool copies at most N objects/s (demos)
+FFSIM_GPU_CACHE_SECONDS=S        a GPU extraction service spends S seconds building the cache of
+                                 each model it has not cached yet before it listens (first start
+                                 of a new model; default 0)
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ KNOBS = (
     "FFSIM_EXTRACTION_DELAY_MS",
     "FFSIM_DUMP_NO_SPACE",
     "FFSIM_PACE",
+    "FFSIM_GPU_CACHE_SECONDS",
 )
 FAULTS_FILE = Path(".sim") / "faults.json"
 

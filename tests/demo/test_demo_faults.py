@@ -91,3 +91,21 @@ def test_pace_slows_the_migration_down(sim_sandbox):
     assert result.exit_code == 0, result.output
     assert time.monotonic() - started >= 0.55  # 600 objects at most 1000/s
     assert per_gallery(new) == per_gallery(old)
+
+
+def test_a_new_gpu_model_builds_its_cache_once(sim_sandbox):
+    from ffwizard.demo import scenario
+
+    box, runtime = open_sandbox(sim_sandbox.root), sim_sandbox.runtime
+    cache = box.root / "cache/findface-extraction-api/models"
+    assert (cache / "face_kiwi_320.gpu.fnk.cache").is_file()
+    faults.set_faults(box.root, FFSIM_GPU_CACHE_SECONDS=0.6)
+    scenario.set_extraction_model(box, "face", "face/nectarine_m_160.gpu.fnk")
+    started = time.monotonic()
+    runtime.restart("findface-extraction-api")
+    assert time.monotonic() - started >= 0.6  # listening only once the cache is built
+    assert (cache / "face_nectarine_m_160.gpu.fnk.cache").is_file()
+    assert "building the GPU cache of face/nectarine_m_160.gpu.fnk" in log_text(sim_sandbox, "findface-extraction-api")
+    runtime.restart("findface-extraction-api")  # cached now: no second build
+    assert log_text(sim_sandbox, "findface-extraction-api").count("building the GPU cache of face/nectarine") == 1
+    assert runtime.services()["findface-extraction-api"].state == "running"
