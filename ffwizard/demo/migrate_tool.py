@@ -13,7 +13,6 @@ Fault knobs: FFSIM_MIGRATE_DIE_AFTER, FFSIM_PACE (see ffwizard.demo.faults).
 
 from __future__ import annotations
 
-import base64
 import os
 import queue
 import signal

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from ffwizard.demo.containerfs import resolve
-from ffwizard.demo.httpkit import JsonHandler, log, serve, split_listen
+from ffwizard.demo.httpkit import JsonHandler, serve, split_listen
 
 PREFIX = "/uploads/"
 

@@ -11,7 +11,6 @@ from demo_helpers import NEW_MODEL, all_objects, galleries, per_gallery, ready_f
 
 from ffwizard.core.errors import UserError
 from ffwizard.demo import catalog, scenario
-from ffwizard.demo.httpkit import Client
 
 MIGRATE = ["./sf-api-migrate", "-config", "migration.yaml"]
 CLUSTERS = ["/opt/findface-security/bin/python3", "/tigre_prototype/manage.py", "migrate_clusters",
