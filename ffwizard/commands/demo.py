@@ -55,8 +55,9 @@ def run(args: argparse.Namespace) -> int:
         print("Building the demo installation in a fresh temporary directory…", flush=True)
     demo = prepare_demo(args.sandbox, shards=args.shards, objects=args.objects, device=args.device, types=types)
     prepared = (f"{demo.summary}\n"
-                f"Plan or apply on it with: ffwizard plan --root {demo.root}  /  "
-                f"ffwizard apply --root {demo.root} --runtime sim\n{_stop_hint(demo.root)}")
+                f"Plan on it with:  ffwizard plan --root {demo.root}\n"
+                f"Apply on it with: ffwizard apply --root {demo.root} --runtime sim --answers FILE\n"
+                f"{_stop_hint(demo.root)}")
     if args.prepare_only:
         print(prepared)
         return 0
