@@ -44,9 +44,18 @@ def render_status(status, progress=None) -> str:
                   "vanished": f"ended without an exit status (pid {m.pid})"}[m.state]
         add(f"Migration tool: {detail}; output in {m.log}")
     if progress is not None:
+        import time
+
         done, total = progress
         share = f" ({done / total:.0%})" if total else ""
-        add(f"  objects in the new shards: {done} of {total}{share}")
+        line = f"  objects in the new shards: {done} of {total}{share}"
+        elapsed = time.time() - m.started if m.started else 0
+        if done and elapsed > 0:
+            rate = done / elapsed  # the average since the start: one look has no recent pace
+            line += f", {rate:.1f}/s on average"
+            if total > done:
+                line += f", about {format_duration((total - done) / rate)} left"
+        add(line)
     if status.last_error and status.status in ("failed", "rollback-failed"):
         add("Last error: " + status.last_error)
     if status.report.exists():

@@ -29,6 +29,7 @@ class MigrationStatus:
     pid: int | None = None
     exit_code: int | None = None
     log: Path | None = None
+    started: float | None = None   # epoch seconds the tool was started
 
 
 @dataclass
@@ -53,14 +54,15 @@ def migration_status(run: RunDir) -> MigrationStatus:
     exit_file = run.migration_exit
     code = detached.read_exit(exit_file)
     proc = detached.read_state(exit_file)
+    started = proc.started if proc else None
     if code is not None:
         return MigrationStatus("finished" if code == 0 else "failed", proc.pid if proc else None,
-                               code, run.log)
+                               code, run.log, started)
     if proc is None:
         return MigrationStatus("not started")
-    if detached.is_running(proc):
-        return MigrationStatus("running", proc.pid, None, run.log)
-    return MigrationStatus("vanished", proc.pid, None, run.log)
+    if detached.group_alive(proc):
+        return MigrationStatus("running", proc.pid, None, run.log, started)
+    return MigrationStatus("vanished", proc.pid, None, run.log, started)
 
 
 def read_status(root: Path) -> RunStatus | None:
