@@ -35,16 +35,23 @@ def remove_project(client, project: str) -> None:
             pass
 
 
+# Above Linux's ephemeral range (32768-60999: client connections take ports there at any time)
+# and above every block the demo sandboxes claim, so a concurrent run cannot take ours.
+PORT_RANGE = range(61000, 65000)
+
+
 def free_ports(count: int) -> list[int]:
     """`count` distinct loopback ports free right now (the services bind them on the host)."""
-    sockets = []
-    try:
-        for _ in range(count):
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sock.bind(("127.0.0.1", 0))
-            sockets.append(sock)
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for sock in sockets:
-            with closing(sock):
-                pass
+    import random
+
+    found: list[int] = []
+    for port in random.sample(PORT_RANGE, len(PORT_RANGE)):
+        with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        found.append(port)
+        if len(found) == count:
+            return found
+    raise RuntimeError(f"no {count} free ports in {PORT_RANGE}")

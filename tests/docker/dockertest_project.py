@@ -13,9 +13,11 @@ from pathlib import Path
 
 from dockertest_engine import free_ports
 
-SHARD_IMAGE = "docker.int.ntl/ntech/universe/tntapi:ffserver-9.230407.1"
-SF_API_IMAGE = "docker.int.ntl/ntech/universe/sf-api:ffserver-9.230407.1"
-PAUSE_IMAGE = "docker.int.ntl/ntech/universe/pause:3.9"
+# The vendor's image names with a tag of their own: the end-to-end tests tag the vendor's real
+# names to images that start the simulated programs; these run the test's `command:` instead.
+SHARD_IMAGE = "docker.int.ntl/ntech/universe/tntapi:runtime-test"
+SF_API_IMAGE = "docker.int.ntl/ntech/universe/sf-api:runtime-test"
+PAUSE_IMAGE = "docker.int.ntl/ntech/3rdparty/pause:runtime-test"
 IMAGES = (SHARD_IMAGE, SF_API_IMAGE, PAUSE_IMAGE)
 SHARD_DATA = "data/findface-tarantool-server"
 
