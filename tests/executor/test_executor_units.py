@@ -208,8 +208,12 @@ def test_detached_stop_kills_the_group(tmp_path):
 
 def test_the_tool_outliving_a_killed_wrapper_still_counts_as_running(tmp_path):
     exit_file = tmp_path / "m.exit"
-    state = detached.launch([sys.executable, "-c", "import time; time.sleep(60)"],
-                            log_file=tmp_path / "m.log", exit_file=exit_file)
+    log = tmp_path / "m.log"
+    state = detached.launch([sys.executable, "-c", "import time; print('ready', flush=True); "
+                             "time.sleep(60)"], log_file=log, exit_file=exit_file)
+    deadline = time.time() + 10
+    while "ready" not in log.read_text() and time.time() < deadline:
+        time.sleep(0.02)  # the tool runs (the wrapper records its pid before starting it)
     os.kill(state.pid, signal.SIGKILL)  # only the wrapper
     deadline = time.time() + 5
     while detached.is_running(state) and time.time() < deadline:
