@@ -25,8 +25,10 @@ def render_status(status, progress=None) -> str:
 
     out = []
     add = out.append
-    add(f"Run {status.run_id} ({status.runtime} runtime): "
-        f"{STATUS_WORDS.get(status.status, status.status)}")
+    words = STATUS_WORDS.get(status.status, status.status)
+    if status.status in ("running", "rolling-back") and status.holder is None:
+        words = "interrupted (ffwizard is no longer running)"
+    add(f"Run {status.run_id} ({status.runtime} runtime): {words}")
     if status.holder is not None:
         add(f"  being run now by {status.holder.describe()}")
     add(f"  run directory: {status.run.path}")

@@ -198,12 +198,13 @@ class Executor:
             raise UserError("this run was being rolled back; finish with 'ffwizard rollback'.")
         if state.status == "done":
             return self._finish()
-        if "rerun_started" in {e["event"] for e in state.events} and not self._rerun_finished(state):
-            self._do_rerun()
         self.run_dir.journal.append("run_started", pid=os.getpid())
         self._emit("run_started", text=str(self.run_dir.path))
         current = None
         try:
+            if "rerun_started" in {e["event"] for e in state.events} and not self._rerun_finished(state):
+                current = "run_migration"
+                self._do_rerun()  # a re-run cut short: finish emptying the new shards first
             for step in self.plan.steps:
                 current = step.id
                 status = self.state.step_status(step.id)

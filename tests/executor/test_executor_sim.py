@@ -152,6 +152,9 @@ def test_rollback_is_refused_past_the_point_of_no_return(make_sandbox, tmp_path)
                       env={"FFWIZARD_TEST_KILL_AT": "switch_sf_api:restarted"})
     assert result.returncode == -9
     assert json.loads((current_run_dir(root) / "run.json").read_text())["runtime"] == "sim"
+    status = ffwizard("status", "--root", str(root))
+    assert "interrupted (ffwizard is no longer running)" in status.stdout
+    assert "[stopped]  9. Point sf-api at the new shards" in status.stdout
     refused = ffwizard("rollback", "--root", str(root))
     assert refused.returncode == 2
     assert "point of no return" in refused.stderr and "resume" in refused.stderr
