@@ -567,10 +567,13 @@ class Executor:
         aside = self.run_dir.aside / f"attempt-{attempt}"
         self.runtime.remove_services(list(add.params["services"]))
         self._emit("message", "run_migration", "stopped the new shards")
+        self._point("run_migration", "rerun_removed")
         like = Path(dirs["like"]) if dirs.get("like") else None
+        # Once emptied, the dirs hold only what the fresh, empty shards wrote on start.
+        emptied = sum(1 for e in self.state.events if e["event"] == "rerun_emptied") >= attempt
         for d in dirs["dirs"]:
             path = Path(d)
-            if path.exists() and _holds_data(path):
+            if path.exists() and _holds_data(path) and not emptied:
                 moved = move_aside(path, aside)
                 self._emit("message", "run_migration", f"moved {path} into the run directory "
                                                        f"({moved.relative_to(self.run_dir.path)})")
@@ -585,7 +588,11 @@ class Executor:
             source = self.run_dir.path / name
             if source.exists():
                 move_aside(source, aside)
+        if not emptied:
+            self.run_dir.journal.append("rerun_emptied", attempt=attempt)
+        self._point("run_migration", "rerun_emptied")
         self._compose_up(add)
+        self._point("run_migration", "rerun_up")
         for url in add.params.get("health_urls", []):
             self._wait_http(url, "a new shard")
         self.run_dir.journal.append("step_reset", step="run_migration")

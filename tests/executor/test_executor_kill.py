@@ -142,3 +142,23 @@ def test_sigkill_during_rollback_then_rollback_again(point, make_sandbox, tmp_pa
     assert rolled.returncode == 0, rolled.stdout + rolled.stderr
     assert install_files(root) == files_before
     assert [d.name for d in shard_dirs(root)] == ["shard-001", "shard-002"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point", ["run_migration:rerun_removed", "run_migration:rerun_emptied",
+                                   "run_migration:rerun_up"])
+def test_sigkill_during_a_rerun_then_resume(point, reference, make_sandbox, tmp_path):
+    root = make_sandbox(objects=OBJECTS)
+    old_digest = {d.name: tree_digest(d) for d in shard_dirs(root)}
+    failed = ffwizard("apply", "--root", str(root), "--answers", str(write_answers(tmp_path)),
+                      "--runtime", "sim", "--yes", env={"FFSIM_MIGRATE_DIE_AFTER": "90"})
+    assert failed.returncode == 1
+    killed = ffwizard("resume", "--root", str(root), "--yes", "--rerun-migration",
+                      env={"FFWIZARD_TEST_KILL_AT": point})
+    assert killed.returncode == -9, killed.stdout + killed.stderr
+    resumed = ffwizard("resume", "--root", str(root), "--yes")
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    check_finished_like_uninterrupted(root, old_digest, reference[1])
+    run = next(archive_dir(root).iterdir())
+    moved = run / "aside" / "attempt-1"
+    assert sorted(p.name for p in moved.iterdir() if p.name.startswith("shard")) == ["shard-011", "shard-012"]
