@@ -11,6 +11,15 @@ Every step's start and end are journaled (fsynced) before the next action; every
 idempotent, so a run killed at any moment continues with `run()` on a fresh Executor. Events go
 to `on_event(Event)`; the executor never prints. It calls `confirm(step)` once, before the point
 of no return; False stops the run there ("stopped", resumable).
+
+A front end (the CLI commands, the wizard) around it:
+    with InstallLock(root, "wizard"):                       # core/lock.py; LockHeld names the holder
+        checks = run_preflight(RunPlan.from_plan(plan), runtime)   # core/preflight.py, list[Check]
+        executor = Executor.start(root, plan, runtime, on_event=..., confirm=...)
+        outcome = executor.run()                            # blocking: call it from a worker thread
+`on_event` and `confirm` are called on the thread that runs the executor; `confirm` may block
+until the user answers. `ffwizard.core.runstatus.read_status(root)` describes the current or last
+run (steps, migration, lock holder) without running anything.
 """
 
 from __future__ import annotations
