@@ -19,8 +19,11 @@ from ffwizard.demo.ports import PortBlock, port_is_free, registry_dir
 from ffwizard.ui.app import create_app
 
 SNAPSHOT_DIR = Path("/tmp/ffwizard-snapshots")
-# A block of ports far above the ones sandboxes take first (offsets 0, 250, 500, ...).
-OFFSETS = {"screens": 17_500, "done": 17_750}
+# Blocks far above the ones sandboxes take first (0, 250, ...), every port outside the
+# ephemeral range (32768-60999) where client connections come and go: Tarantool ports (old and
+# new shards) above it, the others below.
+OFFSETS = {"screens": 12_500, "done": 12_750}
+TARANTOOL_BASE = {"screens": 61_100, "done": 61_300}
 SIZE = (80, 24)
 
 
@@ -35,13 +38,11 @@ def fixed_sandbox(monkeypatch, name: str, shards: int):
             stop_demo(root, release_ports=True)
         except Exception:
             pass
-        shutil.rmtree(root)
-    block = PortBlock.at(offset, shards)
-    # The ports servers listen on (the Tarantool ones lie in the ephemeral range: client
-    # connections come and go there, and the simulated shards do not bind them).
-    listening = [block.sf_api, block.extraction_api, block.upload, block.ntls,
-                 *range(block.shard_http, block.shard_http + 2 * shards + 10)]
-    if not all(port_is_free(port) for port in listening):
+        shutil.rmtree(root, ignore_errors=True)
+    vendor = PortBlock.at(offset, shards)
+    block = PortBlock(offset, shards, vendor.shard_http, TARANTOOL_BASE[name], vendor.sf_api,
+                      vendor.extraction_api, vendor.upload, vendor.ntls)
+    if not all(port_is_free(port) for port in block.all_ports()):
         pytest.skip(f"the snapshot ports (block {offset}) are taken on this machine")
     registry = registry_dir()
     registry.mkdir(parents=True, exist_ok=True)
@@ -126,7 +127,10 @@ def test_review(snap_compare, screens_demo):
 def test_review_point_of_no_return(snap_compare, screens_demo):
     async def run_before(pilot) -> None:
         await forward(5)(pilot)
-        pilot.app.screen.query_one(".no-return").scroll_visible(animate=False, top=True)
+        await pilot.pause(0.3)
+        screen = pilot.app.screen
+        screen.query_one("#body").scroll_to_widget(screen.query_one(".no-return"), top=True,
+                                                   animate=False)
         await pilot.pause(0.3)
 
     assert snap_compare(wizard(screens_demo), terminal_size=SIZE, run_before=run_before)

@@ -45,7 +45,7 @@ async def test_default_migration_from_welcome_to_done(sim_sandbox, fast_executor
         for n in range(1, 5):
             assert f"shard-00{n}" in shards
         assert "the three sources agree" in screen_text(app)
-        assert "GPU" in widget_text(app, "#facts")
+        assert "GPU" in " ".join(str(w.render()) for w in app.screen.query("#facts Static"))
         assert "✗" not in widget_text(app, "#checks")
 
         await keys.press("enter")
@@ -96,7 +96,7 @@ async def test_default_migration_from_welcome_to_done(sim_sandbox, fast_executor
         await wait_for(pilot, lambda: screen_name(app) == "DoneScreen")
         verification = widget_text(app, "#verification")
         assert "ffsec_face_events" in verification and "✗" not in verification
-        assert "report.md" in widget_text(app, "#where")
+        assert "report.md" in " ".join(str(w.render()) for w in app.screen.query("#where Static"))
         assert "deleted by hand" in widget_text(app, "#keep")
 
     # The files on disk changed as planned.

@@ -23,6 +23,8 @@ class WizardScreen(Screen):
     BINDINGS = [
         Binding("escape", "back", "Back", show=True),
         Binding("ctrl+n", "next", "Next", show=True, priority=True),
+        Binding("pagedown", "scroll_body(1)", "Scroll", show=False),
+        Binding("pageup", "scroll_body(-1)", "Scroll", show=False),
     ]
 
     def __init__(self) -> None:
@@ -62,6 +64,13 @@ class WizardScreen(Screen):
         elif event.button.id == "back":
             event.stop()
             self.action_back()
+
+    def action_scroll_body(self, direction: int) -> None:
+        body = self.query_one("#body")
+        if direction > 0:
+            body.scroll_page_down()
+        else:
+            body.scroll_page_up()
 
     def action_back(self) -> None:
         if self.CAN_GO_BACK and len(self.app.screen_stack) > 2:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.content import Content
-from textual.widgets import Static
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Label, Static
 
 from ffwizard.ui.screens.base import WizardScreen
 
@@ -64,10 +65,14 @@ class DoneScreen(WizardScreen):
         backup = answers.get("backup_dir", "?")
         report = run_dir / "report.md"
         yield Static("Where things are", classes="section")
-        yield Static(Content.assemble(
-            ("Report    ", "bold"), state.show_path(report) + "\n",
-            ("Run files ", "bold"), state.show_path(run_dir) + " (journal, logs, backups of files)\n",
-            ("DB dump   ", "bold"), str(backup)), id="where")
+        with Vertical(id="where", classes="para"):
+            for label, value in (("Report", state.show_path(report)),
+                                 ("Run files", state.show_path(run_dir)
+                                  + " (journal, logs, backups of the files changed)"),
+                                 ("Database dump", str(backup))):
+                with Horizontal(classes="fact"):
+                    yield Label(label, classes="field-label fact-label")
+                    yield Static(value, classes="fact-value")
         dirs = [s.get("data_dir") for s in old if s.get("data_dir")]
         shown = ", ".join(Path(d).name for d in dirs[:4]) + (" …" if len(dirs) > 4 else "")
         parent = str(Path(dirs[0]).parent) if dirs else "?"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.content import Content
-from textual.widgets import Static
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Label, Static
 
 from ffwizard.ui.screens.base import WizardScreen
 from ffwizard.ui.state import SHARD_SOURCES
@@ -15,7 +16,7 @@ STATE_STYLE = {"running": "$text-success", "missing": "$text-error"}
 
 def shard_rows(installation) -> tuple[Content, int]:
     """The shards as each source sees them; rows where sources disagree are highlighted."""
-    head = f"  {'shard':<11}{'data dir':<10}{'compose service :port':<34}{'sf-api URL'}"
+    head = f"  {'shard':<11}{'data dir':<9}{'compose service':<17}{'port':<7}sf-api master URL"
     parts: list = [(head + "\n", "bold")]
     disagreements = 0
     for shard in installation.shards:
@@ -30,8 +31,10 @@ def shard_rows(installation) -> tuple[Content, int]:
         bad = not (in_dir and in_compose and in_sf) or ports_differ
         disagreements += bad
         service = (shard.service or "").removeprefix("findface-tarantool-server-")
-        compose = f"{service[:22]} :{shard.http_port}" if in_compose else "— missing"
-        line = (f"{shard.name:<11}{('yes' if in_dir else '— missing'):<10}{compose:<34}"
+        if len(service) > 16:
+            service = service[:15] + "…"
+        compose = f"{service:<17}{shard.http_port or '':<7}" if in_compose else f"{'— missing':<24}"
+        line = (f"{shard.name:<11}{('yes' if in_dir else '— missing'):<9}{compose}"
                 f"{shard.url if in_sf else '— missing'}")
         if bad:
             parts.append(("! " + line + "\n", "bold $text-warning"))
@@ -61,9 +64,11 @@ class InstallationScreen(WizardScreen):
             ("Normalized images", self.storage_text(inst)),
             ("Clustering", "enabled" if inst.clustering_enabled else "disabled"),
         ]
-        yield Static(Content.assemble(*[part for label, value in facts for part in
-                                        ((f"{label:<18}", "bold"), value + "\n")]).rstrip(),
-                     id="facts", classes="para")
+        with Vertical(id="facts", classes="para"):
+            for label, value in facts:
+                with Horizontal(classes="fact"):
+                    yield Label(label, classes="field-label fact-label")
+                    yield Static(value, classes="fact-value")
         rows, disagreements = shard_rows(inst)
         yield Static(f"Shards: {len(inst.shards)}"
                      + (f" — the sources disagree on {disagreements}" if disagreements

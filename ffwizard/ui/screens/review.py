@@ -24,7 +24,7 @@ class ReviewScreen(WizardScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static("Review the plan", classes="screen-title")
-        yield Static("Building the plan…", id="plan-status", classes="para muted")
+        yield Static("Building the plan…", id="plan-status", classes="muted")
         yield Vertical(id="steps")
 
     def on_mount(self) -> None:

@@ -124,7 +124,7 @@ class RunScreen(Screen):
             if step.point_of_no_return:
                 parts.append(("── point of no return ──\n", "$text-warning"))
             parts.append((f"{icon} ", style))
-            title = step.title if len(step.title) <= 27 else step.title[:26] + "…"
+            title = step.title if len(step.title) <= 25 else step.title[:24] + "…"
             parts.append((f"{index:>2}. {title}\n",
                           "bold" if step.id == self.current_step else ""))
         self.query_one("#step-list", Static).update(Content.assemble(*parts).rstrip())
@@ -247,6 +247,12 @@ class RunScreen(Screen):
             pane.add_lines([f"  {event.text}"])
         elif kind == "step_undone":
             pane.add_lines([f"  ↺ undone: {event.text}"])
+        elif kind == "run_done":
+            pane.add_lines(["✓ Finished: every step done and verified."])
+        elif kind == "rollback_done":
+            pane.add_lines(["↺ Rolled back."])
+        elif kind == "run_stopped":
+            pane.add_lines([f"Stopped: {event.text}"])
         if kind != "message":
             self.app.call_from_thread(self.apply_event, event)
 
@@ -324,6 +330,10 @@ class RunScreen(Screen):
         self.render_steps()
         status = outcome.status
         if status == "done":
+            progress = self.query_one("#progress-text", Static)
+            text = str(progress.render())
+            if text:
+                progress.update(text.split(" objects", 1)[0] + " objects copied")
             self.query_one("#run-status", Static).update(Content.assemble(
                 ("✓ The migration is finished and verified. ", "bold $text-success"),
                 f"Report: {self.app.state.show_path(Path(outcome.run_dir) / 'report.md')}"))

@@ -27,7 +27,7 @@ class ShardsScreen(WizardScreen):
             yield Static("name", classes="shard-name")
             yield Static("HTTP port", classes="shard-port")
             yield Static("Tarantool", classes="shard-port")
-            yield Static("data directory", classes="shard-dir")
+            yield Static(f"data dir in {self.data_parent()}/", classes="shard-dir")
         for index, spec in enumerate(specs):
             with Horizontal(classes="shard-row"):
                 yield Input(str(spec["name"]), id=f"name-{index}", compact=True,
@@ -51,10 +51,18 @@ class ShardsScreen(WizardScreen):
             path = new_shard_from_spec(inst, ShardSpec(name or "?", 1, 1)).data_dir or ""
         except Exception:  # a half-typed name: show nothing rather than fail
             return ""
+        return Path(path).name + "/" if path else ""
+
+    def data_parent(self) -> str:
+        from ffwizard.core.answers import ShardSpec
+        from ffwizard.core.shards import new_shard_from_spec
+
+        inst = self.app.state.installation
+        parent = Path(new_shard_from_spec(inst, ShardSpec("x", 1, 1)).data_dir or "x").parent
         try:
-            return str(Path(path).relative_to(inst.root))
+            return str(parent.relative_to(inst.root))
         except ValueError:
-            return path
+            return str(parent)
 
     def rows(self) -> int:
         return len(self.app.state.answers.get("new_shards") or [])
