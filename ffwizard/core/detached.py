@@ -90,6 +90,17 @@ def read_exit(exit_file: Path) -> int | None:
         return None
 
 
+def _wrapper_env() -> dict[str, str] | None:
+    """Run from the offline bundle (a zip), ffwizard is not on a new Python's path: give the
+    wrapper (and the tool it runs) the bundle through PYTHONPATH. Installed, change nothing."""
+    package_parent = Path(__file__).resolve().parents[2]
+    if not package_parent.is_file():
+        return None
+    inherited = os.environ.get("PYTHONPATH")
+    return {**os.environ,
+            "PYTHONPATH": os.pathsep.join([str(package_parent), *([inherited] if inherited else [])])}
+
+
 def launch(host_argv: list[str], *, log_file: Path, exit_file: Path,
            wait_for_pid: float = 10.0) -> DetachedState:
     """Start `host_argv` detached; return once the wrapper has recorded its pid."""
@@ -97,7 +108,7 @@ def launch(host_argv: list[str], *, log_file: Path, exit_file: Path,
         process = subprocess.Popen(
             [sys.executable, "-m", "ffwizard.core.detached", str(exit_file), "--", *host_argv],
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True, close_fds=True)
+            start_new_session=True, close_fds=True, env=_wrapper_env())
     deadline = time.monotonic() + wait_for_pid
     while time.monotonic() < deadline:
         state = read_state(exit_file)
