@@ -47,10 +47,10 @@ def bare_host(tmp_path) -> dict:
     return {"env": {"PATH": "/usr/bin:/bin", "HOME": str(home)}, "cwd": work, "home": home}
 
 
-def run_bare(host: dict, argv: list[str], **kwargs) -> subprocess.CompletedProcess:
+def run_bare(host: dict, argv: list[str], *, timeout: float = 120) -> subprocess.CompletedProcess:
     return subprocess.run(
         ["/usr/bin/env", "-i", *(f"{k}={v}" for k, v in host["env"].items()), *argv],
-        cwd=host["cwd"], capture_output=True, text=True, timeout=120, **kwargs,
+        cwd=host["cwd"], capture_output=True, text=True, timeout=timeout,
     )
 
 
@@ -224,3 +224,26 @@ def test_the_wizard_runs_from_the_bundle_in_a_terminal(bundle, bare_host, tmp_pa
         shown = terminal.wait_for("What was found")
     assert "Traceback" not in shown
     assert str(root) in shown
+
+
+def test_a_whole_migration_runs_from_the_bundle(bundle, bare_host, tmp_path):
+    """The field flow with nothing but the bundle: prepare the simulated installation, apply
+    the migration (its long step detached from ffwizard), and get the report."""
+    sandbox = tmp_path / "sandbox"
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("models: {face: face/nectarine_m_160.gpu.fnk, "
+                       "body: pedrec/wheat_m_256.gpu.fnk, car: carrec/cedar_m_224.gpu.fnk}\n")
+    host = {**bare_host, "env": {**bare_host["env"], "FFWIZARD_POLL_INTERVAL": "0.2",
+                                 "FFSIM_PORT_REGISTRY": str(tmp_path / "ports")}}
+    ffwizard = [str(SYSTEM_PYTHON), str(bundle)]
+    try:
+        prepared = run_bare(host, [*ffwizard, "demo", "--prepare-only", "--sandbox", str(sandbox),
+                                   "--objects", "200"])
+        assert prepared.returncode == 0, prepared.stdout + prepared.stderr
+        applied = run_bare(host, [*ffwizard, "apply", "--root", str(sandbox), "--runtime", "sim",
+                                  "--answers", str(answers), "--yes"], timeout=600)
+    finally:
+        run_bare(host, [*ffwizard, "demo", "--stop", str(sandbox)])
+    assert applied.returncode == 0, applied.stdout[-3000:] + applied.stderr
+    assert "Migration finished." in applied.stdout
+    assert "Traceback" not in applied.stdout + applied.stderr
