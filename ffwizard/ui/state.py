@@ -6,17 +6,13 @@ plain data and never touch a widget. The core does the real work: this module on
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ffwizard.core.errors import UserError
 from ffwizard.core.installation import MODEL_CATEGORY, OBJECT_TYPES, Installation, Problem
 
-SHARD_SOURCES = ("dir", "compose", "sf-api")
-SOURCE_TITLES = {"dir": "data dir", "compose": "compose", "sf-api": "sf-api"}
 
 
 @dataclass
@@ -40,7 +36,6 @@ class WizardState:
     # The answers as the screens edit them (answers-file form, see ffwizard.core.answers).
     answers: dict = field(default_factory=dict)
     plan: object | None = None  # ffwizard.core.plan.Plan of the current answers
-    plan_problems: list[Problem] = field(default_factory=list)
     # Snapshot tests: show no run ids or timings (they change from run to run).
     frozen: bool = False
 
@@ -137,8 +132,7 @@ def build_wizard_plan(state: WizardState):
     detection = state.detection
     answers, problems = resolve_answers(detection.installation, state.answers,
                                         detection.available_models, source="wizard")
-    plan = build_plan(detection.installation, answers, problems=problems)
-    return plan
+    return build_plan(detection.installation, answers, problems=problems)
 
 
 def free_space(path: Path) -> int | None:
@@ -167,12 +161,3 @@ def human_bytes(n: int | None) -> str:
     from ffwizard.core.preflight import human_bytes as core_human_bytes
 
     return core_human_bytes(n)
-
-
-def terminal_is_small() -> bool:
-    size = shutil.get_terminal_size((80, 24))
-    return size.columns < 100 or size.lines < 30
-
-
-def env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes")

@@ -193,3 +193,46 @@ async def test_roll_back_before_the_point_of_no_return(sim_sandbox, fast_executo
         await wait_for(pilot, lambda: run_screen.outcome.status == "rolled-back", timeout=120)
         assert "Rolled back" in widget_text(app, "#run-status")
     assert (extraction.read_bytes(), compose.read_bytes()) == before
+
+
+async def test_opening_during_a_run_driven_elsewhere_follows_it(sim_sandbox_factory, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    demo = sim_sandbox_factory(shards=2, objects=3000)
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("migration: {workers_num: 1}\n")
+    env = dict(os.environ, FFWIZARD_POLL_INTERVAL="0.2")
+    apply = subprocess.Popen(
+        [sys.executable, "-m", "ffwizard", "apply", "--root", str(demo.root), "--runtime", "sim",
+         "--answers", str(answers), "--yes"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    try:
+        run_json = demo.root / ".ffwizard" / "run" / "run.json"
+        for _ in range(300):
+            if run_json.exists() or apply.poll() is not None:
+                break
+            await __import__("asyncio").sleep(0.1)
+        assert run_json.exists(), apply.communicate()[0]
+        app = create_app(demo.root, "sim", demo=True, runtime=demo.runtime)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_for(pilot, lambda: screen_name(app) == "RunScreen")
+            run_screen = app.screen
+            await pilot.pause(0.3)
+            assert "Another ffwizard runs it" in widget_text(app, "#message")
+            assert not run_screen.query_one("#continue").display  # nothing to press: following
+            await wait_for(pilot, lambda: apply.poll() is not None, timeout=120)
+            await wait_for(pilot, lambda: run_screen.step_states.get("verify_final") == "done",
+                           timeout=30)
+            assert set(run_screen.step_states.values()) == {"done"}
+            assert any("migration" in line for line in run_screen.query_one("#log").lines)
+            await wait_for(pilot, lambda: run_screen.query_one("#results").display)
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: screen_name(app) == "DoneScreen")
+            assert "ffsec_face_events" in widget_text(app, "#verification")
+        assert apply.returncode == 0
+    finally:
+        if apply.poll() is None:
+            apply.kill()
+        apply.communicate()

@@ -8,7 +8,6 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Static
 
 from ffwizard.ui.screens.base import WizardScreen
-from ffwizard.ui.state import SHARD_SOURCES
 
 SEVERITY_STYLE = {"error": "$text-error", "warning": "$text-warning", "info": "$text-muted"}
 STATE_STYLE = {"running": "$text-success", "missing": "$text-error"}

@@ -448,5 +448,17 @@ class RunScreen(Screen):
         if sample is not None:
             self.show_progress(sample)
         if status.holder is None:
-            self.offer_choices(status.status, status.last_error) if status.current else \
+            if status.current:
+                self.offer_choices(status.status, status.last_error)
+            elif status.status == "done":
+                from ffwizard.core.executor import Outcome
+
+                self.finished.set()
+                self.outcome = Outcome("done", None, None, status.run.path)
+                self.query_one("#run-status", Static).update(Content.assemble(
+                    ("✓ The migration is finished and verified.", "bold $text-success")))
+                self.show_buttons(results=True)
+                self.say("")
+            else:
+                self.finished.set()
                 self.say(f"The run is {status.status}.")
