@@ -243,7 +243,7 @@ class ComposeEdit:
 
         from ffwizard.core.configs import EditError
         from ffwizard.core.servicetext import ServiceText
-        from ffwizard.core.yamlio import FastLoader, RoundTrip, YamlReadError, read_text
+        from ffwizard.core.yamlio import RoundTrip, YamlReadError, fast_loader, read_text
 
         self.path = path
         try:
@@ -257,7 +257,7 @@ class ComposeEdit:
             raise EditError("the compose file has no block-style `services:` mapping to edit.",
                             where=str(path))
         self.services = services
-        self.expected = yaml.load(self.original, Loader=FastLoader)  # noqa: S506
+        self.expected = yaml.load(self.original, Loader=fast_loader())  # noqa: S506
         try:
             self.layout: ServiceText | None = ServiceText(self.original)
         except ValueError:
@@ -283,10 +283,10 @@ class ComposeEdit:
     def _holds_expected(self, text: str) -> bool:
         import yaml
 
-        from ffwizard.core.yamlio import FastLoader
+        from ffwizard.core.yamlio import fast_loader
 
         try:
-            parsed = yaml.load(text, Loader=FastLoader)  # noqa: S506
+            parsed = yaml.load(text, Loader=fast_loader())  # noqa: S506
         except yaml.YAMLError:
             return False
         return parsed == self.expected and \

@@ -221,12 +221,12 @@ def _checked(path: Path, before: str, after: str, expect) -> str:
     """`after`, once its data is what `expect` makes of `before`'s (parsed with the C loader)."""
     import yaml
 
-    from ffwizard.core.yamlio import FastLoader
+    from ffwizard.core.yamlio import fast_loader
 
-    expected = yaml.load(before, Loader=FastLoader)  # noqa: S506
+    expected = yaml.load(before, Loader=fast_loader())  # noqa: S506
     expect(expected)
     try:
-        parsed = yaml.load(after, Loader=FastLoader)  # noqa: S506
+        parsed = yaml.load(after, Loader=fast_loader())  # noqa: S506
     except yaml.YAMLError:
         parsed = None
     if parsed != expected:

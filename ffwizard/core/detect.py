@@ -1,6 +1,6 @@
 """Detection: read an installation's files and describe it. Read-only; needs no Docker Engine.
 
-Every file is read once with PyYAML's C loader. A missing or malformed file becomes a Problem
+Every file is read once with PyYAML's C loader (its pure-Python one where libyaml is missing). A missing or malformed file becomes a Problem
 naming the file (and line), never an exception: the user sees everything wrong at once.
 """
 

@@ -16,10 +16,12 @@ import yaml
 
 from ffwizard.core.errors import UserError
 
-try:  # the C loader when libyaml is there (it is in the supported set-up)
-    from yaml import CSafeLoader as FastLoader
-except ImportError:  # pragma: no cover - pure-Python fallback
-    from yaml import SafeLoader as FastLoader
+
+
+def fast_loader():
+    """PyYAML's C loader when libyaml is built in, else its pure-Python one (the offline bundle
+    may ship PyYAML without the C extension). Asked at each read, never fixed at import."""
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 WIDTH = 1 << 16  # never re-wrap
 
@@ -43,9 +45,9 @@ def read_text(path: Path, *, what: str = "file") -> str:
 
 
 def parse_yaml(text: str, *, where: str, what: str = "file"):
-    """Parse with the C loader; malformed YAML becomes a YamlReadError naming file and line."""
+    """Parse with the fast loader; malformed YAML becomes a YamlReadError naming file and line."""
     try:
-        return yaml.load(text, Loader=FastLoader)  # noqa: S506 - a safe loader
+        return yaml.load(text, Loader=fast_loader())  # noqa: S506 - a safe loader
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = f":{mark.line + 1}" if mark is not None else ""
