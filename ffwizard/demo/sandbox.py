@@ -89,11 +89,11 @@ def build_sandbox(root: Path, *, shards: int = 8, objects: int = 4000, device: s
     except BaseException:
         # Half a sandbox is of no use and would block the directory: the directory was empty
         # (checked above), so everything in it is ours to remove.
-        for child in root.iterdir():
+        for child in (root.iterdir() if root.is_dir() else ()):
             if child.is_dir() and not child.is_symlink():
-                shutil.rmtree(child)
+                shutil.rmtree(child, ignore_errors=True)
             else:
-                child.unlink()
+                child.unlink(missing_ok=True)
         release_block(root, ports.offset)
         raise
     return sandbox
