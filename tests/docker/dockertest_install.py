@@ -112,7 +112,7 @@ def start_install(engine, app_image: str, root: Path, project: str, compose: lis
     return install
 
 
-def wait_ready(install: DockerInstall, timeout: float = 60.0) -> None:
+def wait_ready(install: DockerInstall, timeout: float = 120.0) -> None:
     """Until sf-api answers with every gallery (so every shard answers too)."""
     deadline = time.monotonic() + timeout
     expected = install.expected_counts()
@@ -125,4 +125,16 @@ def wait_ready(install: DockerInstall, timeout: float = 60.0) -> None:
         except (httpx.HTTPError, ValueError) as err:
             last = err
         time.sleep(0.3)
-    raise AssertionError(f"the installation did not come up: sf-api says {last!r}")
+    raise AssertionError(f"the installation did not come up: sf-api says {last!r}\n{describe(install)}")
+
+
+def describe(install: DockerInstall) -> str:
+    """Each container's state and last log lines: what a failed start needs to be understood."""
+    import docker
+
+    client = docker.from_env()
+    lines = []
+    for container in client.containers.list(all=True, filters={"label": f"com.docker.compose.project={install.project}"}):
+        tail = container.logs(tail=3).decode("utf-8", "replace").strip().replace("\n", " | ")
+        lines.append(f"  {container.name}: {container.status}: {tail}")
+    return "\n".join(sorted(lines))
