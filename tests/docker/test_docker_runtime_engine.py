@@ -265,3 +265,19 @@ def test_compose_display_argv_names_the_command_in_use(tmp_path):
     v1 = DockerRuntime(tmp_path, "ff", tmp_path / "docker-compose.yaml", compose_command=COMPOSE_V1)
     assert v1.compose_display_argv("up", "-d") == [
         "docker-compose", "--ansi", "never", "-p", "ff", "-f", str(tmp_path / "docker-compose.yaml"), "up", "-d"]
+
+
+@pytest.mark.parametrize("compose", [COMPOSE_V2, COMPOSE_V1], ids=["compose-v2", "compose-v1"])
+def test_compose_up_with_a_missing_image_fails_and_says_which(engine, vendor_images, tmp_path,
+                                                               project_name, compose):
+    project = small_project(tmp_path / "install", [1])
+    text = project.compose_file.read_text().replace(
+        "tntapi:runtime-test", "tntapi:no-such-version", 1)
+    project.compose_file.write_text(text)
+    runtime = DockerRuntime(project.root, project_name, project.compose_file, compose_command=compose)
+
+    result = runtime.compose_up()
+
+    assert result.exit_code != 0
+    assert "tntapi" in result.output
+    assert SHARD_1 not in runtime.services() or runtime.services()[SHARD_1].state != "running"
