@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
                         f"--root {root}'.")
     installation = detect(root)
     if installation.compose_file is None:
-        raise UserError(f"no FindFace Multi installation found at {root} (no compose file).")
+        raise UserError(installation.problems[0].message)  # what the root holds instead
     kind = args.runtime
     if kind is None:
         from ffwizard.demo.sandbox import is_sandbox

@@ -49,6 +49,8 @@ def run(args: argparse.Namespace) -> int:
                             where=str(args.available_models)) from None
         available = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
     installation = detect(args.root)
+    if installation.compose_file is None:  # not an installation: its one sentence says why
+        raise UserError(installation.problems[0].message)
     answers, problems = resolve_answers(installation, raw, available,
                                         source=str(args.answers) if args.answers else None)
     plan = build_plan(installation, answers, problems=problems)
@@ -101,7 +103,7 @@ def render_plan(plan) -> str:
     inst = plan.installation
     out: list[str] = []
     add = out.append
-    add(f"FindFace Multi installation at {inst.root}")
+    add(f"{inst.product} installation at {inst.root}")
     compose = inst.compose_file.name if inst.compose_file else "none found"
     command = " ".join(inst.compose_command) if inst.compose_command else "compose command unknown"
     add(f"  compose file   {compose} (project {inst.project}, {command})")

@@ -19,6 +19,15 @@ from ffwizard.core.installation import (
     Problem,
 )
 from ffwizard.core.models import model_device, read_models
+from ffwizard.core import shapes
+from ffwizard.core.shapes import (
+    SHARD_LUA_DIR,
+    SHARD_LUA_NAME,
+    WellKnownPaths,
+    product_name,
+    refusal,
+    shard_lua_configs,
+)
 from ffwizard.core.shards import merge_shards
 from ffwizard.core.yamlio import YamlReadError, parse_yaml, read_text
 
@@ -41,35 +50,71 @@ def find_compose_file(root: Path) -> Path | None:
     return None
 
 
-def detect(root: Path | str = DEFAULT_ROOT, *, compose_command: list[str] | None | bool = True
-           ) -> Installation:
-    """Describe the installation at `root`. `compose_command`: True to detect it, else the value."""
+def lua_config_problems(configs: list[str], shard_services, shards, root: Path) -> list[Problem]:
+    """FindFace Multi 2.0 kept a `shard-NNN.lua` per shard. Supported when the compose file
+    runs the shards from their environment; refused when a service mounts its own .lua file,
+    since a copied service would load the old shard's file (its ports and data directory)."""
+    if not configs:
+        return []
+    where = str(root / SHARD_LUA_DIR)
+    if not shard_services:
+        return [Problem("error", f"{len(configs)} shard configs (shard-*.lua, the FindFace Multi "
+                                 f"2.0 layout) but no shard service in the compose file: ffwizard "
+                                 f"cannot tell how these shards run; migrate them by hand.",
+                        where=where)]
+    mounting = sorted(s.name for s in shard_services
+                      if any(SHARD_LUA_NAME.search(volume.split(":")[0].rsplit("/", 1)[-1])
+                             for volume in s.volumes))
+    if mounting:
+        return [Problem("error", f"{len(mounting)} shard services load their own shard-*.lua "
+                                 f"file (the FindFace Multi 2.0 layout, e.g. {mounting[0]}); "
+                                 f"ffwizard cannot write new .lua files for the new shards. "
+                                 f"Migrate by hand, or upgrade FindFace Multi first.",
+                        where=where)]
+    if len(configs) != len(shards):
+        return [Problem("warning", f"{len(configs)} shard configs (shard-*.lua) but "
+                                   f"{len(shards)} shards in use; the .lua files are not used by "
+                                   f"the compose services and are left as they are.",
+                        where=where)]
+    return []
+
+
+def not_an_installation(root: Path, sentence: str) -> Installation:
+    """What detection returns for a root with no compose file: one blocking problem, no guesses."""
+    return Installation(root=root, compose_file=None, project=root.name, compose_command=None,
+                        services={}, shards=[], device="cpu", models={},
+                        problems=[Problem("error", sentence)])
+
+
+def detect(root: Path | str = DEFAULT_ROOT, *, compose_command: list[str] | None | bool = True,
+           well_known: WellKnownPaths | None = None) -> Installation:
+    """Describe the installation at `root`. `compose_command`: True to detect it, else the value.
+
+    A root with no compose file gives an Installation whose only problem says what the root (or
+    this machine, by `well_known` paths) holds instead and what to do; `compose_file` is None.
+    `well_known`: the paths outside the root that tell other shapes apart (default
+    `shapes.WELL_KNOWN`, looked up at each call so tests can point it elsewhere).
+    """
     root = Path(root).expanduser().resolve()
+    well_known = well_known or shapes.WELL_KNOWN
     problems: list[Problem] = []
-    if not root.is_dir():
-        problems.append(Problem("error", f"there is no installation directory at {root}; give "
-                                         f"the install root with --root."))
+    compose_file = find_compose_file(root) if root.is_dir() else None
+    if compose_file is None:
+        return not_an_installation(root, refusal(root, well_known))
 
     # compose
-    compose_file = find_compose_file(root)
-    document, text = {}, ""
-    if compose_file is None:
-        if root.is_dir():
-            problems.append(Problem("error", f"no compose file ({', '.join(COMPOSE_FILE_NAMES)}) "
-                                             f"in {root}."))
-    else:
-        text, document = _read(compose_file, "compose file", problems)
-        if document is not None and not isinstance(document, dict):
-            problems.append(Problem("error", "the compose file is not a mapping.",
-                                    where=str(compose_file)))
-            document = None
-        document = document or {}
-        text = text or ""
-        if document and not isinstance(document.get("services"), dict):
-            problems.append(Problem("error", "the compose file has no services.",
-                                    where=str(compose_file)))
+    text, document = _read(compose_file, "compose file", problems)
+    if document is not None and not isinstance(document, dict):
+        problems.append(Problem("error", "the compose file is not a mapping.",
+                                where=str(compose_file)))
+        document = None
+    document = document or {}
+    text = text or ""
+    if document and not isinstance(document.get("services"), dict):
+        problems.append(Problem("error", "the compose file has no services.",
+                                where=str(compose_file)))
     services = compose_mod.read_services(document, text)
-    project = compose_mod.project_name(compose_file or root / "docker-compose.yaml", document)
+    project = compose_mod.project_name(compose_file, document)
     command = compose_mod.detect_compose_command() if compose_command is True else compose_command
 
     # extraction-api
@@ -105,11 +150,11 @@ def detect(root: Path | str = DEFAULT_ROOT, *, compose_command: list[str] | None
     # shards
     shard_services = [s for s in services.values() if compose_mod.is_shard_service(s)]
     shards, leftovers, shard_problems = merge_shards(
-        root, compose_file.parent if compose_file else None, shard_services, sf_urls,
-        compose_where=str(compose_file) if compose_file else None, sf_api_where=str(sf_path),
-        sf_api_text=sf_text or "")
-    if compose_file is not None or sf_doc is not None:
-        problems += shard_problems
+        root, compose_file.parent, shard_services, sf_urls,
+        compose_where=str(compose_file), sf_api_where=str(sf_path), sf_api_text=sf_text or "")
+    problems += shard_problems
+    shard_configs = shard_lua_configs(root)
+    problems += lua_config_problems(shard_configs, shard_services, shards, root)
 
     # services the migration talks to
     def find_service(default: str, marker: str) -> str:
@@ -161,6 +206,8 @@ def detect(root: Path | str = DEFAULT_ROOT, *, compose_command: list[str] | None
         extraction_api_image=image,
         leftover_shard_dirs=leftovers,
         used_ports=compose_mod.used_ports(services, document),
+        product=product_name(root, well_known),
+        shard_configs=shard_configs,
     )
     return installation
 

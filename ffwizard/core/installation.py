@@ -104,6 +104,10 @@ class Installation:
     leftover_shard_dirs: list[str] = field(default_factory=list)
     # Every port the compose file mentions (new shards must avoid them).
     used_ports: set[int] = field(default_factory=set)
+    # "FindFace Multi" or "FindFace CIBR" (one code base, one procedure).
+    product: str = "FindFace Multi"
+    # FindFace Multi 2.0's per-shard configs (`shard-001.lua`, …); their names are never reused.
+    shard_configs: list[str] = field(default_factory=list)
 
     @property
     def blocking(self) -> list[Problem]:
@@ -119,6 +123,7 @@ class Installation:
         """JSON-ready view with no secrets."""
         return {
             "root": str(self.root),
+            "product": self.product,
             "compose_file": str(self.compose_file) if self.compose_file else None,
             "project": self.project,
             "compose_command": self.compose_command,
@@ -134,6 +139,7 @@ class Installation:
             "legacy_service": self.legacy_service,
             "extraction_api_image": self.extraction_api_image,
             "leftover_shard_dirs": list(self.leftover_shard_dirs),
+            "shard_configs": list(self.shard_configs),
             "services": sorted(self.services),
             "shards": [shard_public_dict(s) for s in self.shards],
             "problems": [asdict(p) for p in self.problems],

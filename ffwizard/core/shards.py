@@ -172,6 +172,7 @@ def shares_one_port(installation: Installation) -> bool:
 
 def taken_names(installation: Installation) -> set[str]:
     names = {s.name for s in installation.shards} | set(installation.leftover_shard_dirs)
+    names |= {name.removesuffix(".lua") for name in installation.shard_configs}
     return names | set(installation.services)
 
 

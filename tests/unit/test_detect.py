@@ -10,6 +10,7 @@ from install_fixtures import INSTALLS, copy_install, make_installs
 
 from ffwizard.core import compose
 from ffwizard.core.detect import detect
+from ffwizard.core.shapes import WellKnownPaths
 
 
 def errors(inst):
@@ -150,8 +151,13 @@ def test_every_shard_on_the_same_port_on_its_own_address(tmp_path):
 
 
 def test_missing_root_is_a_problem_not_a_traceback(tmp_path):
-    inst = detect(tmp_path / "nowhere")
-    assert any("no installation directory" in p.message for p in errors(inst))
+    inst = detect(tmp_path / "nowhere", well_known=WellKnownPaths(
+        tarantool_instances=tmp_path / "etc", ffserver_shard_data=tmp_path / "ffserver",
+        multi_root=tmp_path / "multi", cibr_root=tmp_path / "cibr"))
+    assert [p.message for p in inst.problems] == [
+        f"there is no directory {tmp_path / 'nowhere'}: give the FindFace install root (the "
+        f"directory holding docker-compose.yaml) with --root."]
+    assert inst.compose_file is None
 
 
 def test_malformed_compose_file_names_the_line(tmp_path):

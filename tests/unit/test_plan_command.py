@@ -121,7 +121,11 @@ def test_no_traceback_for_a_missing_install(tmp_path):
                              str(tmp_path / "none")], capture_output=True, text=True)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr + result.stdout
-    assert "no installation directory" in result.stdout
+    # one sentence naming the root (its wording depends on what this machine holds: see
+    # test_shapes.py, where the well-known paths are pointed at temporary directories)
+    assert result.stdout == ""
+    assert str(tmp_path / "none") in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_plan_writes_nothing(capsys, tmp_path):
