@@ -188,7 +188,9 @@ class DockerRuntime(Runtime):
 
         On the Engine, a process started by `docker exec` belongs to the container, not to the
         CLI: when the CLI dies (SIGKILL, a dropped SSH session), the process goes on until it
-        ends by itself (tests/docker/test_runtime_engine.py proves it on a real engine)."""
+        ends by itself, and the engine keeps draining what it prints (that output is lost, so
+        progress is measured by counting objects, never from the log alone).
+        tests/docker/test_docker_runtime_engine.py proves it on a real engine."""
         _check_argv(argv)
         container = self._container(service)
         host = ["-H", self.engine_url] if self.engine_url else []

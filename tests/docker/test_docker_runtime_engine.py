@@ -40,7 +40,7 @@ def start_project(engine, root: Path, name: str, compose: list[str], shards=(1, 
     return project, runtime
 
 
-def wait_http(runtime: DockerRuntime, port: int, timeout: float = 20.0) -> None:
+def wait_http(runtime: DockerRuntime, port: int, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not runtime.http_get(f"http://127.0.0.1:{port}/", timeout=1).answered:
         assert time.monotonic() < deadline, f"nothing answers on 127.0.0.1:{port}"
@@ -72,6 +72,7 @@ def test_services_are_found_by_compose_labels(engine, vendor_images, tmp_path, p
     other = DockerRuntime(project.root, project_name + "-other", project.compose_file, compose_command=compose)
     assert other.services() == {}
     # The host's loopback reaches a service that shares pause's (host) network.
+    wait_http(runtime, project.ports[SHARD_2])
     assert runtime.http_get(f"http://127.0.0.1:{project.ports[SHARD_2]}/").status == 200
 
 
