@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         json.dump(plan.to_json_dict(), sys.stdout, indent=2, sort_keys=False)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(render_plan(plan))
+        sys.stdout.write(render_plan(plan, models_listed=available is not None))
     if plan.blocked:
         if args.json:
             for problem in plan.problems:
@@ -70,11 +70,17 @@ def run(args: argparse.Namespace) -> int:
 
 # --- human output -----------------------------------------------------------------------------
 
+WIDTH = 100  # prose is wrapped to this; commands and file lines are shown whole
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
 def _span(values: list) -> str:
-    """`8101…8108` for a run, `8001` when all alike, else the values listed."""
-    values = [v for v in values if v is not None]
-    if not values:
+    """`8101…8108` for a run, `8001` when all alike, else the values listed (`?` for unknown)."""
+    if not values or all(v is None for v in values):
         return "?"
+    if None in values:
+        shown = ", ".join("?" if v is None else str(v) for v in values[:6])
+        return shown + (", …" if len(values) > 6 else "")
     if len(set(values)) == 1:
         return str(values[0])
     numbers = [_trailing_number(v) for v in values]
@@ -99,8 +105,30 @@ def describe_shards(shards) -> str:
             f"Tarantool {_span([s.tarantool_port for s in shards])})")
 
 
-def render_plan(plan) -> str:
+def _wrap(text: str, first: str, rest: str) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(text, WIDTH, initial_indent=first, subsequent_indent=rest,
+                         break_long_words=False, break_on_hyphens=False) or [first.rstrip()]
+
+
+def _counted(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def render_plan(plan, *, models_listed: bool = True) -> str:
+    """The plan as an engineer reads it over SSH: facts, answers, steps, then the problems and
+    the verdict at the end, where the eye lands. Paths under the install root are shown relative
+    to it (the heading names it once); prose is wrapped, commands and diffs are shown whole.
+
+    `models_listed`: whether the models the extraction service offers were known (else the
+    proposal is today's model, and the output says how to get real proposals)."""
     inst = plan.installation
+    prefix = str(inst.root).rstrip("/") + "/"
+
+    def rel(text: str) -> str:
+        return text.replace(prefix, "") if prefix != "/" else text
+
     out: list[str] = []
     add = out.append
     add(f"{inst.product} installation at {inst.root}")
@@ -109,8 +137,9 @@ def render_plan(plan) -> str:
     add(f"  compose file   {compose} (project {inst.project}, {command})")
     image = f" (image {inst.extraction_api_image})" if inst.extraction_api_image else ""
     add(f"  device         {inst.device.upper()}{image}")
-    add("  models         " + (", ".join(f"{t}: {m}" for t, m in inst.models.items()) or "none"))
-    add(f"  shards         {describe_shards(inst.shards)}")
+    models = [f"{t}: {m}" for t, m in inst.models.items()]
+    out.extend(_wrap(", ".join(models) or "none", "  models         ", " " * 17))
+    out.extend(_wrap(describe_shards(inst.shards), "  shards         ", " " * 17))
     storage = inst.normalized_storage.type if inst.normalized_storage else "unknown"
     add(f"  storage        normalized images in {storage}")
     add(f"  clustering     {'enabled' if inst.clustering_enabled else 'disabled'}")
@@ -120,36 +149,48 @@ def render_plan(plan) -> str:
     add("  object types   " + (", ".join(answers.object_types) or "none"))
     for kind in answers.object_types:
         add(f"  {kind + ' model':<14} {inst.models.get(kind, '?')} → {answers.models.get(kind) or '?'}")
-    add(f"  new shards     {describe_shards(plan.new_shards)}")
-    add(f"  backup to      {answers.backup_dir}")
+    if not models_listed and answers.object_types and "models" not in answers.given:
+        out.extend(_wrap("(today's models, as the models the extraction service offers were not "
+                         "listed: add --runtime docker, or --available-models FILE, for real "
+                         "proposals; or set models in the answers file)", " " * 17, " " * 18))
+    out.extend(_wrap(describe_shards(plan.new_shards), "  new shards     ", " " * 17))
+    add(f"  backup to      {rel(str(answers.backup_dir))}")
     add(f"  workers        {answers.workers_num}, objects limit {answers.objects_limit}, "
         f"extraction batch {answers.extraction_batch_size}")
     add(f"  clusters       {'migrated' if answers.migrate_clusters else 'not migrated'}")
-    add("")
+    errors = [p for p in plan.problems if p.severity == "error"]
+    others = len(plan.problems) - len(errors)
     if plan.problems:
-        add("Problems")
-        for problem in plan.problems:
-            where = f" ({problem.where})" if problem.where else ""
-            add(f"  {problem.severity}: {problem.message}{where}")
-        add("")
-    add(f"Plan: {len(plan.steps)} steps")
+        counts = [_counted(len(errors), "error")] if errors else []
+        counts += [_counted(others, "warning")] if others else []
+        add(f"  problems       {', '.join(counts)} (listed at the end)")
+    add("")
+    add(f"Plan: {len(plan.steps)} steps (paths are relative to the install root; run the "
+        f"commands from it)")
     for number, step in enumerate(plan.steps, 1):
         add("")
         if step.point_of_no_return:
             add("  ──── point of no return: from here on, rollback is no longer possible ────")
         undo = "can be undone" if step.reversible else "cannot be undone"
         add(f"{number:>2}. {step.title} [{step.id}] ({undo})")
-        add("    " + step.explanation)
+        out.extend(_wrap(rel(step.explanation), "    ", "    "))
         for argv in step.commands:
-            add("    $ " + shlex.join(argv))
+            add("    $ " + rel(shlex.join(argv)))
         if step.undo:
-            add(f"    undo: {step.undo}")
+            out.extend(_wrap(rel(step.undo), "    undo: ", "          "))
         for change in step.changes:
             for line in change.diff().splitlines():
                 add("    " + line)
     add("")
+    if plan.problems:
+        add("Problems")
+        for problem in sorted(plan.problems, key=lambda p: SEVERITY_ORDER.get(p.severity, 3)):
+            where = f" ({rel(problem.where)})" if problem.where else ""
+            out.extend(_wrap(f"{problem.severity}: {rel(problem.message)}{where}", "  ", "    "))
+        add("")
     if plan.blocked:
-        add("The plan cannot run until the errors above are fixed.")
+        add(f"The plan cannot run until the {_counted(len(errors), 'error')} above "
+            f"{'is' if len(errors) == 1 else 'are'} fixed.")
     else:
         add("The plan can run: `ffwizard apply` carries it out step by step.")
     return "\n".join(out) + "\n"

@@ -83,14 +83,37 @@ def load_answers(path: Path | str) -> dict:
         raise UserError("the answers file must be a mapping of keys (object_types, models, "
                         "new_shards, ...), not a " + type(data).__name__ + ".", where=str(path))
     answers = AnswersDict(data)
-    answers.lines = top_level_lines(read_text(path, what="answers file"))
+    text = read_text(path, what="answers file")
+    answers.lines = top_level_lines(text)
+    answers.item_lines = block_item_lines(text, answers.lines.get("new_shards"))
     return answers
 
 
 class AnswersDict(dict):
-    """The answers file's mapping, with the line of each top-level key (for messages)."""
+    """The answers file's mapping, with the line of each top-level key and of each block-style
+    `new_shards` item (for messages)."""
 
     lines: dict[str, int] = {}
+    item_lines: list[int] = []
+
+
+def block_item_lines(text: str, key_line: int | None) -> list[int]:
+    """Lines of the `- ` items of the block list under the top-level key at `key_line`."""
+    import re
+
+    if key_line is None:
+        return []
+    found: list[tuple[int, int]] = []
+    for number, line in enumerate(text.splitlines()[key_line:], key_line + 1):
+        if line.strip() and not line[0].isspace() and not line.startswith(("-", "#")):
+            break  # the next top-level key
+        match = re.match(r"^(\s*)- ", line)
+        if match:
+            found.append((len(match.group(1)), number))
+    if not found:
+        return []
+    indent = min(i for i, _ in found)
+    return [number for i, number in found if i == indent]
 
 
 def top_level_lines(text: str) -> dict[str, int]:
@@ -116,6 +139,7 @@ def resolve_answers(installation: Installation, raw: dict | None,
     from ffwizard.core.shards import propose_new_shards, validate_new_shards
 
     lines = getattr(raw, "lines", {}) or {}
+    item_lines = getattr(raw, "item_lines", []) or []
     raw = dict(raw or {})
     problems: list[Problem] = []
 
@@ -123,6 +147,12 @@ def resolve_answers(installation: Installation, raw: dict | None,
         if source is None:
             return None
         return f"{source}:{lines[key]}" if key in lines else source
+
+    def item_at(index: int) -> str | None:
+        """Where the `index`-th (0-based) new_shards item is: its line, else the key's."""
+        if source is not None and index < len(item_lines):
+            return f"{source}:{item_lines[index]}"
+        return at("new_shards")
 
     def error(message: str, key: str | None = None) -> None:
         problems.append(Problem("error", message, where=at(key)))
@@ -176,8 +206,9 @@ def resolve_answers(installation: Installation, raw: dict | None,
                         where=at("models")))
                 else:
                     models[kind] = str(model) if model is not None else ""
+    # a proposal is no line of the answers file: only given models are located there
     problems += validate_models(installation, {t: models.get(t, "") for t in object_types},
-                                available_models, where=at("models"))
+                                available_models, where=at("models") if "models" in raw else None)
     models = {t: models.get(t, "") for t in object_types}
 
     # new_shards
@@ -187,10 +218,11 @@ def resolve_answers(installation: Installation, raw: dict | None,
         new_shards, shard_problems = propose_new_shards(installation)
         problems += shard_problems
     elif isinstance(value, list):
-        specs, parse_problems = _parse_shard_specs(value, at("new_shards"))
+        specs, parse_problems = _parse_shard_specs(value, item_at)
         problems += parse_problems
         if not parse_problems:
-            problems += validate_new_shards(installation, specs, where=at("new_shards"))
+            problems += validate_new_shards(installation, specs, where=at("new_shards"),
+                                            item_where=[item_at(i) for i in range(len(specs))])
         new_shards = specs
     else:
         error("new_shards must be 'auto' or a list of {name, http_port, tarantool_port}.",
@@ -205,6 +237,11 @@ def resolve_answers(installation: Installation, raw: dict | None,
         else:
             path = Path(value).expanduser()
             backup_dir = path if path.is_absolute() else installation.root / path
+            blocker = next((p for p in (backup_dir, *backup_dir.parents)
+                            if p.exists() and not p.is_dir()), None)
+            if blocker is not None:
+                error(f"backup_dir {backup_dir} cannot be a directory: {blocker} is a file. "
+                      f"Give a directory (it is created if missing).", "backup_dir")
 
     # migration settings
     settings = {"workers_num": DEFAULT_WORKERS_NUM, "objects_limit": DEFAULT_OBJECTS_LIMIT,
@@ -245,11 +282,13 @@ def resolve_answers(installation: Installation, raw: dict | None,
     return answers, problems
 
 
-def _parse_shard_specs(items: list, source: str) -> tuple[list[ShardSpec], list[Problem]]:
+def _parse_shard_specs(items: list, where_of) -> tuple[list[ShardSpec], list[Problem]]:
+    """`where_of(index)` locates the index-th (0-based) item for messages."""
     specs: list[ShardSpec] = []
     problems: list[Problem] = []
     for index, item in enumerate(items, 1):
         label = f"new_shards item {index}"
+        source = where_of(index - 1)
         if not isinstance(item, dict):
             problems.append(Problem("error", f"{label} must be a mapping with name, http_port, "
                                              f"tarantool_port.", where=source))

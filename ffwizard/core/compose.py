@@ -202,6 +202,18 @@ def used_ports(services: dict[str, ComposeService], document: dict) -> set[int]:
     return {p for p in ports if 0 < p < 65536}
 
 
+def port_users(services: dict[str, ComposeService], document: dict) -> dict[int, str]:
+    """The service that mentions each port (the first by name when several do), for messages."""
+    users: dict[int, str] = {}
+    table = document.get("services") if isinstance(document, dict) else None
+    for name in sorted(services):
+        found = used_ports({name: services[name]},
+                           {"services": {name: table.get(name)}} if isinstance(table, dict) else {})
+        for port in found:
+            users.setdefault(port, name)
+    return users
+
+
 def _collect_ports(node, ports: set[int]) -> None:
     if isinstance(node, dict):
         for key, value in node.items():

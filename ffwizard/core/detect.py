@@ -206,6 +206,7 @@ def detect(root: Path | str = DEFAULT_ROOT, *, compose_command: list[str] | None
         extraction_api_image=image,
         leftover_shard_dirs=leftovers,
         used_ports=compose_mod.used_ports(services, document),
+        port_users=compose_mod.port_users(services, document),
         product=product_name(root, well_known),
         shard_configs=shard_configs,
     )

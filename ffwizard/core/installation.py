@@ -104,6 +104,8 @@ class Installation:
     leftover_shard_dirs: list[str] = field(default_factory=list)
     # Every port the compose file mentions (new shards must avoid them).
     used_ports: set[int] = field(default_factory=set)
+    # Which service mentions each of those ports (for messages).
+    port_users: dict[int, str] = field(default_factory=dict)
     # "FindFace Multi" or "FindFace CIBR" (one code base, one procedure).
     product: str = "FindFace Multi"
     # FindFace Multi 2.0's per-shard configs (`shard-001.lua`, …); their names are never reused.

@@ -89,6 +89,7 @@ def validate_models(installation: Installation, models: dict[str, str],
     from ffwizard.core.answers import did_you_mean
 
     problems = []
+    unchanged: dict[str, str] = {}
     for kind, model in models.items():
         category = MODEL_CATEGORY[kind]
         match = MODEL_FILE.match(model or "")
@@ -118,7 +119,15 @@ def validate_models(installation: Installation, models: dict[str, str],
                                              f" Available for {kind}: {listing}.", where=where))
             continue
         if model == installation.models.get(kind):
-            problems.append(Problem("warning", f"the new {kind} model is the one in use today "
-                                               f"({model}): the migration would re-extract every "
-                                               f"object with the same model.", where=where))
+            unchanged[kind] = model
+    if len(unchanged) == 1:
+        [(kind, model)] = unchanged.items()
+        problems.append(Problem("warning", f"the new {kind} model is the one in use today "
+                                           f"({model}): the migration would re-extract every "
+                                           f"object with the same model.", where=where))
+    elif unchanged:  # one warning, not one per type saying the same
+        listing = ", ".join(f"{kind}: {model}" for kind, model in unchanged.items())
+        problems.append(Problem("warning", f"the new models are the ones in use today "
+                                           f"({listing}): the migration would re-extract every "
+                                           f"object with the same models.", where=where))
     return problems

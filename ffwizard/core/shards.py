@@ -256,11 +256,14 @@ def _spec_free(spec, taken: set[str], ports: set[int], installation: Installatio
     return shared or (spec.http_port not in ports and spec.tarantool_port not in ports)
 
 
-def validate_new_shards(installation: Installation, specs, *, where: str | None = None):
+def validate_new_shards(installation: Installation, specs, *, where: str | None = None,
+                        item_where: list[str | None] | None = None):
+    """Problems of the new shards the user gave. `item_where[i]` locates spec i (else `where`)."""
     problems = []
+    spec_where = where
 
     def error(message: str) -> None:
-        problems.append(Problem("error", message, where=where))
+        problems.append(Problem("error", message, where=spec_where))
 
     if len(specs) != len(installation.shards):
         error(f"new_shards lists {len(specs)} shards; the installation has "
@@ -270,7 +273,9 @@ def validate_new_shards(installation: Installation, specs, *, where: str | None 
     ports = taken_ports(installation)
     seen_names: set[str] = set()
     seen_ports: set[int] = set()
-    for spec in specs:
+    for index, spec in enumerate(specs):
+        if item_where and index < len(item_where):
+            spec_where = item_where[index]
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", spec.name):
             error(f"new shard name '{spec.name}' may hold only letters, digits, '-', '_' and '.'.")
         if spec.name in seen_names:
@@ -287,9 +292,20 @@ def validate_new_shards(installation: Installation, specs, *, where: str | None 
             elif port in seen_ports:
                 error(f"{spec.name}: {label} {port} is given twice.")
             elif port in ports:
-                error(f"{spec.name}: {label} {port} is already used in the compose file.")
+                error(f"{spec.name}: {label} {port} is already in use "
+                      f"({port_user(installation, port)}).")
             seen_ports.add(port)
     return problems
+
+
+def port_user(installation: Installation, port: int) -> str:
+    """Who holds a port, in words: a shard, or the compose service that mentions it."""
+    for shard in installation.shards:
+        if port in (shard.http_port, shard.tarantool_port):
+            return f"by shard {shard.name}"
+    if port in installation.port_users:
+        return f"by service {installation.port_users[port]} in the compose file"
+    return "in the compose file"
 
 
 def service_name_for(installation: Installation, name: str) -> str:

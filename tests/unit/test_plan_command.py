@@ -61,7 +61,7 @@ def test_blocked_plan_exits_2_with_plain_problems(capsys):
     status, out, _ = run_plan(capsys, "--root", INSTALLS / "disagree")
     assert status == 2
     assert "error: sf-api uses shard http://127.0.0.1:8105/v2/" in out
-    assert "The plan cannot run until the errors above are fixed." in out
+    assert out.endswith("The plan cannot run until the 3 errors above are fixed.\n")
 
 
 def test_blocked_json_lists_errors_on_stderr(capsys):
@@ -75,7 +75,7 @@ def test_blocked_json_lists_errors_on_stderr(capsys):
     ("object_types: [face, plane]\n", "unknown object type 'plane'", 1),
     ("# new shards by hand\nbackup_dir: /srv\nnew_shards:\n"
      "- {name: shard-011, http_port: 99999, tarantool_port: 32011}\n",
-     "http_port must be a port number from 1 to 65535", 3),
+     "http_port must be a port number from 1 to 65535", 4),  # the item's line
     ("object_types: [face]\nmodles: {}\n", "Did you mean 'models'?", 2),
 ])
 def test_bad_answers_exit_2(capsys, tmp_path, answers_text, expected, line):

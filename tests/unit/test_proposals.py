@@ -77,8 +77,8 @@ def test_shared_port_layout_is_kept(tmp_path):
     ([("shard-011", 0, 32011)], "not a port number"),
     ([("shard-011", 8111, 70000)], "not a port number"),
     ([("shard-011", 8111, 32011), ("shard-012", 8111, 32012)], "given twice"),
-    ([("shard-011", 8101, 32011)], "already used in the compose file"),
-    ([("shard-011", 18411, 32011)], "already used in the compose file"),
+    ([("shard-011", 8101, 32011)], "HTTP port 8101 is already in use (by shard shard-001)"),
+    ([("shard-011", 18411, 32011)], "HTTP port 18411 is already in use (by service pause in the compose file)"),
     ([("shard-003", 8111, 32011)], "already used by an existing shard"),
     ([("shard-011", 8111, 32011), ("shard-011", 8112, 32012)], "given twice"),
 ])
@@ -192,5 +192,5 @@ def test_ports_anywhere_in_the_compose_file_are_avoided(tmp_path):
     assert specs[0] == ShardSpec("shard-021", 8121, 32021)
     taken = [ShardSpec(f"shard-0{10 + n}", 8110 + n, 32010 + n) for n in range(1, 9)]
     problems = validate_new_shards(inst, taken)
-    assert messages(problems) == ["shard-013: Tarantool port 32013 is already used in the "
-                                  "compose file."]
+    assert messages(problems) == ["shard-013: Tarantool port 32013 is already in use (by "
+                                  "service findface-sf-api in the compose file)."]

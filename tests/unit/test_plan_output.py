@@ -1,0 +1,151 @@
+"""What an engineer on site reads from `ffwizard plan`: bad answers located on their own line and
+said plainly, prose that fits a terminal, paths relative to the root named once, problems at the
+end with errors first, and JSON that is valid and the same from run to run."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from install_fixtures import INSTALLS, copy_install
+
+from ffwizard.cli import main
+from ffwizard.commands.plan import WIDTH, _span
+
+
+@pytest.fixture(autouse=True)
+def compose_v2(monkeypatch):
+    from ffwizard.core import compose
+
+    monkeypatch.setattr(compose, "detect_compose_command", lambda: ["docker", "compose"])
+
+
+def run_plan(capsys, *args):
+    status = main(["plan", *map(str, args)])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def answers_file(tmp_path, text: str):
+    path = tmp_path / "answers.yaml"
+    path.write_text(text)
+    return path
+
+
+def problem_lines(out: str) -> list[str]:
+    """The Problems section, each problem joined back onto one line."""
+    section = out.split("\nProblems\n", 1)[1].split("\n\n", 1)[0]
+    joined: list[str] = []
+    for line in section.splitlines():
+        if line.startswith("    "):
+            joined[-1] += " " + line.strip()
+        else:
+            joined.append(line.strip())
+    return joined
+
+
+def test_a_backup_dir_that_is_a_file_is_refused(capsys, tmp_path):
+    blocker = tmp_path / "dumps"
+    blocker.write_text("not a directory")
+    for given in (blocker, blocker / "today"):
+        answers = answers_file(tmp_path, f"backup_dir: {given}\n")
+        status, out, _ = run_plan(capsys, "--root", INSTALLS / "cpu4_block", "--answers", answers)
+        assert status == 2
+        assert (f"error: backup_dir {given} cannot be a directory: {blocker} is a file. Give a "
+                f"directory (it is created if missing). ({answers}:1)") in problem_lines(out)
+
+
+def test_each_new_shard_is_located_on_its_own_line(capsys, tmp_path):
+    answers = answers_file(tmp_path, (
+        "object_types: [face]\n"
+        "new_shards:\n"
+        "  - {name: shard-011, http_port: '8111', tarantool_port: 32011}\n"
+        "  - name: shard-012\n"
+        "    http_port: 8111\n"
+        "    tarantool_port: 32012\n"
+        "  - {name: shard-013, http_port: 18411, tarantool_port: 3333}\n"
+        "  - {name: shard-014, http_port: 8114, tarantool_port: 32014}\n"
+        "backup_dir: /srv/dump\n"))
+    status, out, _ = run_plan(capsys, "--root", INSTALLS / "cpu4_block", "--answers", answers)
+    assert status == 2
+    problems = problem_lines(out)
+    # a quoted port is still a port: shard-011 is fine
+    assert not any("shard-011" in p for p in problems)
+    assert f"error: shard-012: HTTP port 8111 is given twice. ({answers}:4)" in problems
+    # the pause service publishes the application ports in this layout
+    assert (f"error: shard-013: HTTP port 18411 is already in use (by service pause in the "
+            f"compose file). ({answers}:7)") in problems
+    assert any(p.startswith("error: shard-013: Tarantool port 3333 is already in use (by service")
+               and p.endswith(f"({answers}:7)") for p in problems)
+
+
+def test_a_proposed_model_is_not_blamed_on_the_answers_file(capsys, tmp_path):
+    answers = answers_file(tmp_path, "object_types: [face]\nbackup_dir: /srv/dump\n")
+    status, out, _ = run_plan(capsys, "--root", INSTALLS / "gpu8", "--answers", answers)
+    assert status == 0
+    assert ("warning: the new face model is the one in use today (face/ifruit_320.gpu.fnk): the "
+            "migration would re-extract every object with the same model.") in problem_lines(out)
+    given = answers_file(tmp_path, "object_types: [face]\nmodels: {face: face/ifruit_320.gpu.fnk}\n")
+    _, out, _ = run_plan(capsys, "--root", INSTALLS / "gpu8", "--answers", given)
+    assert any(p.startswith("warning: the new face model") and p.endswith(f"({given}:2)")
+               for p in problem_lines(out))
+
+
+def test_unchanged_models_make_one_warning_and_say_how_to_get_proposals(capsys, tmp_path):
+    status, out, _ = run_plan(capsys, "--root", INSTALLS / "gpu8")
+    warnings = [p for p in problem_lines(out) if "in use today" in p]
+    assert warnings == [
+        "warning: the new models are the ones in use today (face: face/ifruit_320.gpu.fnk, body: "
+        "pedrec/pedrec_v1.gpu.fnk, car: carrec/carrec_v1.gpu.fnk): the migration would re-extract "
+        "every object with the same models."]
+    assert "--available-models FILE, for real" in out
+    listing = tmp_path / "models.txt"
+    listing.write_text("face/kiwi_1024.gpu.fnk\npedrec/pedrec_v2.gpu.fnk\ncarrec/carrec_v3.gpu.fnk\n")
+    _, out, _ = run_plan(capsys, "--root", INSTALLS / "gpu8", "--available-models", listing)
+    assert "in use today" not in out and "for real proposals" not in out
+    assert "  face model     face/ifruit_320.gpu.fnk → face/kiwi_1024.gpu.fnk\n" in out
+
+
+def test_prose_fits_and_the_root_is_named_once(capsys, tmp_path):
+    root = copy_install("disagree", tmp_path)
+    status, out, _ = run_plan(capsys, "--root", root)
+    assert status == 2
+    lines = out.splitlines()
+    assert lines[0] == f"FindFace Multi installation at {root}"
+    assert out.count(str(root)) == 1
+    # only commands and file lines may be longer than the terminal width
+    long_prose = [line for line in lines[1:] if len(line) > WIDTH
+                  and not line.startswith(("    $ ", "    +", "    -", "     "))]
+    assert long_prose == []
+    assert "    $ docker compose --ansi never -p disagree -f docker-compose.yaml up -d" in lines
+    assert "  backup to      backups/ffmulti_dump" in lines
+
+
+def test_problems_come_last_errors_first_with_a_count(capsys):
+    status, out, _ = run_plan(capsys, "--root", INSTALLS / "disagree")
+    assert status == 2
+    assert "  problems       3 errors, 2 warnings (listed at the end)\n" in out
+    assert out.index("\nProblems\n") > out.index("10. Check the result")
+    severities = [p.split(":", 1)[0] for p in problem_lines(out)]
+    assert severities == ["error"] * 3 + ["warning"] * 2
+    assert out.endswith("\nThe plan cannot run until the 3 errors above are fixed.\n")
+
+
+def test_spans_mark_what_is_unknown():
+    assert _span([8101, 8102, 8103]) == "8101…8103"
+    assert _span([32001, 32002, None]) == "32001, 32002, ?"
+    assert _span([None, None]) == "?"
+    assert _span([8001, 8001]) == "8001"
+
+
+@pytest.mark.parametrize("name", ["gpu8", "disagree", "shards16", "s3"])
+def test_json_is_valid_and_the_same_every_run(capsys, name):
+    first = run_plan(capsys, "--root", INSTALLS / name, "--json")[1]
+    second = run_plan(capsys, "--root", INSTALLS / name, "--json")[1]
+    assert first == second
+    data = json.loads(first)
+    inst = data["installation"]
+    assert inst["services"] == sorted(inst["services"])
+    assert inst["leftover_shard_dirs"] == sorted(inst["leftover_shard_dirs"])
+    for step in data["steps"]:
+        assert list(step["diffs"]) == sorted(step["diffs"])
