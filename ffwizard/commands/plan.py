@@ -1,6 +1,7 @@
 """`ffwizard plan`: detect the installation, resolve the answers and print the whole plan.
 
-Read-only: it writes nothing and needs no Docker Engine. Exit status 0 when the plan can run,
+Read-only: it writes nothing and needs no Docker Engine (with `--runtime` it asks the runtime,
+read-only, which models the extraction service offers). Exit status 0 when the plan can run,
 2 when a problem blocks it.
 """
 
@@ -29,6 +30,10 @@ def register(subparsers) -> None:
     parser.add_argument("--available-models", type=Path, metavar="FILE",
                         help="file listing the model files the extraction service offers, one "
                              "per line (used to propose and check the new models)")
+    parser.add_argument("--runtime", choices=("docker", "sim"), default=None,
+                        help="ask the extraction service which models it offers, through docker "
+                             "(a real installation) or sim (a demo sandbox), and propose real new "
+                             "models; without it, today's models are shown as the proposal")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(func=run)
 
@@ -51,6 +56,10 @@ def run(args: argparse.Namespace) -> int:
     installation = detect(args.root)
     if installation.compose_file is None:  # not an installation: its one sentence says why
         raise UserError(installation.problems[0].message)
+    if args.runtime:
+        if available is not None:
+            raise UserError("give either --runtime or --available-models, not both.")
+        available = models_through_runtime(args.runtime, installation)
     answers, problems = resolve_answers(installation, raw, available,
                                         source=str(args.answers) if args.answers else None)
     plan = build_plan(installation, answers, problems=problems)
@@ -58,7 +67,12 @@ def run(args: argparse.Namespace) -> int:
         json.dump(plan.to_json_dict(), sys.stdout, indent=2, sort_keys=False)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(render_plan(plan, models_listed=available is not None))
+        from ffwizard.demo.sandbox import is_sandbox
+
+        sys.stdout.write(render_plan(plan, models_listed=available is not None,
+                                     answers_file=args.answers,
+                                     runtime_hint="sim" if is_sandbox(installation.root)
+                                     else "docker"))
     if plan.blocked:
         if args.json:
             for problem in plan.problems:
@@ -66,6 +80,23 @@ def run(args: argparse.Namespace) -> int:
                     print(f"ffwizard: {problem}", file=sys.stderr)
         return EXIT_BLOCKED
     return 0
+
+
+def models_through_runtime(kind: str, installation) -> list[str]:
+    """The model files the extraction service offers, asked as `apply` asks them."""
+    from ffwizard.commands.apply import available_models
+    from ffwizard.core.errors import UserError
+    from ffwizard.runtime import open_runtime
+
+    runtime = open_runtime(kind, installation.root, installation.project,
+                           installation.compose_file)
+    models = available_models(runtime, installation)
+    if not models:  # an extraction service always offers its models: none means not asked
+        raise UserError(f"the {kind} runtime could not list the models in "
+                        f"{installation.models_root} of {installation.extraction_api_service}; "
+                        f"is the installation running? Without --runtime, the plan shows "
+                        f"today's models as the proposal.")
+    return models
 
 
 # --- human output -----------------------------------------------------------------------------
@@ -116,13 +147,16 @@ def _counted(count: int, word: str) -> str:
     return f"{count} {word}" + ("" if count == 1 else "s")
 
 
-def render_plan(plan, *, models_listed: bool = True) -> str:
+def render_plan(plan, *, models_listed: bool = True, answers_file: Path | None = None,
+                runtime_hint: str = "docker") -> str:
     """The plan as an engineer reads it over SSH: facts, answers, steps, then the problems and
     the verdict at the end, where the eye lands. Paths under the install root are shown relative
     to it (the heading names it once); prose is wrapped, commands and diffs are shown whole.
 
     `models_listed`: whether the models the extraction service offers were known (else the
-    proposal is today's model, and the output says how to get real proposals)."""
+    proposal is today's model, and the output says how to get real proposals).
+    `answers_file`: the file the answers came from, for the `apply` command shown at the end.
+    `runtime_hint`: the --runtime to suggest (sim for a demo sandbox)."""
     inst = plan.installation
     prefix = str(inst.root).rstrip("/") + "/"
 
@@ -150,9 +184,9 @@ def render_plan(plan, *, models_listed: bool = True) -> str:
     for kind in answers.object_types:
         add(f"  {kind + ' model':<14} {inst.models.get(kind, '?')} → {answers.models.get(kind) or '?'}")
     if not models_listed and answers.object_types and "models" not in answers.given:
-        out.extend(_wrap("(today's models, as the models the extraction service offers were not "
-                         "listed: add --runtime docker, or --available-models FILE, for real "
-                         "proposals; or set models in the answers file)", " " * 17, " " * 18))
+        out.extend(_wrap(f"(today's models, as the models the extraction service offers were not "
+                         f"listed: add --runtime {runtime_hint}, or --available-models FILE, for "
+                         f"real proposals; or set models in the answers file)", " " * 17, " " * 18))
     out.extend(_wrap(describe_shards(plan.new_shards), "  new shards     ", " " * 17))
     add(f"  backup to      {rel(str(answers.backup_dir))}")
     add(f"  workers        {answers.workers_num}, objects limit {answers.objects_limit}, "
@@ -192,5 +226,11 @@ def render_plan(plan, *, models_listed: bool = True) -> str:
         add(f"The plan cannot run until the {_counted(len(errors), 'error')} above "
             f"{'is' if len(errors) == 1 else 'are'} fixed.")
     else:
-        add("The plan can run: `ffwizard apply` carries it out step by step.")
+        add("The plan can run. To carry it out step by step:")
+        given = str(answers_file) if answers_file is not None else "FILE"
+        add("    $ " + shlex.join(["ffwizard", "apply", "--root", str(inst.root), "--answers",
+                                   given]))
+        if answers_file is None:
+            out.extend(_wrap("FILE: a YAML file holding the answers above (object_types, models, "
+                             "new_shards, backup_dir, migration, migrate_clusters).", "  ", "  "))
     return "\n".join(out) + "\n"

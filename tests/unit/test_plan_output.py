@@ -149,3 +149,51 @@ def test_json_is_valid_and_the_same_every_run(capsys, name):
     assert inst["leftover_shard_dirs"] == sorted(inst["leftover_shard_dirs"])
     for step in data["steps"]:
         assert list(step["diffs"]) == sorted(step["diffs"])
+
+
+@pytest.fixture
+def sandbox(tmp_path):
+    """A small demo sandbox, its tree only (no service started): the sim runtime reads its
+    extraction service's models directory as it would the container's."""
+    from ffwizard.demo.ports import release_block
+    from ffwizard.demo.sandbox import build_sandbox
+
+    built = build_sandbox(tmp_path / "sb", shards=2, objects=4, device="cpu")
+    yield built.root
+    release_block(built.root, built.ports.offset)
+
+
+def test_runtime_sim_proposes_models_the_extraction_service_offers(capsys, sandbox):
+    status, out, _ = run_plan(capsys, "--root", sandbox)
+    assert status == 0
+    assert "add --runtime sim, or --available-models FILE, for" in " ".join(out.split())
+    today = json.loads(run_plan(capsys, "--root", sandbox, "--json")[1])["installation"]["models"]
+
+    status, out, err = run_plan(capsys, "--root", sandbox, "--runtime", "sim", "--json")
+    assert status == 0, err
+    data = json.loads(out)
+    proposed = data["answers"]["models"]
+    assert set(proposed) == set(today)
+    for kind, model in proposed.items():
+        assert model != today[kind] and model.endswith(".cpu.fnk")
+        assert model.split("/")[0] == today[kind].split("/")[0]
+    assert not any("in use today" in p["message"] for p in data["problems"])
+    _, human, _ = run_plan(capsys, "--root", sandbox, "--runtime", "sim")
+    assert "for real proposals" not in human
+
+
+def test_runtime_and_a_models_list_are_exclusive(capsys, sandbox, tmp_path):
+    listing = tmp_path / "models.txt"
+    listing.write_text("face/x.cpu.fnk\n")
+    status, out, err = run_plan(capsys, "--root", sandbox, "--runtime", "sim",
+                                "--available-models", listing)
+    assert (status, out) == (2, "")
+    assert err == "ffwizard: give either --runtime or --available-models, not both.\n"
+
+
+def test_runtime_that_cannot_list_models_says_so(capsys, tmp_path):
+    root = copy_install("cpu4_block", tmp_path)  # not a sandbox: the sim has nothing to list
+    status, out, err = run_plan(capsys, "--root", root, "--runtime", "sim")
+    assert status == 2 and out == ""
+    assert "the sim runtime could not list the models" in err
+    assert "Without --runtime, the plan shows today's models" in err
