@@ -223,8 +223,8 @@ def render_plan(plan, *, models_listed: bool = True, answers_file: Path | None =
             out.extend(_wrap(f"{problem.severity}: {rel(problem.message)}{where}", "  ", "    "))
         add("")
     if plan.blocked:
-        add(f"The plan cannot run until the {_counted(len(errors), 'error')} above "
-            f"{'is' if len(errors) == 1 else 'are'} fixed.")
+        which = "the error above is" if len(errors) == 1 else f"the {len(errors)} errors above are"
+        add(f"The plan cannot run until {which} fixed.")
     else:
         add("The plan can run. To carry it out step by step:")
         given = str(answers_file) if answers_file is not None else "FILE"

@@ -88,6 +88,9 @@ def refusal(root: Path, well_known: WellKnownPaths = WELL_KNOWN) -> str:
                     f"{directory}/). ffwizard "
                     f"migrates FindFace Multi 2.x and CIBR only; migrate FindFace Server by hand "
                     f"with the vendor's procedure.")
+    if root.is_file():
+        return (f"{root} is a file: give the install root, the directory holding "
+                f"docker-compose.yaml (here, perhaps --root {root.parent}).")
     if not root_is_dir:
         return (f"there is no directory {root}: give the FindFace install root (the directory "
                 f"holding docker-compose.yaml) with --root.")

@@ -53,6 +53,7 @@ def test_a_backup_dir_that_is_a_file_is_refused(capsys, tmp_path):
         assert status == 2
         assert (f"error: backup_dir {given} cannot be a directory: {blocker} is a file. Give a "
                 f"directory (it is created if missing). ({answers}:1)") in problem_lines(out)
+        assert out.endswith("\nThe plan cannot run until the error above is fixed.\n")
 
 
 def test_each_new_shard_is_located_on_its_own_line(capsys, tmp_path):

@@ -112,6 +112,13 @@ def test_empty_and_missing_roots_one_sentence(machine, tmp_path):
         f"there is no directory {tmp_path / 'missing'}: ")
 
 
+def test_a_root_that_is_the_compose_file_itself(machine, tmp_path):
+    root = copy_install("cpu4_block", tmp_path)
+    assert only_problem(detect(root / "docker-compose.yaml")) == (
+        f"{root / 'docker-compose.yaml'} is a file: give the install root, the directory holding "
+        f"docker-compose.yaml (here, perhaps --root {root}).")
+
+
 def write_lua(root: Path, count: int) -> None:
     directory = root / shapes.SHARD_LUA_DIR
     directory.mkdir(parents=True, exist_ok=True)
