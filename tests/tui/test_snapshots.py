@@ -8,8 +8,8 @@ and look at the pictures before committing them.
 
 from __future__ import annotations
 
+import fcntl
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -19,19 +19,22 @@ from ffwizard.demo.ports import PortBlock, port_is_free, registry_dir
 from ffwizard.ui.app import create_app
 
 SNAPSHOT_DIR = Path("/tmp/ffwizard-snapshots")
-# Blocks far above the ones sandboxes take first (0, 250, ...), every port outside the
-# ephemeral range (32768-60999) where client connections come and go: Tarantool ports (old and
-# new shards) above it, the others below.
-OFFSETS = {"screens": 12_500, "done": 12_750}
-TARANTOOL_BASE = {"screens": 61_100, "done": 61_300}
+# Ports of their own, registered under offsets no ordinary sandbox reaches (their ports would
+# pass 65535), so other sandboxes keep off them; all outside the ephemeral range (32768-60999)
+# where client connections come and go.
+BLOCKS = {
+    "screens": dict(offset=90_000, shard_http=5610, shard_tarantool=61_100, sf_api=5690,
+                    extraction_api=5691, upload=5692, ntls=5693),
+    "done": dict(offset=90_250, shard_http=5710, shard_tarantool=61_300, sf_api=5790,
+                 extraction_api=5791, upload=5792, ntls=5793),
+}
 SIZE = (80, 24)
 
 
 def fixed_sandbox(monkeypatch, name: str, shards: int):
-    """A running demo at SNAPSHOT_DIR/<name>/findface-multi on the block OFFSETS[name]."""
+    """A running demo at SNAPSHOT_DIR/<name>/findface-multi on the ports BLOCKS[name]."""
     from ffwizard.demo import prepare_demo, sandbox, stop_demo
 
-    offset = OFFSETS[name]
     root = SNAPSHOT_DIR / name / "findface-multi"
     if root.exists():
         try:
@@ -39,18 +42,25 @@ def fixed_sandbox(monkeypatch, name: str, shards: int):
         except Exception:
             pass
         shutil.rmtree(root, ignore_errors=True)
-    vendor = PortBlock.at(offset, shards)
-    block = PortBlock(offset, shards, vendor.shard_http, TARANTOOL_BASE[name], vendor.sf_api,
-                      vendor.extraction_api, vendor.upload, vendor.ntls)
+    block = PortBlock(shards=shards, **BLOCKS[name])
     if not all(port_is_free(port) for port in block.all_ports()):
-        pytest.skip(f"the snapshot ports (block {offset}) are taken on this machine")
+        pytest.skip(f"the snapshot ports ({name}) are taken on this machine")
     registry = registry_dir()
     registry.mkdir(parents=True, exist_ok=True)
-    (registry / f"{offset}.json").write_text(json.dumps(
-        {"offset": offset, "root": str(root), "ports": sorted(block.all_ports())}))
+    (registry / f"{block.offset}.json").write_text(json.dumps(
+        {"offset": block.offset, "root": str(root), "ports": sorted(block.all_ports())}))
     monkeypatch.setattr(sandbox, "claim_block", lambda root, shards: block)
     demo = prepare_demo(root, shards=shards, objects=600)
     return demo, lambda: stop_demo(root, release_ports=True)
+
+
+@pytest.fixture(autouse=True)
+def one_snapshot_run_at_a_time():
+    """Two test runs on one machine would share the fixed paths and ports: take turns."""
+    SNAPSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    with open(SNAPSHOT_DIR / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 @pytest.fixture

@@ -59,7 +59,7 @@ async def test_bad_values_are_explained_and_back_keeps_answers(sim_sandbox):
         port.value = old_port
         await pilot.pause(0.1)
         assert port.has_class("-invalid-value")
-        assert f"HTTP port {old_port} is already used" in widget_text(app, "#shard-problems")
+        assert f"HTTP port {old_port} is already" in widget_text(app, "#shard-problems")
         app.screen.query_one("#name-2", Input).value = "shard-011"
         await pilot.pause(0.1)
         assert "given twice" in widget_text(app, "#shard-problems")

@@ -27,7 +27,7 @@ class ShardsScreen(WizardScreen):
             yield Static("name", classes="shard-name")
             yield Static("HTTP port", classes="shard-port")
             yield Static("Tarantool", classes="shard-port")
-            yield Static(f"data dir in {self.data_parent()}/", classes="shard-dir")
+            yield Static("data dir", classes="shard-dir")
         for index, spec in enumerate(specs):
             with Horizontal(classes="shard-row"):
                 yield Input(str(spec["name"]), id=f"name-{index}", compact=True,
@@ -39,7 +39,8 @@ class ShardsScreen(WizardScreen):
                 yield Static(self.data_dir(spec["name"]), id=f"dir-{index}", classes="shard-dir muted")
         old = ", ".join(f"{s.name}:{s.http_port}" for s in inst.shards[:4])
         more = f" … ({len(inst.shards)})" if len(inst.shards) > 4 else ""
-        yield Static(f"Old shards: {old}{more}", classes="muted")
+        yield Static(f"New data directories go in {self.data_parent()}/. Old shards: {old}{more}",
+                     classes="muted")
         yield Static("", id="shard-problems", classes="problem")
 
     def data_dir(self, name: str) -> str:
