@@ -236,3 +236,28 @@ async def test_opening_during_a_run_driven_elsewhere_follows_it(sim_sandbox_fact
         if apply.poll() is None:
             apply.kill()
         apply.communicate()
+
+
+async def test_a_failed_migration_is_explained_and_can_be_retried(sim_sandbox, fast_executor):
+    demo = sim_sandbox
+    faults = demo.root / ".sim" / "faults.json"
+    faults.write_text('{"FFSIM_MIGRATE_DIE_AFTER": 150}')
+    app = create_app(demo.root, "sim", demo=True, runtime=demo.runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        run_screen = await start_run(pilot, app)
+        await wait_for(pilot, lambda: run_screen.outcome is not None, timeout=120)
+        assert run_screen.outcome.status == "failed"
+        assert run_screen.outcome.step == "run_migration"
+        status = widget_text(app, "#run-status")
+        assert "The run failed." in status and "migration tool" in status
+        assert "Traceback" not in screen_text(app)
+        assert str(run_screen.query_one("#continue").label) == "Retry"
+        assert run_screen.query_one("#rollback").display
+        assert run_screen.step_states["run_migration"] == "failed"
+        # Fixed: Retry empties the new shards and copies again, to the end.
+        faults.write_text("{}")
+        await pilot.press("enter")  # Retry has the focus
+        await wait_for(pilot, lambda: screen_name(app) == "Choice", timeout=120)
+        await pilot.press("right", "enter")
+        await wait_for(pilot, lambda: run_screen.outcome is not None
+                       and run_screen.outcome.status == "done", timeout=120)
