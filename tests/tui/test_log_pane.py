@@ -150,3 +150,26 @@ async def test_pane_tails_growing_file_from_its_end(tmp_path):
         await pilot.pause(0.2)
         assert list(pane.lines[-2:]) == ["new line", "last"]
         assert any("last" in row for row in screen_rows(app))
+
+
+async def test_pane_follows_the_end_until_the_user_scrolls_up():
+    pane = LogPane(max_lines=1000, flush_hz=20)
+    app = PaneApp(pane)
+    async with app.run_test(size=(40, 10)) as pilot:
+        for batch in range(5):
+            pane.add_lines([f"a{batch}-{i}" for i in range(30)])
+            await pilot.pause(0.1)
+        await pilot.pause(0.1)
+        assert pane.scroll_y == pane.max_scroll_y > 0
+        assert any("a4-29" in row for row in screen_rows(app))
+        pane.scroll_home(animate=False, immediate=True)
+        await pilot.pause(0.1)
+        pane.add_lines([f"b{i}" for i in range(30)])
+        await pilot.pause(0.2)
+        assert pane.scroll_y == 0  # reading the top: not dragged away
+        pane.scroll_end(animate=False, immediate=True)
+        await pilot.pause(0.1)
+        pane.add_lines([f"c{i}" for i in range(30)])
+        await pilot.pause(0.2)
+        assert pane.scroll_y == pane.max_scroll_y
+        assert any("c29" in row for row in screen_rows(app))

@@ -91,6 +91,7 @@ async def test_default_migration_from_welcome_to_done(sim_sandbox, fast_executor
         assert run_screen.outcome.status == "done", run_screen.outcome
         log_lines = list(run_screen.query_one("#log").lines)
         assert any("Re-extract every object" in line for line in log_lines)
+        await wait_for(pilot, lambda: "✓ Finished" in screen_text(app), timeout=5)
         await wait_for(pilot, lambda: app.screen.query_one("#results").display)
         await pilot.press("enter")
         await wait_for(pilot, lambda: screen_name(app) == "DoneScreen")

@@ -131,6 +131,7 @@ class LogPane(Log):
         self.last_line: str | None = None  # the last line received, for callers and tests
         self._ended = False
         self._rested_at = 0.0
+        self._pinned = True  # follow the newest line
 
     def on_mount(self) -> None:
         self.set_interval(self.flush_interval, self.flush, name="log-pane-flush")
@@ -261,11 +262,22 @@ class LogPane(Log):
             self.write_lines(lines)
 
     def write_lines(self, lines, scroll_end: bool | None = None):
-        result = super().write_lines(lines, scroll_end)
+        follow = self._pinned if scroll_end is None else scroll_end
+        result = super().write_lines(lines, scroll_end=False)
         # Once a Log(max_lines) is full it stops repainting (the model has the new lines,
         # the screen keeps the old ones): repaint it all after every batch.
         self.refresh()
+        if follow and self.auto_scroll and not self.is_vertical_scrollbar_grabbed:
+            # After the new size is laid out: Log's own scroll_end may use the old height and
+            # then, no longer at the end, stop following.
+            self.call_after_refresh(self.scroll_end, animate=False, immediate=True,
+                                    x_axis=False)
         return result
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        # The user scrolled up to read: stop following until they come back to the end.
+        self._pinned = new_value >= self.max_scroll_y - 1
 
     def _announce_end(self) -> None:
         self.flush()
