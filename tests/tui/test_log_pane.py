@@ -173,3 +173,23 @@ async def test_pane_follows_the_end_until_the_user_scrolls_up():
         await pilot.pause(0.2)
         assert pane.scroll_y == pane.max_scroll_y
         assert any("c29" in row for row in screen_rows(app))
+
+
+async def test_pane_keeps_last_line_in_view_when_it_shrinks():
+    from textual.widgets import Static
+
+    class ShrinkApp(App):
+        CSS = "LogPane { height: 1fr; } #below { height: auto; }"
+
+        def compose(self) -> ComposeResult:
+            yield LogPane(max_lines=1000, flush_hz=20)
+            yield Static("", id="below")
+
+    app = ShrinkApp()
+    async with app.run_test(size=(40, 12)) as pilot:
+        pane = app.query_one(LogPane)
+        pane.add_lines([f"line {i}" for i in range(100)])
+        await pilot.pause(0.2)
+        app.query_one("#below", Static).update("one\ntwo\nthree")
+        await pilot.pause(0.2)
+        assert any("line 99" in row for row in screen_rows(app))

@@ -274,6 +274,12 @@ class LogPane(Log):
                                     x_axis=False)
         return result
 
+    def on_resize(self) -> None:
+        # The pane shrank (a status line appeared below it): keep the newest line in view.
+        if self._pinned:
+            self.call_after_refresh(self.scroll_end, animate=False, immediate=True,
+                                    x_axis=False)
+
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
         # The user scrolled up to read: stop following until they come back to the end.
