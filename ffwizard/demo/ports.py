@@ -51,9 +51,28 @@ class PortBlock:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def overlaps_itself(self) -> bool:
+        ranges = [range(self.shard_http, self.shard_http + self.span),
+                  range(self.shard_tarantool, self.shard_tarantool + self.span)]
+        singles = [self.sf_api, self.extraction_api, self.upload, self.ntls]
+        return sum(len(r) for r in ranges) + len(singles) != len(self.all_ports())
+
     @classmethod
     def at(cls, offset: int, shards: int) -> "PortBlock":
-        return cls(offset, shards, **{k: v + offset for k, v in VENDOR.items()})
+        ports = {k: v + offset for k, v in VENDOR.items()}
+        # Tarantool ports move down, not up: upwards they would enter the kernel's ephemeral
+        # range (32768+), where any outgoing connection may take one at any moment.
+        ports["shard_tarantool"] = VENDOR["shard_tarantool"] - offset
+        return cls(offset, shards, **ports)
+
+
+def ephemeral_ports() -> range:
+    """The kernel's range for outgoing connections' local ports (never claim those)."""
+    try:
+        low, high = map(int, Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    except (OSError, ValueError):
+        low, high = 32768, 60999
+    return range(low, high + 1)
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
@@ -93,12 +112,16 @@ def claim_block(root: Path, shards: int) -> PortBlock:
     directory.mkdir(parents=True, exist_ok=True)
     claims = _live_claims(directory)
     taken = set().union(*claims.values()) if claims else set()
+    ephemeral = ephemeral_ports()
     offset = 0
     while True:
         block = PortBlock.at(offset, shards)
-        if max(block.all_ports()) > 65535:
-            raise OSError("no free block of loopback ports for another sandbox")
         ports = block.all_ports()
+        if max(ports) > 65535 or min(ports) < 1024 or block.overlaps_itself():
+            raise OSError("no free block of loopback ports for another sandbox")
+        if any(port in ephemeral for port in ports):
+            offset += STEP
+            continue
         if offset not in claims and not (ports & taken) and all(port_is_free(p) for p in sorted(ports)):
             path = directory / f"{offset}.json"
             try:

@@ -187,3 +187,22 @@ def test_an_interrupted_build_leaves_the_directory_empty_and_its_ports_free(tmp_
     monkeypatch.setenv("FFSIM_PORT_REGISTRY", str(tmp_path / "registry"))
     box = build_sandbox(tmp_path / "cut", shards=2, objects=10)  # the same directory is usable again
     ports.release_block(box.root, box.ports.offset)
+
+
+def test_port_blocks_stay_out_of_the_ephemeral_range_and_apart():
+    from ffwizard.demo.ports import STEP, PortBlock, ephemeral_ports
+
+    ephemeral = ephemeral_ports()
+    usable = []
+    offset = 0
+    while True:
+        block = PortBlock.at(offset, 16)
+        if block.overlaps_itself() or max(block.all_ports()) > 65535:
+            break
+        if not any(p in ephemeral for p in block.all_ports()):
+            usable.append(block)
+        offset += STEP
+    assert len(usable) >= 10  # room for many sandboxes side by side
+    for i, a in enumerate(usable):
+        for b in usable[i + 1:]:
+            assert not (a.all_ports() & b.all_ports()), (a.offset, b.offset)
