@@ -68,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
 
         kind = "sim" if is_sandbox(root) else "docker"
     runtime = open_runtime(kind, root, installation.project, installation.compose_file)
+    installation.compose_command = runtime.compose_command_in_use() or installation.compose_command
     answers, problems = resolve_answers(installation, raw, available_models(runtime, installation),
                                         source=str(args.answers))
     plan = build_plan(installation, answers, problems=problems)

@@ -90,6 +90,7 @@ def models_through_runtime(kind: str, installation) -> list[str]:
 
     runtime = open_runtime(kind, installation.root, installation.project,
                            installation.compose_file)
+    installation.compose_command = runtime.compose_command_in_use() or installation.compose_command
     models = available_models(runtime, installation)
     if not models:  # an extraction service always offers its models: none means not asked
         raise UserError(f"the {kind} runtime could not list the models in "

@@ -115,6 +115,12 @@ class Runtime(ABC):
     def remove_services(self, services: list[str]) -> None:
         """Stop and remove the containers/processes of `services` (rollback of new shards)."""
 
+    def compose_command_in_use(self) -> list[str] | None:
+        """The compose command that manages the project (["docker", "compose"] or
+        ["docker-compose"]) when the runtime can tell; plans then show the commands and
+        container names that this host really uses."""
+        return None
+
     def compose_display_argv(self, *args: str) -> list[str]:
         """How a compose call reads as a command, for plans and logs."""
         return ["docker", "compose", "--ansi", "never", "-p", self.project,

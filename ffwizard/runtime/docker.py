@@ -312,6 +312,12 @@ class DockerRuntime(Runtime):
             self._compose_command = detect_compose_command(self._compose_major_in_use())
         return self._compose_command
 
+    def compose_command_in_use(self) -> list[str] | None:
+        try:
+            return list(self.compose_command)
+        except UserError:
+            return None
+
     def _compose_major_in_use(self) -> str | None:
         """"1" or "2": the compose that made the project's containers (their version label).
 

@@ -96,6 +96,11 @@ def test_apply_migrates_every_gallery_to_new_shards(engine, findface_image, tmp_
     assert states[NEW_SHARDS[0]].container == separator.join([project_name, NEW_SHARDS[0], "1"])
     # The backup was copied out of the sf-api container onto the host.
     assert any((install.root / "backups").rglob("*.jsonl"))
+    # The plan kept with the run shows the commands and container names of that compose.
+    plan_json = next((install.root / ".ffwizard" / "runs").glob("*/plan.json")).read_text()
+    sf_api_container = separator.join([project_name, "findface-sf-api", "1"])
+    assert f'"{sf_api_container}' in plan_json
+    assert ('"docker-compose"' in plan_json) == (compose == COMPOSE_V1)
 
 
 def migration_processes(engine, install) -> list[str]:
