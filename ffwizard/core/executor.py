@@ -610,15 +610,17 @@ class Executor:
 
     def _stop_migration(self) -> None:
         proc = detached.read_state(self.run_dir.migration_exit)
+        stopped = False
         if proc is not None and detached.group_alive(proc):
             detached.stop(proc)
+            stopped = True
+        # With docker, the tool belongs to the container and outlives its host-side client,
+        # also when that client died long ago: stop it where it runs too.
+        if self.plan.has("run_migration"):
+            params = self.plan.step("run_migration").params
+            stopped = self.runtime.stop_detached(params["service"], list(params["argv"])) > 0 or stopped
+        if stopped:
             self._emit("message", "run_migration", "stopped the migration tool")
-            # A runtime whose tool outlives its host-side client (docker exec) may offer to stop
-            # it where it runs; optional, beyond the Runtime interface.
-            stop_inside = getattr(self.runtime, "stop_detached", None)
-            if stop_inside is not None and self.plan.has("run_migration"):
-                params = self.plan.step("run_migration").params
-                stop_inside(params["service"], list(params["argv"]))
 
     # --- rolling back ---------------------------------------------------------------------------
     def rollback(self) -> Outcome:

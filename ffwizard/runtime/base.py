@@ -87,6 +87,12 @@ class Runtime(ABC):
         it), redirects its output to the run's log file and records its exit status.
         """
 
+    def stop_detached(self, service: str, argv: list[str]) -> int:
+        """Stop what `detached_host_argv(service, argv)` started, where it runs; return how many
+        processes were stopped. Runtimes whose tool dies with its host-side process (sim) have
+        nothing more to stop."""
+        return 0
+
     @abstractmethod
     def copy_out(self, service: str, container_path: str, host_dir: Path) -> Path:
         """Copy a file or directory out of `service` into `host_dir`; return the host path."""

@@ -14,6 +14,7 @@ import io
 import os
 import posixpath
 import select
+import signal
 import shutil
 import struct
 import subprocess
@@ -197,6 +198,39 @@ class DockerRuntime(Runtime):
         where = ["-w", workdir] if workdir else []
         return ["docker", *host, "exec", *where, container.name, *argv]
 
+    def stop_detached(self, service: str, argv: list[str]) -> int:
+        """Stop the running `docker exec` instances of exactly `argv` in the service's container.
+
+        Killing the host-side CLI does not stop them (see detached_host_argv); the Engine API
+        has no call to signal an exec, so its process is signalled by its host pid, which the
+        API reports. That needs the engine on this host, as on every FindFace site."""
+        import docker
+        import requests
+
+        try:
+            container = self._container(service, running=False)
+            container.reload()
+            if container.status != "running":
+                return 0
+            api = self.client.api
+            pids = []
+            for exec_id in container.attrs.get("ExecIDs") or []:
+                info = api.exec_inspect(exec_id)
+                config = info.get("ProcessConfig") or {}
+                if info.get("Running") and [config.get("entrypoint"), *(config.get("arguments") or [])] == list(argv):
+                    pids.append(int(info["Pid"]))
+        except docker.errors.APIError as err:
+            raise UserError(f"Could not look for `{' '.join(argv)}` in the {service} container: "
+                            f"{_explain(err)}") from None
+        except (requests.RequestException, OSError) as err:
+            raise self._unavailable(err) from None
+        if pids and self.engine_url and not self.engine_url.startswith("unix://"):
+            raise UserError(f"`{' '.join(argv)}` still runs in the {service} container on the remote "
+                            f"engine {self.engine_address}; stop it there (docker top, then kill).")
+        for pid in pids:
+            _terminate(pid)
+        return len(pids)
+
     def copy_out(self, service: str, container_path: str, host_dir: Path) -> Path:
         import docker
 
@@ -369,6 +403,25 @@ class DockerRuntime(Runtime):
             raise UserError(f"`{' '.join(self.compose_display_argv(*args))}` did not finish within "
                             f"{COMPOSE_TIMEOUT:g} s.") from None
         return ExecResult(exit_code=done.returncode, output=done.stdout.decode("utf-8", "replace"))
+
+
+def _terminate(pid: int, grace: float = 10.0) -> None:
+    """SIGTERM, then SIGKILL after `grace` seconds if the process is still there."""
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def detect_compose_command(major_in_use: str | None = None) -> list[str]:

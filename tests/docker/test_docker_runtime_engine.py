@@ -282,3 +282,29 @@ def test_compose_up_with_a_missing_image_fails_and_says_which(engine, vendor_ima
     assert result.exit_code != 0
     assert "tntapi" in result.output
     assert SHARD_1 not in runtime.services() or runtime.services()[SHARD_1].state != "running"
+
+
+def test_stop_detached_stops_the_tool_inside_the_container_after_its_cli_died(running, tmp_path):
+    """Rollback and re-runs must be able to stop a migration whose `docker exec` client is gone."""
+    _, runtime = running
+    tool = ["python3", "-c", "import time\nwhile True: time.sleep(0.1)"]
+
+    def tool_running() -> bool:
+        container = runtime.client.containers.get(runtime.container_name(SF_API))
+        return any("while True" in " ".join(row) for row in container.top(ps_args="-eo pid,args")["Processes"])
+
+    cli = subprocess.Popen(runtime.detached_host_argv(SF_API, tool), stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 20
+    while not tool_running():
+        assert time.monotonic() < deadline, "the tool never started"
+        time.sleep(0.1)
+    os.killpg(cli.pid, signal.SIGKILL)
+    cli.wait()
+    assert tool_running()  # it belongs to the container, not to the dead CLI
+
+    assert runtime.stop_detached(SF_API, ["python3", "-c", "something else"]) == 0
+    assert tool_running()
+    assert runtime.stop_detached(SF_API, tool) == 1
+    assert not tool_running()
+    assert runtime.stop_detached(SF_API, tool) == 0
