@@ -187,6 +187,11 @@ def fill_galleries(sandbox: Sandbox) -> None:
 
 
 # --- file texts ----------------------------------------------------------------------------
+# The vendor's 2 GiB per shard would make a laptop's demo fail the memory preflight for the
+# second set of shards; a demo's few thousand objects fit in 256 MiB.
+DEMO_MEMTX_MEMORY = 256 * 1024 * 1024
+
+
 def _image(name: str, tag: str = IMAGE_TAG) -> str:
     return f"{REGISTRY}/{name}:{tag}"
 
@@ -201,7 +206,7 @@ def shard_service_text(sandbox: Sandbox, index: int) -> str:
         f"    environment: {{CFG_EXTRA_LUA: loadfile(\"/tnt_schema.lua\")(), CFG_LISTEN_HOST: 127.0.0.1,\n"
         f"      CFG_LISTEN_PORT: '{http}', CFG_NTLS: '127.0.0.1:{sandbox.ports.ntls}', TT_CHECKPOINT_COUNT: 3,\n"
         f"      TT_CHECKPOINT_INTERVAL: '14400', TT_FORCE_RECOVERY: 'true', TT_LISTEN: '127.0.0.1:{tt}',\n"
-        f"      TT_MEMTX_DIR: snapshots, TT_MEMTX_MEMORY: '2147483648', TT_WAL_DIR: xlogs,\n"
+        f"      TT_MEMTX_DIR: snapshots, TT_MEMTX_MEMORY: '{DEMO_MEMTX_MEMORY}', TT_WAL_DIR: xlogs,\n"
         f"      TT_WORK_DIR: /var/lib/tarantool/FindFace}}\n"
         f"    image: {_image('tntapi')}\n"
         f"    logging: {{driver: journald}}\n"
