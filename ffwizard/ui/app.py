@@ -15,8 +15,15 @@ from textual.binding import Binding
 from ffwizard.ui.state import WizardState, existing_run
 
 
+def _stylesheet() -> str:
+    # Read as a package resource, not a file path: works from the zip bundle too.
+    from importlib.resources import files
+
+    return files("ffwizard.ui").joinpath("app.tcss").read_text(encoding="utf-8")
+
+
 class WizardApp(App):
-    CSS_PATH = "app.tcss"
+    CSS = _stylesheet()
     TITLE = "ffwizard"
     ENABLE_COMMAND_PALETTE = False
 

@@ -190,7 +190,8 @@ async def test_roll_back_before_the_point_of_no_return(sim_sandbox, fast_executo
         await pilot.press("enter")
         await wait_for(pilot, lambda: screen_name(app) == "Choice")
         await pilot.press("right", "enter")
-        await wait_for(pilot, lambda: run_screen.outcome.status == "rolled-back", timeout=120)
+        await wait_for(pilot, lambda: run_screen.outcome.status != "stopped", timeout=180)
+        assert run_screen.outcome.status == "rolled-back", run_screen.outcome
         assert "Rolled back" in widget_text(app, "#run-status")
     assert (extraction.read_bytes(), compose.read_bytes()) == before
 
