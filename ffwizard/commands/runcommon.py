@@ -80,11 +80,13 @@ def make_confirm(root: Path, assume_yes: bool, state: dict):
         if assume_yes:
             return True
         if not sys.stdin.isatty():
-            say(f"The next step, '{step.title}', is the point of no return and no terminal is "
-                f"here to confirm it. Everything before it is done and checked. To continue: "
+            say(f"Next come the old shards' stop and '{step.title}', the point of no return, "
+                f"and no terminal is here to confirm it. Everything before is done and checked; "
+                f"the old shards still serve. To continue: "
                 f"ffwizard resume --root {root} --yes   (or undo: ffwizard rollback --root {root})")
             return False
-        say(f"Next: {step.title}. {step.explanation}")
+        say(f"Next: stop the old shard services, then {step.title[0].lower()}{step.title[1:]}, "
+            f"back to back. {step.explanation}")
         state["prompting"] = True
         try:
             answer = input("This is the point of no return. Type 'yes' to continue: ")

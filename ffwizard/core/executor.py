@@ -221,9 +221,12 @@ class Executor:
                     self._emit("step_skipped", step.id, step.title)
                     continue
                 self._check_stop()
-                if step.point_of_no_return and not self.state.confirmed:
-                    self._emit("confirm_needed", step.id, step.title)
-                    if not self.confirm(step):
+                if step.id == self.plan.confirm_before and not self.state.confirmed:
+                    # The question is about the point of no return, asked before the old
+                    # shards stop (see RunPlan.confirm_before).
+                    pnr = self.plan.step(self.plan.point_of_no_return)
+                    self._emit("confirm_needed", pnr.id, pnr.title)
+                    if not self.confirm(pnr):
                         self.run_dir.journal.append("run_stopped", step=step.id,
                                                     reason="not confirmed")
                         self._emit("run_stopped", step.id, "stopped before the point of no return")

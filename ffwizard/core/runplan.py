@@ -64,6 +64,19 @@ class RunPlan:
                 return step.id
         return None
 
+    @property
+    def confirm_before(self) -> str | None:
+        """The step before which the user confirms the point of no return.
+
+        Stopping the old shard services leaves the live sf-api without shards until it is
+        switched to the new ones; so the question comes before that stop, and the two steps
+        then run back to back instead of with an unanswered question between them."""
+        pnr = self.point_of_no_return
+        ids = [step.id for step in self.steps]
+        if pnr is not None and ids.index(pnr) > 0 and ids[ids.index(pnr) - 1] == "remove_old_shards":
+            return "remove_old_shards"
+        return pnr
+
     # --- building ---------------------------------------------------------------------------
     @classmethod
     def from_plan(cls, plan) -> "RunPlan":

@@ -13,6 +13,7 @@ from executor_helpers import (NEW_MODELS, ffwizard, install_files, journal_event
 
 from ffwizard.core.journal import archive_dir, current_run_dir
 from ffwizard.core.runplan import RunPlan
+from ffwizard.runtime import open_runtime
 
 
 def final_afters(run_dir: Path) -> dict[Path, str]:
@@ -85,10 +86,13 @@ def test_without_a_terminal_apply_stops_before_the_point_of_no_return(make_sandb
     assert result.returncode == 3, result.stdout + result.stderr
     assert f"ffwizard resume --root {root} --yes" in result.stdout
     events = journal_events(root)
-    assert events[-1]["event"] == "run_stopped" and events[-1]["step"] == "switch_sf_api"
+    # It stops before the old shards stop: the live system keeps serving from them meanwhile.
+    assert events[-1]["event"] == "run_stopped" and events[-1]["step"] == "remove_old_shards"
     done = [e["step"] for e in events if e["event"] == "step_done"]
     assert done == ["backup", "create_shard_dirs", "switch_model", "add_new_shards",
-                    "write_migration_config", "run_migration", "verify_copy", "remove_old_shards"]
+                    "write_migration_config", "run_migration", "verify_copy"]
+    states = open_runtime("sim", root, "findface-multi", root / "docker-compose.yaml").services()
+    assert states["findface-tarantool-server-shard-001"].state == "running"
     status = ffwizard("status", "--root", str(root))
     assert "stopped" in status.stdout and "resume" in status.stdout
     # sf-api was not touched yet.
