@@ -96,7 +96,8 @@ class ReviewScreen(WizardScreen):
         pnr = next((i for i, s in enumerate(plan.steps, 1) if s.point_of_no_return), None)
         text = (f"ffwizard will now change the installation: {len(plan.steps)} steps, backups "
                 f"first. Steps 1–{(pnr or len(plan.steps) + 1) - 1} can be rolled back; "
-                f"before step {pnr} (the point of no return) it asks once more."
+                f"it asks once more before the old shards stop and sf-api is switched (step "
+                f"{pnr}, the point of no return)."
                 if pnr else f"ffwizard will now run {len(plan.steps)} steps, backups first.")
 
         def answered(answer: str | None) -> None:

@@ -300,8 +300,10 @@ class RunScreen(Screen):
 
             self.app.push_screen(Choice(
                 "The point of no return",
-                f"Next: {step.title}. {step.explanation}\n\nEverything so far is done and "
-                f"checked, and can still be rolled back. After this step it cannot.",
+                f"Next, back to back: stop the old shard services, then "
+                f"{step.title[0].lower()}{step.title[1:]}. {step.explanation}\n\nEverything so "
+                f"far is done and checked, and the old shards serve until you answer. This can "
+                f"still be rolled back; after the switch it cannot.",
                 [("stop", "Stop here"), ("continue", "Continue")]), done)
 
         self.app.call_from_thread(ask)
