@@ -12,7 +12,7 @@ from pathlib import Path
 from textual.app import App
 from textual.binding import Binding
 
-from ffwizard.ui.state import WizardState, existing_run
+from ffwizard.ui.state import WizardState, existing_run, finished_run
 
 
 def _stylesheet() -> str:
@@ -46,6 +46,15 @@ class WizardApp(App):
         if run_dir is not None:
             # A run is under way (or was cut short): show it rather than start another.
             self.push_screen(RunScreen(attach=True))
+            return
+        finished = finished_run(self.state.root)
+        if finished is not None:
+            # The last migration finished: show its result; Back leads to a new migration.
+            from ffwizard.core.executor import Outcome
+            from ffwizard.core.runplan import RunPlan
+            from ffwizard.ui.screens.done import DoneScreen
+
+            self.push_screen(DoneScreen(Outcome("done", None, None, finished), RunPlan.load(finished)))
 
     # --- app-wide keys -----------------------------------------------------------------------
     def action_help(self) -> None:

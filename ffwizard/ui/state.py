@@ -155,6 +155,16 @@ def existing_run(root: Path):
     return None
 
 
+def finished_run(root: Path):
+    """The newest archived run if it finished (its Done screen is what to show on start)."""
+    from ffwizard.core.journal import find_run
+
+    run = find_run(root)
+    if run is None or run.path.parent.name != "runs" or run.state().status != "done":
+        return None
+    return run.path
+
+
 def human_bytes(n: int | None) -> str:
     if n is None:
         return "unknown"

@@ -118,3 +118,13 @@ async def test_default_migration_from_welcome_to_done(sim_sandbox, fast_executor
     runs = list((root / ".ffwizard/runs").iterdir())
     assert len(runs) == 1 and (runs[0] / "report.md").exists()
     assert json.loads((runs[0] / "run.json").read_text())["runtime"] == "sim"
+
+    # Opened again after the run, the wizard shows that run's result; Back starts anew.
+    again = create_app(root, "sim", demo=True, runtime=demo.runtime)
+    async with again.run_test(size=(100, 32)) as pilot:
+        await wait_for(pilot, lambda: screen_name(again) == "DoneScreen")
+        verification = widget_text(again, "#verification")
+        assert "ffsec_face_events" in verification and "✗" not in verification
+        assert runs[0].name in " ".join(str(w.render()) for w in again.screen.query("#where Static"))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen_name(again) == "WelcomeScreen")
