@@ -25,6 +25,7 @@ import yaml
 
 from ffwizard.demo import catalog, faults
 from ffwizard.demo.containerfs import resolve
+from ffwizard.demo.goflags import config_flag
 from ffwizard.demo.httpkit import JsonHandler, log, serve, split_listen
 
 DEFAULT_CONFIG = "/etc/findface-extraction-api.ini"
@@ -35,12 +36,7 @@ class ConfigProblem(Exception):
 
 
 def config_path_from(argv: list[str]) -> str:
-    for i, arg in enumerate(argv):
-        if arg.lstrip("-") == "config" and i + 1 < len(argv):
-            return argv[i + 1]
-        if arg.lstrip("-").startswith("config="):
-            return arg.split("=", 1)[1]
-    return DEFAULT_CONFIG
+    return config_flag(argv, DEFAULT_CONFIG)
 
 
 def device_of_image(image: str) -> str:

@@ -18,6 +18,16 @@ class FlagError(Exception):
     pass
 
 
+def config_flag(argv: list[str], default: str) -> str:
+    """The value of `-config X` / `--config=X` in `argv`, else `default`."""
+    for i, arg in enumerate(argv):
+        if arg.lstrip("-") == "config" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.lstrip("-").startswith("config="):
+            return arg.split("=", 1)[1]
+    return default
+
+
 def usage_text(program: str, flags: list[Flag]) -> str:
     lines = [f"Usage of {program}:"]
     for flag in flags:

@@ -111,10 +111,10 @@ def listen_ports(spec: ServiceSpec, fs_env: dict) -> list[int]:
             import yaml
 
             from ffwizard.demo.containerfs import ContainerFS
-            from ffwizard.demo.extraction_server import config_path_from
+            from ffwizard.demo.goflags import config_flag
 
             default = "/etc/findface-extraction-api.ini" if spec.kind == "extraction-api" else "/etc/findface-sf-api.ini"
-            setting = config_path_from(list(spec.command)) if spec.command else default
+            setting = config_flag(list(spec.command or ()), default)
             path = ContainerFS.from_env(fs_env["FFSIM_FS"]).host_path(setting)
             data = yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
             return [split_listen(data.get("listen") or "")[1]]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import yaml
 
 from ffwizard.demo.containerfs import resolve
+from ffwizard.demo.goflags import config_flag
 
 DEFAULT_CONFIG = "/etc/findface-sf-api.ini"
 
@@ -24,12 +25,7 @@ class SfApiConfig:
 
 
 def config_path_from(argv: list[str]) -> str:
-    for i, arg in enumerate(argv):
-        if arg.lstrip("-") == "config" and i + 1 < len(argv):
-            return argv[i + 1]
-        if arg.lstrip("-").startswith("config="):
-            return arg.split("=", 1)[1]
-    return DEFAULT_CONFIG
+    return config_flag(argv, DEFAULT_CONFIG)
 
 
 def load(path_setting: str) -> SfApiConfig:
