@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -27,6 +28,10 @@ BLOCKS = {
                     extraction_api=5691, upload=5692, ntls=5693),
     "done": dict(offset=90_250, shard_http=5710, shard_tarantool=61_300, sf_api=5790,
                  extraction_api=5791, upload=5792, ntls=5793),
+    "run-done": dict(offset=90_500, shard_http=6410, shard_tarantool=61_900, sf_api=6490,
+                     extraction_api=6491, upload=6492, ntls=6493),
+    "run-failed": dict(offset=90_750, shard_http=6510, shard_tarantool=62_100, sf_api=6590,
+                       extraction_api=6591, upload=6592, ntls=6593),
 }
 SIZE = (80, 24)
 
@@ -169,6 +174,118 @@ def test_done(snap_compare, monkeypatch):
         await until(pilot, lambda: run_screen.query_one("#results").display)
         await pilot.press("enter")
         await until(pilot, lambda: type(app.screen).__name__ == "DoneScreen")
+        await pilot.pause(0.3)
+
+    try:
+        assert snap_compare(wizard(demo), terminal_size=SIZE, run_before=run_before)
+    finally:
+        stop()
+
+
+# What changes from one run to the next in the output pane: the tools' clock, process ids,
+# run ids, rates and durations. Masked in the picture only; the product shows them.
+VOLATILE = [
+    (re.compile(r"\d{4}/\d\d/\d\d \d\d:\d\d:\d\d"), "YYYY/MM/DD hh:mm:ss"),
+    (re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z?"), "YYYY-MM-DDThh:mm:ssZ"),
+    (re.compile(r"(pid[ =:]*)\d+", re.IGNORECASE), r"\1<pid>"),
+    (re.compile(r"(\.ffwizard/runs/)[^/\s]+"), r"\1<run-id>"),
+    (re.compile(r"\b(Run) \S+:"), r"\1 <run-id>:"),
+    (re.compile(r"[\d,.]+ ?(objects)?/s\b"), "<rate>/s"),
+    (re.compile(r"\b\d+(\.\d+)? ?(ms|s)\b"), "<time>"),
+]
+
+
+def masked(line: str) -> str:
+    for pattern, replacement in VOLATILE:
+        line = pattern.sub(replacement, line)
+    return line
+
+
+def tool_output_in_one_place(lines: list[str], tool_lines: list[str]) -> list[str]:
+    """The pane's lines with the detached tool's output (read from its log file by a poller,
+    so it lands among ffwizard's own lines at a moment that varies) moved right after the
+    line announcing the tool, where it nearly always lands."""
+    rest = list(lines)
+    for line in tool_lines:
+        rest.remove(line)  # every line of the tool's log reached the pane
+    start = next(i for i, line in enumerate(rest) if "the migration runs detached" in line)
+    return rest[:start + 1] + tool_lines + rest[start + 1:]
+
+
+async def freeze_output(pilot, run_screen) -> None:
+    """Once the log reader has taken the last lines, show them in a fixed order with the
+    volatile parts masked."""
+    from ffwizard.ui.widgets.log_pane import LineSplitter, LogPane
+
+    await until(pilot, run_screen.finished.is_set)
+    await pilot.app.workers.wait_for_complete()
+    pane = run_screen.query_one("#log", LogPane)
+    pane.flush()
+    log = Path(run_screen.outcome.run_dir) / "migration.log"
+    tool_lines = [line for raw in log.read_text().splitlines() for line in LineSplitter._clean(raw)]
+    lines = tool_output_in_one_place(list(pane.lines), tool_lines)
+    lines = [masked(line) for line in lines]
+    pane.clear()
+    pane.write_lines(lines)
+    await pilot.pause(0.5)
+
+
+def run_demo(monkeypatch, name: str):
+    monkeypatch.setenv("FFWIZARD_TEST_DISK_FREE_BYTES", str(500 * 1024**3))
+    monkeypatch.setenv("FFWIZARD_TEST_MEM_AVAILABLE_BYTES", str(64 * 1024**3))
+    monkeypatch.setenv("FFWIZARD_POLL_INTERVAL", "0.2")
+    return fixed_sandbox(monkeypatch, name, shards=2)
+
+
+async def start_run(pilot):
+    """From Welcome to the Run screen, with the run started; the Run screen."""
+    app = pilot.app
+    await forward(6)(pilot)
+    await pilot.press("right", "enter")
+    await until(pilot, lambda: type(app.screen).__name__ == "RunScreen")
+    return app.screen
+
+
+def test_run_finished(snap_compare, monkeypatch):
+    demo, stop = run_demo(monkeypatch, "run-done")
+
+    async def run_before(pilot) -> None:
+        app = pilot.app
+        run_screen = await start_run(pilot)
+        await until(pilot, lambda: type(app.screen).__name__ == "Choice")
+        await pilot.press("right", "enter")
+        await until(pilot, lambda: run_screen.outcome is not None)
+        assert run_screen.outcome.status == "done"
+        await until(pilot, lambda: run_screen.query_one("#results").display)
+        await freeze_output(pilot, run_screen)
+        run_screen.query_one("#results").focus()
+        await pilot.pause(0.3)
+
+    try:
+        assert snap_compare(wizard(demo), terminal_size=SIZE, run_before=run_before)
+    finally:
+        stop()
+
+
+def test_run_failed(snap_compare, monkeypatch):
+    from ffwizard.demo.faults import set_faults
+
+    demo, stop = run_demo(monkeypatch, "run-failed")
+    # The migration tool is killed partway through the copy.
+    set_faults(demo.root, FFSIM_MIGRATE_DIE_AFTER=250)
+
+    async def run_before(pilot) -> None:
+        app = pilot.app
+        run_screen = await start_run(pilot)
+        await until(pilot, lambda: run_screen.outcome is not None
+                    or type(app.screen).__name__ == "Choice")
+        assert run_screen.outcome is not None, "the run should fail before the last question"
+        assert run_screen.outcome.status == "failed"
+        assert str(run_screen.query_one("#continue").label) == "Retry"
+        assert run_screen.query_one("#rollback").display
+        await freeze_output(pilot, run_screen)
+        # The error quotes the tool's last lines, clock included: shown again, masked.
+        run_screen.offer_choices("failed", masked(run_screen.outcome.error))
         await pilot.pause(0.3)
 
     try:
