@@ -62,6 +62,17 @@ class Event:
     progress: ProgressSample | None = None
 
 
+def exit_words(code: int) -> str:
+    """An exit status in plain words (128+N: killed by signal N, as a shell reports it)."""
+    if code == 137:
+        return "was killed (exit status 137: SIGKILL, often the kernel out of memory)"
+    if code == 143:
+        return "was terminated (exit status 143: SIGTERM, someone or something stopped it)"
+    if code > 128:
+        return f"was killed by signal {code - 128} (exit status {code})"
+    return f"failed (exit status {code})"
+
+
 @dataclass(frozen=True)
 class Outcome:
     status: str                   # done | stopped | failed | rolled-back
@@ -474,7 +485,7 @@ class Executor:
                              f"(killed?). Its last output:\n{lines}\nStart it again into "
                              f"emptied new shards with 'ffwizard resume --rerun-migration'.")
         if code != 0:
-            raise StepFailed(f"the migration tool failed (exit status {code}). Its last "
+            raise StepFailed(f"the migration tool {exit_words(code)}. Its last "
                              f"output:\n{lines}\nFix the cause, then start it again into emptied "
                              f"new shards with 'ffwizard resume --rerun-migration', or undo "
                              f"everything with 'ffwizard rollback'.")

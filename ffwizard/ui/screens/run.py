@@ -156,7 +156,8 @@ class RunScreen(Screen):
     def offer_choices(self, status: str, error: str | None) -> None:
         words = {"stopped": "The run is stopped.", "failed": "The run failed.",
                  "rollback-failed": "The rollback stopped."}.get(status, f"The run is {status}.")
-        text = Content.assemble((words + " ", "bold"), (error or "", "$text-error"))
+        error = (error or "").strip()
+        text = Content.assemble((words + " ", "bold"), (error[:1].upper() + error[1:], "$text-error"))
         self.query_one("#run-status", Static).update(text)
         pnr = self.run_plan.point_of_no_return if self.run_plan else None
         past = bool(pnr) and self.step_states.get(pnr) not in ("pending", None)
