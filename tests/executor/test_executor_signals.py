@@ -90,6 +90,6 @@ def test_the_user_can_stop_the_migration_and_rerun_it(make_sandbox, tmp_path):
     finally:
         if apply.poll() is None:
             apply.kill()
-    assert apply.returncode == 1 and "the migration tool failed" in err
+    assert apply.returncode == 1 and "the migration tool was terminated (exit status 143: SIGTERM" in err
     rerun = ffwizard("resume", "--root", str(root), "--yes", "--rerun-migration")
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
