@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     from ffwizard.core.plan import build_plan
     from ffwizard.core.preflight import require_preflight
     from ffwizard.core.runplan import RunPlan
-    from ffwizard.runtime import open_runtime
+    from ffwizard.runtime import open_runtime_for
 
     root = args.root.resolve()
     raw = load_answers(args.answers)
@@ -67,8 +67,7 @@ def run(args: argparse.Namespace) -> int:
         from ffwizard.demo.sandbox import is_sandbox
 
         kind = "sim" if is_sandbox(root) else "docker"
-    runtime = open_runtime(kind, root, installation.project, installation.compose_file)
-    installation.compose_command = runtime.compose_command_in_use() or installation.compose_command
+    runtime = open_runtime_for(installation, kind)
     answers, problems = resolve_answers(installation, raw, available_models(runtime, installation),
                                         source=str(args.answers))
     plan = build_plan(installation, answers, problems=problems)

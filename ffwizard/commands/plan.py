@@ -86,11 +86,9 @@ def models_through_runtime(kind: str, installation) -> list[str]:
     """The model files the extraction service offers, asked as `apply` asks them."""
     from ffwizard.commands.apply import available_models
     from ffwizard.core.errors import UserError
-    from ffwizard.runtime import open_runtime
+    from ffwizard.runtime import open_runtime_for
 
-    runtime = open_runtime(kind, installation.root, installation.project,
-                           installation.compose_file)
-    installation.compose_command = runtime.compose_command_in_use() or installation.compose_command
+    runtime = open_runtime_for(installation, kind)
     models = available_models(runtime, installation)
     if not models:  # an extraction service always offers its models: none means not asked
         raise UserError(f"the {kind} runtime could not list the models in "

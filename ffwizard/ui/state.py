@@ -66,13 +66,6 @@ class WizardState:
                 if m.startswith(category + "/") and m.endswith(f".{device}.fnk")]
 
 
-def open_runtime_for(root: Path, kind: str, installation: Installation):
-    from ffwizard.runtime import open_runtime
-
-    compose_file = installation.compose_file or root / "docker-compose.yaml"
-    return open_runtime(kind, root, installation.project, compose_file)
-
-
 def detect_installation(state: WizardState) -> Detection:
     """Detection, service states, available models, the default proposal and its preflight."""
     from ffwizard.core.answers import resolve_answers
@@ -89,7 +82,9 @@ def detect_installation(state: WizardState) -> Detection:
     if installation.compose_file is None:
         problems = "; ".join(p.message for p in installation.blocking) or "no compose file"
         raise UserError(f"no FindFace Multi installation found at {root}: {problems}")
-    runtime = state.runtime or open_runtime_for(root, state.runtime_kind, installation)
+    from ffwizard.runtime import open_runtime_for
+
+    runtime = open_runtime_for(installation, state.runtime_kind, state.runtime)
     state.runtime = runtime
     try:
         services = runtime.services()
