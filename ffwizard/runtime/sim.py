@@ -113,10 +113,7 @@ class SimRuntime(Runtime):
         target = host_dir / source.name
         try:
             host_dir.mkdir(parents=True, exist_ok=True)
-            if source.is_dir():
-                shutil.copytree(source, target, symlinks=True, dirs_exist_ok=True)
-            else:
-                shutil.copy2(source, target)
+            _copy_file_or_tree(source, target)
         except OSError as err:
             raise UserError(f"Could not copy {container_path} of {service} into {host_dir}: "
                             f"{err.strerror or err}") from None
@@ -131,10 +128,7 @@ class SimRuntime(Runtime):
             raise UserError(f"{container_dir}: no such directory in {service}")
         target = target_dir / host_path.name
         try:
-            if host_path.is_dir():
-                shutil.copytree(host_path, target, symlinks=True, dirs_exist_ok=True)
-            else:
-                shutil.copy2(host_path, target)
+            _copy_file_or_tree(host_path, target)
         except OSError as err:
             raise UserError(f"Could not copy {host_path} into {container_dir} of {service}: "
                             f"{err.strerror or err}") from None
@@ -220,3 +214,11 @@ class SimRuntime(Runtime):
         record = procs.read_record(self.root, service)
         if record is not None:
             procs.stop(record)
+
+
+def _copy_file_or_tree(source: Path, target: Path) -> None:
+    """What `docker cp` does with a file or a directory (links kept as links)."""
+    if source.is_dir():
+        shutil.copytree(source, target, symlinks=True, dirs_exist_ok=True)
+    else:
+        shutil.copy2(source, target)
