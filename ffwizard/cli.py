@@ -14,6 +14,7 @@ import sys
 
 from ffwizard import __version__
 from ffwizard.core.errors import UserError
+from ffwizard.i18n import LANGUAGES, UnknownLanguage, _, language_from_environment, set_language
 
 # In the order `--help` lists them.
 COMMAND_MODULES = (
@@ -23,15 +24,23 @@ COMMAND_MODULES = (
 EXIT_INTERRUPTED = 3
 
 
+def add_language_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lang", choices=LANGUAGES, metavar="{en,ru}",
+                        help=_("language of the wizard, the messages and the report "
+                               "(default: from LANG / LC_ALL)"))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ffwizard",
-        description="Migrate the feature vectors of a FindFace Multi installation to a new model, "
-                    "step by step and safely. Without a command, opens the wizard on the "
-                    "installation at /opt/findface-multi.",
+        description=_("Migrate the feature vectors of a FindFace Multi installation to a new "
+                      "model, step by step and safely. Without a command, opens the wizard on "
+                      "the installation at /opt/findface-multi."),
     )
     parser.add_argument("--version", action="version", version=f"ffwizard {__version__}")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    add_language_option(parser)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND",
+                                       title=_("commands"))
     for name in COMMAND_MODULES:
         try:
             module = importlib.import_module(f"ffwizard.commands.{name}")
@@ -40,20 +49,39 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue  # a command not built yet
         module.register(subparsers)
+    for command_parser in subparsers.choices.values():
+        add_language_option(command_parser)  # `ffwizard plan --lang ru` reads naturally too
     return parser
 
 
+def choose_language(argv: list[str]) -> str:
+    """`--lang` wherever it stands, else the locale. Chosen before the parser is built, so its
+    help is in that language too."""
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--lang")
+    known, _rest = pre.parse_known_args(argv)
+    return set_language(known.lang if known.lang else language_from_environment())
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        choose_language(argv)
+    except UnknownLanguage as err:
+        set_language(language_from_environment())
+        print(_("ffwizard: there is no language {name!r}: choose en or ru.").format(
+            name=str(err)), file=sys.stderr)
+        return 2
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         # No command: the wizard on the real installation.
-        args = parser.parse_args(["wizard", *(argv or sys.argv[1:])])
+        args = parser.parse_args(["wizard", *argv])
     try:
         return int(args.func(args) or 0)
     except UserError as err:
         print(f"ffwizard: {err}", file=sys.stderr)
         return err.exit_code
     except KeyboardInterrupt:
-        print("ffwizard: stopped.", file=sys.stderr)
+        print(_("ffwizard: stopped."), file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -7,6 +7,20 @@ from pathlib import Path
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def english_by_default(monkeypatch):
+    """Every test starts in English, whatever the machine's locale, and a test that switches to
+    Russian cannot leak it into the next. Child processes see an English locale too."""
+    from ffwizard.i18n import set_language
+
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    set_language("en")
+    yield
+    set_language("en")
+
+
 @pytest.fixture
 def sim_sandbox(tmp_path):
     """A running simulated FindFace installation in tmp_path: 4 shards, 600 objects, GPU,

@@ -12,6 +12,7 @@ from pathlib import Path
 from textual.app import App
 from textual.binding import Binding
 
+from ffwizard.ui.translate import translate_bindings
 from ffwizard.ui.state import WizardState, existing_run, finished_run
 
 
@@ -35,6 +36,7 @@ class WizardApp(App):
 
     def __init__(self, state: WizardState) -> None:
         super().__init__()
+        translate_bindings(self)
         self.state = state
 
     def on_mount(self) -> None:

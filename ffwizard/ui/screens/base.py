@@ -8,6 +8,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Static
 
+from ffwizard.ui.translate import translate_bindings
 from ffwizard.ui.widgets.step_header import StepHeader
 
 
@@ -29,6 +30,7 @@ class WizardScreen(Screen):
 
     def __init__(self) -> None:
         super().__init__()
+        translate_bindings(self)
         self.state = None  # set in on_mount from the app (tests may build screens directly)
 
     @property

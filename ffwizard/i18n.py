@@ -1,0 +1,130 @@
+"""The user's language: English (the messages in the code) or Russian (a gettext catalog).
+
+    from ffwizard.i18n import _, N_, ngettext
+
+    _("Check the copy")                            # translated now, in the current language
+    TITLE = N_("Check the copy")  ... _(TITLE)      # marked at import, translated when shown
+    ngettext("{n} shard", "{n} shards", n).format(n=n)
+
+Messages are looked up when they are shown, not when a module is imported, so switching the
+language (the welcome screen does) changes every screen built afterwards. Placeholders are named
+(`{count}`) so a translation may reorder them.
+
+The catalogs live in `ffwizard/locale/<lang>/LC_MESSAGES/ffwizard.mo`, compiled from the `.po`
+beside them by `scripts/i18n.py`; they are read as package resources so the zip bundle works.
+"""
+
+from __future__ import annotations
+
+import gettext
+import os
+from collections.abc import Mapping
+
+DOMAIN = "ffwizard"
+LANGUAGES = ("en", "ru")
+DEFAULT_LANGUAGE = "en"
+# The order in which gettext itself reads the environment.
+LOCALE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+_current = DEFAULT_LANGUAGE
+_catalogs: dict[str, gettext.NullTranslations] = {}
+
+
+class UnknownLanguage(ValueError):
+    pass
+
+
+def _catalog(language: str) -> gettext.NullTranslations:
+    catalog = _catalogs.get(language)
+    if catalog is None:
+        catalog = _load(language)
+        _catalogs[language] = catalog
+    return catalog
+
+
+def _load(language: str) -> gettext.NullTranslations:
+    if language == DEFAULT_LANGUAGE:
+        return gettext.NullTranslations()
+    from importlib.resources import files
+
+    resource = files("ffwizard").joinpath("locale", language, "LC_MESSAGES", f"{DOMAIN}.mo")
+    try:
+        with resource.open("rb") as stream:
+            return gettext.GNUTranslations(stream)
+    except FileNotFoundError:
+        return gettext.NullTranslations()
+
+
+def language_from_environment(environ: Mapping[str, str] | None = None) -> str:
+    """`ru` when the locale asks for Russian, else English. `LANGUAGE` may list several
+    (`uk:ru:en`): the first we speak wins. `C`/`POSIX` mean English, as for gettext."""
+    environ = os.environ if environ is None else environ
+    for variable in LOCALE_VARIABLES:
+        value = environ.get(variable, "").strip()
+        if not value:
+            continue
+        for item in value.split(":") if variable == "LANGUAGE" else [value]:
+            code = item.split(".")[0].split("@")[0].split("_")[0].lower()
+            if code in LANGUAGES:
+                return code
+        if variable != "LANGUAGE":
+            return DEFAULT_LANGUAGE
+    return DEFAULT_LANGUAGE
+
+
+def normalize_language(value: str) -> str:
+    """`ru`, `RU`, `ru_RU.UTF-8` → `ru`; a language we do not speak raises UnknownLanguage."""
+    code = value.strip().split(".")[0].split("_")[0].lower()
+    if code not in LANGUAGES:
+        raise UnknownLanguage(value)
+    return code
+
+
+def set_language(language: str) -> str:
+    """Use `language` (anything `normalize_language` accepts) from now on; returns its code."""
+    global _current
+    _current = normalize_language(language)
+    _install_into_argparse()
+    return _current
+
+
+def current_language() -> str:
+    return _current
+
+
+def _(message: str) -> str:
+    return _catalog(_current).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return _catalog(_current).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalog without translating it (yet)."""
+    return message
+
+
+def translate_in(language: str, message: str) -> str:
+    """`message` in a given language, whatever the current one (tests, the language switch)."""
+    return _catalog(normalize_language(language)).gettext(message)
+
+
+# argparse translates its own words ("usage: ", "options") through the module-level gettext
+# functions it imported; pointing those at our catalog keeps `--help` in one language.
+ARGPARSE_MESSAGES = (
+    N_("usage: "), N_("options"), N_("optional arguments"), N_("positional arguments"),
+    N_("show this help message and exit"), N_("show program's version number and exit"),
+    N_("the following arguments are required: %s"), N_("unrecognized arguments: %s"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("expected one argument"), N_("%(prog)s: error: %(message)s\n"),
+    N_("invalid %(type)s value: %(value)r"), N_("not allowed with argument %s"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+)
+
+
+def _install_into_argparse() -> None:
+    import argparse
+
+    argparse._ = _  # type: ignore[attr-defined]
+    argparse.ngettext = ngettext  # type: ignore[attr-defined]
