@@ -1,6 +1,8 @@
 """Regenerate the pictures of every wizard screen from the demo: screenshots/NN-name.svg and .png.
 
-    .venv/bin/python scripts/screenshots.py [--size 100x30] [--out screenshots]
+    .venv/bin/python scripts/screenshots.py [--size 100x30] [--lang en|ru] [--out screenshots]
+
+Russian pictures go to screenshots/ru/ unless --out says otherwise.
 
 Builds a fresh 8-shard demo sandbox, drives the wizard through a default migration with the
 same app factory the CLI uses, and saves each screen. PNGs come from cairosvg when it is
@@ -113,8 +115,14 @@ def to_png(svg: Path) -> Path | None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="100x30", help="terminal size, COLSxROWS")
-    parser.add_argument("--out", type=Path, default=REPO / "screenshots")
+    parser.add_argument("--lang", choices=("en", "ru"), default="en")
+    parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
+    from ffwizard.i18n import set_language
+
+    set_language(args.lang)
+    if args.out is None:
+        args.out = REPO / "screenshots" / ("ru" if args.lang == "ru" else "")
     cols, rows = (int(n) for n in args.size.lower().split("x"))
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="ffwizard-shots-") as tmp:
