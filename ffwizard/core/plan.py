@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ffwizard.core.answers import Answers
+from ffwizard.i18n import N_, _
 from ffwizard.core.installation import Installation, Problem, Shard, shard_public_dict
 
 BACKUP_CONTAINER_DIR = "/ffmulti_dump"
@@ -27,6 +28,22 @@ CLUSTERS_FLAGS = ["--use-best-event", "--use-thumbnail", "--force-clustering"]
 STEP_IDS = ("backup", "create_shard_dirs", "switch_model", "add_new_shards",
             "write_migration_config", "run_migration", "verify_copy", "remove_old_shards",
             "switch_sf_api", "migrate_clusters", "verify_final")
+
+# Step titles by id: shown in the current language wherever a step is named (a run's journal
+# and JSON plan keep the title of the language the plan was made in).
+STEP_TITLES = {
+    "backup": N_("Back up the feature-vector database"),
+    "create_shard_dirs": N_("Create the new shards' data directories"),
+    "switch_model": N_("Switch the extraction model"),
+    "add_new_shards": N_("Add the new shard services"),
+    "write_migration_config": N_("Write the migration settings"),
+    "run_migration": N_("Re-extract every object into the new shards"),
+    "verify_copy": N_("Check the copy"),
+    "remove_old_shards": N_("Stop the old shard services"),
+    "switch_sf_api": N_("Point sf-api at the new shards"),
+    "migrate_clusters": N_("Migrate the clusters"),
+    "verify_final": N_("Check the result"),
+}
 
 # Values of these keys are masked in diffs of secret files, in block and flow style alike.
 SECRET_VALUE = re.compile(
@@ -46,6 +63,17 @@ def mask_secrets(text: str) -> str:
         return match.group("key") + MASK + raw[len(value):]
 
     return SECRET_VALUE.sub(masked, text)
+
+
+def step_title(step) -> str:
+    """A step's title in the current language, by its id; `step.title` for an id we do not know.
+    `step` is a Step or anything with `id` and `title` (a journal entry, a dict from JSON)."""
+    if isinstance(step, dict):
+        step_id, title = step.get("id"), step.get("title", "")
+    else:
+        step_id, title = getattr(step, "id", None), getattr(step, "title", "")
+    message = STEP_TITLES.get(step_id)
+    return _(message) if message else (title or str(step_id or ""))
 
 
 @dataclass(frozen=True)
@@ -182,7 +210,7 @@ def build_plan(installation: Installation, answers: Answers, *, run_dir: Path | 
     host_dir = Path(answers.backup_dir)
     steps.append(Step(
         id="backup",
-        title="Back up the feature-vector database",
+        title=_(STEP_TITLES["backup"]),
         explanation="Dump every gallery of every shard with the vendor's storage-api-dump tool "
                     "inside the sf-api container, then copy the dump to the host. It is the way "
                     "back should anything go wrong; it is never deleted by ffwizard.",
@@ -204,7 +232,7 @@ def build_plan(installation: Installation, answers: Answers, *, run_dir: Path | 
         or next((s.data_dir for s in old_shards if s.data_dir), None)
     steps.append(Step(
         id="create_shard_dirs",
-        title="Create the new shards' data directories",
+        title=_(STEP_TITLES["create_shard_dirs"]),
         explanation=f"Create {len(new_dirs)} empty data directories, each with index/, "
                     f"snapshots/ and xlogs/, with the owner and mode of the existing shards. "
                     f"The new shards must start empty.",
@@ -228,7 +256,7 @@ def build_plan(installation: Installation, answers: Answers, *, run_dir: Path | 
     names = ", ".join(f"{t} → {answers.models[t]}" for t in answers.object_types)
     steps.append(Step(
         id="switch_model",
-        title="Switch the extraction model",
+        title=_(STEP_TITLES["switch_model"]),
         explanation=f"Set the default embedding model of each migrated object type ({names}) "
                     f"in the extraction-api config and restart the extraction service."
                     + (" A GPU model's first start can take minutes while it builds its cache."
@@ -256,7 +284,7 @@ def build_plan(installation: Installation, answers: Answers, *, run_dir: Path | 
     new_services = [s.service for s in new_shards]
     steps.append(Step(
         id="add_new_shards",
-        title="Add the new shard services",
+        title=_(STEP_TITLES["add_new_shards"]),
         explanation=f"Add {len(new_shards)} shard services to the compose file, copied from an "
                     f"existing one with new names, ports and data directories, and start them. "
                     f"Old shards keep running untouched.",
@@ -273,7 +301,7 @@ def build_plan(installation: Installation, answers: Answers, *, run_dir: Path | 
     migration_text = configs.migration_yaml(inst, answers, old_shards, new_shards)
     steps.append(Step(
         id="write_migration_config",
-        title="Write the migration settings",
+        title=_(STEP_TITLES["write_migration_config"]),
         explanation="Write migration.yaml (old shards, new shards, extraction service, normalized "
                     "storage, workers) readable by root only, and copy it into the sf-api "
                     "container for the migration tool.",
@@ -287,7 +315,7 @@ def build_plan(installation: Installation, answers: Answers, *, run_dir: Path | 
     # 6. run_migration
     steps.append(Step(
         id="run_migration",
-        title="Re-extract every object into the new shards",
+        title=_(STEP_TITLES["run_migration"]),
         explanation="Run the vendor's sf-api-migrate tool in the sf-api container: it reads each "
                     "object's normalized image, extracts a new vector with the new model and "
                     "writes it to the new shards. It can run for hours; it runs detached, so a "
@@ -304,7 +332,7 @@ def build_plan(installation: Installation, answers: Answers, *, run_dir: Path | 
     # 7. verify_copy
     steps.append(Step(
         id="verify_copy",
-        title="Check the copy",
+        title=_(STEP_TITLES["verify_copy"]),
         explanation="Compare, gallery by gallery, the number of objects in the new shards with "
                     "the old ones, and check the new shards are healthy. A mismatch stops here.",
         commands=[],
@@ -318,7 +346,7 @@ def build_plan(installation: Installation, answers: Answers, *, run_dir: Path | 
     old_services = [s.service for s in old_shards if s.service]
     steps.append(Step(
         id="remove_old_shards",
-        title="Stop the old shard services",
+        title=_(STEP_TITLES["remove_old_shards"]),
         explanation="Remove the old shard services from the compose file and stop their "
                     "containers. Their data directories stay on disk: they are the way back.",
         commands=[[*compose_cmd, "up", "-d", "--remove-orphans"]],
@@ -339,7 +367,7 @@ def build_plan(installation: Installation, answers: Answers, *, run_dir: Path | 
         edit_problems.append(err.problem)
     steps.append(Step(
         id="switch_sf_api",
-        title="Point sf-api at the new shards",
+        title=_(STEP_TITLES["switch_sf_api"]),
         explanation="Replace the shard list in the sf-api config with the new shards and restart "
                     "sf-api. From here on the system serves the new vectors: new events go to "
                     "the new shards, so there is no automatic way back.",
@@ -357,7 +385,7 @@ def build_plan(installation: Installation, answers: Answers, *, run_dir: Path | 
         argv = [*CLUSTERS_ARGV, *[f"--{t}" for t in answers.object_types], *CLUSTERS_FLAGS]
         steps.append(Step(
             id="migrate_clusters",
-            title="Migrate the clusters",
+            title=_(STEP_TITLES["migrate_clusters"]),
             explanation="Regenerate the vectors of cluster events with the new model and re-run "
                         "clustering, with the application's migrate_clusters command.",
             commands=[["docker", "exec", inst.container_name(legacy), *argv]],
@@ -370,7 +398,7 @@ def build_plan(installation: Installation, answers: Answers, *, run_dir: Path | 
     # 11. verify_final
     steps.append(Step(
         id="verify_final",
-        title="Check the result",
+        title=_(STEP_TITLES["verify_final"]),
         explanation="Check the new shards are healthy, sf-api answers, and the object counts "
                     "still match those found after the copy.",
         commands=[],
