@@ -175,7 +175,7 @@ def build(output: Path) -> Path:
             source.mkdir(exist_ok=True)
             shutil.copy2(PROJECT_ROOT / name, source / name)
         shutil.copytree(PROJECT_ROOT / "ffwizard", source / "ffwizard",
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".lock"))
         run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
              "--wheel-dir", str(wheels), str(source)])
         (project_wheel,) = wheels.glob("ffwizard-*.whl")

@@ -162,6 +162,20 @@ def test_plan_text_from_the_bundle(bundle, bare_host):
     assert "\nPlan: " in done.stdout
 
 
+def test_the_bundle_speaks_russian_from_the_locale(bundle, bare_host):
+    """The Russian catalog travels in the zip: the plan reads as the installed ffwizard's does."""
+    root = PROJECT_ROOT / "tests" / "fixtures" / "installs" / "gpu8"
+    russian = {**bare_host, "env": {**bare_host["env"], "LANG": "ru_RU.UTF-8"}}
+    from_bundle = run_bare(russian, [str(SYSTEM_PYTHON), str(bundle), "plan", "--root", str(root)])
+    installed = run_bare(russian, [sys.executable, "-m", "ffwizard", "plan", "--root", str(root)])
+    assert from_bundle.returncode == 0, from_bundle.stderr
+    assert from_bundle.stdout == installed.stdout
+    assert "FindFace Multi installation at" not in from_bundle.stdout
+    assert sum("а" <= ch <= "я" for ch in from_bundle.stdout) > 200
+    helped = run_bare(bare_host, [str(SYSTEM_PYTHON), str(bundle), "--lang", "ru", "--help"])
+    assert helped.returncode == 0 and "usage:" not in helped.stdout
+
+
 def test_serve_from_the_bundle_unpacks_the_page_assets_and_removes_them(bundle, bare_host, tmp_path):
     import httpx
 
