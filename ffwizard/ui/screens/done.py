@@ -9,7 +9,9 @@ from textual.content import Content
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Static
 
+from ffwizard.i18n import N_, _
 from ffwizard.ui.screens.base import WizardScreen
+from ffwizard.ui.screens.run import format_count
 
 
 def verification_rows(run_dir: Path) -> tuple[Content, bool]:
@@ -22,28 +24,38 @@ def verification_rows(run_dir: Path) -> tuple[Content, bool]:
     old = copy.get("old_counts") or {}
     new = copy.get("new_counts") or {}
     now = final.get("final_counts") or new
-    parts: list = [(f"  {'gallery':<24}{'old shards':>11}{'new shards':>11}{'now':>9}\n", "bold")]
+    # TRANSLATORS: column headings of the verification table (galleries, objects in the old
+    # shards, in the new shards, and now); the columns widen to fit them.
+    heads = [_("gallery"), _("old shards"), _("new shards"), _("now")]
+    widths = [max(24, len(heads[0]) + 1), max(11, len(heads[1]) + 1),
+              max(11, len(heads[2]) + 1), max(9, len(heads[3]) + 1)]
+
+    def row(name: str, *counts: int) -> str:
+        return f"{name:<{widths[0]}}" + "".join(
+            f"{format_count(count):>{width}}" for count, width in zip(counts, widths[1:]))
+
+    parts: list = [("  " + f"{heads[0]:<{widths[0]}}" + "".join(
+        f"{head:>{width}}" for head, width in zip(heads[1:], widths[1:])) + "\n", "bold")]
     all_ok = bool(old)
     for name in sorted(set(old) | set(new)):
         ok = old.get(name, 0) == new.get(name, 0) and now.get(name, 0) >= new.get(name, 0)
         all_ok = all_ok and ok
         parts.append(("✓ " if ok else "✗ ", "$text-success" if ok else "bold $text-error"))
-        parts.append(f"{name:<24}{old.get(name, 0):>11,}{new.get(name, 0):>11,}"
-                     f"{now.get(name, 0):>9,}\n")
-    total_old, total_new = sum(old.values()), sum(new.values())
-    parts.append((f"  {'total':<24}{total_old:>11,}{total_new:>11,}{sum(now.values()):>9,}\n",
-                  "bold"))
+        parts.append(row(name, old.get(name, 0), new.get(name, 0), now.get(name, 0)) + "\n")
+    # TRANSLATORS: the last row of the verification table, the sums of the columns.
+    parts.append(("  " + row(_("total"), sum(old.values()), sum(new.values()),
+                             sum(now.values())) + "\n", "bold"))
     return Content.assemble(*parts).rstrip(), all_ok
 
 
 class DoneScreen(WizardScreen):
     STEP = 7
-    TITLE_TEXT = "Done"
-    NEXT_LABEL = "Quit"
+    TITLE_TEXT = N_("Done")
+    NEXT_LABEL = N_("Quit")
     CAN_GO_BACK = True
-    HELP = ("The migration is finished. The table compares, per gallery, the objects in the old "
-            "shards with those copied into the new ones. Keep the old shard directories and the "
-            "dump until you are sure; they are the way back.")
+    HELP = N_("The migration is finished. The table compares, per gallery, the objects in the old "
+              "shards with those copied into the new ones. Keep the old shard directories and "
+              "the dump until you are sure; they are the way back.")
 
     def __init__(self, outcome, run_plan) -> None:
         super().__init__()
@@ -55,33 +67,35 @@ class DoneScreen(WizardScreen):
         run_dir = Path(self.outcome.run_dir)
         rows, ok = verification_rows(run_dir)
         yield Static(Content.assemble(
-            ("✓ Migration finished" if ok else "Migration finished, with differences",
+            ("✓ " + _("Migration finished") if ok else _("Migration finished, with differences"),
              "bold $text-success" if ok else "bold $text-error")), classes="screen-title")
-        yield Static("Verification: objects per gallery", classes="section")
+        yield Static(_("Verification: objects per gallery"), classes="section")
         yield Static(rows, id="verification", classes="table")
         summary = self.run_plan.summary if self.run_plan else {}
         answers = summary.get("answers", {})
         old = summary.get("old_shards", [])
         backup = answers.get("backup_dir", "?")
         report = run_dir / "report.md"
-        yield Static("Where things are", classes="section")
+        yield Static(_("Where things are"), classes="section")
         with Vertical(id="where", classes="para"):
-            for label, value in (("Report", state.show_path(report)),
-                                 ("Run files", state.show_path(run_dir)
-                                  + " (journal, logs, backups of the files changed)"),
-                                 ("Database dump", str(backup))):
+            run_files = _("{path} (journal, logs, backups of the files changed)").format(
+                path=state.show_path(run_dir))
+            for label, value in ((_("Report"), state.show_path(report)),
+                                 (_("Run files"), run_files),
+                                 (_("Database dump"), str(backup))):
                 with Horizontal(classes="fact"):
                     yield Label(label, classes="field-label fact-label")
                     yield Static(value, classes="fact-value")
         dirs = [s.get("data_dir") for s in old if s.get("data_dir")]
         shown = ", ".join(Path(d).name for d in dirs[:4]) + (" …" if len(dirs) > 4 else "")
         parent = str(Path(dirs[0]).parent) if dirs else "?"
-        yield Static("What to keep", classes="section")
+        yield Static(_("What to keep"), classes="section")
         yield Static(
-            f"Keep the old shard data ({shown} in {parent}) and the dump until FindFace has "
-            f"worked with the new model for a while (a week is a good rule): they are the only "
-            f"way back. ffwizard never deletes them; after that, they may be deleted by hand. "
-            f"The old shard services are already stopped.", id="keep", classes="para")
+            _("Keep the old shard data ({shards} in {parent}) and the dump until FindFace has "
+              "worked with the new model for a while (a week is a good rule): they are the only "
+              "way back. ffwizard never deletes them; after that, they may be deleted by hand. "
+              "The old shard services are already stopped.").format(shards=shown, parent=parent),
+            id="keep", classes="para")
 
     def action_back(self) -> None:
         self.app.pop_screen()

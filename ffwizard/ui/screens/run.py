@@ -22,6 +22,9 @@ from textual.widgets import Button, Footer, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from ffwizard.core.errors import UserError
+from ffwizard.core.plan import step_title
+from ffwizard.i18n import N_, _, current_language, ngettext
+from ffwizard.ui.translate import translate_bindings
 from ffwizard.ui.widgets.log_pane import LogPane
 from ffwizard.ui.widgets.step_header import StepHeader
 
@@ -31,31 +34,65 @@ ICONS = {"pending": ("○", "$text-muted"), "started": ("▶", "bold $text-accen
 LOG_TAIL_BYTES = 512 * 1024
 
 STOP_MEANING = {
-    "run_migration": ("The migration tool runs on its own, detached: stopping ffwizard here "
-                      "leaves it running (open ffwizard again to follow it). You may also stop "
-                      "the tool; the new shards then hold a partial copy, and continuing starts "
-                      "the copy again into emptied shards."),
-    "backup": "The backup in progress is finished first; continuing later starts it again.",
+    "run_migration": N_("The migration tool runs on its own, detached: stopping ffwizard here "
+                        "leaves it running (open ffwizard again to follow it). You may also stop "
+                        "the tool; the new shards then hold a partial copy, and continuing starts "
+                        "the copy again into emptied shards."),
+    "backup": N_("The backup in progress is finished first; continuing later starts it again."),
 }
-DEFAULT_STOP_MEANING = ("ffwizard finishes the current step, records where it stopped and "
-                        "stops. Nothing is half-done: you can continue or roll back later.")
+DEFAULT_STOP_MEANING = N_("ffwizard finishes the current step, records where it stopped and "
+                          "stops. Nothing is half-done: you can continue or roll back later.")
+
+# Display words of a run's status and of the migration tool's state (the journal keeps the codes).
+RUN_STATUS_WORDS = {
+    "new": N_("new"), "running": N_("running"), "stopped": N_("stopped"), "failed": N_("failed"),
+    "done": N_("done"), "rolling-back": N_("rolling back"), "rolled-back": N_("rolled back"),
+    "rollback-failed": N_("rollback failed"),
+}
+MIGRATION_STATE_WORDS = {
+    "not started": N_("not started"), "running": N_("running"), "finished": N_("finished"),
+    "failed": N_("failed"), "vanished": N_("vanished"),
+}
+START_MESSAGES = {
+    "apply": N_("Starting…"), "resume": N_("Continuing the run…"),
+    "rerun": N_("Emptying the new shards and starting the copy again…"),
+    "rollback": N_("Rolling back…"),
+}
+
+
+def run_status_word(status: str) -> str:
+    word = RUN_STATUS_WORDS.get(status)
+    return _(word) if word else status
+
+
+def format_count(number: int) -> str:
+    """1,234,567 in English; 1 234 567 (no-break spaces) in Russian, where a comma is the
+    decimal mark."""
+    text = f"{number:,}"
+    return text.replace(",", "\u00a0") if current_language() == "ru" else text
+
+
+def objects_progress(done: int, total: int) -> str:
+    return ngettext("{done}/{total} object", "{done}/{total} objects", total).format(
+        done=format_count(done), total=format_count(total))
 
 
 class RunScreen(Screen):
     STEP = 6
-    TITLE_TEXT = "Run"
-    HELP = ("The migration is running: the steps on the left, the live output on the right, "
-            "progress below. Ctrl+C asks whether to stop and says what stopping means now. "
-            "Closing ffwizard (or losing the SSH session) does not stop the migration tool: "
-            "open ffwizard again to follow it.")
+    TITLE_TEXT = N_("Run")
+    HELP = N_("The migration is running: the steps on the left, the live output on the right, "
+              "progress below. Ctrl+C asks whether to stop and says what stopping means now. "
+              "Closing ffwizard (or losing the SSH session) does not stop the migration tool: "
+              "open ffwizard again to follow it.")
 
     BINDINGS = [
-        Binding("ctrl+c", "interrupt", "Stop", priority=True),
+        Binding("ctrl+c", "interrupt", N_("Stop"), priority=True),
         Binding("escape", "nothing", show=False),
     ]
 
     def __init__(self, *, plan=None, attach: bool = False) -> None:
         super().__init__()
+        translate_bindings(self)
         self.plan = plan  # a core Plan for a new run
         self.attach = attach
         self.run_plan = None  # the RunPlan being run (steps with ids and titles)
@@ -65,6 +102,7 @@ class RunScreen(Screen):
         self.outcome = None
         self.running = False
         self.following_log = False
+        self.last_sample = None  # the latest progress sample shown
         self.finished = threading.Event()
 
     # --- layout -------------------------------------------------------------------------------
@@ -78,15 +116,16 @@ class RunScreen(Screen):
             yield ProgressBar(total=None, show_eta=False, id="progress")
             yield Static("", id="progress-text")
         with Horizontal(id="nav"):
-            yield Button("Continue", id="continue", variant="primary", compact=True)
-            yield Button("Roll back", id="rollback", variant="warning", compact=True)
-            yield Button("Quit", id="quit", compact=True)
+            yield Button(_("Continue"), id="continue", variant="primary", compact=True)
+            yield Button(_("Roll back"), id="rollback", variant="warning", compact=True)
+            yield Button(_("Quit"), id="quit", compact=True)
             yield Static("", id="message")
-            yield Button("Results", id="results", variant="success", compact=True)
+            yield Button(_("Results"), id="results", variant="success", compact=True)
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#log", LogPane).border_title = "output"
+        # TRANSLATORS: the title of the pane with the live output of the steps.
+        self.query_one("#log", LogPane).border_title = _("output")
         self.show_buttons()
         if self.plan is not None:
             from ffwizard.core.runplan import RunPlan
@@ -122,9 +161,10 @@ class RunScreen(Screen):
             status = self.step_states.get(step.id, "pending")
             icon, style = ICONS.get(status, ICONS["pending"])
             if step.point_of_no_return:
-                parts.append(("── point of no return ──\n", "$text-warning"))
+                parts.append((_("── point of no return ──") + "\n", "$text-warning"))
             parts.append((f"{icon} ", style))
-            title = step.title if len(step.title) <= 25 else step.title[:24] + "…"
+            title = step_title(step)
+            title = title if len(title) <= 25 else title[:24] + "…"
             parts.append((f"{index:>2}. {title}\n",
                           "bold" if step.id == self.current_step else ""))
         self.query_one("#step-list", Static).update(Content.assemble(*parts).rstrip())
@@ -135,17 +175,20 @@ class RunScreen(Screen):
 
         status = read_status(self.app.state.root)
         if status is None:
-            self.say("There is no run to show.", error=True)
+            self.say(_("There is no run to show."), error=True)
             return
         self.run_plan = status.plan
         self.step_states = {line.id: line.status for line in status.steps}
         self.render_steps()
         self.follow_log(status.run.log)
         pane = self.query_one("#log", LogPane)
-        pane.add_lines([f"Run {status.run_id}: {status.status}; the migration tool is "
-                        f"{status.migration.state}."])
+        state = status.migration.state
+        pane.add_lines([_("Run {run_id}: {status}; the migration tool is {state}.").format(
+            run_id=status.run_id, status=run_status_word(status.status),
+            state=_(MIGRATION_STATE_WORDS[state]) if state in MIGRATION_STATE_WORDS else state)])
         if status.holder is not None:
-            self.say(f"Another ffwizard runs it ({status.holder.describe()}): following.")
+            self.say(_("Another ffwizard runs it ({holder}): following.").format(
+                holder=status.holder.describe()))
             self.observe()
         elif status.status in ("running", "new"):
             # Cut short (a dropped SSH session, a closed terminal): carry on where it was.
@@ -154,26 +197,27 @@ class RunScreen(Screen):
             self.offer_choices(status.status, status.last_error)
 
     def offer_choices(self, status: str, error: str | None) -> None:
-        words = {"stopped": "The run is stopped.", "failed": "The run failed.",
-                 "rollback-failed": "The rollback stopped."}.get(status, f"The run is {status}.")
+        sentences = {"stopped": N_("The run is stopped."), "failed": N_("The run failed."),
+                     "rollback-failed": N_("The rollback stopped.")}
+        words = (_(sentences[status]) if status in sentences
+                 else _("The run is {status}.").format(status=run_status_word(status)))
         error = (error or "").strip()
         text = Content.assemble((words + " ", "bold"), (error[:1].upper() + error[1:], "$text-error"))
         self.query_one("#run-status", Static).update(text)
         pnr = self.run_plan.point_of_no_return if self.run_plan else None
         past = bool(pnr) and self.step_states.get(pnr) not in ("pending", None)
-        self.query_one("#continue", Button).label = "Retry" if status == "failed" else "Continue"
+        self.query_one("#continue", Button).label = (_("Retry") if status == "failed"
+                                                     else _("Continue"))
         self.show_buttons(choices=True, rollback=not past)
-        self.say("Continue, roll back (files restored, old shards kept) or quit." if not past
-                 else "Past the point of no return: continue to finish.")
+        self.say(_("Continue, roll back (files restored, old shards kept) or quit.") if not past
+                 else _("Past the point of no return: continue to finish."))
 
     def start_run(self, how: str) -> None:
         self.show_buttons()
         self.query_one("#run-status", Static).update("")
         self.running = True
         self.finished.clear()
-        self.say({"apply": "Starting…", "resume": "Continuing the run…",
-                  "rerun": "Emptying the new shards and starting the copy again…",
-                  "rollback": "Rolling back…"}[how])
+        self.say(_(START_MESSAGES[how]))
         self.execute(how)
 
     def follow_log(self, path: Path) -> None:
@@ -201,7 +245,7 @@ class RunScreen(Screen):
             with InstallLock(root, "wizard"):
                 if how == "apply":
                     run_plan = self.run_plan or RunPlan.from_plan(self.plan)
-                    pane.add_lines(["Checking the installation is ready…"])
+                    pane.add_lines([_("Checking the installation is ready…")])
                     checks = require_preflight(run_plan, runtime)
                     pane.add_lines([f"✓ {c.message}" for c in checks])
                     executor = Executor.start(root, run_plan, runtime, on_event=self.executor_event,
@@ -221,7 +265,8 @@ class RunScreen(Screen):
             self.app.call_from_thread(self.run_refused, str(err))
             return
         except Exception as err:  # a calm message, never a traceback
-            self.app.call_from_thread(self.run_refused, f"unexpected error: {err}")
+            self.app.call_from_thread(self.run_refused,
+                                      _("unexpected error: {error}").format(error=err))
             return
         self.app.call_from_thread(self.run_ended, outcome)
 
@@ -239,30 +284,39 @@ class RunScreen(Screen):
             pane.add_lines(event.text.splitlines() or [""])
             return
         if kind == "step_started":
-            pane.add_lines([f"▶ [{event.index}/{event.total}] {event.text}"])
+            pane.add_lines([f"▶ [{event.index}/{event.total}] {self.event_title(event)}"])
         elif kind == "step_done":
-            pane.add_lines(["  ✓ done"])
+            # TRANSLATORS: under a step in the output pane: the step is done.
+            pane.add_lines(["  ✓ " + _("done")])
         elif kind == "step_failed":
             pane.add_lines([f"  ✗ {line}" for line in event.text.splitlines()])
         elif kind == "message":
             pane.add_lines([f"  {event.text}"])
         elif kind == "step_undone":
-            pane.add_lines([f"  ↺ undone: {event.text}"])
+            pane.add_lines(["  ↺ " + _("undone: {what}").format(what=event.text)])
         elif kind == "run_done":
-            pane.add_lines(["✓ Finished: every step done and verified."])
+            pane.add_lines(["✓ " + _("Finished: every step done and verified.")])
         elif kind == "rollback_done":
-            pane.add_lines(["↺ Rolled back."])
+            pane.add_lines(["↺ " + _("Rolled back.")])
         elif kind == "run_stopped":
-            pane.add_lines([f"Stopped: {event.text}"])
+            pane.add_lines([_("Stopped: {reason}").format(reason=event.text)])
         if kind != "message":
             self.app.call_from_thread(self.apply_event, event)
+
+    def event_title(self, event) -> str:
+        """The title of an event's step in the current language (the event carries the one
+        of the language the run was planned in)."""
+        if event.step and self.run_plan is not None and self.run_plan.has(event.step):
+            return step_title(self.run_plan.step(event.step))
+        return event.text
 
     def apply_event(self, event) -> None:
         kind, step = event.kind, event.step
         if kind == "step_started" and step:
             self.current_step = step
             self.step_states[step] = "started"
-            self.say(f"Step {event.index} of {event.total}: {event.text}. Ctrl+C to stop.")
+            self.say(_("Step {index} of {total}: {title}. Ctrl+C to stop.").format(
+                index=event.index, total=event.total, title=self.event_title(event)))
         elif kind in ("step_done", "step_skipped") and step:
             self.step_states[step] = "done"
         elif kind == "step_failed" and step:
@@ -277,14 +331,18 @@ class RunScreen(Screen):
     def show_progress(self, sample) -> None:
         bar = self.query_one("#progress", ProgressBar)
         bar.update(total=max(sample.total, 1), progress=min(sample.done, sample.total))
-        text = f"{sample.done:,}/{sample.total:,} objects"
+        self.last_sample = sample
+        text = objects_progress(sample.done, sample.total)
         if not self.app.state.frozen:
             if sample.rate:
-                text += f" · {sample.rate:,.0f}/s"
+                # TRANSLATORS: the copy rate in objects per second.
+                text += " · " + _("{rate}/s").format(rate=format_count(round(sample.rate)))
             if sample.eta_seconds is not None:
                 from ffwizard.core.progress import format_duration
 
-                text += f" · ETA {format_duration(sample.eta_seconds)}"
+                # TRANSLATORS: the time the copy still needs (estimated time of arrival).
+                text += " · " + _("ETA {duration}").format(
+                    duration=format_duration(sample.eta_seconds))
         self.query_one("#progress-text", Static).update(text)
 
     def confirm(self, step) -> bool:
@@ -299,13 +357,16 @@ class RunScreen(Screen):
                 answer["value"] = value
                 answered.set()
 
+            title = step_title(step)
+            # TRANSLATORS: {step} is the next step's title with a lowercase first letter.
+            first = _("Next, back to back: stop the old shard services, then {step}.").format(
+                step=title[:1].lower() + title[1:])
             self.app.push_screen(Choice(
-                "The point of no return",
-                f"Next, back to back: stop the old shard services, then "
-                f"{step.title[0].lower()}{step.title[1:]}. {step.explanation}\n\nEverything so "
-                f"far is done and checked, and the old shards serve until you answer. This can "
-                f"still be rolled back; after the switch it cannot.",
-                [("stop", "Stop here"), ("continue", "Continue")]), done)
+                _("The point of no return"),
+                f"{first} {step.explanation}\n\n"
+                + _("Everything so far is done and checked, and the old shards serve until you "
+                    "answer. This can still be rolled back; after the switch it cannot."),
+                [("stop", _("Stop here")), ("continue", _("Continue"))]), done)
 
         self.app.call_from_thread(ask)
         worker = get_current_worker()
@@ -318,11 +379,12 @@ class RunScreen(Screen):
     def run_refused(self, message: str) -> None:
         self.running = False
         self.finished.set()
+        # TRANSLATORS: in bold before the reason the run could not start or go on.
         self.query_one("#run-status", Static).update(
-            Content.assemble(("Could not run: ", "bold $text-error"), message))
-        self.query_one("#continue", Button).label = "Retry"
+            Content.assemble((_("Could not run:") + " ", "bold $text-error"), message))
+        self.query_one("#continue", Button).label = _("Retry")
         self.show_buttons(choices=True, rollback=self.executor is not None)
-        self.say("Nothing more was changed.", error=True)
+        self.say(_("Nothing more was changed."), error=True)
 
     def run_ended(self, outcome) -> None:
         self.running = False
@@ -333,20 +395,24 @@ class RunScreen(Screen):
         self.render_steps()
         status = outcome.status
         if status == "done":
-            progress = self.query_one("#progress-text", Static)
-            text = str(progress.render())
-            if text:
-                progress.update(text.split(" objects", 1)[0] + " objects copied")
+            sample = self.last_sample
+            if sample is not None:
+                self.query_one("#progress-text", Static).update(ngettext(
+                    "{done}/{total} object copied", "{done}/{total} objects copied",
+                    sample.total).format(done=format_count(sample.done),
+                                         total=format_count(sample.total)))
+            report = self.app.state.show_path(Path(outcome.run_dir) / "report.md")
             self.query_one("#run-status", Static).update(Content.assemble(
-                ("✓ The migration is finished and verified. ", "bold $text-success"),
-                f"Report: {self.app.state.show_path(Path(outcome.run_dir) / 'report.md')}"))
+                ("✓ " + _("The migration is finished and verified.") + " ", "bold $text-success"),
+                _("Report: {path}").format(path=report)))
             self.show_buttons(results=True)
             self.say("")
         elif status == "rolled-back":
+            # TRANSLATORS: one sentence in two styles: "Rolled back:" in bold, then the rest.
             self.query_one("#run-status", Static).update(Content.assemble(
-                ("↺ Rolled back: ", "bold $text-warning"),
-                "every changed file is restored and the new shards are removed; the old shards "
-                "and the backup are untouched."))
+                ("↺ " + _("Rolled back:") + " ", "bold $text-warning"),
+                _("every changed file is restored and the new shards are removed; the old shards "
+                  "and the backup are untouched.")))
             self.show_buttons(results=False)
             self.query_one("#quit").display = True
             self.query_one("#quit").focus()
@@ -380,13 +446,14 @@ class RunScreen(Screen):
                 self.start_run("rollback")
 
         self.app.push_screen(Choice(
-            "Roll back?", "Every file ffwizard changed is restored from its backup, the new "
-            "shard services are removed and the extraction model is switched back. The old "
-            "shards, their data and the database dump stay as they are.",
-            [("keep", "Keep as is"), ("rollback", "Roll back")]), answered)
+            _("Roll back?"), _("Every file ffwizard changed is restored from its backup, the new "
+                               "shard services are removed and the extraction model is switched "
+                               "back. The old shards, their data and the database dump stay as "
+                               "they are."),
+            [("keep", _("Keep as is")), ("rollback", _("Roll back"))]), answered)
 
     def action_nothing(self) -> None:
-        self.say("The run has started: there is no going back a screen. Ctrl+C to stop.")
+        self.say(_("The run has started: there is no going back a screen. Ctrl+C to stop."))
 
     def action_interrupt(self) -> None:
         from ffwizard.ui.screens.dialogs import Choice
@@ -395,25 +462,28 @@ class RunScreen(Screen):
             self.app.action_quit_wizard()
             return
         step = self.current_step
-        title = self.run_plan.step(step).title if step and self.run_plan.has(step) else "this step"
-        meaning = STOP_MEANING.get(step, DEFAULT_STOP_MEANING)
-        answers = [("keep", "Keep running"), ("stop", "Stop")]
+        if step and self.run_plan.has(step):
+            question = _("Stop during '{step}'?").format(step=step_title(self.run_plan.step(step)))
+        else:
+            question = _("Stop during 'this step'?")
+        meaning = _(STOP_MEANING.get(step, DEFAULT_STOP_MEANING))
+        answers = [("keep", _("Keep running")), ("stop", _("Stop"))]
         if step == "run_migration":
-            answers.append(("stop-tool", "Stop the tool too"))
+            answers.append(("stop-tool", _("Stop the tool too")))
 
         def answered(answer: str | None) -> None:
             if answer in ("stop", "stop-tool") and self.executor is not None:
                 self.executor.request_stop(stop_migration=answer == "stop-tool")
-                self.say("Stopping at the next safe point…")
+                self.say(_("Stopping at the next safe point…"))
 
-        self.app.push_screen(Choice(f"Stop during '{title}'?", meaning, answers), answered)
+        self.app.push_screen(Choice(question, meaning, answers), answered)
 
     def quit_question(self) -> str:
         if self.running:
-            return ("The run goes on without this window only for the migration tool itself; "
-                    "the steps after it wait until you open ffwizard again, which continues "
-                    "where it stopped.")
-        return "Nothing is running now. Open ffwizard again at any time to see this run."
+            return _("The run goes on without this window only for the migration tool itself; "
+                     "the steps after it wait until you open ffwizard again, which continues "
+                     "where it stopped.")
+        return _("Nothing is running now. Open ffwizard again at any time to see this run.")
 
     # --- following a run another process drives -------------------------------------------------
     @work(thread=True, exclusive=True, group="observe")
@@ -459,9 +529,9 @@ class RunScreen(Screen):
                 self.finished.set()
                 self.outcome = Outcome("done", None, None, status.run.path)
                 self.query_one("#run-status", Static).update(Content.assemble(
-                    ("✓ The migration is finished and verified.", "bold $text-success")))
+                    ("✓ " + _("The migration is finished and verified."), "bold $text-success")))
                 self.show_buttons(results=True)
                 self.say("")
             else:
                 self.finished.set()
-                self.say(f"The run is {status.status}.")
+                self.say(_("The run is {status}.").format(status=run_status_word(status.status)))
