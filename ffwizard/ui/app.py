@@ -12,6 +12,7 @@ from pathlib import Path
 from textual.app import App
 from textual.binding import Binding
 
+from ffwizard.i18n import N_, _, current_language, set_language
 from ffwizard.ui.translate import translate_bindings
 from ffwizard.ui.state import WizardState, existing_run, finished_run
 
@@ -29,9 +30,11 @@ class WizardApp(App):
     ENABLE_COMMAND_PALETTE = False
 
     BINDINGS = [
-        Binding("f1", "help", "Help", priority=True),
-        Binding("ctrl+q", "quit_wizard", "Quit", priority=True),
-        Binding("ctrl+c", "interrupt", "Stop", show=False, priority=True),
+        Binding("f1", "help", N_("Help"), priority=True),
+        Binding("f2", "switch_language", N_("Language"),
+                tooltip=N_("Switch between English and Russian (only on the first step)")),
+        Binding("ctrl+q", "quit_wizard", N_("Quit"), priority=True),
+        Binding("ctrl+c", "interrupt", N_("Stop"), show=False, priority=True),
     ]
 
     def __init__(self, state: WizardState) -> None:
@@ -65,9 +68,29 @@ class WizardApp(App):
         screen = self.screen
         if isinstance(screen, HelpScreen):
             return
-        title = getattr(screen, "TITLE_TEXT", None) or type(screen).__name__
-        text = getattr(screen, "HELP", "") or "Answer the questions on this screen, then Next."
+        title = getattr(screen, "TITLE_TEXT", None)
+        title = _(title) if title else type(screen).__name__
+        text = getattr(screen, "HELP", "")
+        text = _(text) if text else _("Answer the questions on this screen, then Next.")
         self.push_screen(HelpScreen(title, text))
+
+    # --- the language ----------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "switch_language":
+            # Only where nothing has been typed or built yet: the first step rebuilds itself.
+            return type(self.screen).__name__ == "WelcomeScreen"
+        return True
+
+    async def action_switch_language(self) -> None:
+        screen = self.screen
+        if type(screen).__name__ == "WelcomeScreen":
+            await screen.use_language("ru" if current_language() == "en" else "en")
+
+    def language_changed(self, language: str) -> None:
+        """Speak `language` from now on: the app's own footer words included."""
+        set_language(language)
+        translate_bindings(self)
+        self.refresh_bindings()
 
     def action_interrupt(self) -> None:
         handler = getattr(self.screen, "action_interrupt", None)
@@ -80,15 +103,15 @@ class WizardApp(App):
         from ffwizard.ui.screens.dialogs import Choice
 
         handler = getattr(self.screen, "quit_question", None)
-        text = handler() if handler else (
+        text = handler() if handler else _(
             "Nothing has been changed on the installation yet. You can start again at any time.")
 
         def answered(answer: str | None) -> None:
             if answer == "quit":
                 self.exit(0)
 
-        self.push_screen(Choice("Quit ffwizard?", text, [("stay", "Stay"), ("quit", "Quit")]),
-                         answered)
+        self.push_screen(Choice(_("Quit ffwizard?"), text,
+                                [("stay", _("Stay")), ("quit", _("Quit"))]), answered)
 
 
 def create_app(root: Path | str, runtime_kind: str = "docker", *, demo: bool = False,

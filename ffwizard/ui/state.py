@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ffwizard.core.errors import UserError
+from ffwizard.i18n import _
 from ffwizard.core.installation import MODEL_CATEGORY, OBJECT_TYPES, Installation, Problem
 
 
@@ -76,12 +77,13 @@ def detect_installation(state: WizardState) -> Detection:
 
     root = state.root
     if not root.is_dir():
-        raise UserError(f"there is no directory {root}. Give the install root (the directory "
-                        f"holding docker-compose.yaml).")
+        raise UserError(_("there is no directory {path}. Give the install root (the directory "
+                          "holding docker-compose.yaml).").format(path=root))
     installation = detect(root)
     if installation.compose_file is None:
-        problems = "; ".join(p.message for p in installation.blocking) or "no compose file"
-        raise UserError(f"no FindFace Multi installation found at {root}: {problems}")
+        problems = "; ".join(p.message for p in installation.blocking) or _("no compose file")
+        raise UserError(_("no FindFace Multi installation found at {path}: {problems}").format(
+            path=root, problems=problems))
     from ffwizard.runtime import open_runtime_for
 
     runtime = open_runtime_for(installation, state.runtime_kind, state.runtime)
@@ -89,7 +91,8 @@ def detect_installation(state: WizardState) -> Detection:
     try:
         services = runtime.services()
     except UserError as err:
-        raise UserError(f"the {runtime.kind} runtime does not answer: {err}") from None
+        raise UserError(_("the {runtime} runtime does not answer: {error}").format(
+            runtime=runtime.kind, error=err)) from None
     try:
         available = runtime.list_files(installation.extraction_api_service,
                                        installation.models_root, ".fnk")
@@ -114,8 +117,8 @@ def default_answers(detection: Detection) -> dict:
     """The proposal, in answers-file form: what the screens start from."""
     from ffwizard.core.answers import resolve_answers
 
-    answers, _ = resolve_answers(detection.installation, {}, detection.available_models,
-                                 source="proposal")
+    answers, _problems = resolve_answers(detection.installation, {}, detection.available_models,
+                                         source="proposal")
     return answers.to_dict()
 
 
@@ -162,7 +165,7 @@ def finished_run(root: Path):
 
 def human_bytes(n: int | None) -> str:
     if n is None:
-        return "unknown"
+        return _("unknown")
     from ffwizard.core.preflight import human_bytes as core_human_bytes
 
     return core_human_bytes(n)

@@ -8,6 +8,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Static
 
+from ffwizard.i18n import N_, _
 from ffwizard.ui.translate import translate_bindings
 from ffwizard.ui.widgets.step_header import StepHeader
 
@@ -17,15 +18,15 @@ class WizardScreen(Screen):
 
     STEP = 0
     HELP = ""
-    NEXT_LABEL = "Next"
+    NEXT_LABEL = N_("Next")
     CAN_GO_BACK = True
     AUTO_FOCUS = "#next"
 
     BINDINGS = [
-        Binding("escape", "back", "Back", show=True),
-        Binding("ctrl+n", "next", "Next", show=True, priority=True),
-        Binding("pagedown", "scroll_body(1)", "Scroll", show=False),
-        Binding("pageup", "scroll_body(-1)", "Scroll", show=False),
+        Binding("escape", "back", N_("Back"), show=True),
+        Binding("ctrl+n", "next", N_("Next"), show=True, priority=True),
+        Binding("pagedown", "scroll_body(1)", N_("Scroll"), show=False),
+        Binding("pageup", "scroll_body(-1)", N_("Scroll"), show=False),
     ]
 
     def __init__(self) -> None:
@@ -43,10 +44,10 @@ class WizardScreen(Screen):
             yield from self.compose_body()
         with Horizontal(id="nav"):
             if self.CAN_GO_BACK:
-                yield Button("Back", id="back", compact=True)
+                yield Button(_("Back"), id="back", compact=True)
             yield Static("", id="message")
             if self.NEXT_LABEL:
-                yield Button(self.NEXT_LABEL, id="next", variant="primary", compact=True)
+                yield Button(_(self.NEXT_LABEL), id="next", variant="primary", compact=True)
         yield Footer()
 
     def compose_body(self) -> ComposeResult:

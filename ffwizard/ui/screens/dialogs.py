@@ -8,15 +8,20 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-KEYS_HELP = ("Keys: Tab / Shift+Tab move, Enter presses a button, arrows pick in lists, "
-             "Esc goes back, Ctrl+N next, F1 help, Ctrl+C stops a run, Ctrl+Q quits.")
+from ffwizard.i18n import N_, _
+from ffwizard.ui.translate import translate_bindings
+
+KEYS_HELP = N_("Keys: Tab / Shift+Tab move, Enter presses a button, arrows pick in lists, "
+             "Esc goes back, Ctrl+N next, F1 help, F2 language (first step), Ctrl+C stops a run, "
+               "Ctrl+Q quits.")
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,f1,enter", "dismiss", "Close")]
+    BINDINGS = [Binding("escape,f1,enter", "dismiss", N_("Close"))]
 
     def __init__(self, title: str, text: str) -> None:
         super().__init__()
+        translate_bindings(self)
         self.title_text = title
         self.text = text
 
@@ -24,9 +29,9 @@ class HelpScreen(ModalScreen[None]):
         with Vertical(id="dialog", classes="help"):
             yield Static(self.title_text, classes="dialog-title")
             yield Static(self.text, id="help-text")
-            yield Static(KEYS_HELP, classes="muted")
+            yield Static(_(KEYS_HELP), classes="muted")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Close", id="close", variant="primary", compact=True)
+                yield Button(_("Close"), id="close", variant="primary", compact=True)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(None)
@@ -36,18 +41,20 @@ class HelpScreen(ModalScreen[None]):
 
 
 class Choice(ModalScreen[str]):
-    """A question with a few answers; dismisses with the chosen answer's id.
+    """A question with a few answers; dismisses with the chosen answer's id. The caller gives
+    the title, text and answer labels already translated.
 
     The first answer is the safe one and has the focus, so Enter never does harm by accident.
     """
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel"),
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel")),
                 Binding("left", "app.focus_previous", show=False),
                 Binding("right", "app.focus_next", show=False)]
 
     def __init__(self, title: str, text: str, answers: list[tuple[str, str]],
                  *, cancel: str | None = None) -> None:
         super().__init__()
+        translate_bindings(self)
         self.title_text = title
         self.text = text
         self.answers = answers

@@ -7,15 +7,26 @@ from textual.content import Content
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Static
 
+from ffwizard.i18n import N_, _, ngettext
 from ffwizard.ui.screens.base import WizardScreen
+from ffwizard.ui.screens.models import kind_word
 
+# The display words of problem severities and service states (the codes stay English).
+SEVERITY_WORDS = {"error": N_("error"), "warning": N_("warning"), "info": N_("info")}
+STATE_WORDS = {"running": N_("running"), "restarting": N_("restarting"), "exited": N_("exited"),
+               "created": N_("created"), "missing": N_("missing")}
 SEVERITY_STYLE = {"error": "$text-error", "warning": "$text-warning", "info": "$text-muted"}
 STATE_STYLE = {"running": "$text-success", "missing": "$text-error"}
 
 
 def shard_rows(installation) -> tuple[Content, int]:
     """The shards as each source sees them; rows where sources disagree are highlighted."""
-    head = f"  {'shard':<11}{'data dir':<9}{'compose service':<17}{'port':<7}sf-api master URL"
+    # TRANSLATORS: column heads of the shard table; each must fit its column (11, 9, 17, 7).
+    columns = (_("shard"), _("data dir"), _("compose service"), _("port"), _("sf-api master URL"))
+    head = "  {0:<11}{1:<9}{2:<17}{3:<7}{4}".format(*columns)
+    # TRANSLATORS: a source of the shard table does not know this shard (9 columns at most).
+    missing = _("— missing")
+    present = _("yes")
     parts: list = [(head + "\n", "bold")]
     disagreements = 0
     for shard in installation.shards:
@@ -32,9 +43,9 @@ def shard_rows(installation) -> tuple[Content, int]:
         service = (shard.service or "").removeprefix("findface-tarantool-server-")
         if len(service) > 16:
             service = service[:15] + "…"
-        compose = f"{service:<17}{shard.http_port or '':<7}" if in_compose else f"{'— missing':<24}"
-        line = (f"{shard.name:<11}{('yes' if in_dir else '— missing'):<9}{compose}"
-                f"{shard.url if in_sf else '— missing'}")
+        compose = f"{service:<17}{shard.http_port or '':<7}" if in_compose else f"{missing:<24}"
+        line = (f"{shard.name:<11}{(present if in_dir else missing):<9}{compose}"
+                f"{shard.url if in_sf else missing}")
         if bad:
             parts.append(("! " + line + "\n", "bold $text-warning"))
         else:
@@ -44,24 +55,26 @@ def shard_rows(installation) -> tuple[Content, int]:
 
 class InstallationScreen(WizardScreen):
     STEP = 1
-    TITLE_TEXT = "Installation"
-    HELP = ("What ffwizard found, read-only. Shards are counted from three sources (data "
-            "directories, the compose file, sf-api's config); a highlighted row means they "
-            "disagree and must be fixed first. The checklist says whether the installation is "
-            "ready to migrate.")
+    TITLE_TEXT = N_("Installation")
+    HELP = N_("What ffwizard found, read-only. Shards are counted from three sources (data "
+              "directories, the compose file, sf-api's config); a highlighted row means they "
+              "disagree and must be fixed first. The checklist says whether the installation is "
+              "ready to migrate.")
 
     def compose_body(self) -> ComposeResult:
         detection = self.app.state.detection
         inst = detection.installation
-        yield Static("What was found", classes="screen-title")
+        yield Static(_("What was found"), classes="screen-title")
         command = " ".join(inst.compose_command or ["docker", "compose"])
         facts = [
-            ("Install root", str(inst.root)),
-            ("Compose", f"project {inst.project}, {command}, {inst.compose_file.name}"),
-            ("Extraction", f"{inst.device.upper()} ({inst.extraction_api_service})"),
-            ("Models", ", ".join(f"{k}: {m}" for k, m in inst.models.items() if m) or "none"),
-            ("Normalized images", self.storage_text(inst)),
-            ("Clustering", "enabled" if inst.clustering_enabled else "disabled"),
+            (_("Install root"), str(inst.root)),
+            (_("Compose"), _("project {project}, {command}, {file}").format(
+                project=inst.project, command=command, file=inst.compose_file.name)),
+            (_("Extraction"), f"{inst.device.upper()} ({inst.extraction_api_service})"),
+            (_("Models"), ", ".join(f"{kind_word(k)}: {m}" for k, m in inst.models.items() if m)
+             or _("none")),
+            (_("Normalized images"), self.storage_text(inst)),
+            (_("Clustering"), _("enabled") if inst.clustering_enabled else _("disabled")),
         ]
         with Vertical(id="facts", classes="para"):
             for label, value in facts:
@@ -69,19 +82,25 @@ class InstallationScreen(WizardScreen):
                     yield Label(label, classes="field-label fact-label")
                     yield Static(value, classes="fact-value")
         rows, disagreements = shard_rows(inst)
-        yield Static(f"Shards: {len(inst.shards)}"
-                     + (f" — the sources disagree on {disagreements}" if disagreements
-                        else " — the three sources agree"), classes="section")
+        count = len(inst.shards)
+        if disagreements:
+            heading = ngettext("Shards: {count} — the sources disagree on {disagreements}",
+                               "Shards: {count} — the sources disagree on {disagreements}",
+                               disagreements)
+        else:
+            heading = _("Shards: {count} — the three sources agree")
+        yield Static(heading.format(count=count, disagreements=disagreements), classes="section")
         yield Static(rows, id="shards", classes="table")
-        yield Static("Services", classes="section")
+        yield Static(_("Services"), classes="section")
         yield Static(self.services_text(detection.services), id="services", classes="table")
         if inst.problems or detection.proposal_problems:
-            yield Static("Problems", classes="section")
+            yield Static(_("Problems"), classes="section")
             yield Static(Content.assemble(*[
-                (f"{p.severity}: {p}\n", SEVERITY_STYLE.get(p.severity, ""))
+                (f"{_(SEVERITY_WORDS.get(p.severity, p.severity))}: {p}\n",
+                 SEVERITY_STYLE.get(p.severity, ""))
                 for p in list(inst.problems) + list(detection.proposal_problems)]).rstrip(),
                 id="problems")
-        yield Static("Ready to migrate?", classes="section")
+        yield Static(_("Ready to migrate?"), classes="section")
         yield Static(Content.assemble(*[
             (("✓ " if c.ok else "✗ ") + c.message + "\n",
              "$text-success" if c.ok else "bold $text-error") for c in detection.checks]).rstrip(),
@@ -91,11 +110,13 @@ class InstallationScreen(WizardScreen):
     def storage_text(inst) -> str:
         storage = inst.normalized_storage
         if storage is None:
-            return "not configured"
+            return _("not configured")
         public = storage.public()
         where = public.get("webdav_upload_url") if storage.type == "webdav" else (
             public["s3"].get("endpoint") or "s3")
-        return f"{storage.type} {where}" + ("" if storage.enabled else " (disabled)")
+        if storage.enabled:
+            return f"{storage.type} {where}"
+        return _("{type} {where} (disabled)").format(type=storage.type, where=where)
 
     @staticmethod
     def services_text(services: dict) -> Content:
@@ -110,7 +131,8 @@ class InstallationScreen(WizardScreen):
                 short = name.removeprefix("findface-")
                 parts.append((f"{'●' if state == 'running' else '○'} ",
                               STATE_STYLE.get(state, "$text-warning")))
-                parts.append(f"{short[:26]:<27}{state:<10}" + (" " if name == left else "\n"))
+                word = _(STATE_WORDS[state]) if state in STATE_WORDS else state
+                parts.append(f"{short[:26]:<27}{word[:10]:<10}" + (" " if name == left else "\n"))
             if right is None:
                 parts.append("\n")
         return Content.assemble(*parts).rstrip()
@@ -121,10 +143,10 @@ class InstallationScreen(WizardScreen):
         failed = [c for c in detection.checks if not c.ok]
         if blocking:
             self.query_one("#next").disabled = True
-            self.say("This installation cannot be migrated as it is: see Problems.", error=True)
+            self.say(_("This installation cannot be migrated as it is: see Problems."), error=True)
         elif failed:
-            self.say(f"{len(failed)} check(s) failed: fix them before running (you may look "
-                     f"ahead).", error=True)
+            self.say(_("{count} check(s) failed: fix them before running (you may look "
+                       "ahead).").format(count=len(failed)), error=True)
 
     def go_next(self) -> None:
         from ffwizard.ui.screens.models import ModelsScreen

@@ -7,44 +7,55 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from ffwizard.core.installation import MODEL_CATEGORY
+from ffwizard.i18n import N_, _
 from ffwizard.ui.screens.base import WizardScreen
 
 OTHER = "__other__"
+# TRANSLATORS: object types (faces, human bodies, cars), as checkbox labels and in lists.
+KIND_WORDS = {"face": N_("face"), "body": N_("body"), "car": N_("car")}
+
+
+def kind_word(kind: str) -> str:
+    """An object type's display word (`face` stays the key in answers and configs)."""
+    return _(KIND_WORDS[kind]) if kind in KIND_WORDS else kind
 
 
 class ModelsScreen(WizardScreen):
     STEP = 2
-    TITLE_TEXT = "Models"
-    HELP = ("Choose the object types to migrate and the new model for each. The list shows the "
-            "model files the extraction service has for this device (CPU or GPU); the proposal, "
-            "the newest other model, is preselected. Pick 'Other' to type a file name.")
+    TITLE_TEXT = N_("Models")
+    HELP = N_("Choose the object types to migrate and the new model for each. The list shows the "
+              "model files the extraction service has for this device (CPU or GPU); the "
+              "proposal, the newest other model, is preselected. Pick 'Other' to type a file "
+              "name.")
 
     def compose_body(self) -> ComposeResult:
         state = self.app.state
         inst = state.installation
         chosen = state.answers.get("object_types") or state.configured_types()
         models = state.answers.get("models") or {}
-        yield Static("New models", classes="screen-title")
-        yield Static(f"Models for {inst.device.upper()}, from the extraction service's model "
-                     f"directory ({inst.models_root}).", classes="para muted")
+        yield Static(_("New models"), classes="screen-title")
+        yield Static(_("Models for {device}, from the extraction service's model directory "
+                       "({path}).").format(device=inst.device.upper(), path=inst.models_root),
+                     classes="para muted")
         for kind in state.configured_types():
             available = state.models_for(kind)
             proposal = models.get(kind) or inst.models.get(kind, "")
             options = [(m, m) for m in available]
             if proposal and proposal not in available:
                 options.insert(0, (proposal, proposal))
-            options.append(("Other (type a file name)…", OTHER))
+            options.append((_("Other (type a file name)…"), OTHER))
             with Vertical(classes="model-type", id=f"type-{kind}"):
                 with Horizontal(classes="field"):
-                    yield Checkbox(kind, kind in chosen, id=f"use-{kind}", compact=True,
+                    yield Checkbox(kind_word(kind), kind in chosen, id=f"use-{kind}", compact=True,
                                    classes="field-label")
-                    yield Static(f"now: {inst.models.get(kind)}", classes="muted")
+                    yield Static(_("now: {model}").format(model=inst.models.get(kind)),
+                                 classes="muted")
                 with Horizontal(classes="field"):
-                    yield Label("new model", classes="field-label")
+                    yield Label(_("new model"), classes="field-label")
                     yield Select(options, value=proposal if proposal else OTHER,
                                  allow_blank=False, id=f"model-{kind}", compact=True)
                 with Horizontal(classes="field other", id=f"other-row-{kind}"):
-                    yield Label("file name", classes="field-label")
+                    yield Label(_("file name"), classes="field-label")
                     yield Input(placeholder=f"{MODEL_CATEGORY[kind]}/<name>.{inst.device}.fnk",
                                 id=f"other-{kind}", compact=True)
                 yield Static("", id=f"problem-{kind}", classes="problem")
@@ -87,13 +98,16 @@ class ModelsScreen(WizardScreen):
 
         state = self.app.state
         types, models = self.chosen_values()
-        problems = validate_models(state.installation, models, state.detection.available_models)
+        available = state.detection.available_models
+        problems = validate_models(state.installation, models, available)
+        # Each type's own problems, found by checking it alone (the messages may be in any
+        # language, so they are not parsed); those of the whole choice stand as they are.
+        messages = {problem.message for problem in problems}
         by_kind = {kind: [] for kind in state.configured_types()}
-        for problem in problems:
-            for kind in models:
-                if f"for {kind} " in problem.message or problem.message.endswith(f"for {kind}."):
-                    by_kind[kind].append(problem.message)
-                    break
+        for kind, model in models.items():
+            by_kind[kind] = [p.message for p in validate_models(state.installation,
+                                                                {kind: model}, available)
+                             if p.message in messages]
         for kind, messages in by_kind.items():
             text = "; ".join(messages)
             if quiet and kind in models and self.query_one(f"#model-{kind}", Select).value == OTHER \
@@ -101,11 +115,11 @@ class ModelsScreen(WizardScreen):
                 text = ""  # not typed yet: no scolding while the user is about to type
             self.query_one(f"#problem-{kind}", Static).update(text)
         if not types:
-            self.say("Choose at least one object type to migrate.", error=True)
+            self.say(_("Choose at least one object type to migrate."), error=True)
             return False
         if problems:
             if not quiet:
-                self.say("Fix the model choice(s) shown in red.", error=True)
+                self.say(_("Fix the model choice(s) shown in red."), error=True)
             return False
         self.say("")
         return True

@@ -8,46 +8,52 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Checkbox, Input, Label, Static
 
+from ffwizard.i18n import N_, _
 from ffwizard.ui.screens.base import WizardScreen
 from ffwizard.ui.state import free_space, human_bytes
 
+# The migration tool's numbers: answers key, label (17 columns at most), hint, and the problem
+# of a value that is not a whole number of at least 1.
 NUMBERS = (
-    ("workers_num", "workers", "parallel extraction workers of the migration tool"),
-    ("objects_limit", "objects limit", "objects fetched per request"),
-    ("extraction_batch_size", "batch size", "objects per extraction call"),
+    ("workers_num", N_("workers"), N_("parallel extraction workers of the migration tool"),
+     N_("workers must be a whole number of at least 1.")),
+    ("objects_limit", N_("objects limit"), N_("objects fetched per request"),
+     N_("objects limit must be a whole number of at least 1.")),
+    ("extraction_batch_size", N_("batch size"), N_("objects per extraction call"),
+     N_("batch size must be a whole number of at least 1.")),
 )
 
 
 class SettingsScreen(WizardScreen):
     STEP = 4
-    TITLE_TEXT = "Settings"
-    HELP = ("The backup directory receives the database dump before anything changes; it needs "
-            "room for it. The three numbers tune the vendor's migration tool (its defaults are "
-            "safe). Cluster migration is offered when clustering is enabled.")
+    TITLE_TEXT = N_("Settings")
+    HELP = N_("The backup directory receives the database dump before anything changes; it needs "
+              "room for it. The three numbers tune the vendor's migration tool (its defaults are "
+              "safe). Cluster migration is offered when clustering is enabled.")
 
     def compose_body(self) -> ComposeResult:
         state = self.app.state
         answers = state.answers
-        yield Static("Settings", classes="screen-title")
+        yield Static(_("Settings"), classes="screen-title")
         with Horizontal(classes="field"):
-            yield Label("backup directory", classes="field-label")
+            yield Label(_("backup directory"), classes="field-label")
             yield Input(str(answers.get("backup_dir", "")), id="backup_dir", compact=True)
         yield Static("", id="free-space", classes="hint")
         migration = answers.get("migration") or {}
-        for key, label, hint in NUMBERS:
+        for key, label, hint, _problem in NUMBERS:
             with Horizontal(classes="field"):
-                yield Label(label, classes="field-label")
+                yield Label(_(label), classes="field-label")
                 yield Input(str(migration.get(key, "")), id=key, type="integer", compact=True,
                             classes="number", max_length=6)
-                yield Static(hint, classes="muted hint-inline")
+                yield Static(_(hint), classes="muted hint-inline")
         if state.installation.clustering_enabled:
             with Horizontal(classes="field"):
-                yield Label("clusters", classes="field-label")
-                yield Checkbox("migrate clusters after the switch (re-clusters events)",
+                yield Label(_("clusters"), classes="field-label")
+                yield Checkbox(_("migrate clusters after the switch (re-clusters events)"),
                                bool(answers.get("migrate_clusters", True)), id="migrate_clusters",
                                compact=True)
         else:
-            yield Static("Clustering is disabled in this installation: no cluster migration.",
+            yield Static(_("Clustering is disabled in this installation: no cluster migration."),
                          classes="muted")
         yield Static("", id="settings-problems", classes="problem")
 
@@ -61,7 +67,7 @@ class SettingsScreen(WizardScreen):
             return
         path = self.resolve_backup(value)
         self.query_one("#free-space", Static).update(
-            f"free space there: {human_bytes(free_space(path))}")
+            _("free space there: {size}").format(size=human_bytes(free_space(path))))
 
     def resolve_backup(self, value: str) -> Path:
         path = Path(value).expanduser()
@@ -76,17 +82,17 @@ class SettingsScreen(WizardScreen):
         problems = []
         backup = self.query_one("#backup_dir", Input).value.strip()
         if not backup:
-            problems.append("Give a backup directory.")
+            problems.append(_("Give a backup directory."))
         elif self.resolve_backup(backup).exists() and not self.resolve_backup(backup).is_dir():
-            problems.append(f"{backup} exists and is not a directory.")
-        for key, label, _ in NUMBERS:
+            problems.append(_("{path} exists and is not a directory.").format(path=backup))
+        for key, _label, _hint, problem in NUMBERS:
             text = self.query_one(f"#{key}", Input).value.strip()
             if not text.isdigit() or int(text) < 1:
-                problems.append(f"{label} must be a whole number of at least 1.")
+                problems.append(_(problem))
         self.query_one("#settings-problems", Static).update("\n".join(problems))
         if problems:
             if not quiet:
-                self.say("Fix the values shown in red.", error=True)
+                self.say(_("Fix the values shown in red."), error=True)
             return False
         self.say("")
         return True
@@ -98,7 +104,8 @@ class SettingsScreen(WizardScreen):
             return
         answers = self.app.state.answers
         answers["backup_dir"] = str(self.resolve_backup(self.query_one("#backup_dir", Input).value.strip()))
-        answers["migration"] = {key: int(self.query_one(f"#{key}", Input).value) for key, _, _ in NUMBERS}
+        answers["migration"] = {key: int(self.query_one(f"#{key}", Input).value)
+                                for key, *_texts in NUMBERS}
         clusters = self.query("#migrate_clusters")
         answers["migrate_clusters"] = bool(clusters.first().value) if clusters else False
         self.app.push_screen(ReviewScreen())

@@ -2,32 +2,36 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Input, Static
 
+from ffwizard.i18n import N_, _
 from ffwizard.ui.screens.base import WizardScreen
 
 
 class ShardsScreen(WizardScreen):
     STEP = 3
-    TITLE_TEXT = "Shards"
-    HELP = ("The migration fills as many new, empty shards as there are old ones; the old ones "
-            "stay untouched. The proposal takes the first free block of names and ports above "
-            "every one in use. Edit any cell: collisions are flagged as you type.")
+    TITLE_TEXT = N_("Shards")
+    HELP = N_("The migration fills as many new, empty shards as there are old ones; the old ones "
+              "stay untouched. The proposal takes the first free block of names and ports above "
+              "every one in use. Edit any cell: collisions are flagged as you type.")
 
     def compose_body(self) -> ComposeResult:
         state = self.app.state
         inst = state.installation
         specs = state.answers.get("new_shards") or []
-        yield Static(f"New shards ({len(specs)}, as many as the old ones)", classes="screen-title")
+        yield Static(_("New shards ({count}, as many as the old ones)").format(count=len(specs)),
+                     classes="screen-title")
         with Horizontal(classes="shard-row shard-head"):
-            yield Static("name", classes="shard-name")
-            yield Static("HTTP port", classes="shard-port")
-            yield Static("Tarantool", classes="shard-port")
-            yield Static("data dir", classes="shard-dir")
+            # TRANSLATORS: column heads of the new shards: 16, 11, 11 columns and the rest.
+            yield Static(_("name"), classes="shard-name")
+            yield Static(_("HTTP port"), classes="shard-port")
+            yield Static(_("Tarantool"), classes="shard-port")
+            yield Static(_("data dir"), classes="shard-dir")
         for index, spec in enumerate(specs):
             with Horizontal(classes="shard-row"):
                 yield Input(str(spec["name"]), id=f"name-{index}", compact=True,
@@ -39,8 +43,8 @@ class ShardsScreen(WizardScreen):
                 yield Static(self.data_dir(spec["name"]), id=f"dir-{index}", classes="shard-dir muted")
         old = ", ".join(f"{s.name}:{s.http_port}" for s in inst.shards[:4])
         more = f" … ({len(inst.shards)})" if len(inst.shards) > 4 else ""
-        yield Static(f"New data directories go in {self.data_parent()}/. Old shards: {old}{more}",
-                     classes="muted")
+        yield Static(_("New data directories go in {path}/. Old shards: {shards}").format(
+            path=self.data_parent(), shards=old + more), classes="muted")
         yield Static("", id="shard-problems", classes="problem")
 
     def data_dir(self, name: str) -> str:
@@ -74,33 +78,44 @@ class ShardsScreen(WizardScreen):
         from ffwizard.core.shards import validate_new_shards
 
         specs, problems, bad = [], [], set()
+        port_problems = {
+            "http": N_("row {row}: HTTP port must be a number from 1 to 65535."),
+            "tnt": N_("row {row}: Tarantool port must be a number from 1 to 65535."),
+        }
         for index in range(self.rows()):
             name = self.query_one(f"#name-{index}", Input).value.strip()
             ports = []
-            for field, label in (("http", "HTTP port"), ("tnt", "Tarantool port")):
+            for field in ("http", "tnt"):
                 text = self.query_one(f"#{field}-{index}", Input).value.strip()
                 if not text.isdigit() or not 1 <= int(text) <= 65535:
-                    problems.append(f"row {index + 1}: {label} must be a number from 1 to 65535.")
+                    problems.append(_(port_problems[field]).format(row=index + 1))
                     bad.add(f"{field}-{index}")
                     ports.append(None)
                 else:
                     ports.append(int(text))
             if not name:
-                problems.append(f"row {index + 1}: the name is empty.")
+                problems.append(_("row {row}: the name is empty.").format(row=index + 1))
                 bad.add(f"name-{index}")
             if name and None not in ports:
                 specs.append((index, ShardSpec(name, ports[0], ports[1])))
-        found = validate_new_shards(self.app.state.installation, [s for _, s in specs])
+        # Each problem is located by its row (`where`); the cell at fault is the port whose
+        # number the message quotes, else the name (the message itself is not parsed: it may
+        # be in any language).
+        found = validate_new_shards(self.app.state.installation, [s for _, s in specs],
+                                    item_where=[str(index) for index, _spec in specs])
+        rows = dict(specs)
         for problem in found:
             problems.append(problem.message)
-            for index, spec in specs:
-                if f"'{spec.name}'" in problem.message:
-                    bad.add(f"name-{index}")
-                if problem.message.startswith(f"{spec.name}: "):
-                    port = "http" if "HTTP port" in problem.message else "tnt"
-                    value = problem.message.split(" port ", 1)[1].split(" ", 1)[0]
-                    if value == str(spec.http_port if port == "http" else spec.tarantool_port):
-                        bad.add(f"{port}-{index}")
+            if problem.where is None or not problem.where.isdigit():
+                continue
+            index = int(problem.where)
+            spec = rows[index]
+            quoted = [field for field, port in (("http", spec.http_port),
+                                                ("tnt", spec.tarantool_port))
+                      if re.search(rf"(?<!\d){port}(?!\d)", problem.message.replace(spec.name, ""))]
+            bad.update(f"{field}-{index}" for field in quoted)
+            if not quoted:
+                bad.add(f"name-{index}")
         return [s for _, s in specs], problems, bad
 
     def check(self) -> bool:
@@ -112,7 +127,8 @@ class ShardsScreen(WizardScreen):
                 self.data_dir(self.query_one(f"#name-{index}", Input).value.strip()))
         self.query_one("#shard-problems", Static).update("\n".join(problems[:6]))
         if problems:
-            self.say(f"{len(problems)} problem(s): see below the table.", error=True)
+            self.say(_("{count} problem(s): see below the table.").format(count=len(problems)),
+                     error=True)
             return False
         self.say("")
         return True
@@ -125,6 +141,6 @@ class ShardsScreen(WizardScreen):
 
         if not self.check():
             return
-        specs, _, _ = self.read_specs()
+        specs, _problems, _bad = self.read_specs()
         self.app.state.answers["new_shards"] = [s.to_dict() for s in specs]
         self.app.push_screen(SettingsScreen())

@@ -5,6 +5,8 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
+from ffwizard.i18n import _
+
 LINE_STYLES = (
     ("+++", "bold $text-muted"),
     ("---", "bold $text-muted"),
@@ -34,4 +36,4 @@ class DiffView(Static):
     """
 
     def __init__(self, diff: str, **kw) -> None:
-        super().__init__(diff_content(diff) if diff.strip() else Content("(no change)"), **kw)
+        super().__init__(diff_content(diff) if diff.strip() else Content(_("(no change)")), **kw)

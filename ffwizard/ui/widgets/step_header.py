@@ -5,7 +5,11 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
-STEP_NAMES = ("Welcome", "Installation", "Models", "Shards", "Settings", "Review", "Run", "Done")
+from ffwizard.i18n import N_, _
+
+# TRANSLATORS: the step names share one line of 80 columns; keep them short.
+STEP_NAMES = (N_("Welcome"), N_("Installation"), N_("Models"), N_("Shards"), N_("Settings"),
+              N_("Review"), N_("Run"), N_("Done"))
 
 
 class StepHeader(Static):
@@ -25,7 +29,7 @@ class StepHeader(Static):
     @staticmethod
     def crumbs(current: int, *, demo: bool = False) -> Content:
         parts: list[tuple[str, str] | str] = []
-        for index, name in enumerate(STEP_NAMES):
+        for index, name in enumerate(map(_, STEP_NAMES)):
             if index:
                 parts.append((" › ", "$text-muted"))
             if index == current:
@@ -35,5 +39,6 @@ class StepHeader(Static):
             else:
                 parts.append((name, "$text-muted"))
         if demo:
-            parts.append(("  DEMO", "bold $text-warning"))
+            # TRANSLATORS: a badge at the end of the step line: this is the demo installation.
+            parts.append(("  " + _("DEMO"), "bold $text-warning"))
         return Content.assemble(*parts)
