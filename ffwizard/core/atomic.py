@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 from ffwizard.core.errors import UserError
+from ffwizard.i18n import _
 
 DEFAULT_NEW_FILE_MODE = 0o644
 
@@ -37,9 +38,9 @@ def check_writable(path: Path) -> None:
         return
     if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
         raise UserError(
-            f"{path} is read-only (mode {stat.S_IMODE(mode):04o}), so ffwizard will not change it. "
-            f"If it may be changed, make it writable (chmod u+w '{path}') and run "
-            f"'ffwizard resume'.")
+            _("{path} is read-only (mode {mode}), so ffwizard will not change it. If it may be "
+              "changed, make it writable (chmod u+w '{path}') and run 'ffwizard resume'.")
+            .format(path=path, mode=f"{stat.S_IMODE(mode):04o}"))
 
 
 def atomic_write_bytes(path: Path | str, data: bytes, *, mode: int | None = None) -> None:

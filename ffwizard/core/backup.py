@@ -16,6 +16,7 @@ import stat
 from pathlib import Path
 
 from ffwizard.core.atomic import atomic_write_bytes, atomic_write_text, fsync_dir
+from ffwizard.i18n import _
 
 MANIFEST = "manifest.json"
 
@@ -73,29 +74,29 @@ class Backups:
         path = Path(path)
         entry = self.manifest().get(str(path))
         if entry is None:
-            return f"{path}: never written, nothing to restore"
+            return _("{path}: never written, nothing to restore").format(path=path)
         if not entry["existed"]:
             if path.exists():
                 path.unlink()
                 fsync_dir(path.parent)
-                return f"{path}: removed (ffwizard created it)"
-            return f"{path}: already absent"
+                return _("{path}: removed (ffwizard created it)").format(path=path)
+            return _("{path}: already absent").format(path=path)
         copy = self.copy_path(path)  # not entry["copy"]: the run directory may have moved
         data = copy.read_bytes()
         if hashlib.sha256(data).hexdigest() != entry["sha256"]:
-            raise OSError(f"the backup copy of {path} ({copy}) does not match its checksum; "
-                          f"restore it by hand from {copy}")
+            raise OSError(_("the backup copy of {path} ({copy}) does not match its checksum; "
+                            "restore it by hand from {copy}").format(path=path, copy=copy))
         if path.exists() and path.read_bytes() == data:
             current = os.stat(path)
             if stat.S_IMODE(current.st_mode) == entry["mode"]:
-                return f"{path}: already as before"
+                return _("{path}: already as before").format(path=path)
         if path.exists():
             os.chmod(path, entry["mode"] | stat.S_IWUSR)  # restore even a file made read-only
         atomic_write_bytes(path, data)
         os.chmod(path, entry["mode"])
         if (os.stat(path).st_uid, os.stat(path).st_gid) != (entry["uid"], entry["gid"]):
             os.chown(path, entry["uid"], entry["gid"])
-        return f"{path}: restored from the backup"
+        return _("{path}: restored from the backup").format(path=path)
 
 
 def copy_tree_owner_mode(like: Path, target: Path) -> None:

@@ -119,7 +119,9 @@ def launch(host_argv: list[str], *, log_file: Path, exit_file: Path,
         time.sleep(0.02)
     state = read_state(exit_file)
     if state is None:
-        raise OSError(f"the migration launcher did not start (see {log_file})")
+        from ffwizard.i18n import _
+
+        raise OSError(_("the migration launcher did not start (see {log})").format(log=log_file))
     return state
 
 

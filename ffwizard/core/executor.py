@@ -39,10 +39,12 @@ from ffwizard.core.atomic import atomic_write_text, read_text_or_none
 from ffwizard.core.backup import Backups, copy_tree_owner_mode, move_aside
 from ffwizard.core.errors import StepFailed, UserError
 from ffwizard.core.journal import RunDir, archive_dir, current_run_dir
+from ffwizard.core.plan import step_title
 from ffwizard.core.progress import (CountError, ProgressMeter, ProgressSample, format_duration,
                                     gallery_counts, parse_gallery_counts)
 from ffwizard.core.runplan import RunPlan, RunStep
 from ffwizard.core.verify import compare_counts, unhealthy_shards
+from ffwizard.i18n import N_, _
 
 KILL_AT_ENV = "FFWIZARD_TEST_KILL_AT"        # "<step>:<point>": SIGKILL ourselves there
 POINTS_FILE_ENV = "FFWIZARD_TEST_POINTS_FILE"  # append every point passed (to enumerate them)
@@ -62,15 +64,30 @@ class Event:
     progress: ProgressSample | None = None
 
 
-def exit_words(code: int) -> str:
-    """An exit status in plain words (128+N: killed by signal N, as a shell reports it)."""
+def migration_exit_words(code: int) -> str:
+    """How the migration tool ended, in a sentence (128+N: killed by signal N, as a shell
+    reports it)."""
     if code == 137:
-        return "was killed (exit status 137: SIGKILL, often the kernel out of memory)"
+        return _("the migration tool was killed (exit status 137: SIGKILL, often the kernel out "
+                 "of memory)")
     if code == 143:
-        return "was terminated (exit status 143: SIGTERM, someone or something stopped it)"
+        return _("the migration tool was terminated (exit status 143: SIGTERM, someone or "
+                 "something stopped it)")
     if code > 128:
-        return f"was killed by signal {code - 128} (exit status {code})"
-    return f"failed (exit status {code})"
+        return _("the migration tool was killed by signal {signal} (exit status {code})").format(
+            signal=code - 128, code=code)
+    return _("the migration tool failed (exit status {code})").format(code=code)
+
+
+# What `_wait_http` waits for, each in a whole sentence.
+NO_ANSWER = {
+    "extraction": N_("the extraction service did not answer at {url} within {seconds} s "
+                     "({why}); check its logs, then 'ffwizard resume' or 'ffwizard rollback'."),
+    "shard": N_("a new shard did not answer at {url} within {seconds} s ({why}); check its "
+                "logs, then 'ffwizard resume' or 'ffwizard rollback'."),
+    "sf-api": N_("sf-api did not answer at {url} within {seconds} s ({why}); check its logs, "
+                 "then 'ffwizard resume' or 'ffwizard rollback'."),
+}
 
 
 @dataclass(frozen=True)
@@ -150,10 +167,12 @@ class Executor:
                 os.rename(current, aside)
             else:
                 state = RunDir(current).state()
+                from ffwizard.core.report import status_word
+
                 raise RunExists(
-                    f"a migration run is already under way here ({state.status}); continue it "
-                    f"with 'ffwizard resume --root {root}' or undo it with 'ffwizard rollback "
-                    f"--root {root}'.")
+                    _("a migration run is already under way here ({status}); continue it with "
+                      "'ffwizard resume --root {root}' or undo it with 'ffwizard rollback "
+                      "--root {root}'.").format(status=status_word(state.status), root=root))
         run_plan = plan if isinstance(plan, RunPlan) else RunPlan.from_plan(plan)
         run = RunDir.create(root, runtime.kind)
         run_plan.save(run.path)
@@ -164,8 +183,8 @@ class Executor:
     def open(cls, root: Path, runtime, **kw) -> "Executor":
         current = current_run_dir(root)
         if not (current / "run.json").exists():
-            raise UserError(f"there is no migration run to continue at {root}; start one with "
-                            f"'ffwizard apply'.")
+            raise UserError(_("there is no migration run to continue at {root}; start one with "
+                              "'ffwizard apply'.").format(root=root))
         run = RunDir(current)
         return cls(run, RunPlan.load(run.path), runtime, **kw)
 
@@ -215,7 +234,7 @@ class Executor:
         """Run (or continue) every step not yet done."""
         state = self.state
         if state.status in ("rolling-back", "rolled-back", "rollback-failed"):
-            raise UserError("this run was being rolled back; finish with 'ffwizard rollback'.")
+            raise UserError(_("this run was being rolled back; finish with 'ffwizard rollback'."))
         if state.status == "done":
             return self._finish()
         self.run_dir.journal.append("run_started", pid=os.getpid())
@@ -229,29 +248,30 @@ class Executor:
                 current = step.id
                 status = self.state.step_status(step.id)
                 if status == "done":
-                    self._emit("step_skipped", step.id, step.title)
+                    self._emit("step_skipped", step.id, step_title(step))
                     continue
                 self._check_stop()
                 if step.id == self.plan.confirm_before and not self.state.confirmed:
                     # The question is about the point of no return, asked before the old
                     # shards stop (see RunPlan.confirm_before).
                     pnr = self.plan.step(self.plan.point_of_no_return)
-                    self._emit("confirm_needed", pnr.id, pnr.title)
+                    self._emit("confirm_needed", pnr.id, step_title(pnr))
                     if not self.confirm(pnr):
                         self.run_dir.journal.append("run_stopped", step=step.id,
                                                     reason="not confirmed")
-                        self._emit("run_stopped", step.id, "stopped before the point of no return")
+                        self._emit("run_stopped", step.id,
+                                   _("stopped before the point of no return"))
                         self._write_report()
                         return Outcome("stopped", step.id, None, self.run_dir.path)
                     self.run_dir.journal.append("confirmed", step=step.id)
                 self.run_dir.journal.append("step_started", step=step.id)
-                self._emit("step_started", step.id, step.title)
+                self._emit("step_started", step.id, step_title(step))
                 self._point(step.id, "started")
                 started = time.monotonic()
                 getattr(self, f"_step_{step.id}")(step)
                 self.run_dir.journal.append("step_done", step=step.id,
                                             seconds=round(time.monotonic() - started, 3))
-                self._emit("step_done", step.id, step.title)
+                self._emit("step_done", step.id, step_title(step))
                 self._point(step.id, "done")
         except Stopped:
             return self._stopped(current)
@@ -263,8 +283,8 @@ class Executor:
             return self._fail(current, str(err))
         except Exception as err:  # a bug: journal it, keep the details for the report's reader
             (self.run_dir.path / "error.txt").write_text(traceback.format_exc())
-            return self._fail(current, f"unexpected error ({type(err).__name__}: {err}); details "
-                                       f"in {self.run_dir.path / 'error.txt'}")
+            return self._fail(current, _("unexpected error ({error}); details in {path}").format(
+                error=f"{type(err).__name__}: {err}", path=self.run_dir.path / "error.txt"))
         self.run_dir.journal.append("run_done")
         return self._finish()
 
@@ -272,7 +292,7 @@ class Executor:
         if self.stop_migration_on_stop:
             self._stop_migration()
         self.run_dir.journal.append("run_stopped", step=step, reason="asked")
-        self._emit("run_stopped", step, "stopped; continue with 'ffwizard resume'")
+        self._emit("run_stopped", step, _("stopped; continue with 'ffwizard resume'"))
         self._write_report()
         return Outcome("stopped", step, None, self.run_dir.path)
 
@@ -295,7 +315,7 @@ class Executor:
         try:
             write_report(self.run_dir, self.plan)
         except OSError as err:
-            self._emit("message", text=f"could not write the report: {err}")
+            self._emit("message", text=_("could not write the report: {error}").format(error=err))
 
     # --- shared actions -------------------------------------------------------------------------
     def _write_changes(self, step: RunStep) -> bool:
@@ -307,9 +327,9 @@ class Executor:
                 continue
             if current != change.before:
                 raise StepFailed(
-                    f"{change.path} is not as the plan expected (it was changed since the plan "
-                    f"was made); nothing was written to it. Undo the run with 'ffwizard rollback' "
-                    f"and plan again.")
+                    _("{path} is not as the plan expected (it was changed since the plan was "
+                      "made); nothing was written to it. Undo the run with 'ffwizard rollback' "
+                      "and plan again.").format(path=change.path))
             change.path.parent.mkdir(parents=True, exist_ok=True)
             self.backups.ensure(change.path)
             self._point(step.id, "backed_up")
@@ -325,21 +345,23 @@ class Executor:
             self._emit("output", step.id, line)
         if result.exit_code != 0:
             last = "\n".join(result.output.splitlines()[-self.settings.log_tail_lines:])
-            raise StepFailed(f"'{' '.join(argv)}' in {service} ended with status "
-                             f"{result.exit_code}. Its last output:\n{last}")
+            raise StepFailed(_("'{command}' in {service} ended with status {code}. Its last "
+                               "output:\n{output}").format(command=" ".join(argv),
+                                                           service=service,
+                                                           code=result.exit_code, output=last))
         return result
 
     def _wait_http(self, url: str, what: str, *, any_answer: bool = False) -> None:
+        """Wait until `url` answers 200 (any answer with `any_answer`); `what`: a NO_ANSWER key."""
         deadline = time.monotonic() + self.settings.health_timeout
         while True:
             answer = self.runtime.http_get(url, timeout=5)
             if answer.status == 200 or (any_answer and answer.answered):
                 return
             if time.monotonic() > deadline:
-                raise StepFailed(f"{what} did not answer at {url} within "
-                                 f"{self.settings.health_timeout:.0f} s "
-                                 f"({answer.error or 'HTTP %d' % answer.status}); check its logs, "
-                                 f"then 'ffwizard resume' or 'ffwizard rollback'.")
+                raise StepFailed(_(NO_ANSWER[what]).format(
+                    url=url, seconds=f"{self.settings.health_timeout:.0f}",
+                    why=answer.error or f"HTTP {answer.status}"))
             self._sleep(min(1.0, self.settings.poll_interval))
 
     def _compose_up(self, step: RunStep, *, remove_orphans: bool = False) -> None:
@@ -347,8 +369,8 @@ class Executor:
         for line in result.output.splitlines()[-self.settings.log_tail_lines:]:
             self._emit("output", step.id, line)
         if result.exit_code != 0:
-            raise StepFailed(f"compose up ended with status {result.exit_code}: "
-                             f"{result.output.strip()[-500:]}")
+            raise StepFailed(_("compose up ended with status {code}: {output}").format(
+                code=result.exit_code, output=result.output.strip()[-500:]))
 
     # --- the steps ------------------------------------------------------------------------------
     def _step_backup(self, step: RunStep) -> None:
@@ -412,7 +434,7 @@ class Executor:
         if not self.state.passed(step.id, "restarted"):
             self.runtime.restart(p["service"])
             self._point(step.id, "restarted")
-        self._wait_http(p["health_url"], "the extraction service", any_answer=True)
+        self._wait_http(p["health_url"], "extraction", any_answer=True)
 
     def _step_add_new_shards(self, step: RunStep) -> None:
         p = step.params
@@ -420,7 +442,7 @@ class Executor:
         self._compose_up(step)
         self._point(step.id, "composed_up")
         for url in p.get("health_urls", []):
-            self._wait_http(url, "a new shard")
+            self._wait_http(url, "shard")
 
     def _step_write_migration_config(self, step: RunStep) -> None:
         p = step.params
@@ -441,9 +463,9 @@ class Executor:
             new_counts = gallery_counts(self.runtime, p["new_shard_urls"])
             if sum(new_counts.values()):
                 raise StepFailed(
-                    "the new shards already hold objects, and a migration must start into empty "
-                    "shards. Run 'ffwizard resume --rerun-migration' to move their data aside "
-                    "and start again.")
+                    _("the new shards already hold objects, and a migration must start into "
+                      "empty shards. Run 'ffwizard resume --rerun-migration' to move their data "
+                      "aside and start again."))
             old_counts = gallery_counts(self.runtime, p["old_shard_urls"])
             self._data(step.id, old_counts=old_counts)
             argv = self.runtime.detached_host_argv(p["service"], list(p["argv"]),
@@ -451,8 +473,9 @@ class Executor:
             self._data(step.id, launching=True, started_at=time.time())
             proc = detached.launch(argv, log_file=self.run_dir.log, exit_file=exit_file)
             self._data(step.id, pid=proc.pid)
-            self._emit("message", step.id, f"the migration runs detached (pid {proc.pid}); its "
-                                           f"output goes to {self.run_dir.log}")
+            self._emit("message", step.id,
+                       _("the migration runs detached (pid {pid}); its output goes to {log}")
+                       .format(pid=proc.pid, log=self.run_dir.log))
             self._point(step.id, "launched")
         self._follow_migration(step)
 
@@ -473,7 +496,8 @@ class Executor:
                 self._emit("progress", step.id, last.describe(), progress=last)
             except CountError as err:
                 if running:
-                    self._emit("message", step.id, f"progress unknown for now: {err}")
+                    self._emit("message", step.id,
+                               _("progress unknown for now: {error}").format(error=err))
             if code is not None or not running:
                 break
             self._point(step.id, "waiting", journal=False)  # every poll: not worth a journal line
@@ -481,39 +505,43 @@ class Executor:
         code = detached.read_exit(exit_file)
         lines = tail(self.run_dir.log, self.settings.log_tail_lines)
         if code is None:
-            raise StepFailed(f"the migration tool stopped without recording its exit status "
-                             f"(killed?). Its last output:\n{lines}\nStart it again into "
-                             f"emptied new shards with 'ffwizard resume --rerun-migration'.")
+            raise StepFailed(_("the migration tool stopped without recording its exit status "
+                               "(killed?). Its last output:\n{output}\nStart it again into "
+                               "emptied new shards with 'ffwizard resume --rerun-migration'.")
+                             .format(output=lines))
         if code != 0:
-            raise StepFailed(f"the migration tool {exit_words(code)}. Its last "
-                             f"output:\n{lines}\nFix the cause, then start it again into emptied "
-                             f"new shards with 'ffwizard resume --rerun-migration', or undo "
-                             f"everything with 'ffwizard rollback'.")
+            # TRANSLATORS: {ended} is a sentence such as "the migration tool failed (exit status 1)".
+            raise StepFailed(_("{ended}. Its last output:\n{output}\nFix the cause, then start it "
+                               "again into emptied new shards with 'ffwizard resume "
+                               "--rerun-migration', or undo everything with 'ffwizard rollback'.")
+                             .format(ended=migration_exit_words(code), output=lines))
         proc = detached.read_state(exit_file)
         ended = self.run_dir.migration_exit.stat().st_mtime
         seconds = max(0.001, ended - (proc.started if proc else ended))
         self._data(step.id, seconds=round(seconds, 3),
                    objects=last.done if last else None)
         if last is not None:
-            self._emit("message", step.id, f"the migration tool finished: {last.done} objects in "
-                                           f"the new shards after {format_duration(seconds)} "
-                                           f"({last.done / seconds:.1f} objects/s)")
+            self._emit("message", step.id,
+                       _("the migration tool finished: {objects} objects in the new shards after "
+                         "{duration} ({rate} objects/s)").format(
+                           objects=last.done, duration=format_duration(seconds),
+                           rate=f"{last.done / seconds:.1f}"))
 
     def _step_verify_copy(self, step: RunStep) -> None:
         p = step.params
         sick = unhealthy_shards(self.runtime, p["new_shard_urls"])
         if sick:
-            raise StepFailed("; ".join(sick) + ". Nothing was switched; check the shard, then "
-                             "'ffwizard resume'.")
+            raise StepFailed(_("{problems}. Nothing was switched; check the shard, then "
+                               "'ffwizard resume'.").format(problems="; ".join(sick)))
         old = gallery_counts(self.runtime, p["old_shard_urls"])
         new = gallery_counts(self.runtime, p["new_shard_urls"])
         comparison = compare_counts(old, new)
         self._data(step.id, old_counts=old, new_counts=new, mismatches=comparison.mismatches)
         if not comparison.ok:
-            raise StepFailed("the new shards do not hold the same objects as the old ones: "
-                             + "; ".join(comparison.mismatches) + ". Nothing was switched. Re-run "
-                             "the migration with 'ffwizard resume --rerun-migration', or undo "
-                             "with 'ffwizard rollback'.")
+            raise StepFailed(_("the new shards do not hold the same objects as the old ones: "
+                               "{mismatches}. Nothing was switched. Re-run the migration with "
+                               "'ffwizard resume --rerun-migration', or undo with 'ffwizard "
+                               "rollback'.").format(mismatches="; ".join(comparison.mismatches)))
 
     def _step_remove_old_shards(self, step: RunStep) -> None:
         self._write_changes(step)
@@ -537,9 +565,11 @@ class Executor:
         sick = unhealthy_shards(self.runtime, p["new_shard_urls"])
         sf = self.runtime.http_get(p["sf_api_url"].rstrip("/") + "/v2/galleries", timeout=10)
         if sf.status != 200:
-            sick.append(f"sf-api does not answer ({sf.error or 'HTTP %d' % sf.status})")
+            sick.append(_("sf-api does not answer ({why})").format(
+                why=sf.error or f"HTTP {sf.status}"))
         if sick:
-            raise StepFailed("; ".join(sick) + ". Check the services, then 'ffwizard resume'.")
+            raise StepFailed(_("{problems}. Check the services, then 'ffwizard resume'.")
+                             .format(problems="; ".join(sick)))
         copied = self.state.data.get(p.get("old_counts_from", "verify_copy"), {}).get("new_counts", {})
         now = gallery_counts(self.runtime, p["new_shard_urls"])
         try:
@@ -547,16 +577,17 @@ class Executor:
         except ValueError:
             served = None  # an sf-api whose gallery list carries no counts: its answer suffices
         if served is not None and served != now:
-            wrong = compare_counts(now, served, labels=("the new shards", "sf-api")).mismatches
-            raise StepFailed("sf-api does not serve what the new shards hold ("
-                             + "; ".join(wrong) + "). Check its shard list, then "
-                             "'ffwizard resume'.")
+            wrong = compare_counts(now, served, compared="sf-api").mismatches
+            raise StepFailed(_("sf-api does not serve what the new shards hold ({mismatches}). "
+                               "Check its shard list, then 'ffwizard resume'.")
+                             .format(mismatches="; ".join(wrong)))
         # New events may have arrived since the copy: counts may grow, never shrink.
         comparison = compare_counts(copied, now, at_least=True)
         self._data(step.id, final_counts=now, mismatches=comparison.mismatches)
         if not comparison.ok:
-            raise StepFailed("objects went missing from the new shards since the copy was "
-                             "checked: " + "; ".join(comparison.mismatches) + ".")
+            raise StepFailed(_("objects went missing from the new shards since the copy was "
+                               "checked: {mismatches}.")
+                             .format(mismatches="; ".join(comparison.mismatches)))
 
     # --- re-running the migration ----------------------------------------------------------------
     def _rerun_finished(self, state) -> bool:
@@ -568,14 +599,15 @@ class Executor:
         into the run directory, never deleted) and run the migration again, then the rest."""
         state = self.state
         if state.step_status("run_migration") == "pending":
-            raise UserError("there is no migration to re-run at this point of the run.")
+            raise UserError(_("there is no migration to re-run at this point of the run."))
         if any(state.step_status(s.id) != "pending"
                for s in self.plan.steps if s.id in ("remove_old_shards", "switch_sf_api")):
-            raise UserError("the old shards are already stopped; a re-run is no longer possible.")
+            raise UserError(_("the old shards are already stopped; a re-run is no longer "
+                              "possible."))
         proc = detached.read_state(self.run_dir.migration_exit)
         if proc is not None and detached.group_alive(proc):
-            raise UserError("the migration is still running; wait for it (ffwizard attach), or "
-                            "stop it first.")
+            raise UserError(_("the migration is still running; wait for it (ffwizard attach), "
+                              "or stop it first."))
         self.run_dir.journal.append("rerun_started")
         try:
             self._do_rerun()
@@ -589,7 +621,7 @@ class Executor:
         attempt = sum(1 for e in self.state.events if e["event"] == "rerun_started")
         aside = self.run_dir.aside / f"attempt-{attempt}"
         self.runtime.remove_services(list(add.params["services"]))
-        self._emit("message", "run_migration", "stopped the new shards")
+        self._emit("message", "run_migration", _("stopped the new shards"))
         self._point("run_migration", "rerun_removed")
         like = Path(dirs["like"]) if dirs.get("like") else None
         # Once emptied, the dirs hold only what the fresh, empty shards wrote on start.
@@ -598,8 +630,9 @@ class Executor:
             path = Path(d)
             if path.exists() and _holds_data(path) and not emptied:
                 moved = move_aside(path, aside)
-                self._emit("message", "run_migration", f"moved {path} into the run directory "
-                                                       f"({moved.relative_to(self.run_dir.path)})")
+                self._emit("message", "run_migration",
+                           _("moved {path} into the run directory ({where})").format(
+                               path=path, where=moved.relative_to(self.run_dir.path)))
             path.mkdir(exist_ok=True)
             if like is not None:
                 copy_tree_owner_mode(like, path)
@@ -617,7 +650,7 @@ class Executor:
         self._compose_up(add)
         self._point("run_migration", "rerun_up")
         for url in add.params.get("health_urls", []):
-            self._wait_http(url, "a new shard")
+            self._wait_http(url, "shard")
         self.run_dir.journal.append("step_reset", step="run_migration")
         self.run_dir.journal.append("step_reset", step="verify_copy")
         self.run_dir.journal.append("rerun_done")
@@ -634,24 +667,25 @@ class Executor:
             params = self.plan.step("run_migration").params
             stopped = self.runtime.stop_detached(params["service"], list(params["argv"])) > 0 or stopped
         if stopped:
-            self._emit("message", "run_migration", "stopped the migration tool")
+            self._emit("message", "run_migration", _("stopped the migration tool"))
 
     # --- rolling back ---------------------------------------------------------------------------
     def rollback(self) -> Outcome:
         state = self.state
         if state.status in ("done",):
-            raise UserError("this run is finished; there is nothing to roll back.")
+            raise UserError(_("this run is finished; there is nothing to roll back."))
         pnr = self.plan.point_of_no_return
         if pnr and state.step_status(pnr) != "pending":
             step = self.plan.step(pnr)
             if state.step_status(pnr) == "done" or any(
                     read_text_or_none(c.path) != c.before for c in step.changes):
                 raise UserError(
-                    f"the run is past the point of no return ('{step.title}'): sf-api already "
-                    f"serves the new shards, so ffwizard cannot undo it. Finish with 'ffwizard "
-                    f"resume'. The old shard data directories are still on disk.")
+                    _("the run is past the point of no return ('{step}'): sf-api already serves "
+                      "the new shards, so ffwizard cannot undo it. Finish with 'ffwizard "
+                      "resume'. The old shard data directories are still on disk.")
+                    .format(step=step_title(step)))
         self.run_dir.journal.append("rollback_started")
-        self._emit("message", text="rolling back")
+        self._emit("message", text=_("rolling back"))
         current = None
         try:
             self._stop_migration()
@@ -660,16 +694,18 @@ class Executor:
                 status = self.state.step_status(step.id)
                 if status in ("pending", "undone"):
                     continue
-                self._emit("step_started", step.id, f"undo: {step.title}")
+                self._emit("step_started", step.id,
+                           _("undo: {step}").format(step=step_title(step)))
                 undo = getattr(self, f"_undo_{step.id}", None)
                 if undo is not None:
                     undo(step)
                 self.run_dir.journal.append("step_undone", step=step.id)
-                self._emit("step_undone", step.id, step.title)
+                self._emit("step_undone", step.id, step_title(step))
                 self._point(step.id, "undone")
         except (UserError, OSError) as err:
-            message = (f"rollback stopped at '{current}': {err}. Fix the cause and run "
-                       f"'ffwizard rollback' again; backups are in {self.backups.dir}.")
+            message = _("rollback stopped at '{step}': {error}. Fix the cause and run 'ffwizard "
+                        "rollback' again; backups are in {backups}.").format(
+                step=current, error=err, backups=self.backups.dir)
             self.run_dir.journal.append("rollback_failed", step=current, error=message)
             self._emit("run_failed", current, message)
             self._write_report()
@@ -703,7 +739,7 @@ class Executor:
         changed = self._restore(step)
         if changed or self.state.passed(step.id, "restarted"):
             self.runtime.restart(step.params["service"])
-            self._wait_http(step.params["health_url"], "the extraction service", any_answer=True)
+            self._wait_http(step.params["health_url"], "extraction", any_answer=True)
 
     def _undo_write_migration_config(self, step: RunStep) -> None:
         self._restore(step)
@@ -717,14 +753,16 @@ class Executor:
             if _holds_data(path):
                 moved = move_aside(path, self.run_dir.aside / "new-shards")
                 where = moved.relative_to(self.run_dir.path)
-                self._emit("output", step.id, f"{path}: it held data, so it was moved into the "
-                                              f"run directory ({where}), not deleted")
+                self._emit("output", step.id,
+                           _("{path}: it held data, so it was moved into the run directory "
+                             "({where}), not deleted").format(path=path, where=where))
             else:
                 for sub in step.params.get("subdirs", []):
                     if (path / sub).is_dir():
                         (path / sub).rmdir()
                 path.rmdir()
-                self._emit("output", step.id, f"{path}: removed (ffwizard created it empty)")
+                self._emit("output", step.id,
+                           _("{path}: removed (ffwizard created it empty)").format(path=path))
 
 
 def _holds_data(path: Path) -> bool:

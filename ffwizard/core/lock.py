@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ffwizard.core.errors import UserError
+from ffwizard.i18n import _
 
 LOCK_NAME = "lock"
 
@@ -37,8 +38,13 @@ class LockHolder:
     command: str = ""
 
     def describe(self) -> str:
-        return (f"pid {self.pid} on {self.host}, user {self.user}, since {self.since}"
-                + (f" ({self.command})" if self.command else ""))
+        if self.command:
+            # TRANSLATORS: who holds the lock; {command} is an ffwizard command (apply, wizard).
+            return _("pid {pid} on {host}, user {user}, since {since} ({command})").format(
+                pid=self.pid, host=self.host, user=self.user, since=self.since,
+                command=self.command)
+        return _("pid {pid} on {host}, user {user}, since {since}").format(
+            pid=self.pid, host=self.host, user=self.user, since=self.since)
 
     def alive_here(self) -> bool | None:
         """True/False when the holder is on this host; None when it is elsewhere."""
@@ -89,10 +95,14 @@ class InstallLock:
         except BlockingIOError:
             os.close(fd)
             holder = self._wait_for_description()
-            who = holder.describe() if holder else "another ffwizard process"
-            raise LockHeld(
-                f"another ffwizard is working on this installation: {who}. Wait for it to "
-                f"finish, or follow it with 'ffwizard attach --root {self.root}'.") from None
+            if holder is None:
+                message = _("another ffwizard is working on this installation. Wait for it to "
+                            "finish, or follow it with 'ffwizard attach --root {root}'.")
+            else:
+                message = _("another ffwizard is working on this installation: {holder}. Wait "
+                            "for it to finish, or follow it with 'ffwizard attach --root {root}'.")
+            raise LockHeld(message.format(holder=holder.describe() if holder else "",
+                                          root=self.root)) from None
         previous = read_holder(self.root)
         if previous is not None and (previous.pid, previous.host) != (os.getpid(), socket.gethostname()):
             # The kernel dropped the lock, so that holder is gone (or it released cleanly and

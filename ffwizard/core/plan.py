@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ffwizard.core.answers import Answers
-from ffwizard.i18n import N_, _
+from ffwizard.i18n import N_, _, ngettext
 from ffwizard.core.installation import Installation, Problem, Shard, shard_public_dict
 
 BACKUP_CONTAINER_DIR = "/ffmulti_dump"
@@ -63,6 +63,10 @@ def mask_secrets(text: str) -> str:
         return match.group("key") + MASK + raw[len(value):]
 
     return SECRET_VALUE.sub(masked, text)
+
+
+def _title_for(step_id: str) -> str:
+    return _(STEP_TITLES[step_id])
 
 
 def step_title(step) -> str:
@@ -210,10 +214,10 @@ def build_plan(installation: Installation, answers: Answers, *, run_dir: Path | 
     host_dir = Path(answers.backup_dir)
     steps.append(Step(
         id="backup",
-        title=_(STEP_TITLES["backup"]),
-        explanation="Dump every gallery of every shard with the vendor's storage-api-dump tool "
-                    "inside the sf-api container, then copy the dump to the host. It is the way "
-                    "back should anything go wrong; it is never deleted by ffwizard.",
+        title=_title_for("backup"),
+        explanation=_("Dump every gallery of every shard with the vendor's storage-api-dump tool "
+                      "inside the sf-api container, then copy the dump to the host. It is the way "
+                      "back should anything go wrong; it is never deleted by ffwizard."),
         commands=[
             ["docker", "exec", sf_container, "mkdir", "-p", BACKUP_CONTAINER_DIR],
             ["docker", "exec", "-w", BACKUP_CONTAINER_DIR, sf_container, *DUMP_ARGV],
@@ -232,15 +236,18 @@ def build_plan(installation: Installation, answers: Answers, *, run_dir: Path | 
         or next((s.data_dir for s in old_shards if s.data_dir), None)
     steps.append(Step(
         id="create_shard_dirs",
-        title=_(STEP_TITLES["create_shard_dirs"]),
-        explanation=f"Create {len(new_dirs)} empty data directories, each with index/, "
-                    f"snapshots/ and xlogs/, with the owner and mode of the existing shards. "
-                    f"The new shards must start empty.",
+        title=_title_for("create_shard_dirs"),
+        explanation=ngettext(
+            "Create {count} empty data directory with index/, snapshots/ and xlogs/, with the "
+            "owner and mode of the existing shards. The new shards must start empty.",
+            "Create {count} empty data directories, each with index/, snapshots/ and xlogs/, "
+            "with the owner and mode of the existing shards. The new shards must start empty.",
+            len(new_dirs)).format(count=len(new_dirs)),
         commands=[["mkdir", "-p", *[f"{d}/{sub}" for sub in SHARD_SUBDIRS]] for d in new_dirs],
         changes=[],
         reversible=True,
-        undo="Remove the directories ffwizard created, if they hold nothing but the three "
-             "empty subdirectories.",
+        undo=_("Remove the directories ffwizard created, if they hold nothing but the three "
+               "empty subdirectories."),
         params={"dirs": new_dirs, "subdirs": list(SHARD_SUBDIRS), "like": like},
     ))
 
@@ -256,17 +263,18 @@ def build_plan(installation: Installation, answers: Answers, *, run_dir: Path | 
     names = ", ".join(f"{t} → {answers.models[t]}" for t in answers.object_types)
     steps.append(Step(
         id="switch_model",
-        title=_(STEP_TITLES["switch_model"]),
-        explanation=f"Set the default embedding model of each migrated object type ({names}) "
-                    f"in the extraction-api config and restart the extraction service."
-                    + (" A GPU model's first start can take minutes while it builds its cache."
-                       if inst.device == "gpu" else "")
-                    + " Until sf-api is switched to the new shards, new events still go to the "
-                      "old ones: pause video processing if you can.",
+        title=_title_for("switch_model"),
+        explanation=" ".join([
+            _("Set the default embedding model of each migrated object type ({names}) in the "
+              "extraction-api config and restart the extraction service.").format(names=names),
+            *([_("A GPU model's first start can take minutes while it builds its cache.")]
+              if inst.device == "gpu" else []),
+            _("Until sf-api is switched to the new shards, new events still go to the old ones: "
+              "pause video processing if you can.")]),
         commands=[[*compose_cmd, "restart", extraction]],
         changes=model_changes,
         reversible=True,
-        undo="Restore the extraction-api config from its backup and restart the service.",
+        undo=_("Restore the extraction-api config from its backup and restart the service."),
         params={"service": extraction, "health_url": inst.extraction_api_url},
     ))
 
@@ -284,14 +292,17 @@ def build_plan(installation: Installation, answers: Answers, *, run_dir: Path | 
     new_services = [s.service for s in new_shards]
     steps.append(Step(
         id="add_new_shards",
-        title=_(STEP_TITLES["add_new_shards"]),
-        explanation=f"Add {len(new_shards)} shard services to the compose file, copied from an "
-                    f"existing one with new names, ports and data directories, and start them. "
-                    f"Old shards keep running untouched.",
+        title=_title_for("add_new_shards"),
+        explanation=ngettext(
+            "Add {count} shard service to the compose file, copied from an existing one with a "
+            "new name, ports and data directory, and start it. Old shards keep running untouched.",
+            "Add {count} shard services to the compose file, copied from an existing one with new "
+            "names, ports and data directories, and start them. Old shards keep running untouched.",
+            len(new_shards)).format(count=len(new_shards)),
         commands=[[*compose_cmd, "up", "-d"]],
         changes=add_changes,
         reversible=True,
-        undo="Restore the compose file from its backup and remove the new shard services.",
+        undo=_("Restore the compose file from its backup and remove the new shard services."),
         params={"services": new_services,
                 "health_urls": [f"{u}v2/status" for u in new_urls]},
     ))
@@ -301,29 +312,29 @@ def build_plan(installation: Installation, answers: Answers, *, run_dir: Path | 
     migration_text = configs.migration_yaml(inst, answers, old_shards, new_shards)
     steps.append(Step(
         id="write_migration_config",
-        title=_(STEP_TITLES["write_migration_config"]),
-        explanation="Write migration.yaml (old shards, new shards, extraction service, normalized "
-                    "storage, workers) readable by root only, and copy it into the sf-api "
-                    "container for the migration tool.",
+        title=_title_for("write_migration_config"),
+        explanation=_("Write migration.yaml (old shards, new shards, extraction service, "
+                      "normalized storage, workers) readable by root only, and copy it into the "
+                      "sf-api container for the migration tool."),
         commands=[["docker", "cp", str(migration_path), f"{sf_container}:/"]],
         changes=[change(migration_path, None, migration_text, mode=0o600, secret=True)],
         reversible=True,
-        undo="Nothing to undo: the file only describes the migration.",
+        undo=_("Nothing to undo: the file only describes the migration."),
         params={"service": sf_api, "host_path": str(migration_path), "container_dir": "/"},
     ))
 
     # 6. run_migration
     steps.append(Step(
         id="run_migration",
-        title=_(STEP_TITLES["run_migration"]),
-        explanation="Run the vendor's sf-api-migrate tool in the sf-api container: it reads each "
-                    "object's normalized image, extracts a new vector with the new model and "
-                    "writes it to the new shards. It can run for hours; it runs detached, so a "
-                    "dropped SSH session does not stop it.",
+        title=_title_for("run_migration"),
+        explanation=_("Run the vendor's sf-api-migrate tool in the sf-api container: it reads "
+                      "each object's normalized image, extracts a new vector with the new model "
+                      "and writes it to the new shards. It can run for hours; it runs detached, "
+                      "so a dropped SSH session does not stop it."),
         commands=[["docker", "exec", "-w", "/", sf_container, *MIGRATE_ARGV]],
         changes=[],
         reversible=True,
-        undo="The new shards are removed with their services; the old data is untouched.",
+        undo=_("The new shards are removed with their services; the old data is untouched."),
         params={"service": sf_api, "argv": list(MIGRATE_ARGV), "workdir": "/",
                 "old_shard_urls": old_urls, "new_shard_urls": new_urls,
                 "object_types": list(answers.object_types)},
@@ -332,9 +343,10 @@ def build_plan(installation: Installation, answers: Answers, *, run_dir: Path | 
     # 7. verify_copy
     steps.append(Step(
         id="verify_copy",
-        title=_(STEP_TITLES["verify_copy"]),
-        explanation="Compare, gallery by gallery, the number of objects in the new shards with "
-                    "the old ones, and check the new shards are healthy. A mismatch stops here.",
+        title=_title_for("verify_copy"),
+        explanation=_("Compare, gallery by gallery, the number of objects in the new shards "
+                      "with the old ones, and check the new shards are healthy. A mismatch stops "
+                      "here."),
         commands=[],
         changes=[],
         reversible=True,
@@ -346,13 +358,13 @@ def build_plan(installation: Installation, answers: Answers, *, run_dir: Path | 
     old_services = [s.service for s in old_shards if s.service]
     steps.append(Step(
         id="remove_old_shards",
-        title=_(STEP_TITLES["remove_old_shards"]),
-        explanation="Remove the old shard services from the compose file and stop their "
-                    "containers. Their data directories stay on disk: they are the way back.",
+        title=_title_for("remove_old_shards"),
+        explanation=_("Remove the old shard services from the compose file and stop their "
+                      "containers. Their data directories stay on disk: they are the way back."),
         commands=[[*compose_cmd, "up", "-d", "--remove-orphans"]],
         changes=remove_changes,
         reversible=True,
-        undo="Restore the compose file from its backup and start the old shards again.",
+        undo=_("Restore the compose file from its backup and start the old shards again."),
         params={"services": old_services},
     ))
 
@@ -367,10 +379,10 @@ def build_plan(installation: Installation, answers: Answers, *, run_dir: Path | 
         edit_problems.append(err.problem)
     steps.append(Step(
         id="switch_sf_api",
-        title=_(STEP_TITLES["switch_sf_api"]),
-        explanation="Replace the shard list in the sf-api config with the new shards and restart "
-                    "sf-api. From here on the system serves the new vectors: new events go to "
-                    "the new shards, so there is no automatic way back.",
+        title=_title_for("switch_sf_api"),
+        explanation=_("Replace the shard list in the sf-api config with the new shards and "
+                      "restart sf-api. From here on the system serves the new vectors: new events "
+                      "go to the new shards, so there is no automatic way back."),
         commands=[[*compose_cmd, "restart", sf_api]],
         changes=sf_changes,
         reversible=False,
@@ -385,9 +397,9 @@ def build_plan(installation: Installation, answers: Answers, *, run_dir: Path | 
         argv = [*CLUSTERS_ARGV, *[f"--{t}" for t in answers.object_types], *CLUSTERS_FLAGS]
         steps.append(Step(
             id="migrate_clusters",
-            title=_(STEP_TITLES["migrate_clusters"]),
-            explanation="Regenerate the vectors of cluster events with the new model and re-run "
-                        "clustering, with the application's migrate_clusters command.",
+            title=_title_for("migrate_clusters"),
+            explanation=_("Regenerate the vectors of cluster events with the new model and "
+                          "re-run clustering, with the application's migrate_clusters command."),
             commands=[["docker", "exec", inst.container_name(legacy), *argv]],
             changes=[],
             reversible=False,
@@ -398,9 +410,9 @@ def build_plan(installation: Installation, answers: Answers, *, run_dir: Path | 
     # 11. verify_final
     steps.append(Step(
         id="verify_final",
-        title=_(STEP_TITLES["verify_final"]),
-        explanation="Check the new shards are healthy, sf-api answers, and the object counts "
-                    "still match those found after the copy.",
+        title=_title_for("verify_final"),
+        explanation=_("Check the new shards are healthy, sf-api answers, and the object counts "
+                      "still match those found after the copy."),
         commands=[],
         changes=[],
         reversible=False,

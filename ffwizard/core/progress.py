@@ -12,6 +12,8 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
+from ffwizard.i18n import _
+
 STAT_PATH = "stat/list/1/99"
 
 
@@ -69,12 +71,13 @@ def gallery_counts(runtime, base_urls: list[str], timeout: float = 10.0) -> dict
     for base, answer in zip(base_urls, answers):
         if answer.status != 200:
             why = answer.error or f"HTTP {answer.status}"
-            raise CountError(f"the shard at {base} did not list its galleries ({why})")
+            raise CountError(_("the shard at {url} did not list its galleries ({why})")
+                             .format(url=base, why=why))
         try:
             counts = parse_gallery_counts(answer.body)
         except ValueError as err:
-            raise CountError(f"the shard at {base} answered a gallery list ffwizard cannot "
-                             f"read ({err})") from None
+            raise CountError(_("the shard at {url} answered a gallery list ffwizard cannot "
+                               "read ({error})").format(url=base, error=err)) from None
         for name, count in counts.items():
             totals[name] = totals.get(name, 0) + count
     return totals
@@ -93,12 +96,20 @@ class ProgressSample:
         return min(1.0, self.done / self.total) if self.total else 1.0
 
     def describe(self) -> str:
-        text = f"{self.done}/{self.total} objects ({self.fraction:.0%})"
+        percent = f"{self.fraction:.0%}"
+        if self.rate and self.eta_seconds is not None:
+            return _("{done}/{total} objects ({percent}), {rate}/s, about {eta} left").format(
+                done=self.done, total=self.total, percent=percent, rate=f"{self.rate:.1f}",
+                eta=format_duration(self.eta_seconds))
         if self.rate:
-            text += f", {self.rate:.1f}/s"
+            return _("{done}/{total} objects ({percent}), {rate}/s").format(
+                done=self.done, total=self.total, percent=percent, rate=f"{self.rate:.1f}")
         if self.eta_seconds is not None:
-            text += f", about {format_duration(self.eta_seconds)} left"
-        return text
+            return _("{done}/{total} objects ({percent}), about {eta} left").format(
+                done=self.done, total=self.total, percent=percent,
+                eta=format_duration(self.eta_seconds))
+        return _("{done}/{total} objects ({percent})").format(
+            done=self.done, total=self.total, percent=percent)
 
 
 class ProgressMeter:
@@ -124,14 +135,20 @@ class ProgressMeter:
 
 
 def format_duration(seconds: float) -> str:
+    """A short duration in the current language: `42s`, `5m07s`, `1h02m`, `3d4h` (Russian:
+    `42 с`, `5 мин 7 с`, `1 ч 2 мин`, `3 д 4 ч`)."""
     seconds = int(round(seconds))
     if seconds < 60:
-        return f"{seconds}s"
+        # TRANSLATORS: a duration in seconds, short (as in a table cell or "about ... left").
+        return _("{seconds}s").format(seconds=seconds)
     minutes, seconds = divmod(seconds, 60)
     if minutes < 60:
-        return f"{minutes}m{seconds:02d}s"
+        # TRANSLATORS: a duration, short; {seconds:02d} pads to two digits ("5m07s").
+        return _("{minutes}m{seconds:02d}s").format(minutes=minutes, seconds=seconds)
     hours, minutes = divmod(minutes, 60)
     if hours < 48:
-        return f"{hours}h{minutes:02d}m"
+        # TRANSLATORS: a duration, short; {minutes:02d} pads to two digits ("1h02m").
+        return _("{hours}h{minutes:02d}m").format(hours=hours, minutes=minutes)
     days, hours = divmod(hours, 24)
-    return f"{days}d{hours}h"
+    # TRANSLATORS: a duration in days and hours, short ("3d4h").
+    return _("{days}d{hours}h").format(days=days, hours=hours)

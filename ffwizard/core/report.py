@@ -1,5 +1,9 @@
 """The run report: Markdown a customer can read. Built from the saved plan and the journal only,
-both free of secrets (secret file contents live in the run's private/ directory)."""
+both free of secrets (secret file contents live in the run's private/ directory).
+
+Written in the current language (the front end sets it); numbers, dates, paths, names of
+services and galleries stay as they are. Error texts come from the journal, in the language
+the run was in when they happened."""
 
 from __future__ import annotations
 
@@ -7,16 +11,44 @@ from pathlib import Path
 
 from ffwizard.core.atomic import atomic_write_text
 from ffwizard.core.journal import RunDir
+from ffwizard.core.plan import step_title
 from ffwizard.core.progress import format_duration
 from ffwizard.core.runplan import RunPlan
+from ffwizard.i18n import N_, _, ngettext
 
+# Display words for journal status codes (the codes themselves stay in the journal and --json).
 STATUS_WORDS = {
-    "done": "finished", "failed": "failed", "stopped": "stopped (can be resumed)",
-    "running": "running", "rolled-back": "rolled back", "rolling-back": "being rolled back",
-    "rollback-failed": "rollback stopped", "new": "not started",
+    "done": N_("finished"), "failed": N_("failed"), "stopped": N_("stopped (can be resumed)"),
+    "running": N_("running"), "rolled-back": N_("rolled back"),
+    "rolling-back": N_("being rolled back"), "rollback-failed": N_("rollback stopped"),
+    "new": N_("not started"),
 }
-STEP_WORDS = {"done": "done", "failed": "failed", "started": "interrupted", "pending": "not run",
-              "undone": "undone"}
+# TRANSLATORS: the STEP_WORDS below are the result of one step, in a table cell.
+STEP_WORDS = {"done": N_("done"), "failed": N_("failed"), "started": N_("interrupted"),
+              "pending": N_("not run"), "undone": N_("undone")}
+RUNTIME_WORDS = {"docker": N_("Docker Engine"), "sim": N_("simulated installation (demo)")}
+
+
+def status_word(status: str) -> str:
+    """A run's status code (`done`, `stopped`, …) in words of the current language."""
+    word = STATUS_WORDS.get(status)
+    return _(word) if word else status
+
+
+def step_word(status: str) -> str:
+    """A step's status code (`done`, `started`, …) in words of the current language."""
+    word = STEP_WORDS.get(status)
+    return _(word) if word else status
+
+
+def runtime_word(kind: str | None) -> str:
+    word = RUNTIME_WORDS.get(kind or "")
+    return _(word) if word else str(kind)
+
+
+def _shard_list(shards: list[dict]) -> str:
+    return ", ".join(_("{name} (port {port})").format(name=s["name"], port=s.get("http_port"))
+                     for s in shards)
 
 
 def render_report(run: RunDir, plan: RunPlan) -> str:
@@ -27,62 +59,73 @@ def render_report(run: RunDir, plan: RunPlan) -> str:
     answers = summary.get("answers", {})
     out: list[str] = []
     w = out.append
-    w(f"# Feature-vector migration report — run {info['run_id']}")
+    w("# " + _("Feature-vector migration report — run {run_id}").format(run_id=info["run_id"]))
     w("")
-    w(f"- Installation: `{plan.root}` (compose project `{inst.get('project', '?')}`)")
-    w(f"- Runtime: {info.get('runtime')}")
-    w(f"- Started: {info.get('created', '?').replace('T', ' ')[:19]} UTC")
-    w(f"- Result: **{STATUS_WORDS.get(state.status, state.status)}**")
+    w("- " + _("Installation: `{root}` (compose project `{project}`)").format(
+        root=plan.root, project=inst.get("project", "?")))
+    w("- " + _("Runtime: {runtime}").format(runtime=runtime_word(info.get("runtime"))))
+    w("- " + _("Started: {time} UTC").format(
+        time=info.get("created", "?").replace("T", " ")[:19]))
+    w("- " + _("Result: **{status}**").format(status=status_word(state.status)))
     if state.last_error and state.status != "done":
-        w(f"- Stopped because: {state.last_error.splitlines()[0]}")
+        w("- " + _("Stopped because: {error}").format(error=state.last_error.splitlines()[0]))
     w("")
-    w("## What was found")
+    w("## " + _("What was found"))
     w("")
-    w(f"- Extraction runs on **{str(inst.get('device', '?')).upper()}**; "
-      f"models under `{inst.get('models_root', '?')}`.")
+    w("- " + _("Extraction runs on **{device}**; models under `{models_root}`.").format(
+        device=str(inst.get("device", "?")).upper(), models_root=inst.get("models_root", "?")))
     old = summary.get("old_shards", [])
-    w(f"- {len(old)} shards: " + ", ".join(f"{s['name']} (port {s.get('http_port')})" for s in old))
+    w("- " + ngettext("{count} shard: {shards}", "{count} shards: {shards}", len(old)).format(
+        count=len(old), shards=_shard_list(old)))
     storage = inst.get("normalized_storage") or {}
     if storage:
-        w(f"- Normalized images stored in {storage.get('type')}.")
-    w(f"- Clustering {'enabled' if inst.get('clustering_enabled') else 'disabled'}.")
+        w("- " + _("Normalized images stored in {storage}.").format(storage=storage.get("type")))
+    w("- " + (_("Clustering enabled.") if inst.get("clustering_enabled")
+              else _("Clustering disabled.")))
     w("")
-    w("## What was chosen")
+    w("## " + _("What was chosen"))
     w("")
     old_models = inst.get("models", {})
-    w("| object type | model before | model after |")
+    w("| " + " | ".join([_("object type"), _("model before"), _("model after")]) + " |")
     w("|---|---|---|")
     for kind, model in (answers.get("models") or {}).items():
         w(f"| {kind} | `{old_models.get(kind, '?')}` | `{model}` |")
     w("")
     new = summary.get("new_shards", [])
-    w(f"- New shards: " + ", ".join(f"{s['name']} (port {s.get('http_port')})" for s in new))
+    w("- " + _("New shards: {shards}").format(shards=_shard_list(new)))
     migration = answers.get("migration", {})
     if migration:
-        w(f"- Migration settings: " + ", ".join(f"{k} {v}" for k, v in migration.items()))
-    w(f"- Database backup directory: `{answers.get('backup_dir')}`")
+        # Keys are the migration tool's own setting names (workers_num, …): not translated.
+        w("- " + _("Migration settings: {settings}").format(
+            settings=", ".join(f"{k} {v}" for k, v in migration.items())))
+    w("- " + _("Database backup directory: `{path}`").format(path=answers.get("backup_dir")))
     w("")
-    w("## Steps")
+    w("## " + _("Steps"))
     w("")
-    w("| # | step | result | time |")
+    # TRANSLATORS: headers of the steps table: number, step, result, time taken.
+    w("| " + " | ".join([_("#"), _("step"), _("result"), _("time")]) + " |")
     w("|---|---|---|---|")
     for index, step in enumerate(plan.steps, 1):
         status = state.step_status(step.id)
         seconds = state.durations.get(step.id)
         took = format_duration(seconds) if seconds is not None else ""
-        w(f"| {index} | {step.title} | {STEP_WORDS.get(status, status)} | {took} |")
+        w(f"| {index} | {step_title(step)} | {step_word(status)} | {took} |")
     w("")
     backup = state.data.get("backup", {})
     if backup.get("dump_dir"):
-        w(f"The database dump is in `{backup['dump_dir']}`; ffwizard never deletes it.")
+        w(_("The database dump is in `{path}`; ffwizard never deletes it.").format(
+            path=backup["dump_dir"]))
         w("")
     copy = state.data.get("verify_copy", {})
     final = state.data.get("verify_final", {})
     if copy.get("old_counts"):
-        w("## Objects per gallery")
+        w("## " + _("Objects per gallery"))
         w("")
-        w("| gallery | old shards | new shards (after copy) |" + (" new shards (at the end) |" if final else ""))
-        w("|---|---|---|" + ("---|" if final else ""))
+        headers = [_("gallery"), _("old shards"), _("new shards (after copy)")]
+        if final:
+            headers.append(_("new shards (at the end)"))
+        w("| " + " | ".join(headers) + " |")
+        w("|" + "---|" * len(headers))
         for name in sorted(set(copy["old_counts"]) | set(copy.get("new_counts", {}))):
             row = f"| {name} | {copy['old_counts'].get(name, 0)} | {copy.get('new_counts', {}).get(name, 0)} |"
             if final:
@@ -91,24 +134,30 @@ def render_report(run: RunDir, plan: RunPlan) -> str:
         w("")
     run_data = state.data.get("run_migration", {})
     if run_data.get("seconds") and run_data.get("objects") is not None:
-        rate = run_data["objects"] / run_data["seconds"]
-        w(f"Migration: {run_data['objects']} objects in {format_duration(run_data['seconds'])} "
-          f"({rate:.1f} objects/s).")
+        objects = run_data["objects"]
+        rate = objects / run_data["seconds"]
+        w(ngettext("Migration: {count} object in {duration} ({rate} objects/s).",
+                   "Migration: {count} objects in {duration} ({rate} objects/s).",
+                   objects).format(count=objects, duration=format_duration(run_data["seconds"]),
+                                   rate=f"{rate:.1f}"))
         w("")
-    w("## Files changed")
+    w("## " + _("Files changed"))
     w("")
     manifest = _manifest(run)
     if manifest:
         for path, entry in sorted(manifest.items()):
-            what = "backed up, then changed" if entry.get("existed") else "created"
-            w(f"- `{path}` — {what}")
+            if entry.get("existed"):
+                w("- " + _("`{path}` — backed up, then changed").format(path=path))
+            else:
+                w("- " + _("`{path}` — created").format(path=path))
         w("")
-        w("Copies of every changed file, as it was before the run, are in `backups/` next to "
-          "this report.")
+        w(_("Copies of every changed file, as it was before the run, are in `backups/` next to "
+            "this report."))
     else:
-        w("- none")
+        # TRANSLATORS: the list of changed files is empty.
+        w("- " + _("none"))
     w("")
-    w("The old shards' data directories are kept on disk untouched.")
+    w(_("The old shards' data directories are kept on disk untouched."))
     return "\n".join(out) + "\n"
 
 

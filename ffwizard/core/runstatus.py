@@ -10,8 +10,23 @@ from ffwizard.core import detached
 from ffwizard.core.executor import tail
 from ffwizard.core.journal import RunDir, find_run
 from ffwizard.core.lock import LockHolder, is_locked, read_holder
+from ffwizard.core.plan import step_title
 from ffwizard.core.progress import CountError, gallery_counts
 from ffwizard.core.runplan import RunPlan
+from ffwizard.i18n import N_, _
+
+# Display words for MigrationStatus.state (the codes stay in --json output).
+MIGRATION_STATE_WORDS = {
+    # TRANSLATORS: the state of the migration tool (a masculine noun in Russian: «инструмент»).
+    "not started": N_("not started"), "running": N_("running"), "finished": N_("finished"),
+    "failed": N_("failed"), "vanished": N_("gone (it ended without recording its exit status)"),
+}
+
+
+def migration_state_word(state: str) -> str:
+    """The migration tool's state code in words of the current language."""
+    word = MIGRATION_STATE_WORDS.get(state)
+    return _(word) if word else state
 
 
 @dataclass
@@ -71,7 +86,7 @@ def read_status(root: Path) -> RunStatus | None:
         return None
     state = run.state()
     plan = RunPlan.load(run.path)
-    steps = [StepLine(s.id, s.title, state.step_status(s.id), state.durations.get(s.id),
+    steps = [StepLine(s.id, step_title(s), state.step_status(s.id), state.durations.get(s.id),
                       s.point_of_no_return) for s in plan.steps]
     holder = read_holder(root) if is_locked(root) else None
     info = run.info()

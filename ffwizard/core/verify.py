@@ -5,6 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ffwizard.core.progress import gallery_counts
+from ffwizard.i18n import N_, _
+
+# One whole sentence per comparison, so that a translation can order its parts freely.
+MISMATCH_SENTENCES = {
+    "copy": N_("{gallery}: {old} in the old shards, {new} in the new ones"),
+    "sf-api": N_("{gallery}: {old} in the new shards, {new} in sf-api"),
+}
 
 
 @dataclass
@@ -19,13 +26,16 @@ class CountComparison:
 
 
 def compare_counts(old: dict[str, int], new: dict[str, int], *, at_least: bool = False,
-                   labels: tuple[str, str] = ("the old shards", "the new ones")) -> CountComparison:
-    """Equal counts per gallery (or, with `at_least`, new >= old: new events may arrive)."""
+                   compared: str = "copy") -> CountComparison:
+    """Equal counts per gallery (or, with `at_least`, new >= old: new events may arrive).
+    `compared`: "copy" (old shards against new ones) or "sf-api" (new shards against sf-api),
+    which names the two sides in the mismatch sentences."""
+    sentence = MISMATCH_SENTENCES[compared]
     result = CountComparison(dict(old), dict(new))
     for name in sorted(set(old) | set(new)):
         o, n = old.get(name, 0), new.get(name, 0)
         if (n < o) if at_least else (n != o):
-            result.mismatches.append(f"{name}: {o} in {labels[0]}, {n} in {labels[1]}")
+            result.mismatches.append(_(sentence).format(gallery=name, old=o, new=n))
     return result
 
 
@@ -35,8 +45,8 @@ def unhealthy_shards(runtime, base_urls: list[str]) -> list[str]:
     for base in base_urls:
         answer = runtime.http_get(base.rstrip("/") + "/v2/status", timeout=5)
         if answer.status != 200:
-            problems.append(f"the shard at {base} is not healthy "
-                            f"({answer.error or 'HTTP %d' % answer.status})")
+            problems.append(_("the shard at {url} is not healthy ({why})").format(
+                url=base, why=answer.error or f"HTTP {answer.status}"))
     return problems
 
 

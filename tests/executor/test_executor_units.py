@@ -224,14 +224,16 @@ def test_the_tool_outliving_a_killed_wrapper_still_counts_as_running(tmp_path):
 
 
 def test_compare_counts_speaks_of_what_it_compares():
-    result = compare_counts({"a": 2}, {"a": 1}, labels=("the new shards", "sf-api"))
+    result = compare_counts({"a": 2}, {"a": 1}, compared="sf-api")
     assert result.mismatches == ["a: 2 in the new shards, 1 in sf-api"]
 
 
 def test_exit_status_in_plain_words():
-    from ffwizard.core.executor import exit_words
+    from ffwizard.core.executor import migration_exit_words
 
-    assert exit_words(1) == "failed (exit status 1)"
-    assert exit_words(137).startswith("was killed (exit status 137: SIGKILL")
-    assert exit_words(143).startswith("was terminated (exit status 143: SIGTERM")
-    assert exit_words(134) == "was killed by signal 6 (exit status 134)"
+    assert migration_exit_words(1) == "the migration tool failed (exit status 1)"
+    assert migration_exit_words(137).startswith(
+        "the migration tool was killed (exit status 137: SIGKILL")
+    assert migration_exit_words(143).startswith(
+        "the migration tool was terminated (exit status 143: SIGTERM")
+    assert migration_exit_words(134) == "the migration tool was killed by signal 6 (exit status 134)"
