@@ -14,7 +14,14 @@ import sys
 
 from ffwizard import __version__
 from ffwizard.core.errors import UserError
-from ffwizard.i18n import LANGUAGES, UnknownLanguage, _, language_from_environment, set_language
+from ffwizard.i18n import (
+    LANGUAGES,
+    UnknownLanguage,
+    _,
+    language_from_environment,
+    normalize_language,
+    set_language,
+)
 
 # In the order `--help` lists them.
 COMMAND_MODULES = (
@@ -24,8 +31,16 @@ COMMAND_MODULES = (
 EXIT_INTERRUPTED = 3
 
 
+def language_code(text: str) -> str:
+    """`--lang` as `set_language` takes it (`ru`, `RU`, `ru_RU.UTF-8`)."""
+    try:
+        return normalize_language(text)
+    except UnknownLanguage:
+        return text  # argparse's choices check says it is not one of them
+
+
 def add_language_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--lang", choices=LANGUAGES, metavar="{en,ru}",
+    parser.add_argument("--lang", type=language_code, choices=LANGUAGES, metavar="{en,ru}",
                         help=_("language of the wizard, the messages and the report "
                                "(default: from LANG / LC_ALL)"))
 
@@ -37,9 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
                       "model, step by step and safely. Without a command, opens the wizard on "
                       "the installation at /opt/findface-multi."),
     )
-    parser.add_argument("--version", action="version", version=f"ffwizard {__version__}")
+    parser.add_argument("--version", action="version", version=f"ffwizard {__version__}",
+                        help=_("show program's version number and exit"))
     add_language_option(parser)
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND",
+    # TRANSLATORS: the placeholder for a command name in the usage line.
+    subparsers = parser.add_subparsers(dest="command", metavar=_("COMMAND"),
                                        title=_("commands"))
     for name in COMMAND_MODULES:
         try:
@@ -57,9 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
 def choose_language(argv: list[str]) -> str:
     """`--lang` wherever it stands, else the locale. Chosen before the parser is built, so its
     help is in that language too."""
-    pre = argparse.ArgumentParser(add_help=False)
+    pre = argparse.ArgumentParser(add_help=False, exit_on_error=False)
     pre.add_argument("--lang")
-    known, _rest = pre.parse_known_args(argv)
+    try:
+        known, _rest = pre.parse_known_args(argv)
+    except argparse.ArgumentError:  # `--lang` with no value: the real parser says so
+        known = argparse.Namespace(lang=None)
     return set_language(known.lang if known.lang else language_from_environment())
 
 

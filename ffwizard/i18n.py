@@ -56,25 +56,30 @@ def _load(language: str) -> gettext.NullTranslations:
 
 
 def language_from_environment(environ: Mapping[str, str] | None = None) -> str:
-    """`ru` when the locale asks for Russian, else English. `LANGUAGE` may list several
-    (`uk:ru:en`): the first we speak wins. `C`/`POSIX` mean English, as for gettext."""
+    """`ru` when the locale asks for Russian, else English, read as GNU gettext reads it: the
+    locale is the first of `LC_ALL`, `LC_MESSAGES`, `LANG` that is set; `C`/`POSIX` (or none)
+    means English, and then `LANGUAGE` is ignored. Otherwise `LANGUAGE` may list several
+    (`uk:ru:en`): the first we speak wins; if it names none, the locale's language decides."""
     environ = os.environ if environ is None else environ
-    for variable in LOCALE_VARIABLES:
-        value = environ.get(variable, "").strip()
-        if not value:
-            continue
-        for item in value.split(":") if variable == "LANGUAGE" else [value]:
-            code = item.split(".")[0].split("@")[0].split("_")[0].lower()
-            if code in LANGUAGES:
-                return code
-        if variable != "LANGUAGE":
-            return DEFAULT_LANGUAGE
-    return DEFAULT_LANGUAGE
+    locale = next((environ.get(v, "").strip() for v in LOCALE_VARIABLES[1:]
+                   if environ.get(v, "").strip()), "")
+    if _language_code(locale) in ("", "c", "posix"):
+        return DEFAULT_LANGUAGE
+    for item in environ.get("LANGUAGE", "").split(":"):
+        if _language_code(item) in LANGUAGES:
+            return _language_code(item)
+    code = _language_code(locale)
+    return code if code in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def _language_code(value: str) -> str:
+    """`ru_RU.UTF-8@euro` → `ru`; `C.UTF-8` → `c`."""
+    return value.strip().split(".")[0].split("@")[0].split("_")[0].lower()
 
 
 def normalize_language(value: str) -> str:
     """`ru`, `RU`, `ru_RU.UTF-8` → `ru`; a language we do not speak raises UnknownLanguage."""
-    code = value.strip().split(".")[0].split("_")[0].lower()
+    code = _language_code(value)
     if code not in LANGUAGES:
         raise UnknownLanguage(value)
     return code
@@ -111,16 +116,34 @@ def translate_in(language: str, message: str) -> str:
 
 
 # argparse translates its own words ("usage: ", "options") through the module-level gettext
-# functions it imported; pointing those at our catalog keeps `--help` in one language.
+# functions it imported; pointing those at our catalog keeps `--help` in one language. These are
+# its messages a user of ffwizard can meet, as Python 3.11 to 3.14 spell them (3.10 renamed
+# "optional arguments" to "options", 3.12 translates the --version help, 3.14 the section
+# headings, suggestions and colour-free error prefixes).
 ARGPARSE_MESSAGES = (
     N_("usage: "), N_("options"), N_("optional arguments"), N_("positional arguments"),
+    N_("subcommands"), N_("%(heading)s:"),
     N_("show this help message and exit"), N_("show program's version number and exit"),
+    N_("argument %(argument_name)s: %(message)s"),
     N_("the following arguments are required: %s"), N_("unrecognized arguments: %s"),
+    N_("one of the arguments %s is required"),
     N_("invalid choice: %(value)r (choose from %(choices)s)"),
-    N_("expected one argument"), N_("%(prog)s: error: %(message)s\n"),
+    N_("invalid choice: %(value)r, maybe you meant %(closest)r? (choose from %(choices)s)"),
+    N_("unknown parser %(parser_name)r (choices: %(choices)s)"),
+    N_("expected one argument"), N_("expected at most one argument"),
+    N_("expected at least one argument"),
+    N_("%(prog)s: error: %(message)s\n"), N_("%(prog)s: warning: %(message)s\n"),
     N_("invalid %(type)s value: %(value)r"), N_("not allowed with argument %s"),
+    N_("ignored explicit argument %r"), N_("unexpected option string: %s"),
     N_("ambiguous option: %(option)s could match %(matches)s"),
+    N_(" (default: %(default)s)"),
+    N_("option '%(option)s' is deprecated"), N_("command '%(parser_name)s' is deprecated"),
+    N_("argument '%(argument_name)s' is deprecated"),
 )
+
+
+def _argparse_plurals() -> None:  # never called: marks argparse's plural message for the catalog
+    ngettext("expected %s argument", "expected %s arguments", 0)
 
 
 def _install_into_argparse() -> None:

@@ -9,22 +9,23 @@ import argparse
 from pathlib import Path
 
 from ffwizard.commands.runcommon import add_root
+from ffwizard.i18n import _, ngettext
 
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
-        "apply", help="run the migration (asks before the point of no return)",
-        description="Detect the installation, build the plan from the answers, check the "
-                    "installation is ready, then run every step with backups and a journal. "
-                    "Asks before switching sf-api to the new shards (the point of no return).")
+        "apply", help=_("run the migration (asks before the point of no return)"),
+        description=_("Detect the installation, build the plan from the answers, check the "
+                      "installation is ready, then run every step with backups and a journal. "
+                      "Asks before switching sf-api to the new shards (the point of no return)."))
     add_root(parser)
-    parser.add_argument("--answers", type=Path, metavar="FILE", required=True,
-                        help="YAML answers file (see `ffwizard plan`)")
+    parser.add_argument("--answers", type=Path, metavar=_("FILE"), required=True,
+                        help=_("YAML answers file (see `ffwizard plan`)"))
     parser.add_argument("--runtime", choices=("docker", "sim"), default=None,
-                        help="docker (a real installation) or sim (the demo's simulated one); "
-                             "default: sim for a demo sandbox, docker otherwise")
+                        help=_("docker (a real installation) or sim (the demo's simulated one); "
+                               "default: sim for a demo sandbox, docker otherwise"))
     parser.add_argument("--yes", action="store_true",
-                        help="do not ask before the point of no return")
+                        help=_("do not ask before the point of no return"))
     parser.set_defaults(func=run)
 
 
@@ -40,8 +41,14 @@ def available_models(runtime, installation) -> list[str] | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ffwizard.commands.runcommon import (EventPrinter, install_stop_handlers, make_confirm,
-                                             print_outcome, say)
+    from ffwizard.commands.runcommon import (
+        EventPrinter,
+        install_stop_handlers,
+        make_confirm,
+        print_outcome,
+        say,
+        took_over_message,
+    )
     from ffwizard.core.answers import load_answers, resolve_answers
     from ffwizard.core.detect import detect
     from ffwizard.core.errors import UserError
@@ -56,9 +63,9 @@ def run(args: argparse.Namespace) -> int:
     root = args.root.resolve()
     raw = load_answers(args.answers)
     if (current_run_dir(root) / "run.json").exists():
-        raise RunExists(f"a migration run is already under way here; continue it with "
-                        f"'ffwizard resume --root {root}' or undo it with 'ffwizard rollback "
-                        f"--root {root}'.")
+        raise RunExists(_("a migration run is already under way here; continue it with "
+                          "'ffwizard resume --root {root}' or undo it with 'ffwizard rollback "
+                          "--root {root}'.").format(root=root))
     installation = detect(root)
     if installation.compose_file is None:
         raise UserError(installation.problems[0].message)  # what the root holds instead
@@ -73,20 +80,22 @@ def run(args: argparse.Namespace) -> int:
     plan = build_plan(installation, answers, problems=problems)
     if plan.blocked:
         errors = [p for p in plan.problems if p.severity == "error"]
-        raise UserError("the plan cannot run; nothing was changed:\n"
+        raise UserError(_("the plan cannot run; nothing was changed:") + "\n"
                         + "\n".join(f"  - {p}" for p in errors))
     state: dict = {}
     with InstallLock(root, "apply") as lock:
         if lock.took_over is not None:
-            say(f"Took over the lock left by {lock.took_over.describe()} (no longer running).")
+            say(took_over_message(lock))
         run_plan = RunPlan.from_plan(plan)
         checks = require_preflight(run_plan, runtime)
-        say(f"Preflight: {len(checks)} checks passed.")
+        say(ngettext("Preflight: {count} check passed.", "Preflight: {count} checks passed.",
+                     len(checks)).format(count=len(checks)))
         for check in checks:
-            say(f"      ok: {check.message}")
+            # TRANSLATORS: a preflight check that passed, under "Preflight: N checks passed."
+            say("      " + _("ok: {check}").format(check=check.message))
         executor = Executor.start(root, run_plan, runtime, on_event=EventPrinter(),
                                   confirm=make_confirm(root, args.yes, state))
-        say(f"Run directory: {executor.run_dir.path}")
+        say(_("Run directory: {path}").format(path=executor.run_dir.path))
         install_stop_handlers(executor, state)
         outcome = executor.run()
     return print_outcome(outcome, root)

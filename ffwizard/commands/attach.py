@@ -7,19 +7,29 @@ from __future__ import annotations
 import argparse
 
 from ffwizard.commands.runcommon import add_root
+from ffwizard.i18n import N_, _
+
+# What a journal event reads as in the followed output (the journal keeps the codes).
+EVENT_WORDS = {
+    "step_started": N_("started: {step}"), "step_done": N_("done: {step}"),
+    "step_failed": N_("failed: {step}"), "step_undone": N_("undone: {step}"),
+    "run_done": N_("run done"), "run_stopped": N_("run stopped"), "run_failed": N_("run failed"),
+    "rollback_done": N_("rollback done"),
+}
 
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
-        "attach", help="follow the running migration's output and progress",
-        description="Follow the current run: new steps as they start and end, the migration "
-                    "tool's output and objects copied so far with rate and ETA. Ctrl+C detaches "
-                    "without stopping anything.")
+        "attach", help=_("follow the running migration's output and progress"),
+        description=_("Follow the current run: new steps as they start and end, the migration "
+                      "tool's output and objects copied so far with rate and ETA. Ctrl+C "
+                      "detaches without stopping anything."))
     add_root(parser)
-    parser.add_argument("--interval", type=float, default=5.0, help="seconds between progress lines")
+    parser.add_argument("--interval", type=float, default=5.0, metavar=_("SECONDS"),
+                        help=_("seconds between progress lines"))
     parser.add_argument("--stop-migration", action="store_true",
-                        help="stop the running migration tool instead of following it (then "
-                             "'ffwizard resume --rerun-migration' or 'ffwizard rollback')")
+                        help=_("stop the running migration tool instead of following it (then "
+                               "'ffwizard resume --rerun-migration' or 'ffwizard rollback')"))
     parser.set_defaults(func=run)
 
 
@@ -35,8 +45,13 @@ def run(args: argparse.Namespace) -> int:
     root = args.root.resolve()
     status = read_status(root)
     if status is None or not status.current:
-        raise UserError(f"no migration run is under way at {root}"
-                        + (f" (the last one is {status.status}; see 'ffwizard status')." if status else "."))
+        if status is None:
+            raise UserError(_("no migration run is under way at {root}.").format(root=root))
+        from ffwizard.core.report import STATUS_WORDS
+
+        raise UserError(_("no migration run is under way at {root} (the last one is {status}; "
+                          "see 'ffwizard status').").format(
+            root=root, status=_(STATUS_WORDS.get(status.status, status.status))))
     if args.stop_migration:
         return stop_migration(status, root)
     runtime = runtime_for_run(root, status.run)
@@ -59,11 +74,12 @@ def run(args: argparse.Namespace) -> int:
             # Steps starting and ending (another process runs them).
             events = status.run.journal.events()
             for event in events[seen_events:]:
-                title = status.plan.step(event["step"]).title if event.get("step") and status.plan.has(event["step"]) else ""
-                if event["event"] in ("step_started", "step_done", "step_failed", "step_undone"):
-                    say(f"{event['event'].replace('step_', '')}: {title}")
-                elif event["event"] in ("run_done", "run_stopped", "run_failed", "rollback_done"):
-                    say(event["event"].replace("_", " "))
+                step_id = event.get("step")
+                title = (_(status.plan.step(step_id).title)
+                         if step_id and status.plan.has(step_id) else "")
+                words = EVENT_WORDS.get(event["event"])
+                if words:
+                    say(_(words).format(step=title))
             seen_events = len(events)
             status = read_status(root)
             if status is None:
@@ -72,12 +88,13 @@ def run(args: argparse.Namespace) -> int:
                 progress = migration_progress(status, runtime)
                 if progress is not None:
                     meter = meter or ProgressMeter(progress[1])
-                    say("progress: " + meter.update(progress[0]).describe())
+                    say(_("progress: {progress}").format(
+                        progress=meter.update(progress[0]).describe()))
             elif status.holder is None:
                 break  # nothing runs: neither a step nor the migration tool
             time.sleep(args.interval)
     except KeyboardInterrupt:
-        say("\nDetached; the migration keeps running.")
+        say("\n" + _("Detached; the migration keeps running."))
         return 0
     if status is not None:
         say(render_status(status).rstrip("\n"))
@@ -94,10 +111,11 @@ def stop_migration(status, root) -> int:
 
     state = detached.read_state(status.run.migration_exit)
     if state is None or not detached.group_alive(state):
-        raise UserError("the migration tool is not running; see 'ffwizard status'.")
+        raise UserError(_("the migration tool is not running; see 'ffwizard status'."))
     status.run.journal.append("migration_stopped", pid=state.pid)
     detached.stop(state)
-    say(f"Stopped the migration tool (pid {state.pid}). The new shards hold part of the objects: "
-        f"start again into emptied shards with 'ffwizard resume --root {root} --rerun-migration', "
-        f"or undo with 'ffwizard rollback --root {root}'.")
+    say(_("Stopped the migration tool (pid {pid}). The new shards hold part of the objects: "
+          "start again into emptied shards with 'ffwizard resume --root {root} "
+          "--rerun-migration', or undo with 'ffwizard rollback --root {root}'.").format(
+        pid=state.pid, root=root))
     return 0

@@ -13,28 +13,32 @@ import shlex
 import sys
 from pathlib import Path
 
+from ffwizard.i18n import N_, _, ngettext
+
 EXIT_BLOCKED = 2
 
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
-        "plan", help="print every step of the migration, with commands and file diffs",
-        description="Detect the installation, complete the answers with proposals and print "
-                    "every step of the migration: its commands, the diff of each file it "
-                    "changes, whether it can be undone. Changes nothing.")
+        "plan", help=_("print every step of the migration, with commands and file diffs"),
+        description=_("Detect the installation, complete the answers with proposals and print "
+                      "every step of the migration: its commands, the diff of each file it "
+                      "changes, whether it can be undone. Changes nothing."))
     parser.add_argument("--root", type=Path, default=Path("/opt/findface-multi"),
-                        help="install root (default: /opt/findface-multi)")
-    parser.add_argument("--answers", type=Path, metavar="FILE",
-                        help="YAML answers file (object_types, models, new_shards, backup_dir, "
-                             "migration, migrate_clusters); missing keys take the proposals")
-    parser.add_argument("--available-models", type=Path, metavar="FILE",
-                        help="file listing the model files the extraction service offers, one "
-                             "per line (used to propose and check the new models)")
+                        metavar=_("ROOT"), help=_("install root (default: /opt/findface-multi)"))
+    parser.add_argument("--answers", type=Path, metavar=_("FILE"),
+                        help=_("YAML answers file (object_types, models, new_shards, backup_dir, "
+                               "migration, migrate_clusters); missing keys take the proposals"))
+    parser.add_argument("--available-models", type=Path, metavar=_("FILE"),
+                        help=_("file listing the model files the extraction service offers, one "
+                               "per line (used to propose and check the new models)"))
     parser.add_argument("--runtime", choices=("docker", "sim"), default=None,
-                        help="ask the extraction service which models it offers, through docker "
-                             "(a real installation) or sim (a demo sandbox), and propose real new "
-                             "models; without it, today's models are shown as the proposal")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
+                        help=_("ask the extraction service which models it offers, through "
+                               "docker (a real installation) or sim (a demo sandbox), and propose "
+                               "real new models; without it, today's models are shown as the "
+                               "proposal"))
+    parser.add_argument("--json", action="store_true",
+                        help=_("print one JSON object"))
     parser.set_defaults(func=run)
 
 
@@ -50,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
         try:
             lines = args.available_models.read_text(encoding="utf-8").splitlines()
         except OSError as err:
-            raise UserError(f"cannot read the list of models ({err.strerror}).",
+            raise UserError(_("cannot read the list of models ({error}).").format(
+                error=err.strerror),
                             where=str(args.available_models)) from None
         available = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
     installation = detect(args.root)
@@ -58,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(installation.problems[0].message)
     if args.runtime:
         if available is not None:
-            raise UserError("give either --runtime or --available-models, not both.")
+            raise UserError(_("give either --runtime or --available-models, not both."))
         available = models_through_runtime(args.runtime, installation)
     answers, problems = resolve_answers(installation, raw, available,
                                         source=str(args.answers) if args.answers else None)
@@ -91,10 +96,11 @@ def models_through_runtime(kind: str, installation) -> list[str]:
     runtime = open_runtime_for(installation, kind)
     models = available_models(runtime, installation)
     if not models:  # an extraction service always offers its models: none means not asked
-        raise UserError(f"the {kind} runtime could not list the models in "
-                        f"{installation.models_root} of {installation.extraction_api_service}; "
-                        f"is the installation running? Without --runtime, the plan shows "
-                        f"today's models as the proposal.")
+        raise UserError(_("the {runtime} runtime could not list the models in {path} of "
+                          "{service}; is the installation running? Without --runtime, the plan "
+                          "shows today's models as the proposal.").format(
+            runtime=kind, path=installation.models_root,
+            service=installation.extraction_api_service))
     return models
 
 
@@ -129,7 +135,7 @@ def _trailing_number(value) -> int | None:
 
 def describe_shards(shards) -> str:
     if not shards:
-        return "none"
+        return _("none")
     return (f"{len(shards)}: {_span([s.name for s in shards])} "
             f"(HTTP {_span([s.http_port for s in shards])}, "
             f"Tarantool {_span([s.tarantool_port for s in shards])})")
@@ -142,8 +148,20 @@ def _wrap(text: str, first: str, rest: str) -> list[str]:
                          break_long_words=False, break_on_hyphens=False) or [first.rstrip()]
 
 
-def _counted(count: int, word: str) -> str:
-    return f"{count} {word}" + ("" if count == 1 else "s")
+# The labels of the facts and answers, in the order shown; the value column starts after the
+# longest of them in the current language (column 17 in English).
+LABELS = (N_("compose file"), N_("device"), N_("models"), N_("shards"), N_("storage"),
+          N_("clustering"), N_("object types"), N_("new shards"), N_("backup to"),
+          N_("workers"), N_("clusters"), N_("problems"))
+# TRANSLATORS: a label in the plan, e.g. "face model"; {kind} is face, body or car.
+MODEL_LABEL = N_("{kind} model")
+SEVERITY_WORDS = {"error": N_("error"), "warning": N_("warning"), "info": N_("info")}
+
+
+def _label_width(kinds) -> int:
+    labels = [_(label) for label in LABELS]
+    labels += [_(MODEL_LABEL).format(kind=kind) for kind in kinds]
+    return max(15, max(len(label) for label in labels) + 2)
 
 
 def render_plan(plan, *, models_listed: bool = True, answers_file: Path | None = None,
@@ -164,72 +182,106 @@ def render_plan(plan, *, models_listed: bool = True, answers_file: Path | None =
 
     out: list[str] = []
     add = out.append
-    add(f"{inst.product} installation at {inst.root}")
-    compose = inst.compose_file.name if inst.compose_file else "none found"
-    command = " ".join(inst.compose_command) if inst.compose_command else "compose command unknown"
-    add(f"  compose file   {compose} (project {inst.project}, {command})")
-    image = f" (image {inst.extraction_api_image})" if inst.extraction_api_image else ""
-    add(f"  device         {inst.device.upper()}{image}")
-    models = [f"{t}: {m}" for t, m in inst.models.items()]
-    out.extend(_wrap(", ".join(models) or "none", "  models         ", " " * 17))
-    out.extend(_wrap(describe_shards(inst.shards), "  shards         ", " " * 17))
-    storage = inst.normalized_storage.type if inst.normalized_storage else "unknown"
-    add(f"  storage        normalized images in {storage}")
-    add(f"  clustering     {'enabled' if inst.clustering_enabled else 'disabled'}")
-    add("")
     answers = plan.answers
-    add("Migration")
-    add("  object types   " + (", ".join(answers.object_types) or "none"))
+    width = _label_width(answers.object_types)
+    column = " " * (2 + width)
+
+    def field(label: str, value: str) -> None:
+        """`  label   value`, the value wrapped under its column."""
+        out.extend(_wrap(value, f"  {label:<{width}}", column))
+
+    add(_("{product} installation at {root}").format(product=inst.product, root=inst.root))
+    compose = inst.compose_file.name if inst.compose_file else _("none found")
+    command = (" ".join(inst.compose_command) if inst.compose_command
+               else _("compose command unknown"))
+    add(f"  {_('compose file'):<{width}}"
+        + _("{file} (project {project}, {command})").format(file=compose, project=inst.project,
+                                                            command=command))
+    device = inst.device.upper()
+    if inst.extraction_api_image:
+        device = _("{device} (image {image})").format(device=device,
+                                                      image=inst.extraction_api_image)
+    add(f"  {_('device'):<{width}}{device}")
+    models = [f"{t}: {m}" for t, m in inst.models.items()]
+    field(_("models"), ", ".join(models) or _("none"))
+    field(_("shards"), describe_shards(inst.shards))
+    storage = inst.normalized_storage.type if inst.normalized_storage else _("unknown")
+    add(f"  {_('storage'):<{width}}"
+        + _("normalized images in {storage}").format(storage=storage))
+    add(f"  {_('clustering'):<{width}}"
+        + (_("enabled") if inst.clustering_enabled else _("disabled")))
+    add("")
+    add(_("Migration"))
+    add(f"  {_('object types'):<{width}}" + (", ".join(answers.object_types) or _("none")))
     for kind in answers.object_types:
-        add(f"  {kind + ' model':<14} {inst.models.get(kind, '?')} → {answers.models.get(kind) or '?'}")
+        label = _(MODEL_LABEL).format(kind=kind)
+        add(f"  {label:<{width}}{inst.models.get(kind, '?')} → {answers.models.get(kind) or '?'}")
     if not models_listed and answers.object_types and "models" not in answers.given:
-        out.extend(_wrap(f"(today's models, as the models the extraction service offers were not "
-                         f"listed: add --runtime {runtime_hint}, or --available-models FILE, for "
-                         f"real proposals; or set models in the answers file)", " " * 17, " " * 18))
-    out.extend(_wrap(describe_shards(plan.new_shards), "  new shards     ", " " * 17))
-    add(f"  backup to      {rel(str(answers.backup_dir))}")
-    add(f"  workers        {answers.workers_num}, objects limit {answers.objects_limit}, "
-        f"extraction batch {answers.extraction_batch_size}")
-    add(f"  clusters       {'migrated' if answers.migrate_clusters else 'not migrated'}")
+        out.extend(_wrap(_("(today's models, as the models the extraction service offers were "
+                           "not listed: add --runtime {runtime}, or --available-models FILE, for "
+                           "real proposals; or set models in the answers file)").format(
+                             runtime=runtime_hint), column, column + " "))
+    field(_("new shards"), describe_shards(plan.new_shards))
+    add(f"  {_('backup to'):<{width}}{rel(str(answers.backup_dir))}")
+    add(f"  {_('workers'):<{width}}"
+        + _("{workers}, objects limit {limit}, extraction batch {batch}").format(
+            workers=answers.workers_num, limit=answers.objects_limit,
+            batch=answers.extraction_batch_size))
+    add(f"  {_('clusters'):<{width}}"
+        + (_("migrated") if answers.migrate_clusters else _("not migrated")))
     errors = [p for p in plan.problems if p.severity == "error"]
     others = len(plan.problems) - len(errors)
     if plan.problems:
-        counts = [_counted(len(errors), "error")] if errors else []
-        counts += [_counted(others, "warning")] if others else []
-        add(f"  problems       {', '.join(counts)} (listed at the end)")
+        counts = [ngettext("{count} error", "{count} errors", len(errors)).format(
+            count=len(errors))] if errors else []
+        counts += [ngettext("{count} warning", "{count} warnings", others).format(
+            count=others)] if others else []
+        add(f"  {_('problems'):<{width}}"
+            + _("{counts} (listed at the end)").format(counts=", ".join(counts)))
     add("")
-    add(f"Plan: {len(plan.steps)} steps (paths are relative to the install root; run the "
-        f"commands from it)")
+    add(ngettext("Plan: {count} step (paths are relative to the install root; run the commands "
+                 "from it)",
+                 "Plan: {count} steps (paths are relative to the install root; run the commands "
+                 "from it)", len(plan.steps)).format(count=len(plan.steps)))
+    undo_prefix = "    " + _("undo: ")
     for number, step in enumerate(plan.steps, 1):
         add("")
         if step.point_of_no_return:
-            add("  ──── point of no return: from here on, rollback is no longer possible ────")
-        undo = "can be undone" if step.reversible else "cannot be undone"
+            add("  ──── " + _("point of no return: from here on, rollback is no longer possible")
+                + " ────")
+        undo = _("can be undone") if step.reversible else _("cannot be undone")
         add(f"{number:>2}. {step.title} [{step.id}] ({undo})")
         out.extend(_wrap(rel(step.explanation), "    ", "    "))
         for argv in step.commands:
             add("    $ " + rel(shlex.join(argv)))
         if step.undo:
-            out.extend(_wrap(rel(step.undo), "    undo: ", "          "))
+            out.extend(_wrap(rel(step.undo), undo_prefix, " " * len(undo_prefix)))
         for change in step.changes:
             for line in change.diff().splitlines():
                 add("    " + line)
     add("")
     if plan.problems:
-        add("Problems")
+        add(_("Problems"))
         for problem in sorted(plan.problems, key=lambda p: SEVERITY_ORDER.get(p.severity, 3)):
             where = f" ({rel(problem.where)})" if problem.where else ""
-            out.extend(_wrap(f"{problem.severity}: {rel(problem.message)}{where}", "  ", "    "))
+            severity = SEVERITY_WORDS.get(problem.severity)
+            shown = _(severity) if severity else problem.severity
+            out.extend(_wrap(f"{shown}: {rel(problem.message)}{where}", "  ", "    "))
         add("")
     if plan.blocked:
-        which = "the error above is" if len(errors) == 1 else f"the {len(errors)} errors above are"
-        add(f"The plan cannot run until {which} fixed.")
+        if len(errors) == 1:
+            add(_("The plan cannot run until the error above is fixed."))
+        else:
+            add(ngettext("The plan cannot run until the {count} error above is fixed.",
+                         "The plan cannot run until the {count} errors above are fixed.",
+                         len(errors)).format(count=len(errors)))
     else:
-        add("The plan can run. To carry it out step by step:")
+        add(_("The plan can run. To carry it out step by step:"))
         given = str(answers_file) if answers_file is not None else "FILE"
         add("    $ " + shlex.join(["ffwizard", "apply", "--root", str(inst.root), "--answers",
                                    given]))
         if answers_file is None:
-            out.extend(_wrap("FILE: a YAML file holding the answers above (object_types, models, "
-                             "new_shards, backup_dir, migration, migrate_clusters).", "  ", "  "))
+            out.extend(_wrap(_("FILE: a YAML file holding the answers above (object_types, "
+                               "models, new_shards, backup_dir, migration, migrate_clusters)."),
+                             "  ", "  "))
     return "\n".join(out) + "\n"

@@ -6,21 +6,28 @@ from __future__ import annotations
 import argparse
 
 from ffwizard.commands.runcommon import add_root
+from ffwizard.i18n import _
 
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
-        "rollback", help="undo the current migration run (before the point of no return)",
-        description="Undo every step the current run started, newest first: restore each "
-                    "changed file from its backup, restart what was restarted, remove the new "
-                    "shard services and the directories ffwizard created. Old shard data is "
-                    "never touched.")
+        "rollback", help=_("undo the current migration run (before the point of no return)"),
+        description=_("Undo every step the current run started, newest first: restore each "
+                      "changed file from its backup, restart what was restarted, remove the new "
+                      "shard services and the directories ffwizard created. Old shard data is "
+                      "never touched."))
     add_root(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ffwizard.commands.runcommon import EventPrinter, print_outcome, runtime_for_run, say
+    from ffwizard.commands.runcommon import (
+        EventPrinter,
+        print_outcome,
+        runtime_for_run,
+        say,
+        took_over_message,
+    )
     from ffwizard.core.errors import UserError
     from ffwizard.core.executor import Executor
     from ffwizard.core.journal import RunDir, current_run_dir
@@ -29,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     root = args.root.resolve()
     with InstallLock(root, "rollback") as lock:
         if lock.took_over is not None:
-            say(f"Took over the lock left by {lock.took_over.describe()} (no longer running).")
+            say(took_over_message(lock))
         run_dir = RunDir(current_run_dir(root))
         if not (run_dir.path / "run.json").exists():
             from ffwizard.core.journal import find_run
@@ -37,10 +44,12 @@ def run(args: argparse.Namespace) -> int:
             last = find_run(root)
             if last is not None and last.state().status == "done":
                 raise UserError(
-                    f"the last migration run ({last.info()['run_id']}) finished: sf-api serves "
-                    f"the new shards, so there is nothing ffwizard can roll back. The old shard "
-                    f"data directories are still on disk; its report: {last.report}")
-            raise UserError(f"there is no migration run to roll back at {root}.")
+                    _("the last migration run ({run_id}) finished: sf-api serves the new "
+                      "shards, so there is nothing ffwizard can roll back. The old shard data "
+                      "directories are still on disk; its report: {report}").format(
+                        run_id=last.info()["run_id"], report=last.report))
+            raise UserError(_("there is no migration run to roll back at {root}.").format(
+                root=root))
         runtime = runtime_for_run(root, run_dir)
         runtime.ping()
         executor = Executor.open(root, runtime, on_event=EventPrinter())

@@ -7,12 +7,19 @@ import signal
 import sys
 from pathlib import Path
 
+from ffwizard.i18n import _
+
 DEFAULT_ROOT = Path("/opt/findface-multi")
 
 
 def add_root(parser) -> None:
-    parser.add_argument("--root", type=Path, default=DEFAULT_ROOT,
-                        help="install root (default: /opt/findface-multi)")
+    parser.add_argument("--root", type=Path, default=DEFAULT_ROOT, metavar=_("ROOT"),
+                        help=_("install root (default: /opt/findface-multi)"))
+
+
+def took_over_message(lock) -> str:
+    return _("Took over the lock left by {holder} (no longer running).").format(
+        holder=lock.took_over.describe())
 
 
 def say(text: str = "", *, err: bool = False) -> None:
@@ -49,28 +56,40 @@ class EventPrinter:
         if kind == "step_started":
             say(f"[{event.index}/{event.total}] {event.text}")
         elif kind == "step_skipped":
-            say(f"[{event.index}/{event.total}] {event.text}: already done")
+            say(_("[{index}/{total}] {step}: already done").format(
+                index=event.index, total=event.total, step=event.text))
         elif kind == "step_done":
-            say(f"      done")
+            # TRANSLATORS: printed under a step's title when the step has finished.
+            say("      " + _("done"))
         elif kind == "step_undone":
-            say(f"      undone")
-        elif kind == "output":
-            say(f"      {event.text}")
-        elif kind == "message":
+            # TRANSLATORS: printed under a step's title when rollback has undone it.
+            say("      " + _("undone"))
+        elif kind == "output" or kind == "message":
             say(f"      {event.text}")
         elif kind == "progress":
             now = time.monotonic()
             if self.tty or now - self._last_progress >= self.quiet:
                 self._last_progress = now
-                say(f"      progress: {event.text}")
+                say("      " + _("progress: {progress}").format(progress=event.text))
         elif kind == "step_failed":
-            say(f"      FAILED: {event.text}", err=True)
+            say("      " + _("FAILED: {error}").format(error=event.text), err=True)
         elif kind == "run_stopped":
-            say(f"Stopped: {event.text}")
+            say(_("Stopped: {reason}").format(reason=event.text))
         elif kind == "run_done":
-            say(f"Migration finished. Run directory and report: {event.text}")
+            say(_("Migration finished. Run directory and report: {path}").format(path=event.text))
         elif kind == "rollback_done":
-            say(f"Rolled back. Run directory and report: {event.text}")
+            say(_("Rolled back. Run directory and report: {path}").format(path=event.text))
+
+
+# The answers that confirm the point of no return, in every language (an engineer whose
+# terminal cannot type Cyrillic can still answer "yes").
+YES_ANSWERS = {"en": ("yes", "y"), "ru": ("да", "д", "yes", "y")}
+
+
+def is_yes(answer: str) -> bool:
+    from ffwizard.i18n import current_language
+
+    return answer.strip().lower() in YES_ANSWERS.get(current_language(), YES_ANSWERS["en"])
 
 
 def make_confirm(root: Path, assume_yes: bool, state: dict):
@@ -80,21 +99,21 @@ def make_confirm(root: Path, assume_yes: bool, state: dict):
         if assume_yes:
             return True
         if not sys.stdin.isatty():
-            say(f"Next come the old shards' stop and '{step.title}', the point of no return, "
-                f"and no terminal is here to confirm it. Everything before is done and checked; "
-                f"the old shards still serve. To continue: "
-                f"ffwizard resume --root {root} --yes   (or undo: ffwizard rollback --root {root})")
+            say(_("Next come the old shards' stop and '{step}', the point of no return, and no "
+                  "terminal is here to confirm it. Everything before is done and checked; the "
+                  "old shards still serve. To continue: ffwizard resume --root {root} --yes   "
+                  "(or undo: ffwizard rollback --root {root})").format(step=step.title, root=root))
             return False
-        say(f"Next: stop the old shard services, then {step.title[0].lower()}{step.title[1:]}, "
-            f"back to back. {step.explanation}")
+        say(_("Next, back to back: stop the old shard services, then '{step}'. {explanation}")
+            .format(step=step.title, explanation=step.explanation))
         state["prompting"] = True
         try:
-            answer = input("This is the point of no return. Type 'yes' to continue: ")
+            answer = input(_("This is the point of no return. Type 'yes' to continue: "))
         except (EOFError, KeyboardInterrupt, OSError):  # OSError: the terminal hung up
             answer = ""
         finally:
             state["prompting"] = False
-        return answer.strip().lower() == "yes"
+        return is_yes(answer)
 
     return confirm
 
@@ -113,8 +132,9 @@ def install_stop_handlers(executor, state: dict) -> None:
         state["stopping"] = True
         executor.request_stop()
         if signum == signal.SIGINT:
-            say("\nStopping at the next safe point; the migration tool, if running, keeps going "
-                "(ffwizard attach follows it). Ctrl+C again to stop at once.", err=True)
+            say("\n" + _("Stopping at the next safe point; the migration tool, if running, keeps "
+                         "going (ffwizard attach follows it). Ctrl+C again to stop at once."),
+                err=True)
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, handler)
@@ -123,9 +143,12 @@ def install_stop_handlers(executor, state: dict) -> None:
 
 def print_outcome(outcome, root: Path) -> int:
     if outcome.status == "failed":
-        say(f"ffwizard: the run failed at '{outcome.step}': {outcome.error}", err=True)
-        say(f"Continue with 'ffwizard resume --root {root}' once fixed, or undo with "
-            f"'ffwizard rollback --root {root}'. Details: {outcome.run_dir}", err=True)
+        say(_("ffwizard: the run failed at '{step}': {error}").format(
+            step=outcome.step, error=outcome.error), err=True)
+        say(_("Continue with 'ffwizard resume --root {root}' once fixed, or undo with "
+              "'ffwizard rollback --root {root}'. Details: {path}").format(
+            root=root, path=outcome.run_dir), err=True)
     elif outcome.status == "stopped":
-        say(f"Run stopped at '{outcome.step}'. Continue with 'ffwizard resume --root {root}'.")
+        say(_("Run stopped at '{step}'. Continue with 'ffwizard resume --root {root}'.").format(
+            step=outcome.step, root=root))
     return outcome.exit_code

@@ -19,6 +19,7 @@ from importlib import resources
 from pathlib import Path
 
 from ffwizard.core.errors import UserError
+from ffwizard.i18n import _, current_language
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -29,29 +30,33 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "serve",
-        help="serve the wizard in a web browser (one wizard per browser tab)",
-        description="Serve the wizard in a web browser. There is no password: by default only "
-                    "this host can connect (127.0.0.1); reach it from your workstation through "
-                    "an SSH tunnel, e.g. ssh -L 8000:127.0.0.1:8000 user@host, then open "
-                    "http://127.0.0.1:8000.",
+        help=_("serve the wizard in a web browser (one wizard per browser tab)"),
+        description=_("Serve the wizard in a web browser. There is no password: by default only "
+                      "this host can connect (127.0.0.1); reach it from your workstation through "
+                      "an SSH tunnel, e.g. ssh -L 8000:127.0.0.1:8000 user@host, then open "
+                      "http://127.0.0.1:8000."),
     )
     parser.add_argument("--demo", action="store_true",
-                        help="serve the demo: one simulated installation, built when the server "
-                             "starts and removed when it stops, shared by every browser tab")
-    parser.add_argument("--sandbox", type=Path, metavar="DIR",
-                        help="with --demo: build the simulated installation in DIR (or reuse the "
-                             "one there) and keep it after the server stops")
-    parser.add_argument("--root", type=Path, default=DEFAULT_ROOT,
-                        help="install root of FindFace Multi (default: %(default)s; "
-                             "not used with --demo)")
-    parser.add_argument("--host", default=DEFAULT_HOST,
-                        help="address to listen on (default: %(default)s). Any other address "
-                             "lets everyone who reaches it drive the wizard: there is no password")
-    parser.add_argument("--port", type=port_number, default=DEFAULT_PORT,
-                        help="TCP port (default: %(default)s)")
-    parser.add_argument("--public-url", default=None,
-                        help="the address browsers use, when it differs from http://HOST:PORT "
-                             "(e.g. behind a reverse proxy)")
+                        help=_("serve the demo: one simulated installation, built when the "
+                               "server starts and removed when it stops, shared by every "
+                               "browser tab"))
+    parser.add_argument("--sandbox", type=Path, metavar=_("DIR"),
+                        help=_("with --demo: build the simulated installation in {dir} (or reuse "
+                               "the one there) and keep it after the server stops").format(
+                            dir=_("DIR")))
+    parser.add_argument("--root", type=Path, default=DEFAULT_ROOT, metavar=_("ROOT"),
+                        help=_("install root of FindFace Multi (default: %(default)s; "
+                               "not used with --demo)"))
+    parser.add_argument("--host", default=DEFAULT_HOST, metavar=_("HOST"),
+                        help=_("address to listen on (default: %(default)s). Any other address "
+                               "lets everyone who reaches it drive the wizard: there is no "
+                               "password"))
+    parser.add_argument("--port", type=port_number, default=DEFAULT_PORT, metavar=_("PORT"),
+                        help=_("TCP port (default: %(default)s)"))
+    parser.add_argument("--public-url", default=None, metavar=_("PUBLIC_URL"),
+                        help=_("the address browsers use, when it differs from "
+                               "http://{host}:{port} (e.g. behind a reverse proxy)").format(
+                            host=_("HOST"), port=_("PORT")))
     parser.set_defaults(func=run)
 
 
@@ -59,9 +64,10 @@ def port_number(text: str) -> int:
     try:
         port = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+        raise argparse.ArgumentTypeError(_("not a port number: {text!r}").format(text=text)) from None
     if not 1 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"a port is between 1 and 65535, not {port}")
+        raise argparse.ArgumentTypeError(
+            _("a port is between 1 and 65535, not {port}").format(port=port))
     return port
 
 
@@ -76,12 +82,14 @@ def ffwizard_argv() -> list[str]:
     return [sys.executable, "-m", "ffwizard"]
 
 
-def served_argv(*, root: Path, demo: bool) -> list[str]:
+def served_argv(*, root: Path, demo: bool, language: str | None = None) -> list[str]:
     """The argv of the wizard each browser tab runs: on the installation at `root`, or on the
-    demo's sandbox at `root` (already built and running: `ffwizard demo` reuses it)."""
+    demo's sandbox at `root` (already built and running: `ffwizard demo` reuses it), in
+    `language` (default: the one this server speaks; the tab's environment may have no locale)."""
+    lang = ["--lang", language or current_language()]
     if demo:
-        return [*ffwizard_argv(), "demo", "--sandbox", str(root.resolve())]
-    return [*ffwizard_argv(), "wizard", "--root", str(root.resolve())]
+        return [*ffwizard_argv(), "demo", "--sandbox", str(root.resolve()), *lang]
+    return [*ffwizard_argv(), "wizard", "--root", str(root.resolve()), *lang]
 
 
 def served_command(argv: list[str]) -> str:
@@ -100,21 +108,29 @@ def public_url(host: str, port: int) -> str:
 
 def how_to_connect(host: str, port: int, *, demo: bool) -> str:
     """The lines printed at start: where to point the browser, and how through SSH."""
+    stop = _("Press Ctrl+C to stop.")
     if is_loopback(host):
-        return (
-            f"Serving the wizard on {public_url(host, port)} (this host only).\n"
-            f"From your workstation, open a tunnel and browse http://127.0.0.1:{port}:\n"
-            f"    ssh -L {port}:127.0.0.1:{port} user@{socket.gethostname()}\n"
-            f"Keep the same port on both sides of -L: the page connects back to port {port}.\n"
-            "Press Ctrl+C to stop."
-        )
-    return (
-        f"WARNING: listening on {host}:{port} with NO authentication: anyone who can reach "
-        f"this address drives the wizard{' of the demo' if demo else ' on this installation'}.\n"
-        f"Safer: serve on 127.0.0.1 (the default) and use ssh -L {port}:127.0.0.1:{port} "
-        "user@host.\n"
-        "Press Ctrl+C to stop."
-    )
+        return "\n".join([
+            _("Serving the wizard on {url} (this host only).").format(url=public_url(host, port)),
+            _("From your workstation, open a tunnel and browse http://127.0.0.1:{port}:").format(
+                port=port),
+            f"    ssh -L {port}:127.0.0.1:{port} user@{socket.gethostname()}",
+            _("Keep the same port on both sides of -L: the page connects back to port "
+              "{port}.").format(port=port),
+            stop,
+        ])
+    if demo:
+        warning = _("WARNING: listening on {address} with NO authentication: anyone who can "
+                    "reach this address drives the wizard of the demo.")
+    else:
+        warning = _("WARNING: listening on {address} with NO authentication: anyone who can "
+                    "reach this address drives the wizard on this installation.")
+    return "\n".join([
+        warning.format(address=f"{host}:{port}"),
+        _("Safer: serve on 127.0.0.1 (the default) and use ssh -L {port}:127.0.0.1:{port} "
+          "user@host.").format(port=port),
+        stop,
+    ])
 
 
 def textual_serve_assets(stack: ExitStack) -> tuple[Path, Path]:
@@ -146,8 +162,8 @@ def check_port_free(host: str, port: int) -> None:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as err:
-        raise UserError(f"cannot listen on {host!r}: {err.strerror}.",
-                        hint="Give an address of this host with --host.") from None
+        raise UserError(_("cannot listen on {host!r}: {error}.").format(
+            host=host, error=err.strerror), hint=_("Give an address of this host with --host.")) from None
     family, kind, proto, _name, address = infos[0]
     with socket.socket(family, kind, proto) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -159,11 +175,11 @@ def check_port_free(host: str, port: int) -> None:
 
 def listen_error(host: str, port: int, err: OSError) -> Exception:
     if err.errno == errno.EADDRINUSE:
-        return UserError(f"port {port} on {host} is already in use.",
-                         hint="Choose another with --port.")
+        return UserError(_("port {port} on {host} is already in use.").format(
+            port=port, host=host), hint=_("Choose another with --port."))
     if err.errno in (errno.EADDRNOTAVAIL, errno.EACCES):
-        return UserError(f"cannot listen on {host}:{port} ({err.strerror}).",
-                         hint="Check --host and --port.")
+        return UserError(_("cannot listen on {host}:{port} ({error}).").format(
+            host=host, port=port, error=err.strerror), hint=_("Check --host and --port."))
     return err
 
 
@@ -174,7 +190,7 @@ def demo_sandbox(stack: ExitStack, sandbox: Path | None) -> Path:
 
     from ffwizard.demo import prepare_demo, stop_demo
 
-    print("Preparing the simulated installation…", file=sys.stderr, flush=True)
+    print(_("Preparing the simulated installation…"), file=sys.stderr, flush=True)
     demo = prepare_demo(sandbox)
     print(demo.summary, file=sys.stderr, flush=True)
     if sandbox is None:
@@ -187,14 +203,15 @@ def demo_sandbox(stack: ExitStack, sandbox: Path | None) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     if args.sandbox is not None and not args.demo:
-        raise UserError("--sandbox goes with --demo.")
+        raise UserError(_("--sandbox goes with --demo."))
     if not args.demo and not args.root.is_dir():
-        raise UserError(f"there is no FindFace Multi installation at {args.root}.",
-                        hint="Give its install root with --root, or serve the demo with --demo.")
+        raise UserError(_("there is no FindFace Multi installation at {root}.").format(
+            root=args.root),
+            hint=_("Give its install root with --root, or serve the demo with --demo."))
     check_port_free(args.host, args.port)
     from textual_serve.server import Server
 
-    title = "ffwizard demo" if args.demo else "ffwizard"
+    title = _("ffwizard demo") if args.demo else "ffwizard"
     with ExitStack() as stack:
         root = demo_sandbox(stack, args.sandbox) if args.demo else args.root
         argv = served_argv(root=root, demo=args.demo)

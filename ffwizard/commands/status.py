@@ -5,16 +5,20 @@ from __future__ import annotations
 import argparse
 
 from ffwizard.commands.runcommon import add_root
+from ffwizard.i18n import N_, _
 
-MARKS = {"done": "done   ", "failed": "FAILED ", "started": "running" , "pending": "       ",
-         "undone": "undone "}
+# The mark in front of each step, by its status code; padded to one width when shown.
+# TRANSLATORS: the marks are short (one column in `ffwizard status`); FAILED is in capitals to
+# stand out.
+MARKS = {"done": N_("done"), "failed": N_("FAILED"), "started": N_("running"), "pending": "",
+         "undone": N_("undone"), "stopped": N_("stopped")}
 
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
-        "status", help="show the current (or last) migration run",
-        description="Show the steps of the current or last run, the migration's progress, the "
-                    "last lines of its output, and what to do next. Changes nothing.")
+        "status", help=_("show the current (or last) migration run"),
+        description=_("Show the steps of the current or last run, the migration's progress, "
+                      "the last lines of its output, and what to do next. Changes nothing."))
     add_root(parser)
     parser.set_defaults(func=run)
 
@@ -25,43 +29,52 @@ def render_status(status, progress=None) -> str:
 
     out = []
     add = out.append
-    words = STATUS_WORDS.get(status.status, status.status)
+    words = _(STATUS_WORDS.get(status.status, status.status))
     if status.status in ("running", "rolling-back") and status.holder is None:
-        words = "interrupted (ffwizard is no longer running)"
-    add(f"Run {status.run_id} ({status.runtime} runtime): {words}")
+        words = _("interrupted (ffwizard is no longer running)")
+    # TRANSLATORS: {runtime} is docker or sim.
+    add(_("Run {run_id} ({runtime} runtime): {status}").format(
+        run_id=status.run_id, runtime=status.runtime, status=words))
     if status.holder is not None:
-        add(f"  being run now by {status.holder.describe()}")
-    add(f"  run directory: {status.run.path}")
+        add("  " + _("being run now by {holder}").format(holder=status.holder.describe()))
+    add("  " + _("run directory: {path}").format(path=status.run.path))
+    marks = {code: _(word) if word else "" for code, word in MARKS.items()}
+    width = max(len(mark) for mark in marks.values())
     for number, step in enumerate(status.steps, 1):
-        mark = MARKS.get(step.status, step.status)
-        if step.status == "started" and status.holder is None:
-            mark = "stopped"
+        code = step.status
+        if code == "started" and status.holder is None:
+            code = "stopped"
+        mark = marks.get(code, code)
         took = f" ({format_duration(step.seconds)})" if step.seconds is not None else ""
-        pnr = "  <- point of no return" if step.point_of_no_return else ""
-        add(f"  [{mark}] {number:>2}. {step.title}{took}{pnr}")
+        pnr = "  <- " + _("point of no return") if step.point_of_no_return else ""
+        add(f"  [{mark:<{width}}] {number:>2}. {_(step.title)}{took}{pnr}")
     m = status.migration
     if m.state != "not started":
-        detail = {"running": f"running (pid {m.pid})", "finished": "finished",
-                  "failed": f"failed (exit status {m.exit_code})",
-                  "vanished": f"ended without an exit status (pid {m.pid})"}[m.state]
-        add(f"Migration tool: {detail}; output in {m.log}")
+        detail = {"running": _("running (pid {pid})"), "finished": _("finished"),
+                  "failed": _("failed (exit status {code})"),
+                  "vanished": _("ended without an exit status (pid {pid})")}[m.state]
+        add(_("Migration tool: {state}; output in {path}").format(
+            state=detail.format(pid=m.pid, code=m.exit_code), path=m.log))
     if progress is not None:
         import time
 
         done, total = progress
         share = f" ({done / total:.0%})" if total else ""
-        line = f"  objects in the new shards: {done} of {total}{share}"
+        line = _("objects in the new shards: {done} of {total}{share}").format(
+            done=done, total=total, share=share)
         elapsed = time.time() - m.started if m.started else 0
         if done and elapsed > 0:
             rate = done / elapsed  # the average since the start: one look has no recent pace
-            line += f", {rate:.1f}/s on average"
             if total > done:
-                line += f", about {format_duration((total - done) / rate)} left"
-        add(line)
+                line = _("{progress}, {rate:.1f}/s on average, about {left} left").format(
+                    progress=line, rate=rate, left=format_duration((total - done) / rate))
+            else:
+                line = _("{progress}, {rate:.1f}/s on average").format(progress=line, rate=rate)
+        add("  " + line)
     if status.last_error and status.status in ("failed", "rollback-failed"):
-        add("Last error: " + status.last_error)
+        add(_("Last error: {error}").format(error=status.last_error))
     if status.report.exists():
-        add(f"Report: {status.report}")
+        add(_("Report: {path}").format(path=status.report))
     return "\n".join(out) + "\n"
 
 
@@ -69,14 +82,15 @@ def next_hint(status, root) -> str:
     if not status.current:
         return ""
     if status.holder is not None:
-        return f"Follow it with: ffwizard attach --root {root}"
+        return _("Follow it with: ffwizard attach --root {root}").format(root=root)
     if status.status in ("failed", "stopped", "running", "new"):
-        hint = f"Continue with: ffwizard resume --root {root}"
+        resume = f"ffwizard resume --root {root}"
         if status.migration.state in ("failed", "vanished"):
-            hint += f" --rerun-migration"
-        return hint + f"   or undo with: ffwizard rollback --root {root}"
+            resume += " --rerun-migration"
+        return _("Continue with: {resume}   or undo with: ffwizard rollback --root {root}").format(
+            resume=resume, root=root)
     if status.status in ("rolling-back", "rollback-failed"):
-        return f"Finish the rollback with: ffwizard rollback --root {root}"
+        return _("Finish the rollback with: ffwizard rollback --root {root}").format(root=root)
     return ""
 
 
@@ -88,8 +102,8 @@ def run(args: argparse.Namespace) -> int:
     root = args.root.resolve()
     status = read_status(root)
     if status is None:
-        say(f"No migration run at {root} yet. Start one with: ffwizard apply --root {root} "
-            f"--answers FILE")
+        say(_("No migration run at {root} yet. Start one with: ffwizard apply --root {root} "
+              "--answers FILE").format(root=root))
         return 0
     progress = None
     if status.migration.state == "running":
@@ -101,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
     if status.migration.state in ("running", "failed", "vanished"):
         lines = log_tail(status, 5)
         if lines:
-            say("Last output of the migration tool:")
+            say(_("Last output of the migration tool:"))
             for line in lines.splitlines():
                 say("  " + line)
     hint = next_hint(status, root)

@@ -5,18 +5,20 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ffwizard.i18n import _
+
 DEFAULT_ROOT = Path("/opt/findface-multi")
 
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
-        "wizard", help="open the wizard (the default command)",
-        description="Open the step-by-step wizard on an installation: it detects, proposes, shows "
-                    "every change, runs the migration and verifies it.")
-    parser.add_argument("--root", type=Path, default=DEFAULT_ROOT,
-                        help="install root (default: /opt/findface-multi)")
+        "wizard", help=_("open the wizard (the default command)"),
+        description=_("Open the step-by-step wizard on an installation: it detects, proposes, "
+                      "shows every change, runs the migration and verifies it."))
+    parser.add_argument("--root", type=Path, default=DEFAULT_ROOT, metavar=_("ROOT"),
+                        help=_("install root (default: /opt/findface-multi)"))
     parser.add_argument("--runtime", choices=("docker", "sim"), default="docker",
-                        help="docker (a real installation, default) or sim (a demo sandbox)")
+                        help=_("docker (a real installation, default) or sim (a demo sandbox)"))
     parser.set_defaults(func=run)
 
 

@@ -28,7 +28,7 @@ def test_the_served_command_line_is_exactly_the_argv_whatever_the_root(tmp_path)
     hostile = tmp_path / "root; touch pwned $(id) `id` 'q\""
     argv = serve.served_argv(demo=False, root=hostile)
     assert argv[:3] == [sys.executable, "-m", "ffwizard"]
-    assert argv[3:] == ["wizard", "--root", str(hostile.resolve())]
+    assert argv[3:] == ["wizard", "--root", str(hostile.resolve()), "--lang", "en"]
     assert shlex.split(serve.served_command(argv)) == argv
 
 
@@ -44,7 +44,17 @@ def test_the_command_line_survives_a_real_shell(tmp_path):
 
 
 def test_the_demo_serves_the_demo_command_on_the_prepared_sandbox(tmp_path):
-    assert serve.served_argv(demo=True, root=tmp_path)[3:] == ["demo", "--sandbox", str(tmp_path)]
+    assert serve.served_argv(demo=True, root=tmp_path)[3:] == [
+        "demo", "--sandbox", str(tmp_path), "--lang", "en"]
+
+
+def test_the_served_wizard_speaks_the_language_of_the_server(tmp_path):
+    from ffwizard.i18n import set_language
+
+    set_language("ru")  # `ffwizard --lang ru serve` (or a Russian locale) chose it
+    assert serve.served_argv(demo=True, root=tmp_path)[-2:] == ["--lang", "ru"]
+    assert serve.served_argv(demo=False, root=tmp_path)[-2:] == ["--lang", "ru"]
+    assert serve.served_argv(demo=False, root=tmp_path, language="en")[-2:] == ["--lang", "en"]
 
 
 def test_loopback_prints_the_ssh_tunnel_and_no_warning():
