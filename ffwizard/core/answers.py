@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ffwizard.core.errors import UserError
 from ffwizard.core.installation import OBJECT_TYPES, Installation, Problem
+from ffwizard.i18n import N_, _
 
 # The vendor's defaults for sf-api-migrate (seed page).
 DEFAULT_WORKERS_NUM = 3
@@ -23,6 +24,7 @@ ANSWER_KEYS = ("object_types", "models", "new_shards", "backup_dir", "migration"
                "migrate_clusters")
 MIGRATION_KEYS = ("workers_num", "objects_limit", "extraction_batch_size")
 SHARD_SPEC_KEYS = ("name", "http_port", "tarantool_port")
+ANSWERS_FILE = N_("answers file")
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,8 @@ class Answers:
 
 def did_you_mean(word: str, choices) -> str:
     close = difflib.get_close_matches(str(word), list(choices), n=1)
-    return f" Did you mean '{close[0]}'?" if close else ""
+    """A sentence (with a leading space) proposing the closest choice, or nothing."""
+    return " " + _("Did you mean '{choice}'?").format(choice=close[0]) if close else ""
 
 
 def load_answers(path: Path | str) -> dict:
@@ -76,14 +79,15 @@ def load_answers(path: Path | str) -> dict:
     path = Path(path)
     from ffwizard.core.yamlio import read_text
 
-    data = read_yaml_file(path, what="answers file")
+    data = read_yaml_file(path, what=ANSWERS_FILE)
     if data is None:
         return AnswersDict()
     if not isinstance(data, dict):
-        raise UserError("the answers file must be a mapping of keys (object_types, models, "
-                        "new_shards, ...), not a " + type(data).__name__ + ".", where=str(path))
+        raise UserError(_("the answers file must be a mapping of keys (object_types, models, "
+                          "new_shards, ...), not a {type}.").format(type=type(data).__name__),
+                        where=str(path))
     answers = AnswersDict(data)
-    text = read_text(path, what="answers file")
+    text = read_text(path, what=ANSWERS_FILE)
     answers.lines = top_level_lines(text)
     answers.item_lines = block_item_lines(text, answers.lines.get("new_shards"))
     return answers
@@ -159,8 +163,9 @@ def resolve_answers(installation: Installation, raw: dict | None,
 
     for key in raw:
         if key not in ANSWER_KEYS:
-            error(f"unknown key '{key}'.{did_you_mean(key, ANSWER_KEYS)} "
-                  f"Known keys: {', '.join(ANSWER_KEYS)}.", key)
+            error(_("unknown key '{key}'.{did_you_mean} Known keys: {keys}.").format(
+                key=key, did_you_mean=did_you_mean(key, ANSWER_KEYS), keys=", ".join(ANSWER_KEYS)),
+                key)
 
     configured = [t for t in OBJECT_TYPES if installation.models.get(t)]
     given: list[str] = [k for k in raw if k in ANSWER_KEYS]
@@ -172,16 +177,19 @@ def resolve_answers(installation: Installation, raw: dict | None,
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not value:
-            error("object_types must be a non-empty list of face, body, car.", "object_types")
+            error(_("object_types must be a non-empty list of face, body, car."), "object_types")
         else:
             chosen = []
             for item in value:
                 if item not in OBJECT_TYPES:
-                    error(f"unknown object type '{item}'.{did_you_mean(item, OBJECT_TYPES)} "
-                          f"Object types: face, body, car.", "object_types")
+                    error(_("unknown object type '{item}'.{did_you_mean} Object types: face, "
+                            "body, car.").format(item=item,
+                                                 did_you_mean=did_you_mean(item, OBJECT_TYPES)),
+                          "object_types")
                 elif item not in installation.models:
-                    error(f"object type '{item}' has no extraction model configured in this "
-                          f"installation, so it has nothing to migrate.", "object_types")
+                    error(_("object type '{item}' has no extraction model configured in this "
+                            "installation, so it has nothing to migrate.").format(item=item),
+                          "object_types")
                 elif item not in chosen:
                     chosen.append(item)
             object_types = [t for t in OBJECT_TYPES if t in chosen]
@@ -192,17 +200,18 @@ def resolve_answers(installation: Installation, raw: dict | None,
     if "models" in raw:
         value = raw["models"]
         if not isinstance(value, dict):
-            error("models must map an object type to a model file, e.g. "
-                  "{face: face/<name>.gpu.fnk}.", "models")
+            error(_("models must map an object type to a model file, e.g. "
+                    "{face: face/<name>.gpu.fnk}."), "models")
         else:
             for kind, model in value.items():
                 if kind not in OBJECT_TYPES:
-                    error(f"models: unknown object type '{kind}'."
-                          f"{did_you_mean(kind, OBJECT_TYPES)}", "models")
+                    error(_("models: unknown object type '{kind}'.{did_you_mean}").format(
+                        kind=kind, did_you_mean=did_you_mean(kind, OBJECT_TYPES)), "models")
                 elif kind not in object_types:
                     problems.append(Problem(
-                        "warning", f"models: a model is given for '{kind}', which is not "
-                                   f"migrated (not in object_types); it is ignored.",
+                        "warning", _("models: a model is given for '{kind}', which is not "
+                                     "migrated (not in object_types); it is ignored.").format(
+                                         kind=kind),
                         where=at("models")))
                 else:
                     models[kind] = str(model) if model is not None else ""
@@ -225,7 +234,7 @@ def resolve_answers(installation: Installation, raw: dict | None,
                                             item_where=[item_at(i) for i in range(len(specs))])
         new_shards = specs
     else:
-        error("new_shards must be 'auto' or a list of {name, http_port, tarantool_port}.",
+        error(_("new_shards must be 'auto' or a list of {name, http_port, tarantool_port}."),
               "new_shards")
 
     # backup_dir
@@ -233,15 +242,17 @@ def resolve_answers(installation: Installation, raw: dict | None,
     if "backup_dir" in raw:
         value = raw["backup_dir"]
         if not isinstance(value, str) or not value.strip():
-            error("backup_dir must be a directory path.", "backup_dir")
+            error(_("backup_dir must be a directory path."), "backup_dir")
         else:
             path = Path(value).expanduser()
             backup_dir = path if path.is_absolute() else installation.root / path
             blocker = next((p for p in (backup_dir, *backup_dir.parents)
                             if p.exists() and not p.is_dir()), None)
             if blocker is not None:
-                error(f"backup_dir {backup_dir} cannot be a directory: {blocker} is a file. "
-                      f"Give a directory (it is created if missing).", "backup_dir")
+                error(_("backup_dir {path} cannot be a directory: {blocker} is a file. Give a "
+                        "directory (it is created if missing).").format(path=backup_dir,
+                                                                        blocker=blocker),
+                      "backup_dir")
 
     # migration settings
     settings = {"workers_num": DEFAULT_WORKERS_NUM, "objects_limit": DEFAULT_OBJECTS_LIMIT,
@@ -249,16 +260,16 @@ def resolve_answers(installation: Installation, raw: dict | None,
     if "migration" in raw:
         value = raw["migration"]
         if not isinstance(value, dict):
-            error("migration must be a mapping with workers_num, objects_limit, "
-                  "extraction_batch_size.", "migration")
+            error(_("migration must be a mapping with workers_num, objects_limit, "
+                    "extraction_batch_size."), "migration")
         else:
             for key, item in value.items():
                 if key not in MIGRATION_KEYS:
-                    error(f"migration: unknown key '{key}'."
-                          f"{did_you_mean(key, MIGRATION_KEYS)}", "migration")
+                    error(_("migration: unknown key '{key}'.{did_you_mean}").format(
+                        key=key, did_you_mean=did_you_mean(key, MIGRATION_KEYS)), "migration")
                 elif isinstance(item, bool) or not isinstance(item, int) or item < 1:
-                    error(f"migration: {key} must be a whole number of at least 1, "
-                          f"not {item!r}.", "migration")
+                    error(_("migration: {key} must be a whole number of at least 1, not "
+                            "{value}.").format(key=key, value=repr(item)), "migration")
                 else:
                     settings[key] = item
 
@@ -267,13 +278,14 @@ def resolve_answers(installation: Installation, raw: dict | None,
     if "migrate_clusters" in raw:
         value = raw["migrate_clusters"]
         if not isinstance(value, bool):
-            error(f"migrate_clusters must be true or false, not {value!r}.", "migrate_clusters")
+            error(_("migrate_clusters must be true or false, not {value}.").format(
+                value=repr(value)), "migrate_clusters")
         else:
             migrate_clusters = value
             if value and not installation.clustering_enabled:
                 problems.append(Problem(
-                    "warning", "migrate_clusters is true but clustering looks disabled in this "
-                               "installation; the cluster step will run anyway.",
+                    "warning", _("migrate_clusters is true but clustering looks disabled in "
+                                 "this installation; the cluster step will run anyway."),
                     where=at("migrate_clusters")))
 
     answers = Answers(object_types=object_types, models=models, new_shards=new_shards,
@@ -287,20 +299,23 @@ def _parse_shard_specs(items: list, where_of) -> tuple[list[ShardSpec], list[Pro
     specs: list[ShardSpec] = []
     problems: list[Problem] = []
     for index, item in enumerate(items, 1):
-        label = f"new_shards item {index}"
         source = where_of(index - 1)
         if not isinstance(item, dict):
-            problems.append(Problem("error", f"{label} must be a mapping with name, http_port, "
-                                             f"tarantool_port.", where=source))
+            problems.append(Problem("error", _(
+                "new_shards item {index} must be a mapping with name, http_port, "
+                "tarantool_port.").format(index=index), where=source))
             continue
         unknown = [k for k in item if k not in SHARD_SPEC_KEYS]
         for key in unknown:
-            problems.append(Problem("error", f"{label}: unknown key '{key}'."
-                                             f"{did_you_mean(key, SHARD_SPEC_KEYS)}", where=source))
+            problems.append(Problem("error", _(
+                "new_shards item {index}: unknown key '{key}'.{did_you_mean}").format(
+                    index=index, key=key, did_you_mean=did_you_mean(key, SHARD_SPEC_KEYS)),
+                where=source))
         name = item.get("name")
         if not isinstance(name, str) or not name.strip():
-            problems.append(Problem("error", f"{label}: name is missing (e.g. shard-011).",
-                                    where=source))
+            problems.append(Problem("error", _(
+                "new_shards item {index}: name is missing (e.g. shard-011).").format(index=index),
+                where=source))
             continue
         ports = {}
         for key in ("http_port", "tarantool_port"):
@@ -308,9 +323,10 @@ def _parse_shard_specs(items: list, where_of) -> tuple[list[ShardSpec], list[Pro
             if isinstance(port, str) and port.strip().isdigit():
                 port = int(port)
             if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
-                problems.append(Problem("error", f"{label} ({name}): {key} must be a port "
-                                                 f"number from 1 to 65535, not {port!r}.",
-                                        where=source))
+                problems.append(Problem("error", _(
+                    "new_shards item {index} ({name}): {key} must be a port number from 1 to "
+                    "65535, not {value}.").format(index=index, name=name, key=key,
+                                                  value=repr(port)), where=source))
                 port = None
             ports[key] = port
         if None not in ports.values() and not unknown:

@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 from ffwizard.core.installation import ComposeService, Shard
+from ffwizard.i18n import N_, _
 
 SHARD_ENV_KEYS = ("CFG_LISTEN_PORT", "TT_LISTEN")
 DEFAULT_WORK_DIR = "/var/lib/tarantool/FindFace"
@@ -259,15 +260,15 @@ class ComposeEdit:
 
         self.path = path
         try:
-            self.original = text if text is not None else read_text(path, what="compose file")
+            self.original = text if text is not None else read_text(path, what=N_("compose file"))
             self.round_trip = RoundTrip(self.original, where=str(path))
         except YamlReadError as err:
             raise EditError(str(err.message), where=err.where) from None
         self.document = self.round_trip.document
         services = self.document.get("services") if hasattr(self.document, "get") else None
         if not hasattr(services, "insert"):
-            raise EditError("the compose file has no block-style `services:` mapping to edit.",
-                            where=str(path))
+            raise EditError(_("the compose file has no block-style `services:` mapping to "
+                              "edit."), where=str(path))
         self.services = services
         self.expected = yaml.load(self.original, Loader=fast_loader())  # noqa: S506
         try:
@@ -289,8 +290,8 @@ class ComposeEdit:
         text = self.round_trip.render(edited)
         if self._holds_expected(text):
             return text
-        raise EditError("ffwizard could not compute this edit of the compose file safely; "
-                        "edit the shard services by hand.", where=str(self.path))
+        raise EditError(_("ffwizard could not compute this edit of the compose file safely; "
+                          "edit the shard services by hand."), where=str(self.path))
 
     def _holds_expected(self, text: str) -> bool:
         import yaml
@@ -310,8 +311,8 @@ class ComposeEdit:
 
         old_services = [s for s in old if s.service in self.services]
         if not old_services:
-            raise EditError("no shard service in the compose file to copy the new ones from.",
-                            where=str(self.path))
+            raise EditError(_("no shard service in the compose file to copy the new ones "
+                              "from."), where=str(self.path))
         keys = list(self.services)
         last_old = max(old_services, key=lambda s: keys.index(s.service))
         template = self.services[last_old.service]

@@ -16,6 +16,7 @@ from ffwizard.core.installation import (
     Problem,
     Shard,
 )
+from ffwizard.i18n import N_, _
 
 LEGACY_CONFIG = Path("configs/findface-multi-legacy/findface-multi-legacy.py")
 CLUSTERING_ON = re.compile(r"""^\s*['"]?CLUSTERING\w*['"]?\s*[:=]\s*True\b""", re.MULTILINE)
@@ -68,8 +69,8 @@ def read_sf_api(document, where: str) -> tuple[SfApiConfig, list[Problem]]:
     shards = storage.get("shards") if isinstance(storage, dict) else None
     urls = []
     if not isinstance(shards, list) or not shards:
-        problems.append(Problem("error", "storage-api.shards is missing or empty: cannot tell "
-                                         "which shards sf-api uses.", where=where))
+        problems.append(Problem("error", _("storage-api.shards is missing or empty: cannot "
+                                           "tell which shards sf-api uses."), where=where))
     else:
         for item in shards:
             if isinstance(item, dict) and item.get("master"):
@@ -77,8 +78,9 @@ def read_sf_api(document, where: str) -> tuple[SfApiConfig, list[Problem]]:
             elif isinstance(item, str):
                 urls.append((item, ""))
             else:
-                problems.append(Problem("error", f"storage-api.shards has an entry without a "
-                                                 f"master URL: {item!r}.", where=where))
+                problems.append(Problem("error", _("storage-api.shards has an entry without a "
+                                                   "master URL: {entry}.").format(
+                                                       entry=repr(item)), where=where))
     extraction = document.get("extraction-api") or {}
     extraction_url = extraction.get("extraction-api") if isinstance(extraction, dict) else None
     storage_cfg = document.get("normalized-storage")
@@ -94,11 +96,13 @@ def read_sf_api(document, where: str) -> tuple[SfApiConfig, list[Problem]]:
             s3=dict(s3) if isinstance(s3, dict) else {},
         )
         if kind not in ("webdav", "s3"):
-            problems.append(Problem("warning", f"normalized-storage.type is '{kind}'; ffwizard "
-                                               f"knows webdav and s3.", where=where))
+            problems.append(Problem("warning", _("normalized-storage.type is '{kind}'; ffwizard "
+                                                 "knows webdav and s3.").format(kind=kind),
+                                    where=where))
     else:
-        problems.append(Problem("warning", "normalized-storage is not set: the migration tool "
-                                           "needs it to read the stored images.", where=where))
+        problems.append(Problem("warning", _("normalized-storage is not set: the migration "
+                                             "tool needs it to read the stored images."),
+                                where=where))
     return SfApiConfig(urls, str(extraction_url) if extraction_url else None,
                        document.get("listen"), normalized), problems
 
@@ -136,14 +140,14 @@ def switch_models(path: Path, models: dict[str, str]) -> tuple[str, str]:
     """(before, after) of the extraction-api config with each type's default model replaced."""
     from ffwizard.core.compose import _same_type
 
-    before, rt, document = _load_for_edit(path, "extraction-api config")
+    before, rt, document = _load_for_edit(path, N_("extraction-api config"))
     for kind, model in models.items():
         try:
             default = document["extractors"]["models"][f"{kind}_emben"]["default"]
             current = default["model"]
         except (KeyError, TypeError):
-            raise EditError(f"extractors.models.{kind}_emben.default.model is not there to "
-                            f"change.", where=str(path)) from None
+            raise EditError(_("extractors.models.{kind}_emben.default.model is not there to "
+                              "change.").format(kind=kind), where=str(path)) from None
         if current != model:
             default["model"] = _same_type(current, model)
             _shift_inline_comment(default, "model", len(model) - len(str(current)))
@@ -170,13 +174,14 @@ def switch_sf_api_shards(path: Path, new_shards: list[Shard]) -> tuple[str, str]
     """(before, after) of the sf-api config with storage-api.shards listing the new shards."""
     from ffwizard.core.compose import _same_type
 
-    before, rt, document = _load_for_edit(path, "sf-api config")
+    before, rt, document = _load_for_edit(path, N_("sf-api config"))
     try:
         shards = document["storage-api"]["shards"]
     except (KeyError, TypeError):
-        raise EditError("storage-api.shards is not there to change.", where=str(path)) from None
+        raise EditError(_("storage-api.shards is not there to change."),
+                        where=str(path)) from None
     if not hasattr(shards, "append") or not len(shards):
-        raise EditError("storage-api.shards is not a list of shards.", where=str(path))
+        raise EditError(_("storage-api.shards is not a list of shards."), where=str(path))
     import copy
 
     template = shards[0]
@@ -230,7 +235,8 @@ def _checked(path: Path, before: str, after: str, expect) -> str:
     except yaml.YAMLError:
         parsed = None
     if parsed != expected:
-        raise EditError("ffwizard could not compute this edit safely; change the file by hand.",
+        raise EditError(_("ffwizard could not compute this edit safely; change the file by "
+                          "hand."),
                         where=str(path))
     return after
 

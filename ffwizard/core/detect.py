@@ -30,6 +30,7 @@ from ffwizard.core.shapes import (
 )
 from ffwizard.core.shards import merge_shards
 from ffwizard.core.yamlio import YamlReadError, parse_yaml, read_text
+from ffwizard.i18n import N_, _, ngettext
 
 
 def _read(path: Path, what: str, problems: list[Problem], *, required: bool = True):
@@ -58,24 +59,30 @@ def lua_config_problems(configs: list[str], shard_services, shards, root: Path) 
         return []
     where = str(root / SHARD_LUA_DIR)
     if not shard_services:
-        return [Problem("error", f"{len(configs)} shard configs (shard-*.lua, the FindFace Multi "
-                                 f"2.0 layout) but no shard service in the compose file: ffwizard "
-                                 f"cannot tell how these shards run; migrate them by hand.",
-                        where=where)]
+        return [Problem("error", ngettext(
+            "{count} shard config (shard-*.lua, the FindFace Multi 2.0 layout) but no shard "
+            "service in the compose file: ffwizard cannot tell how this shard runs; migrate it "
+            "by hand.",
+            "{count} shard configs (shard-*.lua, the FindFace Multi 2.0 layout) but no shard "
+            "service in the compose file: ffwizard cannot tell how these shards run; migrate "
+            "them by hand.", len(configs)).format(count=len(configs)), where=where)]
     mounting = sorted(s.name for s in shard_services
                       if any(SHARD_LUA_NAME.search(volume.split(":")[0].rsplit("/", 1)[-1])
                              for volume in s.volumes))
     if mounting:
-        return [Problem("error", f"{len(mounting)} shard services load their own shard-*.lua "
-                                 f"file (the FindFace Multi 2.0 layout, e.g. {mounting[0]}); "
-                                 f"ffwizard cannot write new .lua files for the new shards. "
-                                 f"Migrate by hand, or upgrade FindFace Multi first.",
-                        where=where)]
+        return [Problem("error", ngettext(
+            "{count} shard service loads its own shard-*.lua file (the FindFace Multi 2.0 "
+            "layout, e.g. {example}); ffwizard cannot write new .lua files for the new shards. "
+            "Migrate by hand, or upgrade FindFace Multi first.",
+            "{count} shard services load their own shard-*.lua file (the FindFace Multi 2.0 "
+            "layout, e.g. {example}); ffwizard cannot write new .lua files for the new shards. "
+            "Migrate by hand, or upgrade FindFace Multi first.",
+            len(mounting)).format(count=len(mounting), example=mounting[0]), where=where)]
     if len(configs) != len(shards):
-        return [Problem("warning", f"{len(configs)} shard configs (shard-*.lua) but "
-                                   f"{len(shards)} shards in use; the .lua files are not used by "
-                                   f"the compose services and are left as they are.",
-                        where=where)]
+        return [Problem("warning", _(
+            "{configs} shard configs (shard-*.lua) but {shards} shards in use; the .lua files "
+            "are not used by the compose services and are left as they are.").format(
+                configs=len(configs), shards=len(shards)), where=where)]
     return []
 
 
@@ -103,15 +110,15 @@ def detect(root: Path | str = DEFAULT_ROOT, *, compose_command: list[str] | None
         return not_an_installation(root, refusal(root, well_known))
 
     # compose
-    text, document = _read(compose_file, "compose file", problems)
+    text, document = _read(compose_file, N_("compose file"), problems)
     if document is not None and not isinstance(document, dict):
-        problems.append(Problem("error", "the compose file is not a mapping.",
+        problems.append(Problem("error", _("the compose file is not a mapping."),
                                 where=str(compose_file)))
         document = None
     document = document or {}
     text = text or ""
     if document and not isinstance(document.get("services"), dict):
-        problems.append(Problem("error", "the compose file has no services.",
+        problems.append(Problem("error", _("the compose file has no services."),
                                 where=str(compose_file)))
     services = compose_mod.read_services(document, text)
     project = compose_mod.project_name(compose_file, document)
@@ -119,7 +126,7 @@ def detect(root: Path | str = DEFAULT_ROOT, *, compose_command: list[str] | None
 
     # extraction-api
     ex_path = root / EXTRACTION_API_CONFIG
-    ex_text, ex_doc = _read(ex_path, "extraction-api config", problems)
+    ex_text, ex_doc = _read(ex_path, N_("extraction-api config"), problems)
     models: dict[str, str] = {}
     models_root = "/usr/share/findface-data/models"
     extraction_url = "http://127.0.0.1:18666"
@@ -134,7 +141,7 @@ def detect(root: Path | str = DEFAULT_ROOT, *, compose_command: list[str] | None
 
     # sf-api
     sf_path = root / SF_API_CONFIG
-    sf_text, sf_doc = _read(sf_path, "sf-api config", problems)
+    sf_text, sf_doc = _read(sf_path, N_("sf-api config"), problems)
     sf_urls: list[tuple[str, str]] = []
     normalized = None
     sf_api_url = "http://127.0.0.1:18411"
@@ -180,10 +187,10 @@ def detect(root: Path | str = DEFAULT_ROOT, *, compose_command: list[str] | None
     if device is None:
         device = "gpu" if "gpu" in suffixes else "cpu"
     if device == "cpu" and "gpu" in suffixes:
-        problems.append(Problem("error", f"the extraction service runs on CPU (image {image}) "
-                                         f"but uses GPU models ({', '.join(sorted(models.values()))})"
-                                         f": fix the installation before migrating.",
-                                where=str(ex_path)))
+        problems.append(Problem("error", _(
+            "the extraction service runs on CPU (image {image}) but uses GPU models ({models}): "
+            "fix the installation before migrating.").format(
+                image=image, models=", ".join(sorted(models.values()))), where=str(ex_path)))
 
     installation = Installation(
         root=root,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from ffwizard.core.installation import MODEL_CATEGORY, OBJECT_TYPES, Installation, Problem
+from ffwizard.i18n import _
 
 MODEL_FILE = re.compile(r"^(?P<category>[a-z]+)/(?P<name>[A-Za-z0-9_.+-]+?)\.(?P<device>cpu|gpu)\.fnk$")
 
@@ -31,8 +32,8 @@ def read_models(extractors: dict, where: str,
     problems: list[Problem] = []
     table = extractors.get("models") if isinstance(extractors, dict) else None
     if not isinstance(table, dict):
-        problems.append(Problem("error", "extractors.models is missing: cannot tell which models "
-                                         "the installation uses.", where=where))
+        problems.append(Problem("error", _("extractors.models is missing: cannot tell which "
+                                           "models the installation uses."), where=where))
         return models, problems
     flat = []
     for kind in OBJECT_TYPES:
@@ -54,12 +55,14 @@ def read_models(extractors: dict, where: str,
                      if flat_line.match(content)), None)
         where = f"{where}:{line}" if line else where
         problems.append(Problem(
-            "error", "this installation uses the old flat model syntax (" + "; ".join(flat) +
-                     "), which this version of ffwizard does not support: the models must be "
-                     "given as extractors.models.<type>_emben.default.model.", where=where))
+            "error", _("this installation uses the old flat model syntax ({models}), which this "
+                       "version of ffwizard does not support: the models must be given as "
+                       "extractors.models.<type>_emben.default.model.").format(
+                           models="; ".join(flat)), where=where))
     elif not models:
-        problems.append(Problem("error", "no embedding model (face_emben, body_emben, car_emben) "
-                                         "is configured: there is nothing to migrate.", where=where))
+        problems.append(Problem("error", _("no embedding model (face_emben, body_emben, "
+                                           "car_emben) is configured: there is nothing to "
+                                           "migrate."), where=where))
     return models, problems
 
 
@@ -95,39 +98,50 @@ def validate_models(installation: Installation, models: dict[str, str],
         match = MODEL_FILE.match(model or "")
         example = f"{category}/<name>.{installation.device}.fnk"
         if not model:
-            problems.append(Problem("error", f"no new model is chosen for {kind}.", where=where))
+            problems.append(Problem("error", _("no new model is chosen for {kind}.").format(
+                kind=kind), where=where))
             continue
         if not match:
-            problems.append(Problem("error", f"model for {kind} '{model}' is not a model file "
-                                             f"name: expected {example}.", where=where))
+            problems.append(Problem("error", _("model for {kind} '{model}' is not a model file "
+                                               "name: expected {example}.").format(
+                                                   kind=kind, model=model, example=example),
+                                    where=where))
             continue
         if match["category"] != category:
-            problems.append(Problem("error", f"model for {kind} '{model}' is in '{match['category']}/'"
-                                             f", but {kind} models live in '{category}/' "
-                                             f"(expected {example}).", where=where))
+            problems.append(Problem("error", _(
+                "model for {kind} '{model}' is in '{category}/', but {kind} models live in "
+                "'{expected}/' (expected {example}).").format(
+                    kind=kind, model=model, category=match["category"], expected=category,
+                    example=example), where=where))
             continue
         if installation.device == "cpu" and match["device"] == "gpu":
-            problems.append(Problem("error", f"model for {kind} '{model}' is a GPU model, but this "
-                                             f"installation's extraction service runs on CPU: "
-                                             f"choose a .cpu.fnk model.", where=where))
+            problems.append(Problem("error", _(
+                "model for {kind} '{model}' is a GPU model, but this installation's extraction "
+                "service runs on CPU: choose a .cpu.fnk model.").format(kind=kind, model=model),
+                where=where))
             continue
         if available is not None and model not in available:
             same_kind = [m for m in available if _fits(m, kind, installation.device)]
-            listing = ", ".join(sorted(same_kind)[:8]) or "none"
-            problems.append(Problem("error", f"model for {kind} '{model}' is not among the models "
-                                             f"the extraction service offers.{did_you_mean(model, same_kind)}"
-                                             f" Available for {kind}: {listing}.", where=where))
+            # TRANSLATORS: the list of available models when there is none.
+            listing = ", ".join(sorted(same_kind)[:8]) or _("none")
+            problems.append(Problem("error", _(
+                "model for {kind} '{model}' is not among the models the extraction service "
+                "offers.{did_you_mean} Available for {kind}: {listing}.").format(
+                    kind=kind, model=model, did_you_mean=did_you_mean(model, same_kind),
+                    listing=listing), where=where))
             continue
         if model == installation.models.get(kind):
             unchanged[kind] = model
     if len(unchanged) == 1:
         [(kind, model)] = unchanged.items()
-        problems.append(Problem("warning", f"the new {kind} model is the one in use today "
-                                           f"({model}): the migration would re-extract every "
-                                           f"object with the same model.", where=where))
+        problems.append(Problem("warning", _(
+            "the new {kind} model is the one in use today ({model}): the migration would "
+            "re-extract every object with the same model.").format(kind=kind, model=model),
+            where=where))
     elif unchanged:  # one warning, not one per type saying the same
         listing = ", ".join(f"{kind}: {model}" for kind, model in unchanged.items())
-        problems.append(Problem("warning", f"the new models are the ones in use today "
-                                           f"({listing}): the migration would re-extract every "
-                                           f"object with the same models.", where=where))
+        problems.append(Problem("warning", _(
+            "the new models are the ones in use today ({listing}): the migration would "
+            "re-extract every object with the same models.").format(listing=listing),
+            where=where))
     return problems

@@ -11,6 +11,7 @@ from pathlib import Path
 from ffwizard.core.atomic import read_text_or_none
 from ffwizard.core.errors import UserError
 from ffwizard.core.runplan import RunPlan
+from ffwizard.i18n import N_, _, ngettext
 
 # Test knobs: pretend the disk has this many free bytes / the host this much available memory.
 DISK_FREE_KNOB = "FFWIZARD_TEST_DISK_FREE_BYTES"
@@ -30,7 +31,8 @@ class PreflightFailed(UserError):
     def __init__(self, failures: list[Check]):
         self.failures = failures
         lines = "\n".join(f"  - {c.message}" for c in failures)
-        super().__init__(f"the installation is not ready; nothing was changed:\n{lines}")
+        super().__init__(_("the installation is not ready; nothing was changed:\n{failures}").format(
+            failures=lines))
 
 
 def directory_size(path: Path) -> int:
@@ -74,12 +76,16 @@ def port_free(host: str, port: int) -> bool:
     return True
 
 
+# TRANSLATORS: units of bytes: B, KiB, MiB, GiB, TiB.
+BYTE_UNITS = (N_("B"), N_("KiB"), N_("MiB"), N_("GiB"), N_("TiB"))
+
+
 def human_bytes(n: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+    for unit in BYTE_UNITS:
         if abs(n) < 1024 or unit == "TiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+            return f"{n:.0f} {_(unit)}" if unit == "B" else f"{n:.1f} {_(unit)}"
         n /= 1024
-    return f"{n:.1f} TiB"
+    return f"{n:.1f} {_('TiB')}"
 
 
 def run_preflight(plan: RunPlan, runtime) -> list[Check]:
@@ -96,7 +102,8 @@ def run_preflight(plan: RunPlan, runtime) -> list[Check]:
     except UserError as err:
         add("runtime", False, str(err))
         return checks
-    add("runtime", True, f"the {runtime.kind} runtime answers")
+    # TRANSLATORS: {kind} is docker or sim.
+    add("runtime", True, _("the {kind} runtime answers").format(kind=runtime.kind))
 
     # The services the steps use exist and run.
     needed: list[str] = []
@@ -110,13 +117,17 @@ def run_preflight(plan: RunPlan, runtime) -> list[Check]:
     for service in dict.fromkeys(needed):
         state = states.get(service)
         if state is None or state.state == "missing":
-            add("service", False, f"the service {service} has no container: start the "
-                                  f"installation (compose up -d) and try again.")
+            add("service", False, _("the service {service} has no container: start the "
+                                    "installation (compose up -d) and try again.").format(
+                                        service=service))
         elif state.state != "running":
-            add("service", False, f"the service {service} is {state.state}, not running: start "
-                                  f"it and try again.")
+            # TRANSLATORS: {state} is the engine's word: restarting, exited, created.
+            add("service", False, _("the service {service} is {state}, not running: start it "
+                                    "and try again.").format(service=service, state=state.state))
     if all(c.ok for c in checks if c.name == "service"):
-        add("service", True, f"{len(set(needed))} services run")
+        count = len(set(needed))
+        add("service", True, ngettext("{count} service runs", "{count} services run",
+                                      count).format(count=count))
 
     # Every old shard answers.
     migration = plan.step("run_migration").params if plan.has("run_migration") else {}
@@ -124,12 +135,13 @@ def run_preflight(plan: RunPlan, runtime) -> list[Check]:
         answer = runtime.http_get(base.rstrip("/") + "/v2/status", timeout=5)
         if answer.status != 200:
             why = answer.error or f"HTTP {answer.status}"
-            add("old_shards", False, f"the shard at {base} is not healthy ({why}): bring it back "
-                                     f"before migrating.")
+            add("old_shards", False, _("the shard at {url} is not healthy ({why}): bring it "
+                                       "back before migrating.").format(url=base, why=why))
 
     old_urls = migration.get("old_shard_urls", [])
     if old_urls and not any(c.name == "old_shards" for c in checks):
-        add("old_shards", True, f"{len(old_urls)} old shards healthy")
+        add("old_shards", True, ngettext("{count} old shard healthy", "{count} old shards healthy",
+                                         len(old_urls)).format(count=len(old_urls)))
 
     # New ports are free, new data dirs absent or empty.
     ports = 0
@@ -137,20 +149,25 @@ def run_preflight(plan: RunPlan, runtime) -> list[Check]:
         for key in ("http_port", "tarantool_port"):
             port = shard.get(key)
             if port and not port_free("127.0.0.1", int(port)):
-                add("ports", False, f"port {port} for the new shard {shard['name']} is already in "
-                                    f"use on this host: choose another in new_shards.")
+                add("ports", False, _("port {port} for the new shard {name} is already in use "
+                                      "on this host: choose another in new_shards.").format(
+                                          port=port, name=shard["name"]))
             elif port:
                 ports += 1
     if ports and not any(c.name == "ports" for c in checks):
-        add("ports", True, f"{ports} ports for the new shards free")
+        add("ports", True, ngettext("{count} port for the new shards free",
+                                    "{count} ports for the new shards free",
+                                    ports).format(count=ports))
     dirs = plan.step("create_shard_dirs").params.get("dirs", []) if plan.has("create_shard_dirs") else []
     for d in dirs:
         path = Path(d)
         if path.exists() and (not path.is_dir() or any(_non_empty(path))):
-            add("dirs", False, f"the new shard directory {path} already holds data: choose "
-                               f"another shard name, or move it away.")
+            add("dirs", False, _("the new shard directory {path} already holds data: choose "
+                                 "another shard name, or move it away.").format(path=path))
     if dirs and not any(c.name == "dirs" for c in checks):
-        add("dirs", True, f"{len(dirs)} new shard directories free")
+        add("dirs", True, ngettext("{count} new shard directory free",
+                                   "{count} new shard directories free",
+                                   len(dirs)).format(count=len(dirs)))
 
     # Files the run will write: writable, and unchanged since the plan was made.
     for step in plan.steps:
@@ -159,13 +176,13 @@ def run_preflight(plan: RunPlan, runtime) -> list[Check]:
                 continue
             current = read_text_or_none(change.path)
             if current != change.before and current != change.after:
-                add("files", False, f"{change.path} changed since the plan was made: review the "
-                                    f"plan again.")
+                add("files", False, _("{path} changed since the plan was made: review the "
+                                      "plan again.").format(path=change.path))
             elif change.path.exists() and not os.stat(change.path).st_mode & 0o222:
-                add("files", False, f"{change.path} is read-only: make it writable "
-                                    f"(chmod u+w) if ffwizard may change it.")
+                add("files", False, _("{path} is read-only: make it writable (chmod u+w) if "
+                                      "ffwizard may change it.").format(path=change.path))
     if not any(c.name == "files" for c in checks):
-        add("files", True, "the files to change are writable and as planned")
+        add("files", True, _("the files to change are writable and as planned"))
 
     # Disk: the dump and the new shards each need about the old shards' size.
     old_dirs = [Path(s["data_dir"]) for s in summary.get("old_shards", []) if s.get("data_dir")]
@@ -183,22 +200,26 @@ def run_preflight(plan: RunPlan, runtime) -> list[Check]:
     for probe, need in need_by_fs.values():
         free = disk_free(probe)
         if free < need + margin:
-            add("disk", False, f"{probe} has {human_bytes(free)} free but the dump and the new "
-                               f"shards need about {human_bytes(need + margin)}: free some space "
-                               f"first.")
+            add("disk", False, _("{path} has {free} free but the dump and the new shards need "
+                                 "about {need}: free some space first.").format(
+                                     path=probe, free=human_bytes(free),
+                                     need=human_bytes(need + margin)))
     if not any(c.name == "disk" for c in checks):
-        add("disk", True, f"enough disk for {human_bytes(2 * size)} (dump and new shards)")
+        add("disk", True, _("enough disk for {size} (dump and new shards)").format(
+            size=human_bytes(2 * size)))
 
     # Memory: the new shards run next to the old ones for the whole migration.
     memory = sum(int(s.get("memtx_memory") or 0) for s in summary.get("new_shards", []))
     available = mem_available()
     if memory and available is not None and memory > available:
-        add("memory", False, f"the new shards need {human_bytes(memory)} of memory "
-                             f"(TT_MEMTX_MEMORY) while only {human_bytes(available)} is available: "
-                             f"free memory or lower TT_MEMTX_MEMORY.")
+        add("memory", False, _("the new shards need {need} of memory (TT_MEMTX_MEMORY) while "
+                               "only {available} is available: free memory or lower "
+                               "TT_MEMTX_MEMORY.").format(need=human_bytes(memory),
+                                                          available=human_bytes(available)))
     elif memory and available is not None:
-        add("memory", True, f"{human_bytes(available)} of memory available for the new shards' "
-                            f"{human_bytes(memory)}")
+        add("memory", True, _("{available} of memory available for the new shards' "
+                              "{need}").format(available=human_bytes(available),
+                                               need=human_bytes(memory)))
 
     # The new models exist in the extraction service and suit its device.
     device = inst.get("device")
@@ -206,15 +227,19 @@ def run_preflight(plan: RunPlan, runtime) -> list[Check]:
     extraction = plan.step("switch_model").params.get("service") if plan.has("switch_model") else None
     for kind, model in (answers.get("models") or {}).items():
         if device == "cpu" and str(model).endswith(".gpu.fnk"):
-            add("models", False, f"the {kind} model {model} is a GPU model but this extraction "
-                                 f"service runs on CPU: choose a .cpu.fnk model.")
+            add("models", False, _("the {kind} model {model} is a GPU model but this "
+                                   "extraction service runs on CPU: choose a .cpu.fnk "
+                                   "model.").format(kind=kind, model=model))
             continue
         if extraction and not runtime.path_exists(extraction, f"{models_root.rstrip('/')}/{model}"):
-            add("models", False, f"the {kind} model {model} is not in {models_root} of the "
-                                 f"extraction service: install it or choose another model.")
+            add("models", False, _("the {kind} model {model} is not in {models_root} of the "
+                                   "extraction service: install it or choose another "
+                                   "model.").format(kind=kind, model=model,
+                                                    models_root=models_root))
     if answers.get("models") and not any(c.name == "models" for c in checks):
-        add("models", True, f"the new models are in the extraction service and suit its "
-                            f"{str(device).upper()}")
+        # TRANSLATORS: {device} is CPU or GPU.
+        add("models", True, _("the new models are in the extraction service and suit its "
+                              "{device}").format(device=str(device).upper()))
     return checks
 
 

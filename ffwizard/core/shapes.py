@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ffwizard.core.installation import COMPOSE_FILE_NAMES, DEFAULT_ROOT
+from ffwizard.i18n import _, ngettext
 
 CIBR_ROOT = Path("/opt/findface-cibr")
 # FindFace Multi 2.0 kept one Tarantool config per shard here (the shards were counted by them).
@@ -65,8 +66,9 @@ def refusal(root: Path, well_known: WellKnownPaths = WELL_KNOWN) -> str:
     root_is_dir = root.is_dir()
     if (not root_is_dir and root == well_known.multi_root
             and has_compose_file(well_known.cibr_root)):
-        return (f"there is no FindFace Multi at {root}, but FindFace CIBR is installed at "
-                f"{well_known.cibr_root}: run again with --root {well_known.cibr_root}.")
+        return _("there is no FindFace Multi at {root}, but FindFace CIBR is installed at "
+                 "{cibr}: run again with --root {cibr}.").format(root=root,
+                                                                cibr=well_known.cibr_root)
     systemd_dirs = [root / "instances.available", well_known.tarantool_instances]
     ffserver_dirs = [root / "data/tnt", well_known.ffserver_shard_data]
     if root.name == "instances.available":  # --root pointed at the systemd configs themselves
@@ -76,26 +78,39 @@ def refusal(root: Path, well_known: WellKnownPaths = WELL_KNOWN) -> str:
     for directory in systemd_dirs:
         configs = matching_names(directory, SHARD_LUA_NAME)
         if configs:
-            return (f"no docker-compose install at {root}: this machine runs FindFace Multi "
-                    f"1.x or FindFace Security 4.x, whose {len(configs)} shards are systemd "
-                    f"services ({directory}/shard-*.lua). ffwizard migrates FindFace Multi 2.x and CIBR only; "
-                    f"migrate this version by hand with the vendor's procedure for it.")
+            return ngettext(
+                "no docker-compose install at {root}: this machine runs FindFace Multi 1.x or "
+                "FindFace Security 4.x, whose {count} shard is a systemd service "
+                "({directory}/shard-*.lua). ffwizard migrates FindFace Multi 2.x and CIBR only; "
+                "migrate this version by hand with the vendor's procedure for it.",
+                "no docker-compose install at {root}: this machine runs FindFace Multi 1.x or "
+                "FindFace Security 4.x, whose {count} shards are systemd services "
+                "({directory}/shard-*.lua). ffwizard migrates FindFace Multi 2.x and CIBR only; "
+                "migrate this version by hand with the vendor's procedure for it.",
+                len(configs)).format(root=root, count=len(configs), directory=directory)
     for directory in ffserver_dirs:
         shards = matching_names(directory, SHARD_DIR_NAME)
         if shards:
-            return (f"no docker-compose install at {root}: this machine runs FindFace Server, "
-                    f"whose {len(shards)} shards are plain docker containers (data in "
-                    f"{directory}/). ffwizard "
-                    f"migrates FindFace Multi 2.x and CIBR only; migrate FindFace Server by hand "
-                    f"with the vendor's procedure.")
+            return ngettext(
+                "no docker-compose install at {root}: this machine runs FindFace Server, whose "
+                "{count} shard is a plain docker container (data in {directory}/). ffwizard "
+                "migrates FindFace Multi 2.x and CIBR only; migrate FindFace Server by hand with "
+                "the vendor's procedure.",
+                "no docker-compose install at {root}: this machine runs FindFace Server, whose "
+                "{count} shards are plain docker containers (data in {directory}/). ffwizard "
+                "migrates FindFace Multi 2.x and CIBR only; migrate FindFace Server by hand with "
+                "the vendor's procedure.",
+                len(shards)).format(root=root, count=len(shards), directory=directory)
     if root.is_file():
-        return (f"{root} is a file: give the install root, the directory holding "
-                f"docker-compose.yaml (here, perhaps --root {root.parent}).")
+        return _("{root} is a file: give the install root, the directory holding "
+                 "docker-compose.yaml (here, perhaps --root {parent}).").format(
+                     root=root, parent=root.parent)
     if not root_is_dir:
-        return (f"there is no directory {root}: give the FindFace install root (the directory "
-                f"holding docker-compose.yaml) with --root.")
+        return _("there is no directory {root}: give the FindFace install root (the directory "
+                 "holding docker-compose.yaml) with --root.").format(root=root)
     if shard_lua_configs(root):
-        return (f"{root} holds FindFace shard configs ({SHARD_LUA_DIR}/shard-*.lua) but no "
-                f"docker-compose.yaml: give the directory that holds the compose file with --root.")
-    return (f"{root} holds no FindFace installation (no docker-compose.yaml): give the install "
-            f"root (the directory holding docker-compose.yaml) with --root.")
+        return _("{root} holds FindFace shard configs ({lua_dir}/shard-*.lua) but no "
+                 "docker-compose.yaml: give the directory that holds the compose file with "
+                 "--root.").format(root=root, lua_dir=SHARD_LUA_DIR)
+    return _("{root} holds no FindFace installation (no docker-compose.yaml): give the install "
+             "root (the directory holding docker-compose.yaml) with --root.").format(root=root)

@@ -13,6 +13,7 @@ from pathlib import Path
 from ffwizard.core.compose import host_of, port_of, shard_data_volume
 from ffwizard.core.configs import parse_shard_url
 from ffwizard.core.installation import SHARDS_DATA_DIR, ComposeService, Installation, Problem, Shard
+from ffwizard.i18n import _
 
 LOOPBACK = ("127.0.0.1", "localhost", "0.0.0.0", "::1", None)
 NAME_NUMBER = re.compile(r"^(?P<prefix>.*?)(?P<number>\d+)$")
@@ -53,10 +54,12 @@ def merge_shards(root: Path, compose_dir: Path | None, shard_services: list[Comp
             path = Path(volume)
             data_dir = str(path if path.is_absolute() else ((compose_dir or root) / path).resolve())
         else:
-            problems.append(Problem("error", f"shard service '{service.name}' mounts no data "
-                                             f"directory at its work dir "
-                                             f"({env.get('TT_WORK_DIR') or '/var/lib/tarantool/FindFace'}).",
-                                    where=_at(compose_where, service.line)))
+            problems.append(Problem("error", _(
+                "shard service '{service}' mounts no data directory at its work dir "
+                "({work_dir}).").format(
+                    service=service.name,
+                    work_dir=env.get("TT_WORK_DIR") or "/var/lib/tarantool/FindFace"),
+                where=_at(compose_where, service.line)))
         http_host = env.get("CFG_LISTEN_HOST") or "127.0.0.1"
         shard = Shard(
             name=_service_shard_name(service, data_dir),
@@ -70,14 +73,15 @@ def merge_shards(root: Path, compose_dir: Path | None, shard_services: list[Comp
             sources=("compose",),
         )
         if shard.http_port is None:
-            problems.append(Problem("error", f"shard service '{service.name}' has no usable HTTP "
-                                             f"port: CFG_LISTEN_PORT is "
-                                             f"{env.get('CFG_LISTEN_PORT')!r}.",
-                                    where=_at(compose_where, service.line)))
+            problems.append(Problem("error", _(
+                "shard service '{service}' has no usable HTTP port: CFG_LISTEN_PORT is "
+                "{value}.").format(service=service.name, value=repr(env.get("CFG_LISTEN_PORT"))),
+                where=_at(compose_where, service.line)))
         if data_dir and not Path(data_dir).is_dir():
-            problems.append(Problem("error", f"shard service '{service.name}' uses the data "
-                                             f"directory {data_dir}, which does not exist.",
-                                    where=_at(compose_where, service.line)))
+            problems.append(Problem("error", _(
+                "shard service '{service}' uses the data directory {data_dir}, which does not "
+                "exist.").format(service=service.name, data_dir=data_dir),
+                where=_at(compose_where, service.line)))
         by_service[service.name] = len(shards)
         shards.append(shard)
 
@@ -97,9 +101,10 @@ def merge_shards(root: Path, compose_dir: Path | None, shard_services: list[Comp
         if len(candidates) > 1:
             candidates = candidates[:1]
         if not candidates:
-            problems.append(Problem("error", f"sf-api uses shard {master} (entry {index}), but no "
-                                             f"shard service in the compose file listens on "
-                                             f"port {port}.", where=sf_line(master)))
+            problems.append(Problem("error", _(
+                "sf-api uses shard {url} (entry {index}), but no shard service in the compose "
+                "file listens on port {port}.").format(url=master, index=index, port=port),
+                where=sf_line(master)))
             shards.append(Shard(name=f"sf-api-{index}", http_host=host or "127.0.0.1",
                                 http_port=port, url=master, slave_url=slave,
                                 sources=("sf-api",)))
@@ -112,11 +117,11 @@ def merge_shards(root: Path, compose_dir: Path | None, shard_services: list[Comp
                                  sources=shard.sources + ("sf-api",))
     for shard in shards:
         if "compose" in shard.sources and shard.service not in matched and sf_api_urls:
-            problems.append(Problem("error", f"the compose file runs shard service "
-                                             f"'{shard.service}' (port {shard.http_port or '?'}), "
-                                             f"but sf-api does not use it: the shards in the "
-                                             f"compose file and in the sf-api config must agree.",
-                                    where=_at(compose_where, _service_line(shard.service))))
+            problems.append(Problem("error", _(
+                "the compose file runs shard service '{service}' (port {port}), but sf-api does "
+                "not use it: the shards in the compose file and in the sf-api config must "
+                "agree.").format(service=shard.service, port=shard.http_port or "?"),
+                where=_at(compose_where, _service_line(shard.service))))
 
     # Data directories.
     used_dirs = {Path(s.data_dir).name for s in shards if s.data_dir
@@ -127,12 +132,12 @@ def merge_shards(root: Path, compose_dir: Path | None, shard_services: list[Comp
     leftovers = [name for name in dir_names if name not in used_dirs]
     if leftovers:
         problems.append(Problem(
-            "warning", f"data directories with no shard service: {', '.join(leftovers)} "
-                       f"(left from an earlier migration?). They are kept and their names are "
-                       f"not reused.", where=str(data_root)))
+            "warning", _("data directories with no shard service: {names} (left from an "
+                         "earlier migration?). They are kept and their names are not "
+                         "reused.").format(names=", ".join(leftovers)), where=str(data_root)))
     if not shards:
-        problems.append(Problem("error", "no shard found: no Tarantool shard service in the "
-                                         "compose file and none in the sf-api config.",
+        problems.append(Problem("error", _("no shard found: no Tarantool shard service in the "
+                                           "compose file and none in the sf-api config."),
                                 where=compose_where))
     shards.sort(key=lambda s: ("compose" not in s.sources, _number(s.name) is None,
                                _number(s.name) or 0, s.name))
@@ -213,7 +218,7 @@ def propose_new_shards(installation: Installation):
     # A shard whose Tarantool port no source tells gets the next one after the others.
     tnts = _fill([s.tarantool_port for s in old], start=32001)
     offset = 10
-    for _ in range(1000):
+    for _attempt in range(1000):
         # above every existing name (leftover directories included) and every shard port
         if min(names) + offset > max(all_numbers) and (
                 shared or (min(https) + offset > max(https) and min(tnts) + offset > max(tnts))):
@@ -226,14 +231,15 @@ def propose_new_shards(installation: Installation):
                 break
         offset += 10
     else:  # pragma: no cover - needs ~10000 ports taken
-        problems.append(Problem("error", "found no free block of shard names and ports; give "
-                                         "new_shards in the answers file."))
+        problems.append(Problem("error", _("found no free block of shard names and ports; "
+                                           "give new_shards in the answers file.")))
         return [], problems
     if shared:
         problems.append(Problem(
-            "info", f"every shard listens on port {old[0].http_port} on its own address; the new "
-                    f"shards do the same (port {old[0].http_port}, Tarantool port "
-                    f"{old[0].tarantool_port}), each addressed by its service name."))
+            "info", _("every shard listens on port {port} on its own address; the new shards "
+                      "do the same (port {port}, Tarantool port {tarantool_port}), each "
+                      "addressed by its service name.").format(
+                          port=old[0].http_port, tarantool_port=old[0].tarantool_port)))
     return specs, problems
 
 
@@ -262,12 +268,13 @@ def validate_new_shards(installation: Installation, specs, *, where: str | None 
     problems = []
     spec_where = where
 
-    def error(message: str) -> None:
-        problems.append(Problem("error", message, where=spec_where))
+    def error(message: str, subject: tuple[str, str] | None = None) -> None:
+        problems.append(Problem("error", message, where=spec_where, subject=subject))
 
     if len(specs) != len(installation.shards):
-        error(f"new_shards lists {len(specs)} shards; the installation has "
-              f"{len(installation.shards)}: the migration needs the same number of new shards.")
+        error(_("new_shards lists {count} shards; the installation has {existing}: the "
+                "migration needs the same number of new shards.").format(
+                    count=len(specs), existing=len(installation.shards)))
     shared = shares_one_port(installation)
     taken = taken_names(installation)
     ports = taken_ports(installation)
@@ -276,36 +283,59 @@ def validate_new_shards(installation: Installation, specs, *, where: str | None 
     for index, spec in enumerate(specs):
         if item_where and index < len(item_where):
             spec_where = item_where[index]
+        name_subject = (spec.name, "name")
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", spec.name):
-            error(f"new shard name '{spec.name}' may hold only letters, digits, '-', '_' and '.'.")
+            error(_("new shard name '{name}' may hold only letters, digits, '-', '_' and "
+                    "'.'.").format(name=spec.name), name_subject)
         if spec.name in seen_names:
-            error(f"new shard name '{spec.name}' is given twice.")
+            error(_("new shard name '{name}' is given twice.").format(name=spec.name), name_subject)
         elif spec.name in taken or service_name_for(installation, spec.name) in installation.services:
-            error(f"new shard name '{spec.name}' is already used by an existing shard, data "
-                  f"directory or service.")
+            error(_("new shard name '{name}' is already used by an existing shard, data "
+                    "directory or service.").format(name=spec.name), name_subject)
         seen_names.add(spec.name)
-        for label, port in (("HTTP port", spec.http_port), ("Tarantool port", spec.tarantool_port)):
+        for key, port in (("http_port", spec.http_port), ("tarantool_port", spec.tarantool_port)):
+            subject = (spec.name, key)
             if not 1 <= port <= 65535:
-                error(f"{spec.name}: {label} {port} is not a port number (1 to 65535).")
+                error(PORT_MESSAGES[key]["range"]().format(name=spec.name, port=port), subject)
             elif shared:
                 continue
             elif port in seen_ports:
-                error(f"{spec.name}: {label} {port} is given twice.")
+                error(PORT_MESSAGES[key]["twice"]().format(name=spec.name, port=port), subject)
             elif port in ports:
-                error(f"{spec.name}: {label} {port} is already in use "
-                      f"({port_user(installation, port)}).")
+                error(PORT_MESSAGES[key]["in_use"]().format(
+                    name=spec.name, port=port, user=port_user(installation, port)), subject)
             seen_ports.add(port)
     return problems
+
+
+# Whole sentences for each port of a new shard (word order differs between languages).
+PORT_MESSAGES = {
+    "http_port": {
+        "range": lambda: _("{name}: HTTP port {port} is not a port number (1 to 65535)."),
+        "twice": lambda: _("{name}: HTTP port {port} is given twice."),
+        # TRANSLATORS: {user} is "by shard shard-001", "by service redis in the compose file", ...
+        "in_use": lambda: _("{name}: HTTP port {port} is already in use ({user})."),
+    },
+    "tarantool_port": {
+        "range": lambda: _("{name}: Tarantool port {port} is not a port number (1 to 65535)."),
+        "twice": lambda: _("{name}: Tarantool port {port} is given twice."),
+        "in_use": lambda: _("{name}: Tarantool port {port} is already in use ({user})."),
+    },
+}
 
 
 def port_user(installation: Installation, port: int) -> str:
     """Who holds a port, in words: a shard, or the compose service that mentions it."""
     for shard in installation.shards:
         if port in (shard.http_port, shard.tarantool_port):
-            return f"by shard {shard.name}"
+            # TRANSLATORS: completes "port 8101 is already in use (...)".
+            return _("by shard {name}").format(name=shard.name)
     if port in installation.port_users:
-        return f"by service {installation.port_users[port]} in the compose file"
-    return "in the compose file"
+        # TRANSLATORS: completes "port 8101 is already in use (...)".
+        return _("by service {service} in the compose file").format(
+            service=installation.port_users[port])
+    # TRANSLATORS: completes "port 8101 is already in use (...)".
+    return _("in the compose file")
 
 
 def service_name_for(installation: Installation, name: str) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from ffwizard.core.errors import UserError
+from ffwizard.i18n import N_, _
 
 
 
@@ -30,35 +31,45 @@ class YamlReadError(UserError):
     """A YAML file cannot be read; `where` is "path:line"."""
 
 
-def read_text(path: Path, *, what: str = "file") -> str:
+# `what` names the file in messages: a message marked with N_ ("compose file"), translated here.
+# TRANSLATORS: the default name of a file in the messages below ("the file is missing.").
+FILE = N_("file")
+
+
+def read_text(path: Path, *, what: str = FILE) -> str:
     try:
         return Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise YamlReadError(f"the {what} is missing.", where=str(path)) from None
-    except IsADirectoryError:
-        raise YamlReadError(f"the {what} is a directory, not a file.", where=str(path)) from None
-    except PermissionError:
-        raise YamlReadError(f"the {what} cannot be read (permission denied); run as root.",
+        raise YamlReadError(_("the {what} is missing.").format(what=_(what)),
                             where=str(path)) from None
+    except IsADirectoryError:
+        raise YamlReadError(_("the {what} is a directory, not a file.").format(what=_(what)),
+                            where=str(path)) from None
+    except PermissionError:
+        raise YamlReadError(_("the {what} cannot be read (permission denied); run as "
+                              "root.").format(what=_(what)), where=str(path)) from None
     except UnicodeDecodeError:
-        raise YamlReadError(f"the {what} is not UTF-8 text.", where=str(path)) from None
+        raise YamlReadError(_("the {what} is not UTF-8 text.").format(what=_(what)),
+                            where=str(path)) from None
 
 
-def parse_yaml(text: str, *, where: str, what: str = "file"):
+def parse_yaml(text: str, *, where: str, what: str = FILE):
     """Parse with the fast loader; malformed YAML becomes a YamlReadError naming file and line."""
     try:
         return yaml.load(text, Loader=fast_loader())  # noqa: S506 - a safe loader
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = f":{mark.line + 1}" if mark is not None else ""
-        reason = err.problem or err.context or "malformed"
-        raise YamlReadError(f"the {what} is not valid YAML ({reason}).",
-                            where=f"{where}{line}") from None
+        # TRANSLATORS: why YAML could not be parsed, when the parser does not say.
+        reason = err.problem or err.context or _("malformed")
+        raise YamlReadError(_("the {what} is not valid YAML ({reason}).").format(
+            what=_(what), reason=reason), where=f"{where}{line}") from None
     except yaml.YAMLError as err:
-        raise YamlReadError(f"the {what} is not valid YAML ({err}).", where=where) from None
+        raise YamlReadError(_("the {what} is not valid YAML ({reason}).").format(
+            what=_(what), reason=err), where=where) from None
 
 
-def read_yaml_file(path: Path, *, what: str = "file"):
+def read_yaml_file(path: Path, *, what: str = FILE):
     return parse_yaml(read_text(path, what=what), where=str(path), what=what)
 
 
@@ -134,8 +145,8 @@ def rt_load(text: str, *, where: str):
     except MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = f":{mark.line + 1}" if mark is not None else ""
-        raise YamlReadError(f"the file is not valid YAML ({err.problem}).",
-                            where=f"{where}{line}") from None
+        raise YamlReadError(_("the file is not valid YAML ({reason}).").format(
+            reason=err.problem), where=f"{where}{line}") from None
 
 
 def rt_dump(rt, document) -> str:

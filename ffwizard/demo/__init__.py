@@ -13,6 +13,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ffwizard.i18n import _, ngettext
+
 DEFAULT_SHARDS = 8
 DEFAULT_OBJECTS = 4000
 DEFAULT_DEVICE = "gpu"
@@ -50,11 +52,19 @@ def prepare_demo(sandbox: Path | str | None = None, *, shards: int = DEFAULT_SHA
         if result.exit_code != 0:
             from ffwizard.core.errors import UserError
 
-            raise UserError(f"the sandbox's services did not start: {result.output.strip()}")
+            raise UserError(_("the sandbox's services did not start: {output}").format(
+                output=result.output.strip()))
     p = box.ports
-    summary = (f"{'Built' if created else 'Reusing'} a simulated FindFace Multi installation at {box.root}\n"
-               f"  {box.shards} shards (HTTP ports {p.shard_http}…{p.shard_http + box.shards - 1}), "
-               f"{box.objects} objects, {box.device.upper()}, types {','.join(box.types)}\n"
+    heading = (_("Built a simulated FindFace Multi installation at {root}") if created
+               else _("Reusing a simulated FindFace Multi installation at {root}"))
+    counts = ngettext("{shards} shard (HTTP ports {first}…{last}), {objects} objects, {device}, "
+                      "types {types}",
+                      "{shards} shards (HTTP ports {first}…{last}), {objects} objects, {device}, "
+                      "types {types}", box.shards)
+    summary = (heading.format(root=box.root) + "\n  "
+               + counts.format(shards=box.shards, first=p.shard_http,
+                               last=p.shard_http + box.shards - 1, objects=box.objects,
+                               device=box.device.upper(), types=",".join(box.types)) + "\n"
                f"  sf-api 127.0.0.1:{p.sf_api}, extraction-api 127.0.0.1:{p.extraction_api}, "
                f"upload 127.0.0.1:{p.upload}")
     return PreparedDemo(box.root, box.project, box.compose_file, runtime, created, summary)

@@ -118,7 +118,10 @@ def claim_block(root: Path, shards: int) -> PortBlock:
         block = PortBlock.at(offset, shards)
         ports = block.all_ports()
         if max(ports) > 65535 or min(ports) < 1024 or block.overlaps_itself():
-            raise OSError("no free block of loopback ports for another sandbox")
+            from ffwizard.core.errors import UserError
+            from ffwizard.i18n import _
+
+            raise UserError(_("no free block of loopback ports for another sandbox"))
         if any(port in ephemeral for port in ports):
             offset += STEP
             continue

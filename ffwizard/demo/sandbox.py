@@ -19,6 +19,7 @@ from ffwizard.core.errors import UserError
 from ffwizard.demo import catalog
 from ffwizard.demo.ports import PortBlock, claim_block, release_block
 from ffwizard.demo.storage import ShardStore
+from ffwizard.i18n import _
 
 PROJECT = "findface-multi"
 SIM_DIR = ".sim"
@@ -60,7 +61,8 @@ def open_sandbox(root: Path) -> Sandbox:
     try:
         data = json.loads((root / MARKER).read_text())
     except (OSError, ValueError) as err:
-        raise UserError(f"{root} is not a demo sandbox (no readable {MARKER})") from err
+        raise UserError(_("{root} is not a demo sandbox (no readable {marker})").format(
+            root=root, marker=MARKER)) from err
     return Sandbox(root, data["project"], PortBlock(**data["ports"]), data["shards"], data["objects"],
                    data["device"], tuple(data["types"]))
 
@@ -70,16 +72,20 @@ def build_sandbox(root: Path, *, shards: int = 8, objects: int = 4000, device: s
     """Create the install tree at `root` (absent or empty). Services are not started here."""
     root = Path(root).resolve()
     if root.exists() and any(root.iterdir()):
-        raise UserError(f"{root} is not empty and is not a demo sandbox: choose a new or empty directory")
+        raise UserError(_("{root} is not empty and is not a demo sandbox: choose a new or empty "
+                          "directory").format(root=root))
     if not 1 <= shards <= 64:
-        raise UserError(f"--shards must be between 1 and 64, not {shards}")
+        raise UserError(_("--shards must be between 1 and 64, not {value}").format(value=shards))
     if objects < 0:
-        raise UserError(f"--objects must not be negative, not {objects}")
+        raise UserError(_("--objects must not be negative, not {value}").format(value=objects))
     if device not in catalog.DEVICES:
-        raise UserError(f"--device must be cpu or gpu, not {device!r}")
+        raise UserError(_("--device must be cpu or gpu, not {value}").format(value=repr(device)))
     unknown = [t for t in types if t not in catalog.OBJECT_TYPES]
     if unknown or not types:
-        raise UserError(f"--types takes a comma list of face, body, car (got {','.join(types) or 'nothing'})")
+        if types:
+            raise UserError(_("--types takes a comma list of face, body, car (got {value})").format(
+                value=",".join(types)))
+        raise UserError(_("--types takes a comma list of face, body, car (got nothing)"))
     types = tuple(t for t in catalog.OBJECT_TYPES if t in types)
     root.mkdir(parents=True, exist_ok=True)
     ports = claim_block(root, shards)

@@ -25,6 +25,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from ffwizard.core.errors import RuntimeUnavailable, UserError
+from ffwizard.i18n import _
 from ffwizard.runtime.base import ExecResult, Runtime, ServiceState, ServiceStateName
 
 if TYPE_CHECKING:  # the SDK is imported only when the runtime is used
@@ -68,11 +69,11 @@ class DockerRuntime(Runtime):
     def _unavailable(self, err: object | None = None) -> RuntimeUnavailable:
         if err is not None and "permission denied" in str(err).lower():
             return RuntimeUnavailable(
-                f"You may not use the Docker Engine at {self.engine_address}: run ffwizard as root "
-                "(or as a member of the docker group).")
+                _("You may not use the Docker Engine at {address}: run ffwizard as root (or as a "
+                  "member of the docker group).").format(address=self.engine_address))
         return RuntimeUnavailable(
-            f"The Docker Engine does not answer at {self.engine_address}: "
-            "start it (systemctl start docker) and try again.",
+            _("The Docker Engine does not answer at {address}: start it (systemctl start "
+              "docker) and try again.").format(address=self.engine_address),
             hint=f"({_first_line(err)})" if err else None)
 
     @property
@@ -110,8 +111,10 @@ class DockerRuntime(Runtime):
             # ignore_removed: a container removed between the listing and its inspection is no error.
             found = self.client.containers.list(all=True, filters={"label": labels}, ignore_removed=True)
         except docker.errors.APIError as err:
-            raise UserError(f"The Docker Engine at {self.engine_address} could not list the containers "
-                            f"of the project {self.project}: {_explain(err)}") from None
+            raise UserError(_("The Docker Engine at {address} could not list the containers of "
+                              "the project {project}: {reason}").format(
+                                  address=self.engine_address, project=self.project,
+                                  reason=_explain(err))) from None
         except (docker.errors.DockerException, requests.RequestException) as err:
             raise self._unavailable(err) from None
         # One-off containers (`compose run`) are not the service.
@@ -135,19 +138,23 @@ class DockerRuntime(Runtime):
         containers = self._project_containers(service)
         if not containers:
             raise UserError(
-                f"The service {service} of the compose project {self.project} has no container "
-                f"on the Docker Engine at {self.engine_address}.",
-                hint=f"Start it with: {' '.join(self.compose_display_argv('up', '-d', service))}")
+                _("The service {service} of the compose project {project} has no container on "
+                  "the Docker Engine at {address}.").format(
+                      service=service, project=self.project, address=self.engine_address),
+                hint=_("Start it with: {command}").format(
+                    command=" ".join(self.compose_display_argv("up", "-d", service))))
         running_ones = [c for c in containers if c.status == "running"]
         if running_ones:
             return sorted(running_ones, key=lambda c: c.name)[0]
         if running:
             container = containers[0]
             raise UserError(
-                f"The container {container.name} of the service {service} is {container.status}, "
-                "not running.",
-                hint=f"Start it with: docker start {container.name}, or look at why it stopped: "
-                     f"docker logs {container.name}")
+                # TRANSLATORS: {state} is the engine's word (exited, created, paused...).
+                _("The container {container} of the service {service} is {state}, not "
+                  "running.").format(container=container.name, service=service,
+                                     state=container.status),
+                hint=_("Start it with: docker start {container}, or look at why it stopped: "
+                       "docker logs {container}").format(container=container.name))
         return containers[0]
 
     def container_name(self, service: str) -> str:
@@ -175,11 +182,13 @@ class DockerRuntime(Runtime):
             exit_code = _wait_exit_code(api, exec_id)
         except TimeoutError:
             raise UserError(
-                f"`{' '.join(argv)}` in {container.name} did not finish within {timeout:g} s.",
-                hint=f"It may still be running inside the container: docker top {container.name}") from None
+                _("`{command}` in {container} did not finish within {seconds} s.").format(
+                    command=" ".join(argv), container=container.name, seconds=f"{timeout:g}"),
+                hint=_("It may still be running inside the container: docker top "
+                       "{container}").format(container=container.name)) from None
         except docker.errors.APIError as err:
-            raise UserError(f"Could not run `{' '.join(argv)}` in {container.name}: "
-                            f"{_explain(err)}") from None
+            raise UserError(_("Could not run `{command}` in {container}: {reason}").format(
+                command=" ".join(argv), container=container.name, reason=_explain(err))) from None
         except (requests.RequestException, OSError) as err:
             raise self._unavailable(err) from None
         return ExecResult(exit_code=exit_code, output=output.decode("utf-8", "replace"))
@@ -220,13 +229,16 @@ class DockerRuntime(Runtime):
                 if info.get("Running") and [config.get("entrypoint"), *(config.get("arguments") or [])] == list(argv):
                     pids.append(int(info["Pid"]))
         except docker.errors.APIError as err:
-            raise UserError(f"Could not look for `{' '.join(argv)}` in the {service} container: "
-                            f"{_explain(err)}") from None
+            raise UserError(_("Could not look for `{command}` in the {service} container: "
+                              "{reason}").format(command=" ".join(argv), service=service,
+                                                 reason=_explain(err))) from None
         except (requests.RequestException, OSError) as err:
             raise self._unavailable(err) from None
         if pids and self.engine_url and not self.engine_url.startswith("unix://"):
-            raise UserError(f"`{' '.join(argv)}` still runs in the {service} container on the remote "
-                            f"engine {self.engine_address}; stop it there (docker top, then kill).")
+            raise UserError(_("`{command}` still runs in the {service} container on the remote "
+                              "engine {address}; stop it there (docker top, then kill).").format(
+                                  command=" ".join(argv), service=service,
+                                  address=self.engine_address))
         for pid in pids:
             _terminate(pid)
         return len(pids)
@@ -239,7 +251,8 @@ class DockerRuntime(Runtime):
         host_dir.mkdir(parents=True, exist_ok=True)
         name = PurePosixPath(container_path.rstrip("/") or "/").name
         if not name:
-            raise UserError(f"Cannot copy the whole file system of {container.name}; name a path.")
+            raise UserError(_("Cannot copy the whole file system of {container}; name a "
+                              "path.").format(container=container.name))
         import requests
 
         try:
@@ -248,16 +261,20 @@ class DockerRuntime(Runtime):
             with tarfile.open(fileobj=reader, mode="r|") as tar:
                 safe_extract(tar, host_dir)
         except docker.errors.NotFound:
-            raise UserError(f"{container_path} does not exist in the container {container.name}.") from None
+            raise UserError(_("{path} does not exist in the container {container}.").format(
+                path=container_path, container=container.name)) from None
         except docker.errors.APIError as err:
-            raise UserError(f"Could not copy {container_path} out of {container.name}: "
-                            f"{_explain(err)}") from None
+            raise UserError(_("Could not copy {path} out of {container}: {reason}").format(
+                path=container_path, container=container.name, reason=_explain(err))) from None
         except (requests.RequestException, tarfile.TarError) as err:
-            raise UserError(f"Copying {container_path} out of {container.name} broke off "
-                            f"({_first_line(err)}); nothing was kept.") from None
+            raise UserError(_("Copying {path} out of {container} broke off ({reason}); nothing "
+                              "was kept.").format(path=container_path, container=container.name,
+                                                  reason=_first_line(err))) from None
         except OSError as err:
-            raise UserError(f"Could not write {container_path} of {container.name} into {host_dir}: "
-                            f"{err.strerror or err}; nothing was kept.") from None
+            raise UserError(_("Could not write {path} of {container} into {directory}: {reason}; "
+                              "nothing was kept.").format(
+                                  path=container_path, container=container.name,
+                                  directory=host_dir, reason=err.strerror or err)) from None
         return host_dir / name
 
     def copy_in(self, service: str, host_path: Path, container_dir: str) -> None:
@@ -265,7 +282,8 @@ class DockerRuntime(Runtime):
 
         host_path = Path(host_path)
         if not host_path.exists():
-            raise UserError(f"{host_path} does not exist on this machine; nothing to copy.")
+            raise UserError(_("{path} does not exist on this machine; nothing to copy.").format(
+                path=host_path))
         container = self._container(service, running=False)
         with tempfile.TemporaryFile() as archive:
             with tarfile.open(fileobj=archive, mode="w:") as tar:
@@ -274,21 +292,28 @@ class DockerRuntime(Runtime):
             try:
                 ok = container.put_archive(container_dir, archive.read())
             except docker.errors.NotFound:
-                raise UserError(f"The directory {container_dir} does not exist in the container "
-                                f"{container.name}.") from None
+                raise UserError(_("The directory {directory} does not exist in the container "
+                                  "{container}.").format(directory=container_dir,
+                                                         container=container.name)) from None
             except docker.errors.APIError as err:
-                raise UserError(f"Could not copy {host_path} into {container.name}:{container_dir}: "
-                                f"{_explain(err)}") from None
+                raise UserError(_("Could not copy {path} into {container}:{directory}: "
+                                  "{reason}").format(path=host_path, container=container.name,
+                                                     directory=container_dir,
+                                                     reason=_explain(err))) from None
         if not ok:
-            raise UserError(f"The Docker Engine refused to copy {host_path} into "
-                            f"{container.name}:{container_dir}.")
+            raise UserError(_("The Docker Engine refused to copy {path} into "
+                              "{container}:{directory}.").format(
+                                  path=host_path, container=container.name,
+                                  directory=container_dir))
 
     def path_exists(self, service: str, container_path: str) -> bool:
         result = self.exec(service, ["test", "-e", container_path], timeout=API_TIMEOUT)
         if result.exit_code in (0, 1):
             return result.exit_code == 0
-        raise UserError(f"Could not check whether {container_path} exists in the service {service}: "
-                        f"`test` exited with status {result.exit_code}. {result.output.strip()}")
+        raise UserError(_("Could not check whether {path} exists in the service {service}: "
+                          "`test` exited with status {code}. {output}").format(
+                              path=container_path, service=service, code=result.exit_code,
+                              output=result.output.strip()))
 
     def list_files(self, service: str, container_dir: str, suffix: str = "") -> list[str]:
         top = container_dir.rstrip("/") or "/"
@@ -297,8 +322,10 @@ class DockerRuntime(Runtime):
         if result.exit_code != 0:
             if not self.path_exists(service, top):
                 return []
-            raise UserError(f"Could not list {top} in the service {service}: "
-                            f"find exited with status {result.exit_code}. {result.output.strip()}")
+            raise UserError(_("Could not list {directory} in the service {service}: find exited "
+                              "with status {code}. {output}").format(
+                                  directory=top, service=service, code=result.exit_code,
+                                  output=result.output.strip()))
         prefix = top if top.endswith("/") else top + "/"
         found = [line[len(prefix):] for line in result.output.splitlines() if line.startswith(prefix)]
         return sorted(path for path in found if path.endswith(suffix))
@@ -312,7 +339,8 @@ class DockerRuntime(Runtime):
         try:
             container.restart(timeout=10)
         except (docker.errors.APIError, requests.RequestException) as err:
-            raise UserError(f"Could not restart {container.name}: {_explain(err)}") from None
+            raise UserError(_("Could not restart {container}: {reason}").format(
+                container=container.name, reason=_explain(err))) from None
         deadline = time.monotonic() + RESTART_WAIT
         while True:
             container.reload()
@@ -320,8 +348,10 @@ class DockerRuntime(Runtime):
                 return
             if time.monotonic() > deadline:
                 raise UserError(
-                    f"{container.name} did not come back after a restart (it is {container.status}).",
-                    hint=f"Look at why: docker logs --tail 50 {container.name}")
+                    _("{container} did not come back after a restart (it is {state}).").format(
+                        container=container.name, state=container.status),
+                    hint=_("Look at why: docker logs --tail 50 {container}").format(
+                        container=container.name))
             time.sleep(0.2)
 
     def remove_services(self, services: list[str]) -> None:
@@ -336,8 +366,10 @@ class DockerRuntime(Runtime):
                 except docker.errors.NotFound:
                     continue  # already gone: what we wanted
                 except (docker.errors.APIError, requests.RequestException) as err:
-                    raise UserError(f"Could not remove {container.name} (service {service}): "
-                                    f"{_explain(err)}") from None
+                    raise UserError(_("Could not remove {container} (service {service}): "
+                                      "{reason}").format(container=container.name,
+                                                         service=service,
+                                                         reason=_explain(err))) from None
 
     # --- compose -------------------------------------------------------------------------------
     @property
@@ -397,11 +429,13 @@ class DockerRuntime(Runtime):
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                   timeout=COMPOSE_TIMEOUT, check=False)
         except FileNotFoundError:
-            raise UserError(f"{argv[0]} is not installed on this machine.",
-                            hint="Install compose (apt-get install docker-compose) and try again.") from None
+            raise UserError(_("{program} is not installed on this machine.").format(
+                program=argv[0]),
+                hint=_("Install compose (apt-get install docker-compose) and try again.")) from None
         except subprocess.TimeoutExpired:
-            raise UserError(f"`{' '.join(self.compose_display_argv(*args))}` did not finish within "
-                            f"{COMPOSE_TIMEOUT:g} s.") from None
+            raise UserError(_("`{command}` did not finish within {seconds} s.").format(
+                command=" ".join(self.compose_display_argv(*args)),
+                seconds=f"{COMPOSE_TIMEOUT:g}")) from None
         return ExecResult(exit_code=done.returncode, output=done.stdout.decode("utf-8", "replace"))
 
 
@@ -440,9 +474,9 @@ def detect_compose_command(major_in_use: str | None = None) -> list[str]:
             continue
         if done.returncode == 0:
             return candidate
-    raise UserError("Neither `docker compose` (compose v2) nor `docker-compose` (compose v1) is "
-                    "installed on this machine.",
-                    hint="Install one (apt-get install docker-compose) and try again.")
+    raise UserError(_("Neither `docker compose` (compose v2) nor `docker-compose` (compose v1) "
+                      "is installed on this machine."),
+                    hint=_("Install one (apt-get install docker-compose) and try again."))
 
 
 def service_state(service: str, container) -> ServiceState:
@@ -490,7 +524,8 @@ def safe_extract(tar: tarfile.TarFile, destination: Path) -> None:
             _check_member(member, destination)
             name = posixpath.normpath(member.name)
             if any(str(parent) in links for parent in PurePosixPath(name).parents):
-                raise UserError(f"The archive from the container writes through a link ({member.name}); refused.")
+                raise UserError(_("The archive from the container writes through a link "
+                                  "({name}); refused.").format(name=member.name))
             if member.issym():
                 links.add(name)
             _extract_member(tar, member, destination, created)
@@ -511,7 +546,8 @@ def _extract_member(tar: tarfile.TarFile, member: tarfile.TarInfo, destination: 
     target = destination / member.name
     _make_dirs(target.parent, destination, created)
     if not _inside(target.parent.resolve(), destination):
-        raise UserError(f"{target} lies outside {destination} on this machine; refused.")
+        raise UserError(_("{path} lies outside {directory} on this machine; refused.").format(
+            path=target, directory=destination))
     existed = target.exists() or target.is_symlink()
     if member.isdir():
         _make_dirs(target, destination, created)
@@ -520,7 +556,8 @@ def _extract_member(tar: tarfile.TarFile, member: tarfile.TarInfo, destination: 
     if not (member.issym() or member.islnk() or member.isfile()):
         return  # fifos and the like: a dump holds files, directories and links
     if existed and target.is_dir() and not target.is_symlink():
-        raise UserError(f"{target} is a directory on this machine; the archive has a file there; refused.")
+        raise UserError(_("{path} is a directory on this machine; the archive has a file "
+                          "there; refused.").format(path=target))
     if member.isfile():
         source = tar.extractfile(member)
         assert source is not None
@@ -555,11 +592,14 @@ def _make_dirs(directory: Path, destination: Path, created: list[Path]) -> None:
 def _check_member(member: tarfile.TarInfo, destination: Path) -> None:
     name = member.name
     if name.startswith("/") or PurePosixPath(name).is_absolute():
-        raise UserError(f"The archive from the container holds an absolute path ({name}); refused.")
+        raise UserError(_("The archive from the container holds an absolute path ({name}); "
+                          "refused.").format(name=name))
     if ".." in PurePosixPath(name).parts:
-        raise UserError(f"The archive from the container holds a path escaping its directory ({name}); refused.")
+        raise UserError(_("The archive from the container holds a path escaping its directory "
+                          "({name}); refused.").format(name=name))
     if member.ischr() or member.isblk():
-        raise UserError(f"The archive from the container holds a device file ({name}); refused.")
+        raise UserError(_("The archive from the container holds a device file ({name}); "
+                          "refused.").format(name=name))
     if member.issym() or member.islnk():
         link = member.linkname
         if member.issym():
@@ -567,10 +607,12 @@ def _check_member(member: tarfile.TarInfo, destination: Path) -> None:
         else:
             resolved = posixpath.normpath(link)
         if link.startswith("/") or resolved == ".." or resolved.startswith("../"):
-            raise UserError(f"The archive from the container holds a link escaping its directory "
-                            f"({name} -> {link}); refused.")
+            raise UserError(_("The archive from the container holds a link escaping its "
+                              "directory ({name} -> {link}); refused.").format(name=name,
+                                                                             link=link))
     if not _inside((destination / name).resolve(), destination):
-        raise UserError(f"The archive from the container would write outside {destination} ({name}); refused.")
+        raise UserError(_("The archive from the container would write outside {directory} "
+                          "({name}); refused.").format(directory=destination, name=name))
 
 
 def _inside(path: Path, directory: Path) -> bool:
@@ -617,7 +659,7 @@ def _wait_exit_code(api, exec_id: str) -> int:
         if code is not None:
             return int(code)
         time.sleep(0.005 if attempt < 20 else 0.05)
-    raise UserError("The Docker Engine did not report how the command ended.")
+    raise UserError(_("The Docker Engine did not report how the command ended."))
 
 
 def _explain(err: object) -> str:

@@ -20,6 +20,7 @@ from pathlib import Path
 from ffwizard.core.errors import RuntimeUnavailable, UserError
 from ffwizard.demo import containers, procs
 from ffwizard.demo.sandbox import COMPOSE_FILE, MARKER, PROJECT, is_sandbox
+from ffwizard.i18n import _
 from ffwizard.runtime.base import ExecResult, Runtime, ServiceState
 
 
@@ -44,7 +45,8 @@ class SimRuntime(Runtime):
         record = procs.read_record(self.root, service)
         if not procs.is_running(record):
             known = record is not None or service in self._specs()
-            raise UserError(f"service {service} is not running" if known else f"no such service: {service}")
+            raise UserError(_("service {service} is not running").format(service=service) if known
+                            else _("no such service: {service}").format(service=service))
         return procs.spec_of(record)
 
     def _fs(self, service: str):
@@ -53,7 +55,7 @@ class SimRuntime(Runtime):
             return containers.container_fs(self.root, procs.spec_of(record))
         spec = self._specs().get(service)
         if spec is None:
-            raise UserError(f"no such service: {service}")
+            raise UserError(_("no such service: {service}").format(service=service))
         return containers.container_fs(self.root, spec)
 
     @contextlib.contextmanager
@@ -74,8 +76,9 @@ class SimRuntime(Runtime):
     # --- looking ---------------------------------------------------------------------------
     def ping(self) -> None:
         if not is_sandbox(self.root):
-            raise RuntimeUnavailable(f"{self.root} is not a demo sandbox (no {MARKER}); "
-                                     f"build one with `ffwizard demo --prepare-only --sandbox DIR`")
+            raise RuntimeUnavailable(_("{root} is not a demo sandbox (no {marker}); build one "
+                                       "with `ffwizard demo --prepare-only --sandbox DIR`").format(
+                                           root=self.root, marker=MARKER))
 
     def services(self) -> dict[str, ServiceState]:
         states = {}
@@ -96,7 +99,8 @@ class SimRuntime(Runtime):
             done = subprocess.run(plan.argv, cwd=plan.cwd, env=env, stdin=subprocess.DEVNULL,
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)
         except subprocess.TimeoutExpired as err:
-            raise UserError(f"{' '.join(argv)} in {service} did not finish within {timeout:g}s") from err
+            raise UserError(_("{command} in {service} did not finish within {seconds}s").format(
+                command=" ".join(argv), service=service, seconds=f"{timeout:g}")) from err
         # A process killed by a signal reads as 128+signal, as `docker exec` reports it.
         code = done.returncode if done.returncode >= 0 else 128 - done.returncode
         return ExecResult(code, done.stdout.decode("utf-8", "replace"))
@@ -108,30 +112,36 @@ class SimRuntime(Runtime):
     def copy_out(self, service: str, container_path: str, host_dir: Path) -> Path:
         source = self._fs(service).host_path(container_path)
         if not source.exists():
-            raise UserError(f"{container_path}: no such file or directory in {service}")
+            raise UserError(_("{path}: no such file or directory in {service}").format(
+                path=container_path, service=service))
         host_dir = Path(host_dir)
         target = host_dir / source.name
         try:
             host_dir.mkdir(parents=True, exist_ok=True)
             _copy_file_or_tree(source, target)
         except OSError as err:
-            raise UserError(f"Could not copy {container_path} of {service} into {host_dir}: "
-                            f"{err.strerror or err}") from None
+            raise UserError(_("Could not copy {path} of {service} into {directory}: "
+                              "{reason}").format(path=container_path, service=service,
+                                                 directory=host_dir,
+                                                 reason=err.strerror or err)) from None
         return target
 
     def copy_in(self, service: str, host_path: Path, container_dir: str) -> None:
         host_path = Path(host_path)
         if not host_path.exists():
-            raise UserError(f"{host_path}: no such file or directory")
+            raise UserError(_("{path}: no such file or directory").format(path=host_path))
         target_dir = self._fs(service).host_path(container_dir)
         if not target_dir.is_dir():
-            raise UserError(f"{container_dir}: no such directory in {service}")
+            raise UserError(_("{directory}: no such directory in {service}").format(
+                directory=container_dir, service=service))
         target = target_dir / host_path.name
         try:
             _copy_file_or_tree(host_path, target)
         except OSError as err:
-            raise UserError(f"Could not copy {host_path} into {container_dir} of {service}: "
-                            f"{err.strerror or err}") from None
+            raise UserError(_("Could not copy {path} into {directory} of {service}: "
+                              "{reason}").format(path=host_path, directory=container_dir,
+                                                 service=service,
+                                                 reason=err.strerror or err)) from None
 
     def path_exists(self, service: str, container_path: str) -> bool:
         return self._fs(service).host_path(container_path).exists()
@@ -146,7 +156,8 @@ class SimRuntime(Runtime):
     def restart(self, service: str) -> None:
         record = procs.read_record(self.root, service)
         if record is None:
-            raise UserError(f"service {service} has no container to restart")
+            raise UserError(_("service {service} has no container to restart").format(
+                service=service))
         spec = procs.spec_of(record)  # a restart keeps the container's definition
         with self._engine_lock():
             procs.stop(record)
