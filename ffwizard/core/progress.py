@@ -36,7 +36,7 @@ def parse_gallery_counts(body: bytes) -> dict[str, int]:
     elif isinstance(data, list):
         items = data
     else:
-        raise ValueError("unexpected gallery list")
+        raise ValueError(_("unexpected gallery list"))
     for item in items:
         if isinstance(item, dict):
             name = item.get("name") or item.get("gallery")
@@ -46,9 +46,9 @@ def parse_gallery_counts(body: bytes) -> dict[str, int]:
         elif isinstance(item, list) and len(item) >= 2:
             name, count = item[0], item[1]
         else:
-            raise ValueError("unexpected gallery item")
+            raise ValueError(_("unexpected gallery item"))
         if name is None or count is None:
-            raise ValueError("gallery item without name or count")
+            raise ValueError(_("gallery item without name or count"))
         counts[str(name)] = counts.get(str(name), 0) + int(count)
     return counts
 
