@@ -20,6 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ffwizard.core.atomic import atomic_write_text
+from ffwizard.i18n import _, current_language, set_language
+
+# The wrapper speaks the user's language in the log (read and dropped: the tool never sees it).
+LANGUAGE_ENV = "FFWIZARD_WRAPPER_LANGUAGE"
 
 
 @dataclass(frozen=True)
@@ -90,15 +94,17 @@ def read_exit(exit_file: Path) -> int | None:
         return None
 
 
-def _wrapper_env() -> dict[str, str] | None:
-    """Run from the offline bundle (a zip), ffwizard is not on a new Python's path: give the
-    wrapper (and the tool it runs) the bundle through PYTHONPATH. Installed, change nothing."""
+def _wrapper_env() -> dict[str, str]:
+    """The wrapper's environment: ours, plus the user's language. Run from the offline bundle
+    (a zip), ffwizard is not on a new Python's path: give the wrapper (and the tool it runs)
+    the bundle through PYTHONPATH."""
+    env = {**os.environ, LANGUAGE_ENV: current_language()}
     package_parent = Path(__file__).resolve().parents[2]
-    if not package_parent.is_file():
-        return None
-    inherited = os.environ.get("PYTHONPATH")
-    return {**os.environ,
-            "PYTHONPATH": os.pathsep.join([str(package_parent), *([inherited] if inherited else [])])}
+    if package_parent.is_file():
+        inherited = os.environ.get("PYTHONPATH")
+        env["PYTHONPATH"] = os.pathsep.join([str(package_parent),
+                                             *([inherited] if inherited else [])])
+    return env
 
 
 def launch(host_argv: list[str], *, log_file: Path, exit_file: Path,
@@ -119,8 +125,6 @@ def launch(host_argv: list[str], *, log_file: Path, exit_file: Path,
         time.sleep(0.02)
     state = read_state(exit_file)
     if state is None:
-        from ffwizard.i18n import _
-
         raise OSError(_("the migration launcher did not start (see {log})").format(log=log_file))
     return state
 
@@ -160,8 +164,14 @@ def stop(state: DetachedState, grace: float = 10.0) -> None:
 
 
 def _main(argv: list[str]) -> int:
+    language = os.environ.pop(LANGUAGE_ENV, "")
+    if language:
+        try:
+            set_language(language)
+        except ValueError:  # UnknownLanguage: stay in English
+            pass
     if len(argv) < 3 or argv[1] != "--":
-        print("usage: python -m ffwizard.core.detached EXIT_FILE -- ARGV...", file=sys.stderr)
+        print(_("usage: python -m ffwizard.core.detached EXIT_FILE -- ARGV..."), file=sys.stderr)
         return 2
     exit_file, command = Path(argv[0]), argv[2:]
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
@@ -171,7 +181,8 @@ def _main(argv: list[str]) -> int:
     try:
         child = subprocess.Popen(command, stdin=subprocess.DEVNULL)
     except OSError as err:
-        print(f"ffwizard: cannot start {command[0]}: {err}", flush=True)
+        print(_("ffwizard: cannot start {program}: {error}").format(program=command[0], error=err),
+              flush=True)
         code = 127
     else:
         def forward(signum, _frame):
