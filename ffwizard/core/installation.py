@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -25,9 +25,6 @@ class Problem:
     severity: Severity
     message: str
     where: str | None = None  # "path[:line]" when the problem sits in a file
-    # What the problem is about, for screens that mark the field (the message is translated):
-    # (new shard name, "name" | "http_port" | "tarantool_port"). Not part of the JSON output.
-    subject: tuple[str, str] | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}" if self.where else self.message
@@ -147,8 +144,7 @@ class Installation:
             "shard_configs": list(self.shard_configs),
             "services": sorted(self.services),
             "shards": [shard_public_dict(s) for s in self.shards],
-            "problems": [{"severity": p.severity, "message": p.message, "where": p.where}
-                         for p in self.problems],
+            "problems": [asdict(p) for p in self.problems],
         }
 
 

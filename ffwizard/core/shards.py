@@ -268,8 +268,8 @@ def validate_new_shards(installation: Installation, specs, *, where: str | None 
     problems = []
     spec_where = where
 
-    def error(message: str, subject: tuple[str, str] | None = None) -> None:
-        problems.append(Problem("error", message, where=spec_where, subject=subject))
+    def error(message: str) -> None:
+        problems.append(Problem("error", message, where=spec_where))
 
     if len(specs) != len(installation.shards):
         error(_("new_shards lists {count} shards; the installation has {existing}: the "
@@ -283,27 +283,25 @@ def validate_new_shards(installation: Installation, specs, *, where: str | None 
     for index, spec in enumerate(specs):
         if item_where and index < len(item_where):
             spec_where = item_where[index]
-        name_subject = (spec.name, "name")
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", spec.name):
             error(_("new shard name '{name}' may hold only letters, digits, '-', '_' and "
-                    "'.'.").format(name=spec.name), name_subject)
+                    "'.'.").format(name=spec.name))
         if spec.name in seen_names:
-            error(_("new shard name '{name}' is given twice.").format(name=spec.name), name_subject)
+            error(_("new shard name '{name}' is given twice.").format(name=spec.name))
         elif spec.name in taken or service_name_for(installation, spec.name) in installation.services:
             error(_("new shard name '{name}' is already used by an existing shard, data "
-                    "directory or service.").format(name=spec.name), name_subject)
+                    "directory or service.").format(name=spec.name))
         seen_names.add(spec.name)
         for key, port in (("http_port", spec.http_port), ("tarantool_port", spec.tarantool_port)):
-            subject = (spec.name, key)
             if not 1 <= port <= 65535:
-                error(PORT_MESSAGES[key]["range"]().format(name=spec.name, port=port), subject)
+                error(PORT_MESSAGES[key]["range"]().format(name=spec.name, port=port))
             elif shared:
                 continue
             elif port in seen_ports:
-                error(PORT_MESSAGES[key]["twice"]().format(name=spec.name, port=port), subject)
+                error(PORT_MESSAGES[key]["twice"]().format(name=spec.name, port=port))
             elif port in ports:
                 error(PORT_MESSAGES[key]["in_use"]().format(
-                    name=spec.name, port=port, user=port_user(installation, port)), subject)
+                    name=spec.name, port=port, user=port_user(installation, port)))
             seen_ports.add(port)
     return problems
 

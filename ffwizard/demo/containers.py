@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 
 from ffwizard.demo.containerfs import ContainerFS
+from ffwizard.i18n import _
 
 PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 NOT_FOUND = 127
@@ -68,16 +69,18 @@ def load_compose(compose_file: Path) -> dict[str, ServiceSpec]:
         with open(compose_file) as f:
             data = yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except OSError as err:
-        raise ComposeError(f"cannot read {compose_file}: {err.strerror or err}") from err
+        raise ComposeError(_("cannot read {path}: {reason}").format(
+            path=compose_file, reason=err.strerror or err)) from err
     except yaml.YAMLError as err:
-        raise ComposeError(f"{compose_file} is not valid YAML: {err}") from err
+        raise ComposeError(_("{path} is not valid YAML: {reason}").format(
+            path=compose_file, reason=err)) from err
     services = (data or {}).get("services") if isinstance(data, dict) else None
     if not isinstance(services, dict):
-        raise ComposeError(f"{compose_file}: no services")
+        raise ComposeError(_("{path}: no services").format(path=compose_file))
     specs = {}
     for name, body in services.items():
         if not isinstance(body, dict):
-            raise ComposeError(f"service {name!r} must be a mapping")
+            raise ComposeError(_("service {name} must be a mapping").format(name=repr(name)))
         specs[name] = spec_from_definition(str(name), body)
     return specs
 
