@@ -103,6 +103,20 @@ def test_serves_the_page_on_loopback_only_and_says_how_to_reach_it(tmp_path):
     assert "WARNING" not in err
 
 
+def test_a_russian_server_says_so_in_russian_and_serves_a_russian_wizard(tmp_path):
+    port = free_port()
+    process = start_serve("--root", str(tmp_path), "--port", str(port), "--lang", "ru")
+    try:
+        wait_for_port(port, process)
+        assert httpx.get(f"http://127.0.0.1:{port}/", timeout=10).status_code == 200
+    finally:
+        out, err = stop(process)
+    assert f"Мастер доступен по адресу http://127.0.0.1:{port} (только с этого хоста)." in err
+    assert f"ssh -L {port}:127.0.0.1:{port} user@" in err
+    assert "Для остановки нажмите Ctrl+C." in err
+    assert f"-m ffwizard wizard --root {tmp_path} --lang ru'" in out  # what each tab runs
+
+
 def test_a_port_in_use_is_refused_in_plain_words(tmp_path):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -143,7 +157,7 @@ def test_the_demo_sandbox_lives_as_long_as_the_server(tmp_path):
         out, err = stop(process)
     assert process.returncode == 0, err
     # Every tab runs the demo on that one sandbox...
-    assert f"-m ffwizard demo --sandbox {sandbox}'" in out
+    assert f"-m ffwizard demo --sandbox {sandbox} --lang en'" in out
     # ...which stopped with the server: its services gone, its temporary directory removed.
     assert not sandbox.exists()
     assert not any(listening_addresses(p) for p in shard_ports)
