@@ -117,9 +117,11 @@ def translate_in(language: str, message: str) -> str:
 
 # argparse translates its own words ("usage: ", "options") through the module-level gettext
 # functions it imported; pointing those at our catalog keeps `--help` in one language. These are
-# its messages a user of ffwizard can meet, as Python 3.11 to 3.14 spell them (3.10 renamed
-# "optional arguments" to "options", 3.12 translates the --version help, 3.14 the section
-# headings, suggestions and colour-free error prefixes).
+# its messages a user of ffwizard can meet, as Python 3.11 and later spell them: 3.10 renamed
+# "optional arguments" to "options"; later versions also translate the --version help (cli.py
+# passes its own for 3.11), the section headings ("%(heading)s:"), the "maybe you meant"
+# suggestion and the deprecation warnings. tests/unit/test_cli_language.py checks the list
+# against the running Python's argparse.
 ARGPARSE_MESSAGES = (
     N_("usage: "), N_("options"), N_("optional arguments"), N_("positional arguments"),
     N_("subcommands"), N_("%(heading)s:"),
