@@ -13,10 +13,22 @@ from ffwizard.ui.screens.models import kind_word
 
 # The display words of problem severities and service states (the codes stay English).
 SEVERITY_WORDS = {"error": N_("error"), "warning": N_("warning"), "info": N_("info")}
-STATE_WORDS = {"running": N_("running"), "restarting": N_("restarting"), "exited": N_("exited"),
-               "created": N_("created"), "missing": N_("missing")}
+# A bare "running" is a run's or a step's state elsewhere, said in other words: the prefix gives a
+# service's state a message of its own. Untranslated, what follows the "|" is shown.
+# TRANSLATORS: a service (container) state: translate only the word after "|", 10 letters at most.
+STATE_WORDS = {"running": N_("service state|running"),
+               "restarting": N_("service state|restarting"),
+               "exited": N_("service state|exited"), "created": N_("service state|created"),
+               "missing": N_("service state|missing")}
 SEVERITY_STYLE = {"error": "$text-error", "warning": "$text-warning", "info": "$text-muted"}
 STATE_STYLE = {"running": "$text-success", "missing": "$text-error"}
+
+
+def state_word(state: str) -> str:
+    """A service state's display word (the state code itself when it has none)."""
+    if state not in STATE_WORDS:
+        return state
+    return _(STATE_WORDS[state]).split("|", 1)[-1]
 
 
 def shard_rows(installation) -> tuple[Content, int]:
@@ -131,8 +143,8 @@ class InstallationScreen(WizardScreen):
                 short = name.removeprefix("findface-")
                 parts.append((f"{'●' if state == 'running' else '○'} ",
                               STATE_STYLE.get(state, "$text-warning")))
-                word = _(STATE_WORDS[state]) if state in STATE_WORDS else state
-                parts.append(f"{short[:26]:<27}{word[:10]:<10}" + (" " if name == left else "\n"))
+                parts.append(f"{short[:26]:<27}{state_word(state)[:10]:<10}"
+                             + (" " if name == left else "\n"))
             if right is None:
                 parts.append("\n")
         return Content.assemble(*parts).rstrip()
