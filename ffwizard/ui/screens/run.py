@@ -394,8 +394,12 @@ class RunScreen(Screen):
         self.current_step = outcome.step
         self.render_steps()
         status = outcome.status
+        sample = self.last_sample
+        if sample is not None and status != "done":
+            # The copy is not going on: its last rate and time left no longer mean anything.
+            self.query_one("#progress-text", Static).update(
+                objects_progress(sample.done, sample.total))
         if status == "done":
-            sample = self.last_sample
             if sample is not None:
                 self.query_one("#progress-text", Static).update(ngettext(
                     "{done}/{total} object copied", "{done}/{total} objects copied",
