@@ -5,6 +5,7 @@
     _("Check the copy")                            # translated now, in the current language
     TITLE = N_("Check the copy")  ... _(TITLE)      # marked at import, translated when shown
     ngettext("{n} shard", "{n} shards", n).format(n=n)
+    pgettext("service state", "running")          # one English word, two Russian ones
 
 Messages are looked up when they are shown, not when a module is imported, so switching the
 language (the welcome screen does) changes every screen built afterwards. Placeholders are named
@@ -103,6 +104,16 @@ def _(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return _catalog(_current).ngettext(singular, plural, n)
+
+
+def pgettext(context: str, message: str) -> str:
+    """A message whose translation depends on where it stands (`pgettext("service state", "running")`)."""
+    return _catalog(_current).pgettext(context, message)
+
+
+def NP_(context: str, message: str) -> tuple[str, str]:
+    """Marks a message with its context for later: show it with `pgettext(*marked)`."""
+    return context, message
 
 
 def N_(message: str) -> str:

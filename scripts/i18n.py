@@ -31,7 +31,8 @@ PACKAGE = ROOT / "ffwizard"
 LOCALE = PACKAGE / "locale"
 TEMPLATE = LOCALE / "ffwizard.pot"
 LANGUAGES = ("ru",)  # English is the language of the code itself
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2),
+            "NP_": ((1, "c"), 2)}
 METHOD_MAP = [("**.py", "python")]
 RUSSIAN_PLURALS = ("nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && "
                    "(n%100<10 || n%100>=20) ? 1 : 2);")
@@ -66,8 +67,8 @@ def read_catalog(path: Path, language: str) -> Catalog:
         return read_po(stream, locale=language)
 
 
-def key(message) -> str | tuple:
-    return message.id
+def key(message) -> tuple:
+    return message.id, message.context
 
 
 def is_translated(message) -> bool:
@@ -90,7 +91,7 @@ def problems(template: Catalog, catalog: Catalog) -> list[str]:
     for message in template:
         if not message.id:
             continue
-        translated = catalog.get(message.id)
+        translated = catalog.get(message.id, context=message.context)
         where = ", ".join(f"{f}:{n}" for f, n in message.locations[:2])
         if translated is None or not is_translated(translated):
             found.append(f"missing: {message.id!r} ({where})")
@@ -144,13 +145,14 @@ def updated(template: Catalog, language: str, merge: list[Path]) -> Catalog:
             continue
         string = None
         for source in (*extra, old):
-            found = source.get(message.id)
+            found = source.get(message.id, context=message.context)
             if found is not None and is_translated(found):
                 string = found.string
                 break
         catalog.add(message.id, string if string is not None else
                     (("",) * catalog.num_plurals if isinstance(message.id, (tuple, list)) else ""),
-                    message.locations, auto_comments=message.auto_comments)
+                    message.locations, auto_comments=message.auto_comments,
+                    context=message.context)
     # Fixed header values: the files change only when the messages do.
     if po_path(language).exists():
         catalog.creation_date = old.creation_date

@@ -148,7 +148,7 @@ def test_no_formatted_string_inside_a_marker():
     for path in sorted(PACKAGE.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
-            if _call_name(call) in {"_", "N_", "ngettext"} and any(
+            if _call_name(call) in {"_", "N_", "ngettext", "pgettext", "NP_"} and any(
                     isinstance(a, (ast.JoinedStr, ast.BinOp)) for a in call.args):
                 found.append(f"{path.relative_to(ROOT)}:{call.lineno}")
     assert found == []

@@ -7,19 +7,19 @@ from textual.content import Content
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Static
 
-from ffwizard.i18n import N_, _, ngettext
+from ffwizard.i18n import N_, NP_, _, ngettext, pgettext
 from ffwizard.ui.screens.base import WizardScreen
 from ffwizard.ui.screens.models import kind_word
 
 # The display words of problem severities and service states (the codes stay English).
 SEVERITY_WORDS = {"error": N_("error"), "warning": N_("warning"), "info": N_("info")}
-# A bare "running" is a run's or a step's state elsewhere, said in other words: the prefix gives a
-# service's state a message of its own. Untranslated, what follows the "|" is shown.
-# TRANSLATORS: a service (container) state: translate only the word after "|", 10 letters at most.
-STATE_WORDS = {"running": N_("service state|running"),
-               "restarting": N_("service state|restarting"),
-               "exited": N_("service state|exited"), "created": N_("service state|created"),
-               "missing": N_("service state|missing")}
+# A run's or a step's "running" is said in other words, too wide for this column: a service's
+# states have a context of their own.
+# TRANSLATORS: a service (container) state in a table column: 10 letters at most.
+STATE_WORDS = {"running": NP_("service state", "running"),
+               "restarting": NP_("service state", "restarting"),
+               "exited": NP_("service state", "exited"), "created": NP_("service state", "created"),
+               "missing": NP_("service state", "missing")}
 SEVERITY_STYLE = {"error": "$text-error", "warning": "$text-warning", "info": "$text-muted"}
 STATE_STYLE = {"running": "$text-success", "missing": "$text-error"}
 
@@ -28,7 +28,7 @@ def state_word(state: str) -> str:
     """A service state's display word (the state code itself when it has none)."""
     if state not in STATE_WORDS:
         return state
-    return _(STATE_WORDS[state]).split("|", 1)[-1]
+    return pgettext(*STATE_WORDS[state])
 
 
 def shard_rows(installation) -> tuple[Content, int]:
