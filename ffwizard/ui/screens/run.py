@@ -333,7 +333,8 @@ class RunScreen(Screen):
         bar.update(total=max(sample.total, 1), progress=min(sample.done, sample.total))
         self.last_sample = sample
         text = objects_progress(sample.done, sample.total)
-        if not self.app.state.frozen:
+        # Once every object is copied, a rate and a time left no longer mean anything.
+        if not self.app.state.frozen and sample.done < sample.total:
             if sample.rate:
                 # TRANSLATORS: the copy rate in objects per second.
                 text += " · " + _("{rate}/s").format(rate=format_count(round(sample.rate)))
