@@ -39,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
     from ffwizard.commands.runcommon import runtime_for_run, say
     from ffwizard.commands.status import next_hint, render_status
     from ffwizard.core.errors import UserError
+    from ffwizard.core.plan import step_title
     from ffwizard.core.progress import ProgressMeter
     from ffwizard.core.runstatus import migration_progress, read_status
 
@@ -75,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
             events = status.run.journal.events()
             for event in events[seen_events:]:
                 step_id = event.get("step")
-                title = (_(status.plan.step(step_id).title)
+                title = (step_title(status.plan.step(step_id))
                          if step_id and status.plan.has(step_id) else "")
                 words = EVENT_WORDS.get(event["event"])
                 if words:

@@ -96,16 +96,18 @@ def make_confirm(root: Path, assume_yes: bool, state: dict):
     """Ask before the point of no return; off a terminal without --yes, stop there."""
 
     def confirm(step) -> bool:
+        from ffwizard.core.plan import step_title
+
         if assume_yes:
             return True
         if not sys.stdin.isatty():
             say(_("Next come the old shards' stop and '{step}', the point of no return, and no "
                   "terminal is here to confirm it. Everything before is done and checked; the "
                   "old shards still serve. To continue: ffwizard resume --root {root} --yes   "
-                  "(or undo: ffwizard rollback --root {root})").format(step=step.title, root=root))
+                  "(or undo: ffwizard rollback --root {root})").format(step=step_title(step), root=root))
             return False
         say(_("Next, back to back: stop the old shard services, then '{step}'. {explanation}")
-            .format(step=step.title, explanation=step.explanation))
+            .format(step=step_title(step), explanation=step.explanation))
         state["prompting"] = True
         try:
             answer = input(_("This is the point of no return. Type 'yes' to continue: "))

@@ -24,6 +24,7 @@ def register(subparsers) -> None:
 
 
 def render_status(status, progress=None) -> str:
+    from ffwizard.core.plan import step_title
     from ffwizard.core.progress import format_duration
     from ffwizard.core.report import STATUS_WORDS
 
@@ -47,7 +48,7 @@ def render_status(status, progress=None) -> str:
         mark = marks.get(code, code)
         took = f" ({format_duration(step.seconds)})" if step.seconds is not None else ""
         pnr = "  <- " + _("point of no return") if step.point_of_no_return else ""
-        add(f"  [{mark:<{width}}] {number:>2}. {_(step.title)}{took}{pnr}")
+        add(f"  [{mark:<{width}}] {number:>2}. {step_title(step)}{took}{pnr}")
     m = status.migration
     if m.state != "not started":
         detail = {"running": _("running (pid {pid})"), "finished": _("finished"),
