@@ -11,6 +11,7 @@ failure; argv values are lists, never shell strings.
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +45,9 @@ class HttpAnswer:
         return self.status > 0
 
 
+_HTTP_CLIENT_LOCK = threading.Lock()
+
+
 class Runtime(ABC):
     """Services of one compose project rooted at `root`."""
 
@@ -64,14 +68,36 @@ class Runtime(ABC):
         """State of every service of the project that has (or had) a container/process."""
 
     def http_get(self, url: str, timeout: float = 5.0) -> HttpAnswer:
-        """GET `url` from where the services' loopback is reachable (the host, for both runtimes)."""
+        """GET `url` from where the services' loopback is reachable (the host, for both runtimes).
+
+        One client per runtime keeps connections to the services open: a progress poll of every
+        shard then costs milliseconds instead of a new client's set-up per request. A request
+        that fails on a kept connection (a service restarted under it) is tried once more on a
+        new one. Proxies from the environment are ignored: the services are local."""
         import httpx
 
+        stale = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
         try:
-            response = httpx.get(url, timeout=timeout)
+            try:
+                response = self._http_client().get(url, timeout=timeout)
+            except stale:
+                response = self._http_client().get(url, timeout=timeout)
         except httpx.HTTPError as err:
             return HttpAnswer(status=0, error=str(err) or type(err).__name__)
         return HttpAnswer(status=response.status_code, body=response.content)
+
+    def _http_client(self):
+        client = self.__dict__.get("_shared_http_client")
+        if client is None:
+            import httpx
+
+            with _HTTP_CLIENT_LOCK:
+                client = self.__dict__.get("_shared_http_client")
+                if client is None:
+                    client = httpx.Client(trust_env=False,
+                                          limits=httpx.Limits(max_keepalive_connections=32))
+                    self.__dict__["_shared_http_client"] = client
+        return client
 
     # --- acting ----------------------------------------------------------------------------
     @abstractmethod
