@@ -6,12 +6,21 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from ffwizard.i18n import N_, _
+
 Severity = Literal["error", "warning", "info"]
 Device = Literal["cpu", "gpu"]
 
 OBJECT_TYPES = ("face", "body", "car")
 # Model category (directory under models_root) of each object type's embedding model.
 MODEL_CATEGORY = {"face": "face", "body": "pedrec", "car": "carrec"}
+# TRANSLATORS: object types (faces, human bodies, cars), as checkbox labels and in lists.
+OBJECT_TYPE_WORDS = {"face": N_("face"), "body": N_("body"), "car": N_("car")}
+
+
+def object_type_word(kind: str) -> str:
+    """An object type's display word (`face` stays the key in answers and configs)."""
+    return _(OBJECT_TYPE_WORDS[kind]) if kind in OBJECT_TYPE_WORDS else kind
 
 DEFAULT_ROOT = Path("/opt/findface-multi")
 SHARDS_DATA_DIR = Path("data/findface-tarantool-server")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ffwizard.core.atomic import atomic_write_text
+from ffwizard.core.installation import object_type_word
 from ffwizard.core.journal import RunDir
 from ffwizard.core.plan import step_title
 from ffwizard.core.progress import format_duration
@@ -89,7 +90,7 @@ def render_report(run: RunDir, plan: RunPlan) -> str:
     w("| " + " | ".join([_("object type"), _("model before"), _("model after")]) + " |")
     w("|---|---|---|")
     for kind, model in (answers.get("models") or {}).items():
-        w(f"| {kind} | `{old_models.get(kind, '?')}` | `{model}` |")
+        w(f"| {object_type_word(kind)} | `{old_models.get(kind, '?')}` | `{model}` |")
     w("")
     new = summary.get("new_shards", [])
     w("- " + _("New shards: {shards}").format(shards=_shard_list(new)))

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.content import Content
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.widgets import Label, Static
 
+from ffwizard.core.installation import object_type_word
 from ffwizard.i18n import N_, NP_, _, ngettext, pgettext
 from ffwizard.ui.screens.base import WizardScreen
-from ffwizard.ui.screens.models import kind_word
 
 # The display words of problem severities and service states (the codes stay English).
 SEVERITY_WORDS = {"error": N_("error"), "warning": N_("warning"), "info": N_("info")}
@@ -83,7 +83,7 @@ class InstallationScreen(WizardScreen):
             (_("Compose"), _("project {project}, {command}, {file}").format(
                 project=inst.project, command=command, file=inst.compose_file.name)),
             (_("Extraction"), f"{inst.device.upper()} ({inst.extraction_api_service})"),
-            (_("Models"), ", ".join(f"{kind_word(k)}: {m}" for k, m in inst.models.items() if m)
+            (_("Models"), ", ".join(f"{object_type_word(k)}: {m}" for k, m in inst.models.items() if m)
              or _("none")),
             (_("Normalized images"), self.storage_text(inst)),
             (_("Clustering"), _("enabled") if inst.clustering_enabled else _("disabled")),

@@ -6,20 +6,11 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
-from ffwizard.core.installation import MODEL_CATEGORY
+from ffwizard.core.installation import MODEL_CATEGORY, object_type_word
 from ffwizard.i18n import N_, _
 from ffwizard.ui.screens.base import WizardScreen
 
 OTHER = "__other__"
-# TRANSLATORS: object types (faces, human bodies, cars), as checkbox labels and in lists.
-KIND_WORDS = {"face": N_("face"), "body": N_("body"), "car": N_("car")}
-
-
-def kind_word(kind: str) -> str:
-    """An object type's display word (`face` stays the key in answers and configs)."""
-    return _(KIND_WORDS[kind]) if kind in KIND_WORDS else kind
-
-
 class ModelsScreen(WizardScreen):
     STEP = 2
     TITLE_TEXT = N_("Models")
@@ -46,7 +37,7 @@ class ModelsScreen(WizardScreen):
             options.append((_("Other (type a file name)…"), OTHER))
             with Vertical(classes="model-type", id=f"type-{kind}"):
                 with Horizontal(classes="field"):
-                    yield Checkbox(kind_word(kind), kind in chosen, id=f"use-{kind}", compact=True,
+                    yield Checkbox(object_type_word(kind), kind in chosen, id=f"use-{kind}", compact=True,
                                    classes="field-label")
                     yield Static(_("now: {model}").format(model=inst.models.get(kind)),
                                  classes="muted")
