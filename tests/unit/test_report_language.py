@@ -79,6 +79,8 @@ def test_a_finished_run_reports_in_russian_then_in_english(finished_run_in_russi
         in russian
     assert "- 4 шарда: shard-001 (порт " in russian
     assert "- Кластеризация включена." in russian
+    assert re.search(r"^\| лица \| `face/[^`]+` \| `face/nectarine_m_160.gpu.fnk` \|$", russian, re.M)
+    assert "| автомобили | `carrec/" in russian
     assert re.search(r"^Миграция: 600 объектов за \d+ с \([\d.]+ объектов/с\)\.$", russian, re.M)
     assert "ffwizard никогда его не удаляет" in russian
     assert "Каталоги данных старых шардов сохранены на диске нетронутыми." in russian
@@ -103,6 +105,7 @@ def test_a_finished_run_reports_in_russian_then_in_english(finished_run_in_russi
     assert "- Result: **finished**" in english
     assert "| 1 | Back up the feature-vector database | done |" in english
     assert "- 4 shards: shard-001 (port " in english
+    assert "| car | `carrec/" in english
     assert re.search(r"^Migration: 600 objects in \d+s \([\d.]+ objects/s\)\.$", english, re.M)
     assert not CYRILLIC.search(english), CYRILLIC.search(english)
     assert "Back up the" in english_phrases(english)  # the Russian check above can fail
