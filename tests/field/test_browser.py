@@ -66,6 +66,28 @@ async def test_the_demo_wizard_runs_in_a_browser_and_answers_keys(demo_server, t
     assert following != welcome
 
 
+async def test_the_russian_demo_in_a_browser_switches_to_english_with_f2(tmp_path):
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ffwizard", "serve", "--demo", "--lang", "ru", "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+    )
+    try:
+        wait_for_port(port, process)
+        async with HeadlessChromium(tmp_path / "profile") as browser:
+            page = await browser.open(f"http://127.0.0.1:{port}/")
+            russian = await page.wait_for_text("Миграция векторов признаков на новую модель",
+                                               timeout=60)
+            await asyncio.sleep(FADE_IN_SECONDS)
+            await page.screenshot(SCREENSHOTS / "web-welcome-ru.png")
+            await page.press("f2")
+            english = await page.wait_for_text(WELCOME_TEXT, timeout=30)
+    finally:
+        stop(process)
+    assert WELCOME_TEXT not in russian and "Далее" in russian
+    assert "Миграция векторов признаков" not in english
+
+
 async def test_serve_without_demo_opens_the_wizard_on_the_given_installation(tmp_path):
     root = tmp_path / "findface-multi"
     shutil.copytree(PROJECT_ROOT / "tests" / "fixtures" / "installs" / "gpu8", root)
