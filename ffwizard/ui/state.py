@@ -88,11 +88,7 @@ def detect_installation(state: WizardState) -> Detection:
 
     runtime = open_runtime_for(installation, state.runtime_kind, state.runtime)
     state.runtime = runtime
-    try:
-        services = runtime.services()
-    except UserError as err:
-        raise UserError(_("the {runtime} runtime does not answer: {error}").format(
-            runtime=runtime.kind, error=err)) from None
+    services = runtime.services()  # an engine that does not answer says so in its own words
     try:
         available = runtime.list_files(installation.extraction_api_service,
                                        installation.models_root, ".fnk")

@@ -209,7 +209,7 @@ def test_serve_from_the_bundle_unpacks_the_page_assets_and_removes_them(bundle, 
         process.terminate()
         out, err = process.communicate(timeout=20)
     # The bundle serves itself: each browser tab runs the same file with the system python3.
-    assert f"'{SYSTEM_PYTHON} {bundle} wizard --root {tmp_path}'" in out
+    assert f"'{SYSTEM_PYTHON} {bundle} wizard --root {tmp_path} --lang en'" in out
     assert f"ssh -L {port}:127.0.0.1:{port}" in err
     assert list(temp.iterdir()) == []
 

@@ -122,8 +122,30 @@ async def test_missing_install_root_is_a_calm_message(tmp_path):
         await app.workers.wait_for_complete()
         await pilot.pause(0.2)
         assert screen_name(app) == "WelcomeScreen"
-        message = widget_text(app, "#message")
-        assert "there is no directory" in message and "Traceback" not in screen_text(app)
+        assert "there is no directory" in widget_text(app, "#problem")
+        assert "see above" in widget_text(app, "#message")
+        assert "Traceback" not in screen_text(app)
+
+
+async def test_an_engine_that_does_not_answer_is_said_in_full(tmp_path, monkeypatch):
+    """The whole sentence, with what to do, not the few words the line beside Next can hold."""
+    import shutil
+    from pathlib import Path
+
+    root = tmp_path / "findface-multi"
+    shutil.copytree(Path(__file__).parents[1] / "fixtures" / "installs" / "gpu8", root)
+    socket = tmp_path / "no-engine.sock"
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{socket}")
+    app = create_app(root, "docker")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.2)
+        assert screen_name(app) == "WelcomeScreen"
+        problem = widget_text(app, "#problem")
+        assert f"The Docker Engine does not answer at unix://{socket}" in problem
+        assert "systemctl start docker" in problem
+        assert app.screen.query_one("#problem").region.height >= 2  # shown, on screen
 
 
 async def start_run(pilot, app):

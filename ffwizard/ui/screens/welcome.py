@@ -69,6 +69,9 @@ class WelcomeScreen(WizardScreen):
             root = self.typed_root if self.typed_root is not None else str(state.root)
             yield Input(root, id="root", compact=True, disabled=state.demo,
                         tooltip=_("the directory holding docker-compose.yaml"))
+        problem = Static("", id="problem", classes="para problem")
+        problem.display = False
+        yield problem
 
     # --- the language ----------------------------------------------------------------------
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -103,6 +106,7 @@ class WelcomeScreen(WizardScreen):
             state.root = root
             state.runtime = None
             state.detection = None
+        self.query_one("#problem").display = False
         self.query_one("#next").disabled = True
         self.say(_("Looking at the installation (nothing is changed)…"))
         self.detect()
@@ -126,8 +130,13 @@ class WelcomeScreen(WizardScreen):
         self.app.call_from_thread(self.detection_done, detection, answers)
 
     def detection_failed(self, message: str) -> None:
+        # The whole message in the body: the line beside the buttons has room for a few words.
+        problem = self.query_one("#problem", Static)
+        problem.update(message)
+        problem.display = True
+        problem.scroll_visible(animate=False)
         self.query_one("#next").disabled = False
-        self.say(message, error=True)
+        self.say(_("The installation could not be read: see above."), error=True)
 
     def detection_done(self, detection, answers: dict) -> None:
         from ffwizard.ui.screens.installation import InstallationScreen
