@@ -75,6 +75,12 @@ class WizardScreen(Screen):
         else:
             body.scroll_page_up()
 
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        # The first step has nowhere to go back to: its footer does not offer Esc.
+        if action == "back" and not self.CAN_GO_BACK:
+            return False
+        return True
+
     def action_back(self) -> None:
         if self.CAN_GO_BACK and len(self.app.screen_stack) > 2:
             self.app.pop_screen()
