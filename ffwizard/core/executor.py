@@ -345,7 +345,7 @@ class Executor:
             self._emit("output", step.id, line)
         if result.exit_code != 0:
             last = "\n".join(result.output.splitlines()[-self.settings.log_tail_lines:])
-            raise StepFailed(_("'{command}' in {service} ended with status {code}. Its last "
+            raise StepFailed(_("'{command}' in {service} ended with status {code}.\nIts last "
                                "output:\n{output}").format(command=" ".join(argv),
                                                            service=service,
                                                            code=result.exit_code, output=last))
@@ -506,12 +506,12 @@ class Executor:
         lines = tail(self.run_dir.log, self.settings.log_tail_lines)
         if code is None:
             raise StepFailed(_("the migration tool stopped without recording its exit status "
-                               "(killed?). Its last output:\n{output}\nStart it again into "
+                               "(killed?).\nIts last output:\n{output}\nStart it again into "
                                "emptied new shards with 'ffwizard resume --rerun-migration'.")
                              .format(output=lines))
         if code != 0:
             # TRANSLATORS: {ended} is a sentence such as "the migration tool failed (exit status 1)".
-            raise StepFailed(_("{ended}. Its last output:\n{output}\nFix the cause, then start it "
+            raise StepFailed(_("{ended}.\nIts last output:\n{output}\nFix the cause, then start it "
                                "again into emptied new shards with 'ffwizard resume "
                                "--rerun-migration', or undo everything with 'ffwizard rollback'.")
                              .format(ended=migration_exit_words(code), output=lines))

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ffwizard.core.answers import Answers
-from ffwizard.i18n import N_, _, ngettext
+from ffwizard.i18n import N_, NP_, _, ngettext, pgettext
 from ffwizard.core.installation import Installation, Problem, Shard, shard_public_dict
 
 BACKUP_CONTAINER_DIR = "/ffmulti_dump"
@@ -44,6 +44,22 @@ STEP_TITLES = {
     "migrate_clusters": N_("Migrate the clusters"),
     "verify_final": N_("Check the result"),
 }
+
+# TRANSLATORS: the same steps, named in the run screen's step list: 25 characters at most.
+STEP_SHORT_TITLES = {
+    "backup": NP_("step list", "Back up the database"),
+    "create_shard_dirs": NP_("step list", "Create shard directories"),
+    "switch_model": NP_("step list", "Switch the model"),
+    "add_new_shards": NP_("step list", "Add the new shards"),
+    "write_migration_config": NP_("step list", "Write migration settings"),
+    "run_migration": NP_("step list", "Re-extract all objects"),
+    "verify_copy": NP_("step list", "Check the copy"),
+    "remove_old_shards": NP_("step list", "Stop the old shards"),
+    "switch_sf_api": NP_("step list", "sf-api to the new shards"),
+    "migrate_clusters": NP_("step list", "Migrate the clusters"),
+    "verify_final": NP_("step list", "Check the result"),
+}
+SHORT_TITLE_WIDTH = 25
 
 # Values of these keys are masked in diffs of secret files, in block and flow style alike.
 SECRET_VALUE = re.compile(
@@ -78,6 +94,14 @@ def step_title(step) -> str:
         step_id, title = getattr(step, "id", None), getattr(step, "title", "")
     message = STEP_TITLES.get(step_id)
     return _(message) if message else (title or str(step_id or ""))
+
+
+def step_short_title(step) -> str:
+    """A step's name where room is short (a list beside the output): at most 25 characters."""
+    step_id = step.get("id") if isinstance(step, dict) else getattr(step, "id", None)
+    marked = STEP_SHORT_TITLES.get(step_id)
+    title = pgettext(*marked) if marked else step_title(step)
+    return title if len(title) <= SHORT_TITLE_WIDTH else title[:SHORT_TITLE_WIDTH - 1] + "…"
 
 
 @dataclass(frozen=True)

@@ -62,3 +62,17 @@ def test_argparse_speaks_the_chosen_language(capsys):
     parser.print_help()
     out = capsys.readouterr().out
     assert "usage:" not in out and "show this help message" not in out
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_short_step_titles_fit_the_step_list_and_differ(language):
+    from ffwizard.core.plan import SHORT_TITLE_WIDTH, STEP_IDS, step_short_title, step_title
+
+    i18n.set_language(language)
+    short = [step_short_title({"id": step_id}) for step_id in STEP_IDS]
+    assert all(len(title) <= SHORT_TITLE_WIDTH for title in short), short
+    assert not any(title.endswith("…") for title in short)  # written short, not cut
+    assert len(set(short)) == len(STEP_IDS)
+    if language == "ru":
+        assert step_short_title({"id": "verify_copy"}) == "Проверка копии"
+        assert step_title({"id": "verify_copy"}) == "Проверить копию"  # the context tells apart

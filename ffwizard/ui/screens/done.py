@@ -27,8 +27,9 @@ def verification_rows(run_dir: Path) -> tuple[Content, bool]:
     # TRANSLATORS: column headings of the verification table (galleries, objects in the old
     # shards, in the new shards, and now); the columns widen to fit them.
     heads = [_("gallery"), _("old shards"), _("new shards"), _("now")]
-    widths = [max(24, len(heads[0]) + 1), max(11, len(heads[1]) + 1),
-              max(11, len(heads[2]) + 1), max(9, len(heads[3]) + 1)]
+    # Three spaces at least between right-aligned headings, or two read as one phrase.
+    widths = [max(24, len(heads[0]) + 1), max(11, len(heads[1]) + 3),
+              max(11, len(heads[2]) + 3), max(9, len(heads[3]) + 3)]
 
     def row(name: str, *counts: int) -> str:
         return f"{name:<{widths[0]}}" + "".join(

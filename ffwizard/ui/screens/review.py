@@ -10,10 +10,19 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Static
 
+from ffwizard.core.installation import object_type_word
 from ffwizard.core.plan import step_title
 from ffwizard.i18n import N_, _, ngettext
 from ffwizard.ui.screens.base import WizardScreen
 from ffwizard.ui.widgets.diff_view import DiffView
+
+
+def shard_names(shards) -> str:
+    """`shard-011, shard-012` or, for more than three, `shard-011…shard-018 (8)`."""
+    names = [s.name for s in shards]
+    if len(names) > 3:
+        return f"{names[0]}…{names[-1]} ({len(names)})"
+    return ", ".join(names)
 
 
 class ReviewScreen(WizardScreen):
@@ -57,9 +66,8 @@ class ReviewScreen(WizardScreen):
             "{count} steps. Models: {models}. New shards: {shards}. Backup: {backup}.",
             count).format(
                 count=count,
-                models=", ".join(f"{k} → {m}" for k, m in answers.models.items()),
-                shards=", ".join(s.name for s in plan.new_shards[:3])
-                + ("…" if len(plan.new_shards) > 3 else ""),
+                models=", ".join(f"{object_type_word(k)} → {m}" for k, m in answers.models.items()),
+                shards=shard_names(plan.new_shards),
                 backup=answers.backup_dir))
         widgets = []
         if errors:

@@ -22,7 +22,7 @@ from textual.widgets import Button, Footer, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from ffwizard.core.errors import UserError
-from ffwizard.core.plan import step_title
+from ffwizard.core.plan import step_short_title, step_title
 from ffwizard.i18n import N_, _, current_language, ngettext
 from ffwizard.ui.translate import translate_bindings
 from ffwizard.ui.widgets.log_pane import LogPane
@@ -163,9 +163,7 @@ class RunScreen(Screen):
             if step.point_of_no_return:
                 parts.append((_("── point of no return ──") + "\n", "$text-warning"))
             parts.append((f"{icon} ", style))
-            title = step_title(step)
-            title = title if len(title) <= 25 else title[:24] + "…"
-            parts.append((f"{index:>2}. {title}\n",
+            parts.append((f"{index:>2}. {step_short_title(step)}\n",
                           "bold" if step.id == self.current_step else ""))
         self.query_one("#step-list", Static).update(Content.assemble(*parts).rstrip())
 
@@ -201,16 +199,23 @@ class RunScreen(Screen):
                      "rollback-failed": N_("The rollback stopped.")}
         words = (_(sentences[status]) if status in sentences
                  else _("The run is {status}.").format(status=run_status_word(status)))
-        error = (error or "").strip()
-        text = Content.assemble((words + " ", "bold"), (error[:1].upper() + error[1:], "$text-error"))
-        self.query_one("#run-status", Static).update(text)
+        # The whole error (with the tool's last lines) is already in the output pane: here its
+        # first sentence, and what the buttons below do, where the line beside them is too short.
+        lines = (error or "").strip().splitlines()
+        first = lines[0] if lines else ""
         pnr = self.run_plan.point_of_no_return if self.run_plan else None
         past = bool(pnr) and self.step_states.get(pnr) not in ("pending", None)
+        choices = (_("Continue, roll back (files restored, old shards kept) or quit.") if not past
+                   else _("Past the point of no return: continue to finish."))
+        parts = [(words + " ", "bold"), (first[:1].upper() + first[1:], "$text-error")]
+        if len(lines) > 1:
+            parts.append((" " + _("(All of it is in the output above.)"), "$text-muted"))
+        parts.append(("\n" + choices, ""))
+        self.query_one("#run-status", Static).update(Content.assemble(*parts))
         self.query_one("#continue", Button).label = (_("Retry") if status == "failed"
                                                      else _("Continue"))
         self.show_buttons(choices=True, rollback=not past)
-        self.say(_("Continue, roll back (files restored, old shards kept) or quit.") if not past
-                 else _("Past the point of no return: continue to finish."))
+        self.say("")
 
     def start_run(self, how: str) -> None:
         self.show_buttons()

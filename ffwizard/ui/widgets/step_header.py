@@ -25,13 +25,28 @@ class StepHeader(Static):
 
     def __init__(self, current: int, *, demo: bool = False) -> None:
         super().__init__(self.crumbs(current, demo=demo))
+        self.current = current
+        self.demo = demo
+
+    def on_resize(self, event) -> None:
+        # Longer step names (Russian) and the demo badge may not fit 80 columns with roomy
+        # separators: then the separators shrink, so the last step and the badge stay in sight.
+        self.update(self.crumbs(self.current, demo=self.demo,
+                                width=event.size.width - self.styles.gutter.width))
 
     @staticmethod
-    def crumbs(current: int, *, demo: bool = False) -> Content:
+    def crumbs(current: int, *, demo: bool = False, width: int | None = None) -> Content:
+        line = StepHeader._crumbs(current, demo, " › ")
+        if width is not None and line.cell_length > width:
+            line = StepHeader._crumbs(current, demo, "› ")
+        return line
+
+    @staticmethod
+    def _crumbs(current: int, demo: bool, separator: str) -> Content:
         parts: list[tuple[str, str] | str] = []
         for index, name in enumerate(map(_, STEP_NAMES)):
             if index:
-                parts.append((" › ", "$text-muted"))
+                parts.append((separator, "$text-muted"))
             if index == current:
                 parts.append((f"{index + 1}.{name}", "bold reverse $accent"))
             elif index < current:
