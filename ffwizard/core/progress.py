@@ -137,6 +137,9 @@ class ProgressMeter:
 def format_duration(seconds: float) -> str:
     """A short duration in the current language: `42s`, `5m07s`, `1h02m`, `3d4h` (Russian:
     `42 с`, `5 мин 7 с`, `1 ч 2 мин`, `3 д 4 ч`)."""
+    if 0 < seconds < 0.5:
+        # TRANSLATORS: a duration shorter than a second (a demo's steps), short.
+        return _("<1s")
     seconds = int(round(seconds))
     if seconds < 60:
         # TRANSLATORS: a duration in seconds, short (as in a table cell or "about ... left").
