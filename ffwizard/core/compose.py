@@ -82,7 +82,7 @@ def environment_dict(value) -> dict[str, str]:
     elif isinstance(value, list):
         for item in value:
             if isinstance(item, str):
-                key, _, val = item.partition("=")
+                key, _equals, val = item.partition("=")
                 result[key.strip()] = val
     return result
 
@@ -359,7 +359,7 @@ class ComposeEdit:
         source = self.layout.block_text(template_name)
         blocks = []
         for name, body in copies:
-            first, _, rest = source.partition("\n")
+            first, _newline, rest = source.partition("\n")
             text = first.replace(template_name, name, 1) + "\n" + \
                 replace_values(rest, list(_changed_leaves(template, body)))
             blocks.append((name, text))
@@ -491,7 +491,7 @@ def _retarget_service(body, old: Shard, new: Shard) -> None:
     elif isinstance(env, list):
         for index, item in enumerate(env):
             if isinstance(item, str) and "=" in item:
-                key, _, value = item.partition("=")
+                key, _equals, value = item.partition("=")
                 env[index] = _same_type(item, f"{key}={_retarget_value(key, value, old, new)}")
     volumes = body.get("volumes")
     old_dir = old.data_dir and Path(old.data_dir).name
@@ -533,7 +533,7 @@ def _retarget_value(key: str, value, old: Shard, new: Shard):
 
 
 def _rename_last(path: str, name: str) -> str:
-    head, slash, _ = path.rstrip("/").rpartition("/")
+    head, slash, _last = path.rstrip("/").rpartition("/")
     return f"{head}{slash}{name}"
 
 

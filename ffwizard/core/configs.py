@@ -56,7 +56,7 @@ def listen_url(listen, default: str) -> str:
     text = str(listen)
     if text.startswith("http"):
         return text.rstrip("/")
-    host, _, port = text.rpartition(":")
+    host, _colon, port = text.rpartition(":")
     if host in ("", "0.0.0.0", "[::]", "::"):
         host = "127.0.0.1"
     return f"http://{host}:{port}"

@@ -131,7 +131,7 @@ class InstallLock:
 
     def _wait_for_description(self) -> LockHolder | None:
         # The holder writes its description right after locking: give it a moment.
-        for _ in range(20):
+        for _attempt in range(20):
             holder = read_holder(self.root)
             if holder is not None:
                 return holder

@@ -122,7 +122,7 @@ def prepare_container(sandbox_root: Path, spec: ServiceSpec) -> ContainerFS:
     """Create the container's layer (with its vendor tools) and missing bind-mount sources."""
     fs = container_fs(sandbox_root, spec)
     fs.root.mkdir(parents=True, exist_ok=True)
-    for _, host in fs.mounts:
+    for _target, host in fs.mounts:
         if not host.exists():
             host.mkdir(parents=True, exist_ok=True)  # as docker does for a missing source
     tools = list(TOOLS.get(spec.kind, {}))

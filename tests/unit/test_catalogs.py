@@ -152,3 +152,23 @@ def test_no_formatted_string_inside_a_marker():
                     isinstance(a, (ast.JoinedStr, ast.BinOp)) for a in call.args):
                 found.append(f"{path.relative_to(ROOT)}:{call.lineno}")
     assert found == []
+
+
+def test_the_translation_function_is_never_shadowed():
+    """`for _ in ...` or `_, x = ...` in a module that translates with `_` would make `_` a
+    local name: a message shown later in that function would then fail."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imports_it = any(isinstance(n, ast.ImportFrom) and n.module == "ffwizard.i18n"
+                         and any(a.name == "_" for a in n.names) for n in ast.walk(tree))
+        if not imports_it:
+            continue
+        # A comprehension's own variables stay inside it; anything else binds the function's.
+        in_comprehensions = {id(n) for c in ast.walk(tree) if isinstance(c, ast.comprehension)
+                             for n in ast.walk(c.target)}
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Name) and node.id == "_" and isinstance(node.ctx, ast.Store)
+                    and id(node) not in in_comprehensions):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert found == []
