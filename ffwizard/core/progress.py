@@ -12,7 +12,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
-from ffwizard.i18n import _
+from ffwizard.i18n import _, current_language
 
 STAT_PATH = "stat/list/1/99"
 
@@ -97,19 +97,20 @@ class ProgressSample:
 
     def describe(self) -> str:
         percent = f"{self.fraction:.0%}"
+        done, total = format_count(self.done), format_count(self.total)
         if self.rate and self.eta_seconds is not None:
             return _("{done}/{total} objects ({percent}), {rate}/s, about {eta} left").format(
-                done=self.done, total=self.total, percent=percent, rate=f"{self.rate:.1f}",
+                done=done, total=total, percent=percent, rate=format_decimal(self.rate),
                 eta=format_duration(self.eta_seconds))
         if self.rate:
             return _("{done}/{total} objects ({percent}), {rate}/s").format(
-                done=self.done, total=self.total, percent=percent, rate=f"{self.rate:.1f}")
+                done=done, total=total, percent=percent, rate=format_decimal(self.rate))
         if self.eta_seconds is not None:
             return _("{done}/{total} objects ({percent}), about {eta} left").format(
-                done=self.done, total=self.total, percent=percent,
+                done=done, total=total, percent=percent,
                 eta=format_duration(self.eta_seconds))
         return _("{done}/{total} objects ({percent})").format(
-            done=self.done, total=self.total, percent=percent)
+            done=done, total=total, percent=percent)
 
 
 class ProgressMeter:
@@ -132,6 +133,21 @@ class ProgressMeter:
             if rate > 0:
                 eta = max(0.0, (self.total - done) / rate)
         return ProgressSample(done, self.total, rate, eta, now - self.started)
+
+
+def format_count(number: int) -> str:
+    """1,234,567 in English; 1 234 567 (no-break spaces) in Russian, where a comma is the
+    decimal mark."""
+    text = f"{number:,}"
+    return text.replace(",", "\u00a0") if current_language() == "ru" else text
+
+
+def format_decimal(value: float, digits: int = 1) -> str:
+    """1,769.9 in English; 1 769,9 in Russian."""
+    text = f"{value:,.{digits}f}"
+    if current_language() == "ru":
+        text = text.replace(",", "\u00a0").replace(".", ",")
+    return text
 
 
 def format_duration(seconds: float) -> str:

@@ -13,7 +13,7 @@ from ffwizard.core.atomic import atomic_write_text
 from ffwizard.core.installation import object_type_word
 from ffwizard.core.journal import RunDir
 from ffwizard.core.plan import step_title
-from ffwizard.core.progress import format_duration
+from ffwizard.core.progress import format_count, format_decimal, format_duration
 from ffwizard.core.runplan import RunPlan
 from ffwizard.i18n import N_, _, ngettext
 
@@ -128,9 +128,10 @@ def render_report(run: RunDir, plan: RunPlan) -> str:
         w("| " + " | ".join(headers) + " |")
         w("|" + "---|" * len(headers))
         for name in sorted(set(copy["old_counts"]) | set(copy.get("new_counts", {}))):
-            row = f"| {name} | {copy['old_counts'].get(name, 0)} | {copy.get('new_counts', {}).get(name, 0)} |"
+            counts = [copy["old_counts"].get(name, 0), copy.get("new_counts", {}).get(name, 0)]
             if final:
-                row += f" {final.get('final_counts', {}).get(name, 0)} |"
+                counts.append(final.get("final_counts", {}).get(name, 0))
+            row = f"| {name} | " + " | ".join(format_count(n) for n in counts) + " |"
             w(row)
         w("")
     run_data = state.data.get("run_migration", {})
@@ -139,8 +140,9 @@ def render_report(run: RunDir, plan: RunPlan) -> str:
         rate = objects / run_data["seconds"]
         w(ngettext("Migration: {count} object in {duration} ({rate} objects/s).",
                    "Migration: {count} objects in {duration} ({rate} objects/s).",
-                   objects).format(count=objects, duration=format_duration(run_data["seconds"]),
-                                   rate=f"{rate:.1f}"))
+                   objects).format(count=format_count(objects),
+                                   duration=format_duration(run_data["seconds"]),
+                                   rate=format_decimal(rate)))
         w("")
     w("## " + _("Files changed"))
     w("")

@@ -169,7 +169,7 @@ def test_progress_rate_and_eta_follow_samples():
     sample = meter.update(100)
     assert sample.rate == pytest.approx(10.0)
     assert sample.eta_seconds == pytest.approx(90.0)
-    assert "100/1000 objects (10%)" in sample.describe()
+    assert "100/1,000 objects (10%)" in sample.describe()
     assert format_duration(3725) == "1h02m"
 
 

@@ -81,7 +81,7 @@ def test_a_finished_run_reports_in_russian_then_in_english(finished_run_in_russi
     assert "- Кластеризация включена." in russian
     assert re.search(r"^\| лица \| `face/[^`]+` \| `face/nectarine_m_160.gpu.fnk` \|$", russian, re.M)
     assert "| автомобили | `carrec/" in russian
-    assert re.search(r"^Миграция: 600 объектов за (<1|\d+) с \([\d.]+ объектов/с\)\.$", russian, re.M)
+    assert re.search(r"^Миграция: 600 объектов за (<1|\d+) с \([\d\u00a0]+,\d объектов/с\)\.$", russian, re.M)
     assert "ffwizard никогда его не удаляет" in russian
     assert "Каталоги данных старых шардов сохранены на диске нетронутыми." in russian
     for step_id in STEP_IDS:
@@ -106,7 +106,7 @@ def test_a_finished_run_reports_in_russian_then_in_english(finished_run_in_russi
     assert "| 1 | Back up the feature-vector database | done |" in english
     assert "- 4 shards: shard-001 (port " in english
     assert "| car | `carrec/" in english
-    assert re.search(r"^Migration: 600 objects in (<1|\d+)s \([\d.]+ objects/s\)\.$", english, re.M)
+    assert re.search(r"^Migration: 600 objects in (<1|\d+)s \([\d,]+\.\d objects/s\)\.$", english, re.M)
     assert not CYRILLIC.search(english), CYRILLIC.search(english)
     assert "Back up the" in english_phrases(english)  # the Russian check above can fail
     assert "| ffsec_face_events | 138 | 138 | 138 |" in english
@@ -148,7 +148,12 @@ def test_durations_and_progress_in_russian():
     assert [format_duration(s) for s in durations] == \
         ["0 с", "<1 с", "1 с", "5 с", "5 мин 7 с", "1 ч 2 мин", "3 д 4 ч"]
     sample = ProgressSample(done=100, total=1000, rate=10.0, eta_seconds=90.0, elapsed=10.0)
-    assert sample.describe() == "100/1000 объектов (10%), 10.0/с, осталось около 1 мин 30 с"
+    assert sample.describe() == "100/1\u00a0000 объектов (10%), 10,0/с, осталось около 1 мин 30 с"
+    big = ProgressSample(done=1_234_567, total=2_000_000, rate=1769.94, eta_seconds=None,
+                         elapsed=1.0)
+    assert big.describe() == "1\u00a0234\u00a0567/2\u00a0000\u00a0000 объектов (62%), 1\u00a0769,9/с"
+    set_language("en")
+    assert big.describe() == "1,234,567/2,000,000 objects (62%), 1,769.9/s"
 
 
 def test_a_failed_run_reported_in_russian_keeps_secrets_out(tmp_path):

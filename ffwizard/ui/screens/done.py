@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.app import ComposeResult
-from textual.content import Content
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.widgets import Label, Static
 
+from ffwizard.core.progress import format_count
 from ffwizard.i18n import N_, _
 from ffwizard.ui.screens.base import WizardScreen
-from ffwizard.ui.screens.run import format_count
 
 
 def verification_rows(run_dir: Path) -> tuple[Content, bool]:

@@ -23,7 +23,8 @@ from textual.worker import get_current_worker
 
 from ffwizard.core.errors import UserError
 from ffwizard.core.plan import step_short_title, step_title
-from ffwizard.i18n import N_, _, current_language, ngettext
+from ffwizard.core.progress import format_count
+from ffwizard.i18n import N_, _, ngettext
 from ffwizard.ui.translate import translate_bindings
 from ffwizard.ui.widgets.log_pane import LogPane
 from ffwizard.ui.widgets.step_header import StepHeader
@@ -63,13 +64,6 @@ START_MESSAGES = {
 def run_status_word(status: str) -> str:
     word = RUN_STATUS_WORDS.get(status)
     return _(word) if word else status
-
-
-def format_count(number: int) -> str:
-    """1,234,567 in English; 1 234 567 (no-break spaces) in Russian, where a comma is the
-    decimal mark."""
-    text = f"{number:,}"
-    return text.replace(",", "\u00a0") if current_language() == "ru" else text
 
 
 def objects_progress(done: int, total: int) -> str:
