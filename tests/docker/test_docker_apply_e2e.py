@@ -138,7 +138,7 @@ def test_killed_ffwizard_leaves_the_migration_running_and_resume_finishes_it(
     assert code == 0, output
     assert "Traceback" not in output
     # It re-attached to the running tool (progress seen below the total), not a new run.
-    seen = [int(n) for n in re.findall(r"progress: (\d+)/3000", output)]
+    seen = [int(n.replace(",", "")) for n in re.findall(r"progress: ([\d,]+)/3,000", output)]
     assert seen and seen[0] < 3000, output
     assert_migrated(install, old_data)
 
