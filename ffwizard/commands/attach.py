@@ -48,11 +48,11 @@ def run(args: argparse.Namespace) -> int:
     if status is None or not status.current:
         if status is None:
             raise UserError(_("no migration run is under way at {root}.").format(root=root))
-        from ffwizard.core.report import STATUS_WORDS
+        from ffwizard.core.report import status_word
 
         raise UserError(_("no migration run is under way at {root} (the last one is {status}; "
                           "see 'ffwizard status').").format(
-            root=root, status=_(STATUS_WORDS.get(status.status, status.status))))
+            root=root, status=status_word(status.status)))
     if args.stop_migration:
         return stop_migration(status, root)
     runtime = runtime_for_run(root, status.run)

@@ -52,11 +52,11 @@ def run(args: argparse.Namespace) -> int:
         runtime.ping()
         executor = Executor.open(root, runtime, on_event=EventPrinter(),
                                  confirm=make_confirm(root, args.yes, state))
-        from ffwizard.core.report import STATUS_WORDS
+        from ffwizard.core.report import status_word
 
         status = executor.state.status
         say(_("Resuming run {run_id}: {status}.").format(
-            run_id=run_dir.info()["run_id"], status=_(STATUS_WORDS.get(status, status))))
+            run_id=run_dir.info()["run_id"], status=status_word(status)))
         install_stop_handlers(executor, state)
         outcome = executor.rerun_migration() if args.rerun_migration else executor.run()
     return print_outcome(outcome, root)

@@ -25,12 +25,12 @@ def register(subparsers) -> None:
 
 def render_status(status, progress=None) -> str:
     from ffwizard.core.plan import step_title
-    from ffwizard.core.progress import format_duration
-    from ffwizard.core.report import STATUS_WORDS
+    from ffwizard.core.progress import format_count, format_decimal, format_duration
+    from ffwizard.core.report import status_word
 
     out = []
     add = out.append
-    words = _(STATUS_WORDS.get(status.status, status.status))
+    words = status_word(status.status)
     if status.status in ("running", "rolling-back") and status.holder is None:
         words = _("interrupted (ffwizard is no longer running)")
     # TRANSLATORS: {runtime} is docker or sim.
@@ -62,15 +62,17 @@ def render_status(status, progress=None) -> str:
         done, total = progress
         share = f" ({done / total:.0%})" if total else ""
         line = _("objects in the new shards: {done} of {total}{share}").format(
-            done=done, total=total, share=share)
+            done=format_count(done), total=format_count(total), share=share)
         elapsed = time.time() - m.started if m.started else 0
         if done and elapsed > 0:
             rate = done / elapsed  # the average since the start: one look has no recent pace
             if total > done:
-                line = _("{progress}, {rate:.1f}/s on average, about {left} left").format(
-                    progress=line, rate=rate, left=format_duration((total - done) / rate))
+                line = _("{progress}, {rate}/s on average, about {left} left").format(
+                    progress=line, rate=format_decimal(rate),
+                    left=format_duration((total - done) / rate))
             else:
-                line = _("{progress}, {rate:.1f}/s on average").format(progress=line, rate=rate)
+                line = _("{progress}, {rate}/s on average").format(progress=line,
+                                                                   rate=format_decimal(rate))
         add("  " + line)
     if status.last_error and status.status in ("failed", "rollback-failed"):
         add(_("Last error: {error}").format(error=status.last_error))

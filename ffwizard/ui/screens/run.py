@@ -24,6 +24,8 @@ from textual.worker import get_current_worker
 from ffwizard.core.errors import UserError
 from ffwizard.core.plan import step_short_title, step_title
 from ffwizard.core.progress import format_count
+from ffwizard.core.report import status_word
+from ffwizard.core.runstatus import migration_state_word
 from ffwizard.i18n import N_, _, ngettext
 from ffwizard.ui.translate import translate_bindings
 from ffwizard.ui.widgets.log_pane import LogPane
@@ -44,26 +46,11 @@ STOP_MEANING = {
 DEFAULT_STOP_MEANING = N_("ffwizard finishes the current step, records where it stopped and "
                           "stops. Nothing is half-done: you can continue or roll back later.")
 
-# Display words of a run's status and of the migration tool's state (the journal keeps the codes).
-RUN_STATUS_WORDS = {
-    "new": N_("new"), "running": N_("running"), "stopped": N_("stopped"), "failed": N_("failed"),
-    "done": N_("done"), "rolling-back": N_("rolling back"), "rolled-back": N_("rolled back"),
-    "rollback-failed": N_("rollback failed"),
-}
-MIGRATION_STATE_WORDS = {
-    "not started": N_("not started"), "running": N_("running"), "finished": N_("finished"),
-    "failed": N_("failed"), "vanished": N_("vanished"),
-}
 START_MESSAGES = {
     "apply": N_("Starting…"), "resume": N_("Continuing the run…"),
     "rerun": N_("Emptying the new shards and starting the copy again…"),
     "rollback": N_("Rolling back…"),
 }
-
-
-def run_status_word(status: str) -> str:
-    word = RUN_STATUS_WORDS.get(status)
-    return _(word) if word else status
 
 
 def objects_progress(done: int, total: int) -> str:
@@ -176,8 +163,8 @@ class RunScreen(Screen):
         pane = self.query_one("#log", LogPane)
         state = status.migration.state
         pane.add_lines([_("Run {run_id}: {status}; the migration tool is {state}.").format(
-            run_id=status.run_id, status=run_status_word(status.status),
-            state=_(MIGRATION_STATE_WORDS[state]) if state in MIGRATION_STATE_WORDS else state)])
+            run_id=status.run_id, status=status_word(status.status),
+            state=migration_state_word(state))])
         if status.holder is not None:
             self.say(_("Another ffwizard runs it ({holder}): following.").format(
                 holder=status.holder.describe()))
@@ -192,7 +179,7 @@ class RunScreen(Screen):
         sentences = {"stopped": N_("The run is stopped."), "failed": N_("The run failed."),
                      "rollback-failed": N_("The rollback stopped.")}
         words = (_(sentences[status]) if status in sentences
-                 else _("The run is {status}.").format(status=run_status_word(status)))
+                 else _("The run is {status}.").format(status=status_word(status)))
         # The whole error (with the tool's last lines) is already in the output pane: here its
         # first sentence, and what the buttons below do, where the line beside them is too short.
         lines = (error or "").strip().splitlines()
@@ -538,4 +525,4 @@ class RunScreen(Screen):
                 self.say("")
             else:
                 self.finished.set()
-                self.say(_("The run is {status}.").format(status=run_status_word(status.status)))
+                self.say(_("The run is {status}.").format(status=status_word(status.status)))
