@@ -155,7 +155,6 @@ LABELS = (N_("compose file"), N_("device"), N_("models"), N_("shards"), N_("stor
           N_("workers"), N_("clusters"), N_("problems"))
 # TRANSLATORS: a label in the plan, e.g. "face model"; {kind} is face, body or car.
 MODEL_LABEL = N_("{kind} model")
-SEVERITY_WORDS = {"error": N_("error"), "warning": N_("warning"), "info": N_("info")}
 
 
 def _label_width(kinds) -> int:
@@ -174,6 +173,8 @@ def render_plan(plan, *, models_listed: bool = True, answers_file: Path | None =
     proposal is today's model, and the output says how to get real proposals).
     `answers_file`: the file the answers came from, for the `apply` command shown at the end.
     `runtime_hint`: the --runtime to suggest (sim for a demo sandbox)."""
+    from ffwizard.core.installation import severity_word
+
     inst = plan.installation
     prefix = str(inst.root).rstrip("/") + "/"
 
@@ -264,8 +265,7 @@ def render_plan(plan, *, models_listed: bool = True, answers_file: Path | None =
         add(_("Problems"))
         for problem in sorted(plan.problems, key=lambda p: SEVERITY_ORDER.get(p.severity, 3)):
             where = f" ({rel(problem.where)})" if problem.where else ""
-            severity = SEVERITY_WORDS.get(problem.severity)
-            shown = _(severity) if severity else problem.severity
+            shown = severity_word(problem.severity)
             out.extend(_wrap(f"{shown}: {rel(problem.message)}{where}", "  ", "    "))
         add("")
     if plan.blocked:

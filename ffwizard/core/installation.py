@@ -22,6 +22,14 @@ def object_type_word(kind: str) -> str:
     """An object type's display word (`face` stays the key in answers and configs)."""
     return _(OBJECT_TYPE_WORDS[kind]) if kind in OBJECT_TYPE_WORDS else kind
 
+
+SEVERITY_WORDS = {"error": N_("error"), "warning": N_("warning"), "info": N_("info")}
+
+
+def severity_word(severity: str) -> str:
+    """A problem's severity in words of the current language."""
+    return _(SEVERITY_WORDS[severity]) if severity in SEVERITY_WORDS else severity
+
 DEFAULT_ROOT = Path("/opt/findface-multi")
 SHARDS_DATA_DIR = Path("data/findface-tarantool-server")
 COMPOSE_FILE_NAMES = ("docker-compose.yaml", "docker-compose.yml", "compose.yaml", "compose.yml")

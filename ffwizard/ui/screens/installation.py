@@ -7,12 +7,11 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Label, Static
 
-from ffwizard.core.installation import object_type_word
+from ffwizard.core.installation import object_type_word, severity_word
 from ffwizard.i18n import N_, NP_, _, ngettext, pgettext
 from ffwizard.ui.screens.base import WizardScreen
 
 # The display words of problem severities and service states (the codes stay English).
-SEVERITY_WORDS = {"error": N_("error"), "warning": N_("warning"), "info": N_("info")}
 # A run's or a step's "running" is said in other words, too wide for this column: a service's
 # states have a context of their own.
 # TRANSLATORS: a service (container) state in a table column: 10 letters at most.
@@ -108,7 +107,7 @@ class InstallationScreen(WizardScreen):
         if inst.problems or detection.proposal_problems:
             yield Static(_("Problems"), classes="section")
             yield Static(Content.assemble(*[
-                (f"{_(SEVERITY_WORDS.get(p.severity, p.severity))}: {p}\n",
+                (f"{severity_word(p.severity)}: {p}\n",
                  SEVERITY_STYLE.get(p.severity, ""))
                 for p in list(inst.problems) + list(detection.proposal_problems)]).rstrip(),
                 id="problems")
