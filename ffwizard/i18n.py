@@ -122,7 +122,7 @@ def N_(message: str) -> str:
 
 
 def translate_in(language: str, message: str) -> str:
-    """`message` in a given language, whatever the current one (tests, the language switch)."""
+    """`message` in a given language, whatever the current one (tests compare the two)."""
     return _catalog(normalize_language(language)).gettext(message)
 
 
