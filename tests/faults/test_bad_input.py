@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import copy_install, tree_fingerprint
+from fault_helpers import copy_install, tree_fingerprint
 from fault_cases import CASES, SECRETS, Case
 from ffwizard.cli import main
 

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import copy_into, tree_fingerprint
+from fault_helpers import copy_into, tree_fingerprint
 from fault_cases import GOOD_ANSWERS
 from ffwizard.cli import main
 from ffwizard.core.lock import InstallLock, lock_path
