@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     from ffwizard.core.errors import UserError
     from ffwizard.core.executor import Executor, RunExists
     from ffwizard.core.journal import current_run_dir
-    from ffwizard.core.lock import InstallLock
+    from ffwizard.core.lock import InstallLock, refuse_if_held
     from ffwizard.core.plan import build_plan
     from ffwizard.core.preflight import require_preflight
     from ffwizard.core.runplan import RunPlan
@@ -63,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
     root = args.root.resolve()
     raw = load_answers(args.answers)
     if (current_run_dir(root) / "run.json").exists():
+        refuse_if_held(root)  # a run under way: say whose
         raise RunExists(_("a migration run is already under way here; continue it with "
                           "'ffwizard resume --root {root}' or undo it with 'ffwizard rollback "
                           "--root {root}'.").format(root=root))

@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ffwizard.core.atomic import atomic_write_text, fsync_dir
+from ffwizard.core.secrets import redact
 
 STATE_DIR = ".ffwizard"
 CURRENT_RUN = "run"
@@ -55,7 +56,7 @@ class Journal:
 
     def append(self, event: str, **fields) -> dict:
         record = {"t": now_iso(), "event": event, **fields}
-        line = (json.dumps(record, sort_keys=True, default=str) + "\n").encode()
+        line = (redact(json.dumps(record, sort_keys=True, default=str)) + "\n").encode()
         created = not self.path.exists()
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
         try:

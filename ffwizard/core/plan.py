@@ -9,7 +9,6 @@ read this same structure.
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -61,24 +60,7 @@ STEP_SHORT_TITLES = {
 }
 SHORT_TITLE_WIDTH = 25
 
-# Values of these keys are masked in diffs of secret files, in block and flow style alike.
-SECRET_VALUE = re.compile(
-    r"""(?P<key>['"]?(?:access-key|secret-access-key|access_key|secret_key)['"]?\s*:[ \t]*)"""
-    r"""(?P<value>'(?:[^']|'')*'|"(?:[^"\\]|\\.)*"|[^,}\]\s#][^,}\]#\n]*)""")
-MASK = "'***'"
-
-
-def mask_secrets(text: str) -> str:
-    """Replace the non-empty values of s3 credentials in YAML text by a mask."""
-
-    def masked(match: re.Match) -> str:
-        raw = match.group("value")
-        value = raw.rstrip()
-        if value in ("''", '""', ""):
-            return match.group(0)
-        return match.group("key") + MASK + raw[len(value):]
-
-    return SECRET_VALUE.sub(masked, text)
+from ffwizard.core.secrets import MASK, SECRET_VALUE, mask_secrets  # noqa: E402,F401
 
 
 def _title_for(step_id: str) -> str:

@@ -283,7 +283,10 @@ def validate_new_shards(installation: Installation, specs, *, where: str | None 
     for index, spec in enumerate(specs):
         if item_where and index < len(item_where):
             spec_where = item_where[index]
-        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", spec.name):
+        if spec.name.startswith("-"):
+            error(_("new shard name '{name}' may not start with '-' (a command would read it as "
+                    "an option).").format(name=spec.name))
+        elif not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", spec.name):
             error(_("new shard name '{name}' may hold only letters, digits, '-', '_' and "
                     "'.'.").format(name=spec.name))
         if spec.name in seen_names:
