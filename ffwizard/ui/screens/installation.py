@@ -9,6 +9,7 @@ from textual.widgets import Label, Static
 
 from ffwizard.core.installation import object_type_word, severity_word
 from ffwizard.i18n import N_, NP_, _, ngettext, pgettext
+from ffwizard.ui.palette import BAD, GOOD
 from ffwizard.ui.screens.base import WizardScreen
 
 # The display words of problem severities and service states (the codes stay English).
@@ -19,8 +20,8 @@ STATE_WORDS = {"running": NP_("service state", "running"),
                "restarting": NP_("service state", "restarting"),
                "exited": NP_("service state", "exited"), "created": NP_("service state", "created"),
                "missing": NP_("service state", "missing")}
-SEVERITY_STYLE = {"error": "$text-error", "warning": "$text-warning", "info": "$text-muted"}
-STATE_STYLE = {"running": "$text-success", "missing": "$text-error"}
+SEVERITY_STYLE = {"error": BAD, "warning": "$text-warning", "info": "$text-muted"}
+STATE_STYLE = {"running": GOOD, "missing": BAD}
 
 
 def state_word(state: str) -> str:
@@ -114,7 +115,7 @@ class InstallationScreen(WizardScreen):
         yield Static(_("Ready to migrate?"), classes="section")
         yield Static(Content.assemble(*[
             (("✓ " if c.ok else "✗ ") + c.message + "\n",
-             "$text-success" if c.ok else "bold $text-error") for c in detection.checks]).rstrip(),
+             GOOD if c.ok else f"bold {BAD}") for c in detection.checks]).rstrip(),
             id="checks")
 
     @staticmethod

@@ -27,13 +27,14 @@ from ffwizard.core.progress import format_count
 from ffwizard.core.report import status_word
 from ffwizard.core.runstatus import migration_state_word
 from ffwizard.i18n import N_, _, ngettext
+from ffwizard.ui.palette import BAD, GOOD
 from ffwizard.ui.translate import translate_bindings
 from ffwizard.ui.widgets.log_pane import LogPane
 from ffwizard.ui.widgets.step_header import StepHeader
 
 ICONS = {"pending": ("○", "$text-muted"), "started": ("▶", "bold $text-accent"),
-         "done": ("✓", "$text-success"), "failed": ("✗", "bold $text-error"),
-         "undone": ("↺", "$text-warning"), "skipped": ("✓", "$text-success")}
+         "done": ("✓", GOOD), "failed": ("✗", f"bold {BAD}"),
+         "undone": ("↺", "$text-warning"), "skipped": ("✓", GOOD)}
 LOG_TAIL_BYTES = 512 * 1024
 
 STOP_MEANING = {
@@ -188,7 +189,7 @@ class RunScreen(Screen):
         past = bool(pnr) and self.step_states.get(pnr) not in ("pending", None)
         choices = (_("Continue, roll back (files restored, old shards kept) or quit.") if not past
                    else _("Past the point of no return: continue to finish."))
-        parts = [(words + " ", "bold"), (first[:1].upper() + first[1:], "$text-error")]
+        parts = [(words + " ", "bold"), (first[:1].upper() + first[1:], BAD)]
         if len(lines) > 1:
             parts.append((" " + _("(All of it is in the output above.)"), "$text-muted"))
         parts.append(("\n" + choices, ""))
@@ -368,7 +369,7 @@ class RunScreen(Screen):
         self.finished.set()
         # TRANSLATORS: in bold before the reason the run could not start or go on.
         self.query_one("#run-status", Static).update(
-            Content.assemble((_("Could not run:") + " ", "bold $text-error"), message))
+            Content.assemble((_("Could not run:") + " ", f"bold {BAD}"), message))
         self.query_one("#continue", Button).label = _("Retry")
         self.show_buttons(choices=True, rollback=self.executor is not None)
         self.say(_("Nothing more was changed."), error=True)
@@ -394,7 +395,7 @@ class RunScreen(Screen):
                                          total=format_count(sample.total)))
             report = self.app.state.show_path(Path(outcome.run_dir) / "report.md")
             self.query_one("#run-status", Static).update(Content.assemble(
-                ("✓ " + _("The migration is finished and verified.") + " ", "bold $text-success"),
+                ("✓ " + _("The migration is finished and verified.") + " ", f"bold {GOOD}"),
                 _("Report: {path}").format(path=report)))
             self.show_buttons(results=True)
             self.say("")
@@ -520,7 +521,7 @@ class RunScreen(Screen):
                 self.finished.set()
                 self.outcome = Outcome("done", None, None, status.run.path)
                 self.query_one("#run-status", Static).update(Content.assemble(
-                    ("✓ " + _("The migration is finished and verified."), "bold $text-success")))
+                    ("✓ " + _("The migration is finished and verified."), f"bold {GOOD}")))
                 self.show_buttons(results=True)
                 self.say("")
             else:
