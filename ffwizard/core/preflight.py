@@ -125,9 +125,16 @@ def run_preflight(plan: RunPlan, runtime) -> list[Check]:
             add("service", False, _("the service {service} is {state}, not running: start it "
                                     "and try again.").format(service=service, state=state.state))
     if all(c.ok for c in checks if c.name == "service"):
+        # Say what was checked, and that the other services listed were not.
         count = len(set(needed))
-        add("service", True, ngettext("{count} service runs", "{count} services run",
-                                      count).format(count=count))
+        text = ngettext("the {count} service the steps use runs",
+                        "the {count} services the steps use run", count).format(count=count)
+        others = len(set(states) - set(needed))
+        if others:
+            text += " " + ngettext("(the {others} other is not checked)",
+                                   "(the {others} others are not checked)", others).format(
+                                       others=others)
+        add("service", True, text)
 
     # Every old shard answers.
     migration = plan.step("run_migration").params if plan.has("run_migration") else {}

@@ -11,6 +11,7 @@ from textual.widgets import Label, Static
 
 from ffwizard.core.progress import format_count
 from ffwizard.i18n import N_, _
+from ffwizard.ui.palette import BAD, GOOD
 from ffwizard.ui.screens.base import WizardScreen
 
 
@@ -41,7 +42,7 @@ def verification_rows(run_dir: Path) -> tuple[Content, bool]:
     for name in sorted(set(old) | set(new)):
         ok = old.get(name, 0) == new.get(name, 0) and now.get(name, 0) >= new.get(name, 0)
         all_ok = all_ok and ok
-        parts.append(("✓ " if ok else "✗ ", "$text-success" if ok else "bold $text-error"))
+        parts.append(("✓ " if ok else "✗ ", GOOD if ok else f"bold {BAD}"))
         parts.append(row(name, old.get(name, 0), new.get(name, 0), now.get(name, 0)) + "\n")
     # TRANSLATORS: the last row of the verification table, the sums of the columns.
     parts.append(("  " + row(_("total"), sum(old.values()), sum(new.values()),
@@ -69,7 +70,7 @@ class DoneScreen(WizardScreen):
         rows, ok = verification_rows(run_dir)
         yield Static(Content.assemble(
             ("✓ " + _("Migration finished") if ok else _("Migration finished, with differences"),
-             "bold $text-success" if ok else "bold $text-error")), classes="screen-title")
+             f"bold {GOOD}" if ok else f"bold {BAD}")), classes="screen-title")
         yield Static(_("Verification: objects per gallery"), classes="section")
         yield Static(rows, id="verification", classes="table")
         summary = self.run_plan.summary if self.run_plan else {}

@@ -27,13 +27,14 @@ from ffwizard.core.progress import format_count
 from ffwizard.core.report import status_word
 from ffwizard.core.runstatus import migration_state_word
 from ffwizard.i18n import N_, _, ngettext
+from ffwizard.ui.palette import BAD, GOOD
 from ffwizard.ui.translate import translate_bindings
 from ffwizard.ui.widgets.log_pane import LogPane
 from ffwizard.ui.widgets.step_header import StepHeader
 
 ICONS = {"pending": ("○", "$text-muted"), "started": ("▶", "bold $text-accent"),
-         "done": ("✓", "$text-success"), "failed": ("✗", "bold $text-error"),
-         "undone": ("↺", "$text-warning"), "skipped": ("✓", "$text-success")}
+         "done": ("✓", GOOD), "failed": ("✗", f"bold {BAD}"),
+         "undone": ("↺", "$text-warning"), "skipped": ("✓", GOOD)}
 LOG_TAIL_BYTES = 512 * 1024
 
 STOP_MEANING = {
@@ -68,6 +69,8 @@ class RunScreen(Screen):
 
     BINDINGS = [
         Binding("ctrl+c", "interrupt", N_("Stop"), priority=True),
+        Binding("f6", "full_output", N_("Full output"), priority=True),
+        Binding("ctrl+o", "full_output", show=False, priority=True),
         Binding("escape", "nothing", show=False),
     ]
 
@@ -180,17 +183,21 @@ class RunScreen(Screen):
                      "rollback-failed": N_("The rollback stopped.")}
         words = (_(sentences[status]) if status in sentences
                  else _("The run is {status}.").format(status=status_word(status)))
-        # The whole error (with the tool's last lines) is already in the output pane: here its
-        # first sentence, and what the buttons below do, where the line beside them is too short.
-        lines = (error or "").strip().splitlines()
+        # The whole error (with the tool's last lines) is in the output pane, whose lines are cut
+        # at its width: here, wrapped, its first sentence and its last (what to do next), and
+        # what the buttons below do, where the line beside them is too short.
+        lines = [line for line in (error or "").strip().splitlines() if line.strip()]
         first = lines[0] if lines else ""
         pnr = self.run_plan.point_of_no_return if self.run_plan else None
         past = bool(pnr) and self.step_states.get(pnr) not in ("pending", None)
         choices = (_("Continue, roll back (files restored, old shards kept) or quit.") if not past
                    else _("Past the point of no return: continue to finish."))
-        parts = [(words + " ", "bold"), (first[:1].upper() + first[1:], "$text-error")]
+        parts = [(words + " ", "bold"), (first[:1].upper() + first[1:], BAD)]
+        if len(lines) > 2:
+            parts.append(("\n" + _("(The lines between are in the output above; F6 shows it "
+                                   "full width.)"), "$text-muted"))
         if len(lines) > 1:
-            parts.append((" " + _("(All of it is in the output above.)"), "$text-muted"))
+            parts.append(("\n" + lines[-1].strip(), f"bold {BAD}"))
         parts.append(("\n" + choices, ""))
         self.query_one("#run-status", Static).update(Content.assemble(*parts))
         self.query_one("#continue", Button).label = (_("Retry") if status == "failed"
@@ -200,6 +207,7 @@ class RunScreen(Screen):
 
     def start_run(self, how: str) -> None:
         self.show_buttons()
+        self.show_no_progress(hide=False)
         self.query_one("#run-status", Static).update("")
         self.running = True
         self.finished.clear()
@@ -212,6 +220,17 @@ class RunScreen(Screen):
         self.following_log = True
         self.query_one("#log", LogPane).follow_file(
             path, until=self.finished.is_set, start_at_tail=LOG_TAIL_BYTES, poll=0.25)
+
+    def show_no_progress(self, *, hide: bool) -> None:
+        """Forget the last run's numbers: a new start waits for its own, a rollback has none."""
+        self.last_sample = None
+        self.query_one("#progress", ProgressBar).update(total=None, progress=0)
+        self.query_one("#progress-text", Static).update("")
+        self.query_one("#progress-row").display = not hide
+
+    def action_full_output(self) -> None:
+        """The output pane alone, full width and height (and back)."""
+        self.toggle_class("-full-output")
 
     # --- the executor, in a thread ---------------------------------------------------------------
     @work(thread=True, exclusive=True, group="executor")
@@ -368,7 +387,7 @@ class RunScreen(Screen):
         self.finished.set()
         # TRANSLATORS: in bold before the reason the run could not start or go on.
         self.query_one("#run-status", Static).update(
-            Content.assemble((_("Could not run:") + " ", "bold $text-error"), message))
+            Content.assemble((_("Could not run:") + " ", f"bold {BAD}"), message))
         self.query_one("#continue", Button).label = _("Retry")
         self.show_buttons(choices=True, rollback=self.executor is not None)
         self.say(_("Nothing more was changed."), error=True)
@@ -382,10 +401,14 @@ class RunScreen(Screen):
         self.render_steps()
         status = outcome.status
         sample = self.last_sample
-        if sample is not None and status != "done":
-            # The copy is not going on: its last rate and time left no longer mean anything.
+        if status == "rolled-back":
+            self.show_no_progress(hide=True)  # the new shards and their copy are gone
+        elif sample is not None and status != "done":
+            # The copy is not going on here: its numbers are those of the moment the run ended.
             self.query_one("#progress-text", Static).update(
-                objects_progress(sample.done, sample.total))
+                (_("{progress} when the run failed") if status == "failed"
+                 else _("{progress} when the run stopped")).format(
+                    progress=objects_progress(sample.done, sample.total)))
         if status == "done":
             if sample is not None:
                 self.query_one("#progress-text", Static).update(ngettext(
@@ -394,7 +417,7 @@ class RunScreen(Screen):
                                          total=format_count(sample.total)))
             report = self.app.state.show_path(Path(outcome.run_dir) / "report.md")
             self.query_one("#run-status", Static).update(Content.assemble(
-                ("✓ " + _("The migration is finished and verified.") + " ", "bold $text-success"),
+                ("✓ " + _("The migration is finished and verified.") + " ", f"bold {GOOD}"),
                 _("Report: {path}").format(path=report)))
             self.show_buttons(results=True)
             self.say("")
@@ -520,7 +543,7 @@ class RunScreen(Screen):
                 self.finished.set()
                 self.outcome = Outcome("done", None, None, status.run.path)
                 self.query_one("#run-status", Static).update(Content.assemble(
-                    ("✓ " + _("The migration is finished and verified."), "bold $text-success")))
+                    ("✓ " + _("The migration is finished and verified."), f"bold {GOOD}")))
                 self.show_buttons(results=True)
                 self.say("")
             else:
