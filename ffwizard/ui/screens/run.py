@@ -26,6 +26,8 @@ from ffwizard.core.plan import step_short_title, step_title
 from ffwizard.core.progress import format_count
 from ffwizard.core.report import status_word
 from ffwizard.core.runstatus import migration_state_word
+from ffwizard.core.settings import Settings
+from ffwizard.core.steps import find_kind
 from ffwizard.i18n import N_, _, ngettext
 from ffwizard.ui.palette import BAD, GOOD
 from ffwizard.ui.translate import translate_bindings
@@ -37,13 +39,6 @@ ICONS = {"pending": ("○", "$text-muted"), "started": ("▶", "bold $text-accen
          "undone": ("↺", "$text-warning"), "skipped": ("✓", GOOD)}
 LOG_TAIL_BYTES = 512 * 1024
 
-STOP_MEANING = {
-    "run_migration": N_("The migration tool runs on its own, detached: stopping ffwizard here "
-                        "leaves it running (open ffwizard again to follow it). You may also stop "
-                        "the tool; the new shards then hold a partial copy, and continuing starts "
-                        "the copy again into emptied shards."),
-    "backup": N_("The backup in progress is finished first; continuing later starts it again."),
-}
 DEFAULT_STOP_MEANING = N_("ffwizard finishes the current step, records where it stopped and "
                           "stops. Nothing is half-done: you can continue or roll back later.")
 
@@ -79,7 +74,7 @@ class RunScreen(Screen):
         translate_bindings(self)
         self.plan = plan  # a core Plan for a new run
         self.attach = attach
-        self.run_plan = None  # the RunPlan being run (steps with ids and titles)
+        self.run_plan = None  # the Plan being run (steps with ids and titles)
         self.step_states: dict[str, str] = {}
         self.current_step: str | None = None
         self.executor = None
@@ -112,9 +107,7 @@ class RunScreen(Screen):
         self.query_one("#log", LogPane).border_title = _("output")
         self.show_buttons()
         if self.plan is not None:
-            from ffwizard.core.runplan import RunPlan
-
-            self.run_plan = RunPlan.from_plan(self.plan)
+            self.run_plan = self.plan
             self.step_states = {s.id: "pending" for s in self.run_plan.steps}
             self.render_steps()
             self.start_run("apply")
@@ -239,8 +232,6 @@ class RunScreen(Screen):
         from ffwizard.core.journal import current_run_dir
         from ffwizard.core.lock import InstallLock
         from ffwizard.core.preflight import require_preflight
-        from ffwizard.core.runplan import RunPlan
-
         state = self.app.state
         root = state.root
         pane = self.query_one("#log", LogPane)
@@ -249,14 +240,14 @@ class RunScreen(Screen):
             state.runtime = runtime
             with InstallLock(root, "wizard"):
                 if how == "apply":
-                    run_plan = self.run_plan or RunPlan.from_plan(self.plan)
+                    run_plan = self.run_plan or self.plan
                     pane.add_lines([_("Checking the installation is ready…")])
-                    checks = require_preflight(run_plan, runtime)
+                    checks = require_preflight(run_plan, runtime, Settings.from_environ())
                     pane.add_lines([f"✓ {c.message}" for c in checks])
-                    executor = Executor.start(root, run_plan, runtime, on_event=self.executor_event,
+                    executor = Executor.start(root, run_plan, runtime, settings=Settings.from_environ(), on_event=self.executor_event,
                                               confirm=self.confirm)
                 else:
-                    executor = Executor.open(root, runtime, on_event=self.executor_event,
+                    executor = Executor.open(root, runtime, settings=Settings.from_environ(), on_event=self.executor_event,
                                              confirm=self.confirm)
                 self.executor = executor
                 self.app.call_from_thread(self.follow_log, current_run_dir(root) / "migration.log")
@@ -441,7 +432,7 @@ class RunScreen(Screen):
         if button == "continue":
             step = self.outcome.step if self.outcome else None
             retry_copy = (self.outcome is not None and self.outcome.status == "failed"
-                          and step in ("run_migration", "verify_copy"))
+                          and getattr(find_kind(step), "retry_reruns_migration", False))
             self.start_run("rerun" if retry_copy else "resume")
         elif button == "rollback":
             self.confirm_rollback()
@@ -480,9 +471,10 @@ class RunScreen(Screen):
             question = _("Stop during '{step}'?").format(step=step_title(self.run_plan.step(step)))
         else:
             question = _("Stop during 'this step'?")
-        meaning = _(STOP_MEANING.get(step, DEFAULT_STOP_MEANING))
+        kind = find_kind(step)
+        meaning = _(kind.stop_meaning if kind and kind.stop_meaning else DEFAULT_STOP_MEANING)
         answers = [("keep", _("Keep running")), ("stop", _("Stop"))]
-        if step == "run_migration":
+        if kind is not None and kind.stops_a_tool:
             answers.append(("stop-tool", _("Stop the tool too")))
 
         def answered(answer: str | None) -> None:
