@@ -13,7 +13,7 @@ import importlib
 import sys
 
 from ffwizard import __version__
-from ffwizard.core.errors import UserError
+from ffwizard.core.errors import ExitCode, UserError
 from ffwizard.i18n import (
     LANGUAGES,
     UnknownLanguage,
@@ -27,8 +27,6 @@ from ffwizard.i18n import (
 COMMAND_MODULES = (
     "wizard", "demo", "plan", "apply", "status", "attach", "resume", "rollback", "serve",
 )
-
-EXIT_INTERRUPTED = 3
 
 
 def language_code(text: str) -> str:
@@ -91,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         set_language(language_from_environment())
         print(_("ffwizard: there is no language {name!r}: choose en or ru.").format(
             name=str(err)), file=sys.stderr)
-        return 2
+        return ExitCode.REFUSED
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -104,4 +102,4 @@ def main(argv: list[str] | None = None) -> int:
         return err.exit_code
     except KeyboardInterrupt:
         print(_("ffwizard: stopped."), file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return ExitCode.STOPPED

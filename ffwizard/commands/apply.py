@@ -52,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
     from ffwizard.core.answers import load_answers, resolve_answers
     from ffwizard.core.detect import detect
     from ffwizard.core.errors import UserError
-    from ffwizard.core.executor import Executor, RunExists
+    from ffwizard.core.errors import RunExists
+    from ffwizard.core.executor import Executor
     from ffwizard.core.journal import current_run_dir
     from ffwizard.core.lock import InstallLock
     from ffwizard.core.plan import build_plan

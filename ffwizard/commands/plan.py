@@ -13,9 +13,8 @@ import shlex
 import sys
 from pathlib import Path
 
+from ffwizard.core.errors import ExitCode
 from ffwizard.i18n import N_, _, ngettext
-
-EXIT_BLOCKED = 2
 
 
 def register(subparsers) -> None:
@@ -83,8 +82,8 @@ def run(args: argparse.Namespace) -> int:
             for problem in plan.problems:
                 if problem.severity == "error":
                     print(f"ffwizard: {problem}", file=sys.stderr)
-        return EXIT_BLOCKED
-    return 0
+        return ExitCode.REFUSED
+    return ExitCode.OK
 
 
 def models_through_runtime(kind: str, installation) -> list[str]:

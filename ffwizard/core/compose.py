@@ -254,7 +254,7 @@ class ComposeEdit:
     def __init__(self, path: Path, text: str | None = None):
         import yaml
 
-        from ffwizard.core.configs import EditError
+        from ffwizard.core.errors import EditError
         from ffwizard.core.servicetext import ServiceText
         from ffwizard.core.yamlio import RoundTrip, YamlReadError, fast_loader, read_text
 
@@ -280,7 +280,7 @@ class ComposeEdit:
         """The text after the edits so far: ruamel's when it keeps every other line as the
         file has it (it equals the text-unit edit), else the text-unit edit, else ruamel's
         spliced into the file — whichever first holds exactly the expected services."""
-        from ffwizard.core.configs import EditError
+        from ffwizard.core.errors import EditError
 
         edited = self.round_trip.dump()
         by_units = self.layout.render() if self.layout is not None else None
@@ -307,7 +307,7 @@ class ComposeEdit:
 
     def add_shard_services(self, old: list[Shard], new: list[Shard]) -> str:
         """Copy the last old shard service for each new shard, right after the last old one."""
-        from ffwizard.core.configs import EditError
+        from ffwizard.core.errors import EditError
 
         old_services = [s for s in old if s.service in self.services]
         if not old_services:

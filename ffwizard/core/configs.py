@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ffwizard.core.errors import UserError
+from ffwizard.core.errors import EditError, UserError
 from ffwizard.core.installation import (
     EXTRACTION_API_CONFIG,
     SF_API_CONFIG,
@@ -29,14 +29,6 @@ STORAGE_TIMEOUTS = {"connect": "5s", "response_header": "30s", "overall": "35s",
 MAX_IDLE_CONNS_PER_HOST = 20
 S3_KEYS = ("endpoint", "bucket-name", "access-key", "secret-access-key", "secure", "region",
            "public-url", "operation-timeout")
-
-
-class EditError(UserError):
-    """A file cannot be edited as planned."""
-
-    @property
-    def problem(self) -> Problem:
-        return Problem("error", self.message, where=self.where)
 
 
 # --- reading ----------------------------------------------------------------------------------

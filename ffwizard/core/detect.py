@@ -29,7 +29,8 @@ from ffwizard.core.shapes import (
     shard_lua_configs,
 )
 from ffwizard.core.shards import merge_shards
-from ffwizard.core.yamlio import YamlReadError, parse_yaml, read_text
+from ffwizard.core.errors import YamlReadError
+from ffwizard.core.yamlio import parse_yaml, read_text
 from ffwizard.i18n import N_, _, ngettext
 
 

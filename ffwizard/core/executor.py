@@ -37,7 +37,7 @@ from typing import Callable
 from ffwizard.core import detached
 from ffwizard.core.atomic import atomic_write_text, read_text_or_none
 from ffwizard.core.backup import Backups, copy_tree_owner_mode, move_aside
-from ffwizard.core.errors import StepFailed, UserError
+from ffwizard.core.errors import ExitCode, RunExists, StepFailed, Stopped, UserError  # noqa: F401  (RunExists, Stopped: importable from here until the executor moves)
 from ffwizard.core.journal import RunDir, archive_dir, current_run_dir
 from ffwizard.core.plan import step_title
 from ffwizard.core.progress import (CountError, ProgressMeter, ProgressSample, format_duration,
@@ -99,7 +99,8 @@ class Outcome:
 
     @property
     def exit_code(self) -> int:
-        return {"done": 0, "rolled-back": 0, "failed": 1, "stopped": 3}.get(self.status, 1)
+        return {"done": ExitCode.OK, "rolled-back": ExitCode.OK, "failed": ExitCode.FAILED,
+                "stopped": ExitCode.STOPPED}.get(self.status, ExitCode.FAILED)
 
 
 @dataclass
@@ -116,14 +117,6 @@ class ExecutorSettings:
         if os.environ.get("FFWIZARD_HEALTH_TIMEOUT"):
             settings.health_timeout = float(os.environ["FFWIZARD_HEALTH_TIMEOUT"])
         return settings
-
-
-class Stopped(Exception):
-    """The user asked to stop; the journal says so and `resume` continues."""
-
-
-class RunExists(UserError):
-    exit_code = 2
 
 
 def tail(path: Path, lines: int) -> str:

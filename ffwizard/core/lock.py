@@ -19,14 +19,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ffwizard.core.errors import UserError
+from ffwizard.core.errors import LockHeld  # noqa: F401  (importable from here too)
 from ffwizard.i18n import _
 
 LOCK_NAME = "lock"
-
-
-class LockHeld(UserError):
-    exit_code = 2
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ffwizard.core.atomic import read_text_or_none
-from ffwizard.core.errors import UserError
+from ffwizard.core.errors import PreflightFailed, UserError  # noqa: F401  (PreflightFailed: importable from here too)
 from ffwizard.core.runplan import RunPlan
 from ffwizard.i18n import N_, _, ngettext
 
@@ -25,14 +25,6 @@ class Check:
     message: str  # what was found; on failure, what to do
 
 
-class PreflightFailed(UserError):
-    exit_code = 2
-
-    def __init__(self, failures: list[Check]):
-        self.failures = failures
-        lines = "\n".join(f"  - {c.message}" for c in failures)
-        super().__init__(_("the installation is not ready; nothing was changed:\n{failures}").format(
-            failures=lines))
 
 
 def directory_size(path: Path) -> int:

@@ -12,13 +12,10 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
+from ffwizard.core.errors import CountError  # noqa: F401  (importable from here too)
 from ffwizard.i18n import _, current_language
 
 STAT_PATH = "stat/list/1/99"
-
-
-class CountError(Exception):
-    """A shard did not answer its gallery list (message says which and why)."""
 
 
 def parse_gallery_counts(body: bytes) -> dict[str, int]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from ffwizard.core.errors import UserError
+from ffwizard.core.errors import UserError, YamlReadError
 from ffwizard.i18n import N_, _
 
 
@@ -25,10 +25,6 @@ def fast_loader():
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 WIDTH = 1 << 16  # never re-wrap
-
-
-class YamlReadError(UserError):
-    """A YAML file cannot be read; `where` is "path:line"."""
 
 
 # `what` names the file in messages: a message marked with N_ ("compose file"), translated here.
