@@ -12,7 +12,6 @@ from ffwizard.core import compose as compose_mod
 from ffwizard.core.configs import LEGACY_CONFIG, clustering_enabled, listen_url, read_sf_api
 from ffwizard.core.installation import (
     COMPOSE_FILE_NAMES,
-    DEFAULT_ROOT,
     EXTRACTION_API_CONFIG,
     SF_API_CONFIG,
     Installation,
@@ -28,6 +27,7 @@ from ffwizard.core.shapes import (
     refusal,
     shard_lua_configs,
 )
+from ffwizard.core.settings import DEFAULT_ROOT
 from ffwizard.core.shards import merge_shards
 from ffwizard.core.errors import YamlReadError
 from ffwizard.core.yamlio import parse_yaml, read_text
