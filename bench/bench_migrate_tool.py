@@ -16,7 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from ffwizard.demo import catalog, prepare_demo, scenario, stop_demo
+from ffwizard.demo import catalog, scenario
+from ffwizard.runtime.sim import prepare_demo, stop_demo
 from ffwizard.demo.httpkit import Client
 from ffwizard.demo.sandbox import open_sandbox
 

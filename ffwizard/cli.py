@@ -14,6 +14,7 @@ import sys
 
 from ffwizard import __version__
 from ffwizard.core.errors import ExitCode, UserError
+from ffwizard.core.settings import Settings
 from ffwizard.i18n import (
     LANGUAGES,
     UnknownLanguage,
@@ -95,6 +96,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         # No command: the wizard on the real installation.
         args = parser.parse_args(["wizard", *argv])
+    try:
+        # The one place the command line reads ffwizard's settings from the environment.
+        args.settings = Settings.from_environ()
+    except ValueError as err:
+        print(f"ffwizard: {err}", file=sys.stderr)
+        return ExitCode.REFUSED
     try:
         return int(args.func(args) or 0)
     except UserError as err:

@@ -62,7 +62,18 @@ def project_name(compose_file: Path, document: dict | None) -> str:
     return "default"
 
 
-def detect_compose_command() -> list[str] | None:
+DEFAULT_COMPOSE_COMMAND = ("docker", "compose")
+
+
+def compose_argv(command: list[str] | tuple[str, ...] | None, project: str,
+                 compose_file: Path | str, *args: str) -> list[str]:
+    """The one way a compose call is spelled, for plans, logs and the docker runtime alike:
+    `<command> --ansi never -p PROJECT -f FILE ARGS…` (`command` None: compose v2)."""
+    return [*(command or DEFAULT_COMPOSE_COMMAND), "--ansi", "never", "-p", project,
+            "-f", str(compose_file), *args]
+
+
+def installed_compose_command() -> list[str] | None:
     """["docker", "compose"] when the v2 plugin is installed, else ["docker-compose"], else None.
 
     Looks for files only (no process started): cheap, and never fails without Docker.
@@ -431,7 +442,10 @@ def _relink(original, duplicate, seen: dict) -> None:
 
 def _trailing_slot(node):
     """(list, index) holding the comment token right after `node`'s last scalar, or None."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq  # lazy: ruamel (slow to import) only to edit
+    from ruamel.yaml.comments import (  # lazy: ruamel (slow to import) only to edit
+        CommentedMap,
+        CommentedSeq,
+    )
 
     if isinstance(node, CommentedMap) and len(node):
         key = list(node)[-1]

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from ffwizard.core.errors import EditError, UserError, YamlReadError
+from ffwizard.core.errors import EditError, YamlReadError
 from ffwizard.core.installation import (
     EXTRACTION_API_CONFIG,
     SF_API_CONFIG,
@@ -238,7 +238,10 @@ def shard_master_url(shard: Shard) -> str:
 
 def migration_yaml(installation, answers, old: list[Shard], new: list[Shard]) -> str:
     """The text of migration.yaml, in the vendor's shape (secrets included: write it 0600)."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq  # lazy: ruamel (slow to import) only to edit
+    from ruamel.yaml.comments import (  # lazy: ruamel (slow to import) only to edit
+        CommentedMap,
+        CommentedSeq,
+    )
 
     def shard_list(shards: list[Shard]) -> CommentedSeq:
         seq = CommentedSeq()

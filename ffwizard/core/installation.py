@@ -6,7 +6,7 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from ffwizard.i18n import N_, _
 
@@ -159,7 +159,7 @@ class Installation:
             return f"{self.project}_{service}_1"
         return f"{self.project}-{service}-1"
 
-    def to_public_dict(self) -> dict:
+    def to_public_dict(self) -> dict[str, Any]:
         """JSON-ready view with no secrets."""
         return {
             "root": str(self.root),
@@ -186,7 +186,7 @@ class Installation:
         }
 
 
-def shard_public_dict(shard: Shard) -> dict:
+def shard_public_dict(shard: Shard) -> dict[str, Any]:
     return {
         "name": shard.name,
         "service": shard.service,

@@ -134,7 +134,7 @@ class InstallLock:
             time.sleep(0.05)
         return None
 
-    def __enter__(self) -> "InstallLock":
+    def __enter__(self) -> InstallLock:
         self.acquire()
         return self
 

@@ -14,8 +14,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ffwizard.core.answers import Answers
-from ffwizard.i18n import N_, NP_, _, ngettext, pgettext
+from ffwizard.core.compose import compose_argv
 from ffwizard.core.installation import Installation, Problem, Shard, shard_public_dict
+from ffwizard.i18n import N_, NP_, _, ngettext, pgettext
 
 BACKUP_CONTAINER_DIR = "/ffmulti_dump"
 DUMP_ARGV = ["/storage-api-dump", "-config", "/etc/findface-sf-api.ini"]
@@ -453,9 +454,8 @@ def build_plan(installation: Installation, answers: Answers, *, run_dir: Path | 
 
 
 def compose_base(inst: Installation) -> list[str]:
-    command = list(inst.compose_command or ["docker", "compose"])
     compose_file = str(inst.compose_file) if inst.compose_file else "docker-compose.yaml"
-    return [*command, "--ansi", "never", "-p", inst.project, "-f", compose_file]
+    return compose_argv(inst.compose_command, inst.project, compose_file)
 
 
 def plan_installation(root: Path | str, raw_answers: dict | None = None, *,

@@ -15,9 +15,8 @@ from pathlib import Path
 
 import yaml
 
-from ffwizard.core.errors import UserError, YamlReadError
+from ffwizard.core.errors import YamlReadError
 from ffwizard.i18n import N_, _
-
 
 
 def fast_loader():

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from executor_helpers import NEW_MODELS
+
 from ffwizard.core.plan import plan_installation
 from ffwizard.core.preflight import run_preflight
 from ffwizard.core.runplan import RunPlan
 from ffwizard.runtime.sim import SimRuntime
-
-from executor_helpers import NEW_MODELS
 
 
 def plan_for(root):

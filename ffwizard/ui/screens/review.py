@@ -14,6 +14,7 @@ from ffwizard.core.installation import object_type_word
 from ffwizard.core.plan import step_title
 from ffwizard.i18n import N_, _, ngettext
 from ffwizard.ui.screens.base import WizardScreen
+from ffwizard.ui.state import build_wizard_plan
 from ffwizard.ui.widgets.diff_view import DiffView
 
 
@@ -44,8 +45,6 @@ class ReviewScreen(WizardScreen):
 
     @work(thread=True, exclusive=True, group="plan")
     def build(self) -> None:
-        from ffwizard.ui.state import build_wizard_plan
-
         try:
             plan = build_wizard_plan(self.app.state)
         except Exception as err:  # a calm message, never a traceback
