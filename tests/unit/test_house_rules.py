@@ -76,3 +76,15 @@ def test_ruff_and_mypy_pass_on_the_whole_tree():
     failing = sorted(files_with_errors(ruff.stdout) | files_with_errors(mypy.stdout))
     assert ruff.returncode == 0 and mypy.returncode == 0, \
         "still failing:\n  " + "\n  ".join(failing)
+
+
+def test_the_session_never_prints():
+    """The application layer returns results and raises errors; the front ends show them."""
+    import ast
+
+    tree = ast.parse((ROOT / "ffwizard" / "session.py").read_text(encoding="utf-8"))
+    calls = [node.func.id for node in ast.walk(tree)
+             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)]
+    names = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
+    assert "print" not in calls and "input" not in calls
+    assert not names & {"stdout", "stderr", "stdin"}
