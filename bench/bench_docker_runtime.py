@@ -20,10 +20,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "docker"))
 
 import docker  # noqa: E402
-
 import dockertest_images as images  # noqa: E402
 from dockertest_engine import remove_project  # noqa: E402
 from dockertest_project import IMAGES, small_project  # noqa: E402
+
 from ffwizard.runtime.docker import DockerRuntime  # noqa: E402
 
 SF_API = "findface-sf-api"

@@ -100,7 +100,7 @@ def main() -> None:
     parser.add_argument("--objects", type=int, default=4000)
     parser.add_argument("--events", type=int, default=300)
     args = parser.parse_args()
-    from ffwizard.demo import prepare_demo, stop_demo
+    from ffwizard.runtime.sim import prepare_demo, stop_demo
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

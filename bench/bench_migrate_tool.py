@@ -16,9 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from ffwizard.demo import catalog, prepare_demo, scenario, stop_demo
+from ffwizard.demo import catalog, scenario
 from ffwizard.demo.httpkit import Client
 from ffwizard.demo.sandbox import open_sandbox
+from ffwizard.runtime.sim import prepare_demo, stop_demo
 
 
 def list_everything(urls: list[str], page: int) -> int:

@@ -13,9 +13,10 @@ import importlib
 import sys
 
 from ffwizard import __version__
-from ffwizard.core.errors import UserError
+from ffwizard.core.errors import ExitCode, UserError
 from ffwizard.core.outputs import output_closed
 from ffwizard.core.secrets import redact
+from ffwizard.core.settings import Settings
 from ffwizard.i18n import (
     LANGUAGES,
     UnknownLanguage,
@@ -29,8 +30,6 @@ from ffwizard.i18n import (
 COMMAND_MODULES = (
     "wizard", "demo", "plan", "apply", "status", "attach", "resume", "rollback", "serve",
 )
-
-EXIT_INTERRUPTED = 3
 
 
 def language_code(text: str) -> str:
@@ -93,12 +92,18 @@ def main(argv: list[str] | None = None) -> int:
         set_language(language_from_environment())
         print(_("ffwizard: there is no language {name!r}: choose en or ru.").format(
             name=str(err)), file=sys.stderr)
-        return 2
+        return ExitCode.REFUSED
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         # No command: the wizard on the real installation.
         args = parser.parse_args(["wizard", *argv])
+    try:
+        # The one place the command line reads ffwizard's settings from the environment.
+        args.settings = Settings.from_environ()
+    except ValueError as err:
+        print(f"ffwizard: {err}", file=sys.stderr)
+        return ExitCode.REFUSED
     try:
         return int(args.func(args) or 0)
     except UserError as err:
@@ -108,4 +113,4 @@ def main(argv: list[str] | None = None) -> int:
         return output_closed()
     except KeyboardInterrupt:
         print(_("ffwizard: stopped."), file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return ExitCode.STOPPED

@@ -36,8 +36,8 @@ async def wait_for(pilot, condition, timeout: float = 120.0, step: float = 0.2) 
 
 
 async def capture(out: Path, size: tuple[int, int], sandbox: Path) -> list[Path]:
-    from ffwizard.demo import prepare_demo, stop_demo
     from ffwizard.demo.faults import set_faults
+    from ffwizard.runtime.sim import prepare_demo, stop_demo
     from ffwizard.ui.app import create_app
     from ffwizard.ui.screens.dialogs import Choice
 

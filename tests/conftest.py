@@ -24,9 +24,9 @@ def english_by_default(monkeypatch):
 @pytest.fixture
 def sim_sandbox(tmp_path):
     """A running simulated FindFace installation in tmp_path: 4 shards, 600 objects, GPU,
-    face/body/car (`ffwizard.demo.PreparedDemo`: .root, .project, .compose_file, .runtime).
+    face/body/car (`ffwizard.runtime.sim.PreparedDemo`: .root, .project, .compose_file, .runtime).
     Its services are stopped and its port block released at teardown."""
-    from ffwizard.demo import prepare_demo, stop_demo
+    from ffwizard.runtime.sim import prepare_demo, stop_demo
 
     demo = prepare_demo(tmp_path / "sandbox", shards=4, objects=600)
     try:
@@ -39,7 +39,7 @@ def sim_sandbox(tmp_path):
 def sim_sandbox_factory(tmp_path):
     """make(name="sandbox", shards=4, objects=600, device="gpu", types=("face","body","car"),
     start=True) -> PreparedDemo; every sandbox made is stopped at teardown."""
-    from ffwizard.demo import prepare_demo, stop_demo
+    from ffwizard.runtime.sim import prepare_demo, stop_demo
 
     made: list[Path] = []
 

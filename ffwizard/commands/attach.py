@@ -5,8 +5,16 @@ the migration keeps running."""
 from __future__ import annotations
 
 import argparse
+import time
 
-from ffwizard.commands.runcommon import add_root
+from ffwizard import session
+from ffwizard.commands.runcommon import add_root, next_hint, render_status, say
+from ffwizard.core import detached
+from ffwizard.core.errors import UserError
+from ffwizard.core.plan import step_title
+from ffwizard.core.progress import ProgressMeter
+from ffwizard.core.report import status_word
+from ffwizard.core.runstatus import migration_progress, read_status
 from ffwizard.i18n import N_, _
 
 # What a journal event reads as in the followed output (the journal keeps the codes).
@@ -34,28 +42,17 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import time
-
-    from ffwizard.commands.runcommon import runtime_for_run, say
-    from ffwizard.commands.status import next_hint, render_status
-    from ffwizard.core.errors import UserError
-    from ffwizard.core.plan import step_title
-    from ffwizard.core.progress import ProgressMeter
-    from ffwizard.core.runstatus import migration_progress, read_status
-
     root = args.root.resolve()
     status = read_status(root)
     if status is None or not status.current:
         if status is None:
             raise UserError(_("no migration run is under way at {root}.").format(root=root))
-        from ffwizard.core.report import status_word
-
         raise UserError(_("no migration run is under way at {root} (the last one is {status}; "
                           "see 'ffwizard status').").format(
             root=root, status=status_word(status.status)))
     if args.stop_migration:
         return stop_migration(status, root)
-    runtime = runtime_for_run(root, status.run)
+    runtime = session.runtime_for_run(root, status.run)
     say(render_status(status).rstrip("\n"))
     seen_events = len(status.run.journal.events())
     log_offset = 0
@@ -106,10 +103,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def stop_migration(status, root) -> int:
-    from ffwizard.commands.runcommon import say
-    from ffwizard.core import detached
-    from ffwizard.core.errors import UserError
-
     state = detached.read_state(status.run.migration_exit)
     if state is None or not detached.group_alive(state):
         raise UserError(_("the migration tool is not running; see 'ffwizard status'."))

@@ -11,8 +11,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ffwizard.core.errors import UserError
 from ffwizard.demo import DEFAULT_DEVICE, DEFAULT_OBJECTS, DEFAULT_SHARDS, DEFAULT_TYPES
 from ffwizard.i18n import _, ngettext
+from ffwizard.runtime.sim import prepare_demo, stop_demo
 
 
 def register(subparsers) -> None:
@@ -45,9 +47,6 @@ def _stop_hint(root: Path) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ffwizard.core.errors import UserError
-    from ffwizard.demo import prepare_demo, stop_demo
-
     if args.stop is not None:
         stopped = stop_demo(args.stop)
         where = Path(args.stop).resolve()
@@ -73,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         print(prepared)
         return 0
     try:
-        from ffwizard.ui import app as ui_app
+        from ffwizard.ui import app as ui_app  # lazy: Textual only to open the wizard
     except ImportError:
         ui_app = None
     launcher = getattr(ui_app, "run_demo", None) if ui_app is not None else None
@@ -82,6 +81,6 @@ def run(args: argparse.Namespace) -> int:
         print(_("(The wizard is not available in this build: the sandbox is ready for the "
                 "headless commands.)"))
         return 0
-    status = launcher(demo)
+    status = launcher(demo, settings=args.settings)
     print(_stop_hint(demo.root))
     return int(status or 0)

@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shlex
 import sys
+import textwrap
 from pathlib import Path
 
+from ffwizard import session
+from ffwizard.commands.runcommon import add_root
+from ffwizard.core.answers import load_answers
+from ffwizard.core.errors import ExitCode, UserError
+from ffwizard.core.installation import severity_word
+from ffwizard.core.secrets import redact
 from ffwizard.i18n import N_, _, ngettext
-
-EXIT_BLOCKED = 2
 
 
 def register(subparsers) -> None:
@@ -24,8 +30,7 @@ def register(subparsers) -> None:
         description=_("Detect the installation, complete the answers with proposals and print "
                       "every step of the migration: its commands, the diff of each file it "
                       "changes, whether it can be undone. Changes nothing."))
-    parser.add_argument("--root", type=Path, default=Path("/opt/findface-multi"),
-                        metavar=_("ROOT"), help=_("install root (default: /opt/findface-multi)"))
+    add_root(parser)
     parser.add_argument("--answers", type=Path, metavar=_("FILE"),
                         help=_("YAML answers file (object_types, models, new_shards, backup_dir, "
                                "migration, migrate_clusters); missing keys take the proposals"))
@@ -43,12 +48,6 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ffwizard.core.answers import load_answers, resolve_answers
-    from ffwizard.core.detect import detect
-    from ffwizard.core.errors import UserError
-    from ffwizard.core.plan import build_plan
-    from ffwizard.core.secrets import redact
-
     raw = load_answers(args.answers) if args.answers else {}
     available = None
     if args.available_models:
@@ -59,50 +58,42 @@ def run(args: argparse.Namespace) -> int:
                 error=err.strerror),
                             where=str(args.available_models)) from None
         available = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
-    installation = detect(args.root)
-    if installation.compose_file is None:  # not an installation: its one sentence says why
-        raise UserError(installation.problems[0].message)
+    installation = session.detect_installation(args.root)
     if args.runtime:
         if available is not None:
             raise UserError(_("give either --runtime or --available-models, not both."))
-        available = models_through_runtime(args.runtime, installation)
-    answers, problems = resolve_answers(installation, raw, available,
-                                        source=str(args.answers) if args.answers else None)
-    plan = build_plan(installation, answers, problems=problems)
+        installation, available = models_through_runtime(args.runtime, installation)
+    plan = session.make_plan(installation, raw, available,
+                             source=str(args.answers) if args.answers else None)
     if args.json:
         sys.stdout.write(redact(json.dumps(plan.to_json_dict(), indent=2, sort_keys=False)))
         sys.stdout.write("\n")
     else:
-        from ffwizard.demo.sandbox import is_sandbox
-
         sys.stdout.write(redact(render_plan(plan, models_listed=available is not None,
                                             answers_file=args.answers,
-                                            runtime_hint="sim" if is_sandbox(installation.root)
-                                            else "docker")))
+                                            runtime_hint=session.default_runtime_kind(
+                                                installation.root))))
     if plan.blocked:
         if args.json:
             for problem in plan.problems:
                 if problem.severity == "error":
                     print(f"ffwizard: {redact(str(problem))}", file=sys.stderr)
-        return EXIT_BLOCKED
-    return 0
+        return ExitCode.REFUSED
+    return ExitCode.OK
 
 
-def models_through_runtime(kind: str, installation) -> list[str]:
-    """The model files the extraction service offers, asked as `apply` asks them."""
-    from ffwizard.commands.apply import available_models
-    from ffwizard.core.errors import UserError
-    from ffwizard.runtime import open_runtime_for
-
-    runtime = open_runtime_for(installation, kind)
-    models = available_models(runtime, installation)
+def models_through_runtime(kind: str, installation) -> tuple[object, list[str]]:
+    """The installation as the runtime sees it and the model files the extraction service
+    offers, asked as `apply` asks them."""
+    opened = session.open_installation(installation.root, kind, installation=installation)
+    models = session.available_models(opened)
     if not models:  # an extraction service always offers its models: none means not asked
         raise UserError(_("the {runtime} runtime could not list the models in {path} of "
                           "{service}; is the installation running? Without --runtime, the plan "
                           "shows today's models as the proposal.").format(
             runtime=kind, path=installation.models_root,
             service=installation.extraction_api_service))
-    return models
+    return opened.installation, models
 
 
 # --- human output -----------------------------------------------------------------------------
@@ -128,8 +119,6 @@ def _span(values: list) -> str:
 
 
 def _trailing_number(value) -> int | None:
-    import re
-
     match = re.search(r"(\d+)$", str(value))
     return int(match.group(1)) if match else None
 
@@ -143,8 +132,6 @@ def describe_shards(shards) -> str:
 
 
 def _wrap(text: str, first: str, rest: str) -> list[str]:
-    import textwrap
-
     return textwrap.wrap(text, WIDTH, initial_indent=first, subsequent_indent=rest,
                          break_long_words=False, break_on_hyphens=False) or [first.rstrip()]
 
@@ -174,8 +161,6 @@ def render_plan(plan, *, models_listed: bool = True, answers_file: Path | None =
     proposal is today's model, and the output says how to get real proposals).
     `answers_file`: the file the answers came from, for the `apply` command shown at the end.
     `runtime_hint`: the --runtime to suggest (sim for a demo sandbox)."""
-    from ffwizard.core.installation import severity_word
-
     inst = plan.installation
     prefix = str(inst.root).rstrip("/") + "/"
 

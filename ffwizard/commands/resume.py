@@ -5,7 +5,18 @@ from __future__ import annotations
 
 import argparse
 
-from ffwizard.commands.runcommon import add_root
+from ffwizard import session
+from ffwizard.commands.runcommon import (
+    EventPrinter,
+    add_root,
+    install_stop_handlers,
+    make_confirm,
+    print_outcome,
+    say,
+    took_over_message,
+)
+from ffwizard.core.errors import UserError
+from ffwizard.core.report import status_word
 from ffwizard.i18n import _
 
 
@@ -25,36 +36,20 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ffwizard.commands.runcommon import (
-        EventPrinter,
-        install_stop_handlers,
-        make_confirm,
-        print_outcome,
-        runtime_for_run,
-        say,
-        took_over_message,
-    )
-    from ffwizard.core.executor import Executor
-    from ffwizard.core.settings import Settings
-    from ffwizard.core.journal import RunDir, current_run_dir
-    from ffwizard.core.lock import InstallLock
-
     root = args.root.resolve()
     state: dict = {}
-    with InstallLock(root, "resume") as lock:
+    with session.lock(root, "resume") as lock:
         if lock.took_over is not None:
             say(took_over_message(lock))
-        run_dir = RunDir(current_run_dir(root))
-        if not (run_dir.path / "run.json").exists():
-            from ffwizard.core.errors import UserError
+        run_dir = session.current_run(root)
+        if run_dir is None:
             raise UserError(_("there is no migration run to continue at {root}; start one "
                               "with 'ffwizard apply'.").format(root=root))
-        runtime = runtime_for_run(root, run_dir)
+        runtime = session.runtime_for_run(root, run_dir)
         runtime.ping()
-        executor = Executor.open(root, runtime, settings=Settings.from_environ(), on_event=EventPrinter(),
-                                 confirm=make_confirm(root, args.yes, state))
-        from ffwizard.core.report import status_word
-
+        executor = session.reopen_run(root, runtime, settings=args.settings,
+                                      on_event=EventPrinter(),
+                                      confirm=make_confirm(root, args.yes, state))
         status = executor.state.status
         say(_("Resuming run {run_id}: {status}.").format(
             run_id=run_dir.info()["run_id"], status=status_word(status)))

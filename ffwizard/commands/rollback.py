@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import argparse
 
-from ffwizard.commands.runcommon import add_root
+from ffwizard import session
+from ffwizard.commands.runcommon import (
+    EventPrinter,
+    add_root,
+    print_outcome,
+    say,
+    took_over_message,
+)
+from ffwizard.core.errors import UserError
 from ffwizard.i18n import _
 
 
@@ -21,28 +29,13 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ffwizard.commands.runcommon import (
-        EventPrinter,
-        print_outcome,
-        runtime_for_run,
-        say,
-        took_over_message,
-    )
-    from ffwizard.core.errors import UserError
-    from ffwizard.core.executor import Executor
-    from ffwizard.core.settings import Settings
-    from ffwizard.core.journal import RunDir, current_run_dir
-    from ffwizard.core.lock import InstallLock
-
     root = args.root.resolve()
-    with InstallLock(root, "rollback") as lock:
+    with session.lock(root, "rollback") as lock:
         if lock.took_over is not None:
             say(took_over_message(lock))
-        run_dir = RunDir(current_run_dir(root))
-        if not (run_dir.path / "run.json").exists():
-            from ffwizard.core.journal import find_run
-
-            last = find_run(root)
+        run_dir = session.current_run(root)
+        if run_dir is None:
+            last = session.last_run(root)
             if last is not None and last.state().status == "done":
                 raise UserError(
                     _("the last migration run ({run_id}) finished: sf-api serves the new "
@@ -51,8 +44,9 @@ def run(args: argparse.Namespace) -> int:
                         run_id=last.info()["run_id"], report=last.report))
             raise UserError(_("there is no migration run to roll back at {root}.").format(
                 root=root))
-        runtime = runtime_for_run(root, run_dir)
+        runtime = session.runtime_for_run(root, run_dir)
         runtime.ping()
-        executor = Executor.open(root, runtime, settings=Settings.from_environ(), on_event=EventPrinter())
+        executor = session.reopen_run(root, runtime, settings=args.settings,
+                                      on_event=EventPrinter())
         outcome = executor.rollback()
     return print_outcome(outcome, root)

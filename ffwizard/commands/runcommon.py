@@ -1,15 +1,19 @@
-"""What apply, resume, rollback, status and attach share: opening a run's runtime, printing the
-executor's events, asking before the point of no return, turning Ctrl+C into a clean stop."""
+"""What the commands share (the commands never import one another): the --root option, printing
+the executor's events and a run's status, asking before the point of no return, turning Ctrl+C
+into a clean stop."""
 
 from __future__ import annotations
 
 import signal
 import sys
+import time
 from pathlib import Path
 
-from ffwizard.i18n import _
-
-DEFAULT_ROOT = Path("/opt/findface-multi")
+from ffwizard.core.plan import step_title
+from ffwizard.core.progress import format_count, format_decimal, format_duration
+from ffwizard.core.report import status_word
+from ffwizard.core.settings import DEFAULT_ROOT
+from ffwizard.i18n import N_, _, current_language
 
 
 def add_root(parser) -> None:
@@ -30,17 +34,6 @@ def say(text: str = "", *, err: bool = False) -> None:
         pass
 
 
-def runtime_for_run(root: Path, run_dir):
-    """The runtime the run was started with (recorded in run.json), for the same project."""
-    from ffwizard.core.plan import Plan
-    from ffwizard.runtime import open_runtime
-
-    kind = run_dir.info()["runtime"]
-    summary = Plan.load(run_dir.path).summary
-    compose_file = Path(summary.compose_file or Path(root) / "docker-compose.yaml")
-    return open_runtime(kind, Path(root), summary.project, compose_file)
-
-
 class EventPrinter:
     """Prints executor events as plain lines (progress at most every few seconds off a TTY)."""
 
@@ -50,8 +43,6 @@ class EventPrinter:
         self._last_progress = 0.0
 
     def __call__(self, event) -> None:
-        import time
-
         kind = event.kind
         if kind == "step_started":
             say(f"[{event.index}/{event.total}] {event.text}")
@@ -87,8 +78,6 @@ YES_ANSWERS = {"en": ("yes", "y"), "ru": ("да", "д", "yes", "y")}
 
 
 def is_yes(answer: str) -> bool:
-    from ffwizard.i18n import current_language
-
     return answer.strip().lower() in YES_ANSWERS.get(current_language(), YES_ANSWERS["en"])
 
 
@@ -96,8 +85,6 @@ def make_confirm(root: Path, assume_yes: bool, state: dict):
     """Ask before the point of no return; off a terminal without --yes, stop there."""
 
     def confirm(step) -> bool:
-        from ffwizard.core.plan import step_title
-
         if assume_yes:
             return True
         if not sys.stdin.isatty():
@@ -154,3 +141,81 @@ def print_outcome(outcome, root: Path) -> int:
         say(_("Run stopped at '{step}'. Continue with 'ffwizard resume --root {root}'.").format(
             step=outcome.step, root=root))
     return outcome.exit_code
+
+
+# --- a run's status (status and attach) ---------------------------------------------------
+
+# The mark in front of each step, by its status code; padded to one width when shown.
+# TRANSLATORS: the marks are short (one column in `ffwizard status`); FAILED is in capitals to
+# stand out.
+MARKS = {"done": N_("done"), "failed": N_("FAILED"), "started": N_("running"), "pending": "",
+         "undone": N_("undone"), "stopped": N_("stopped")}
+
+
+
+def render_status(status, progress=None) -> str:
+    out = []
+    add = out.append
+    words = status_word(status.status)
+    if status.status in ("running", "rolling-back") and status.holder is None:
+        words = _("interrupted (ffwizard is no longer running)")
+    # TRANSLATORS: {runtime} is docker or sim.
+    add(_("Run {run_id} ({runtime} runtime): {status}").format(
+        run_id=status.run_id, runtime=status.runtime, status=words))
+    if status.holder is not None:
+        add("  " + _("being run now by {holder}").format(holder=status.holder.describe()))
+    add("  " + _("run directory: {path}").format(path=status.run.path))
+    marks = {code: _(word) if word else "" for code, word in MARKS.items()}
+    width = max(len(mark) for mark in marks.values())
+    for number, step in enumerate(status.steps, 1):
+        code = step.status
+        if code == "started" and status.holder is None:
+            code = "stopped"
+        mark = marks.get(code, code)
+        took = f" ({format_duration(step.seconds)})" if step.seconds is not None else ""
+        pnr = "  <- " + _("point of no return") if step.point_of_no_return else ""
+        add(f"  [{mark:<{width}}] {number:>2}. {step_title(step)}{took}{pnr}")
+    m = status.migration
+    if m.state != "not started":
+        detail = {"running": _("running (pid {pid})"), "finished": _("finished"),
+                  "failed": _("failed (exit status {code})"),
+                  "vanished": _("ended without an exit status (pid {pid})")}[m.state]
+        add(_("Migration tool: {state}; output in {path}").format(
+            state=detail.format(pid=m.pid, code=m.exit_code), path=m.log))
+    if progress is not None:
+        done, total = progress
+        share = f" ({done / total:.0%})" if total else ""
+        line = _("objects in the new shards: {done} of {total}{share}").format(
+            done=format_count(done), total=format_count(total), share=share)
+        elapsed = time.time() - m.started if m.started else 0
+        if done and elapsed > 0:
+            rate = done / elapsed  # the average since the start: one look has no recent pace
+            if total > done:
+                line = _("{progress}, {rate}/s on average, about {left} left").format(
+                    progress=line, rate=format_decimal(rate),
+                    left=format_duration((total - done) / rate))
+            else:
+                line = _("{progress}, {rate}/s on average").format(progress=line,
+                                                                   rate=format_decimal(rate))
+        add("  " + line)
+    if status.last_error and status.status in ("failed", "rollback-failed"):
+        add(_("Last error: {error}").format(error=status.last_error))
+    if status.report.exists():
+        add(_("Report: {path}").format(path=status.report))
+    return "\n".join(out) + "\n"
+
+
+def next_hint(status, root) -> str:
+    if not status.current:
+        return ""
+    if status.holder is not None:
+        return _("Follow it with: ffwizard attach --root {root}").format(root=root)
+    if status.status in ("failed", "stopped", "running", "new"):
+        resume = f"ffwizard resume --root {root}"
+        if status.migration.state in ("failed", "vanished"):
+            resume += " --rerun-migration"
+        return _("Continue with: {resume}   or undo with: ffwizard rollback --root {root}").format(
+            resume=resume, root=root)
+    if status.status in ("rolling-back", "rollback-failed"):
+        return _("Finish the rollback with: ffwizard rollback --root {root}").format(root=root)
+    return ""

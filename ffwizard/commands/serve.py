@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import errno
 import shlex
+import shutil
 import socket
 import sys
 import tempfile
@@ -18,12 +19,14 @@ from contextlib import ExitStack
 from importlib import resources
 from pathlib import Path
 
+import ffwizard
 from ffwizard.core.errors import UserError
+from ffwizard.core.settings import DEFAULT_ROOT
 from ffwizard.i18n import _, current_language
+from ffwizard.runtime.sim import prepare_demo, stop_demo
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
-DEFAULT_ROOT = Path("/opt/findface-multi")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
@@ -73,8 +76,6 @@ def port_number(text: str) -> int:
 
 def ffwizard_argv() -> list[str]:
     """How to start this same ffwizard in a child process, installed or run from the bundle."""
-    import ffwizard
-
     archive = getattr(getattr(ffwizard, "__spec__", None) and ffwizard.__spec__.loader,
                       "archive", None)
     if archive:  # imported from a zipapp (the offline bundle): run that file
@@ -186,10 +187,6 @@ def listen_error(host: str, port: int, err: OSError) -> Exception:
 def demo_sandbox(stack: ExitStack, sandbox: Path | None) -> Path:
     """Build (or reuse) the demo's simulated installation and start its services, once for all
     tabs. Its services stop with the server; a sandbox built in a temporary directory goes too."""
-    import shutil
-
-    from ffwizard.demo import prepare_demo, stop_demo
-
     print(_("Preparing the simulated installation…"), file=sys.stderr, flush=True)
     demo = prepare_demo(sandbox)
     print(demo.summary, file=sys.stderr, flush=True)
@@ -209,7 +206,7 @@ def run(args: argparse.Namespace) -> int:
             root=args.root),
             hint=_("Give its install root with --root, or serve the demo with --demo."))
     check_port_free(args.host, args.port)
-    from textual_serve.server import Server
+    from textual_serve.server import Server  # lazy: textual-serve (aiohttp) only to serve
 
     title = _("ffwizard demo") if args.demo else "ffwizard"
     with ExitStack() as stack:

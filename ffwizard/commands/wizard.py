@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ffwizard.core.settings import DEFAULT_ROOT
 from ffwizard.i18n import _
-
-DEFAULT_ROOT = Path("/opt/findface-multi")
 
 
 def register(subparsers) -> None:
@@ -23,6 +22,7 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ffwizard.ui.app import run_wizard
+    from ffwizard.ui.app import run_wizard  # lazy: Textual only for the wizard
 
-    return run_wizard(args.root, args.runtime, demo=args.runtime == "sim")
+    return run_wizard(args.root, args.runtime, demo=args.runtime == "sim",
+                      settings=args.settings)

@@ -6,13 +6,24 @@ the detected installation, fills what is missing with the proposals and returns 
 
 from __future__ import annotations
 
-import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ffwizard.core.errors import UserError
-from ffwizard.core.installation import OBJECT_TYPES, Installation, Problem
+from ffwizard.core.installation import (
+    OBJECT_TYPES,
+    Installation,
+    Problem,
+    ShardSpec,
+    did_you_mean,
+)
+from ffwizard.core.models import propose_models, validate_models
+from ffwizard.core.shards import propose_new_shards, validate_new_shards
+from ffwizard.core.yamlio import read_text, read_yaml_file
 from ffwizard.i18n import N_, _
+
+__all__ = ["Answers", "ShardSpec", "load_answers", "resolve_answers"]
 
 # The vendor's defaults for sf-api-migrate (seed page).
 DEFAULT_WORKERS_NUM = 3
@@ -25,19 +36,6 @@ ANSWER_KEYS = ("object_types", "models", "new_shards", "backup_dir", "migration"
 MIGRATION_KEYS = ("workers_num", "objects_limit", "extraction_batch_size")
 SHARD_SPEC_KEYS = ("name", "http_port", "tarantool_port")
 ANSWERS_FILE = N_("answers file")
-
-
-@dataclass(frozen=True)
-class ShardSpec:
-    """A new shard as the user gives (or accepts) it."""
-
-    name: str
-    http_port: int
-    tarantool_port: int
-
-    def to_dict(self) -> dict:
-        return {"name": self.name, "http_port": self.http_port,
-                "tarantool_port": self.tarantool_port}
 
 
 @dataclass
@@ -66,19 +64,9 @@ class Answers:
         }
 
 
-def did_you_mean(word: str, choices) -> str:
-    close = difflib.get_close_matches(str(word), list(choices), n=1)
-    """A sentence (with a leading space) proposing the closest choice, or nothing."""
-    return " " + _("Did you mean '{choice}'?").format(choice=close[0]) if close else ""
-
-
 def load_answers(path: Path | str) -> dict:
     """Read an answers file. Raises UserError naming the file (and line) when it cannot be used."""
-    from ffwizard.core.yamlio import read_yaml_file
-
     path = Path(path)
-    from ffwizard.core.yamlio import read_text
-
     data = read_yaml_file(path, what=ANSWERS_FILE)
     if data is None:
         return AnswersDict()
@@ -103,8 +91,6 @@ class AnswersDict(dict):
 
 def block_item_lines(text: str, key_line: int | None) -> list[int]:
     """Lines of the `- ` items of the block list under the top-level key at `key_line`."""
-    import re
-
     if key_line is None:
         return []
     found: list[tuple[int, int]] = []
@@ -121,8 +107,6 @@ def block_item_lines(text: str, key_line: int | None) -> list[int]:
 
 
 def top_level_lines(text: str) -> dict[str, int]:
-    import re
-
     found: dict[str, int] = {}
     for number, line in enumerate(text.splitlines(), 1):
         match = re.match(r"""^['"]?([^\s'":#][^'":]*?)['"]?\s*:(?:\s|$)""", line)
@@ -139,9 +123,6 @@ def resolve_answers(installation: Installation, raw: dict | None,
     `available_models`: the model files the extraction service offers (None: unknown).
     `source` names the answers file in problem messages (None: no file, proposals only).
     """
-    from ffwizard.core.models import propose_models, validate_models
-    from ffwizard.core.shards import propose_new_shards, validate_new_shards
-
     lines = getattr(raw, "lines", {}) or {}
     item_lines = getattr(raw, "item_lines", []) or []
     raw = dict(raw or {})

@@ -9,8 +9,13 @@ import re
 import shutil
 from pathlib import Path
 
+import yaml
+
+from ffwizard.core.errors import EditError, YamlReadError
 from ffwizard.core.installation import ComposeService, Shard
 from ffwizard.core.portholders import real_holders
+from ffwizard.core.servicetext import ServiceText, replace_values
+from ffwizard.core.yamlio import RoundTrip, fast_loader, read_text, same_scalar_type
 from ffwizard.i18n import N_, _
 
 SHARD_ENV_KEYS = ("CFG_LISTEN_PORT", "TT_LISTEN")
@@ -58,7 +63,18 @@ def project_name(compose_file: Path, document: dict | None) -> str:
     return "default"
 
 
-def detect_compose_command() -> list[str] | None:
+DEFAULT_COMPOSE_COMMAND = ("docker", "compose")
+
+
+def compose_argv(command: list[str] | tuple[str, ...] | None, project: str,
+                 compose_file: Path | str, *args: str) -> list[str]:
+    """The one way a compose call is spelled, for plans, logs and the docker runtime alike:
+    `<command> --ansi never -p PROJECT -f FILE ARGS…` (`command` None: compose v2)."""
+    return [*(command or DEFAULT_COMPOSE_COMMAND), "--ansi", "never", "-p", project,
+            "-f", str(compose_file), *args]
+
+
+def installed_compose_command() -> list[str] | None:
     """["docker", "compose"] when the v2 plugin is installed, else ["docker-compose"], else None.
 
     Looks for files only (no process started): cheap, and never fails without Docker.
@@ -253,12 +269,6 @@ class ComposeEdit:
     """
 
     def __init__(self, path: Path, text: str | None = None):
-        import yaml
-
-        from ffwizard.core.configs import EditError
-        from ffwizard.core.servicetext import ServiceText
-        from ffwizard.core.yamlio import RoundTrip, YamlReadError, fast_loader, read_text
-
         self.path = path
         try:
             self.original = text if text is not None else read_text(path, what=N_("compose file"))
@@ -281,8 +291,6 @@ class ComposeEdit:
         """The text after the edits so far: ruamel's when it keeps every other line as the
         file has it (it equals the text-unit edit), else the text-unit edit, else ruamel's
         spliced into the file — whichever first holds exactly the expected services."""
-        from ffwizard.core.configs import EditError
-
         edited = self.round_trip.dump()
         by_units = self.layout.render() if self.layout is not None else None
         if by_units is not None and self._holds_expected(by_units):
@@ -295,10 +303,6 @@ class ComposeEdit:
                           "edit the shard services by hand."), where=str(self.path))
 
     def _holds_expected(self, text: str) -> bool:
-        import yaml
-
-        from ffwizard.core.yamlio import fast_loader
-
         try:
             parsed = yaml.load(text, Loader=fast_loader())  # noqa: S506
         except yaml.YAMLError:
@@ -308,8 +312,6 @@ class ComposeEdit:
 
     def add_shard_services(self, old: list[Shard], new: list[Shard]) -> str:
         """Copy the last old shard service for each new shard, right after the last old one."""
-        from ffwizard.core.configs import EditError
-
         old_services = [s for s in old if s.service in self.services]
         if not old_services:
             raise EditError(_("no shard service in the compose file to copy the new ones "
@@ -355,8 +357,6 @@ class ComposeEdit:
 
     def _add_as_text(self, template_name: str, old_names: list[str], template, copies) -> None:
         """The new services as copies of the template's own text (its wrapping kept)."""
-        from ffwizard.core.servicetext import replace_values
-
         source = self.layout.block_text(template_name)
         blocks = []
         for name, body in copies:
@@ -414,7 +414,11 @@ def copy_node(node):
 
 
 def _relink(original, duplicate, seen: dict) -> None:
-    from ruamel.yaml.comments import CommentedBase, CommentedMap, CommentedSeq
+    from ruamel.yaml.comments import (  # lazy: ruamel (slow to import) only to edit
+        CommentedBase,
+        CommentedMap,
+        CommentedSeq,
+    )
 
     if not isinstance(original, CommentedBase):
         return
@@ -439,7 +443,10 @@ def _relink(original, duplicate, seen: dict) -> None:
 
 def _trailing_slot(node):
     """(list, index) holding the comment token right after `node`'s last scalar, or None."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.comments import (  # lazy: ruamel (slow to import) only to edit
+        CommentedMap,
+        CommentedSeq,
+    )
 
     if isinstance(node, CommentedMap) and len(node):
         key = list(node)[-1]
@@ -493,7 +500,7 @@ def _retarget_service(body, old: Shard, new: Shard) -> None:
         for index, item in enumerate(env):
             if isinstance(item, str) and "=" in item:
                 key, _equals, value = item.partition("=")
-                env[index] = _same_type(item, f"{key}={_retarget_value(key, value, old, new)}")
+                env[index] = same_scalar_type(item, f"{key}={_retarget_value(key, value, old, new)}")
     volumes = body.get("volumes")
     old_dir = old.data_dir and Path(old.data_dir).name
     if isinstance(volumes, list) and old_dir:
@@ -501,14 +508,14 @@ def _retarget_service(body, old: Shard, new: Shard) -> None:
             if isinstance(item, str):
                 source, sep, rest = item.partition(":")
                 if Path(source).name == old_dir:
-                    volumes[index] = _same_type(item, _rename_last(source, new.name) + sep + rest)
+                    volumes[index] = same_scalar_type(item, _rename_last(source, new.name) + sep + rest)
             elif isinstance(item, dict) and isinstance(item.get("source"), str) \
                     and Path(item["source"]).name == old_dir:
-                item["source"] = _same_type(item["source"], _rename_last(item["source"], new.name))
+                item["source"] = same_scalar_type(item["source"], _rename_last(item["source"], new.name))
     for key in ("container_name", "hostname"):
         value = body.get(key)
         if isinstance(value, str) and old.service and old.service in value:
-            body[key] = _same_type(value, value.replace(old.service, new.service))
+            body[key] = same_scalar_type(value, value.replace(old.service, new.service))
     ports = body.get("ports")
     if isinstance(ports, list):
         for index, item in enumerate(ports):
@@ -518,30 +525,21 @@ def _retarget_service(body, old: Shard, new: Shard) -> None:
                                            (old.tarantool_port, new.tarantool_port)):
                     if old_port and new_port:
                         text = re.sub(rf"(?<!\d){old_port}(?!\d)", str(new_port), text)
-                ports[index] = _same_type(item, text if isinstance(item, str) else int(text))
+                ports[index] = same_scalar_type(item, text if isinstance(item, str) else int(text))
 
 
 def _retarget_value(key: str, value, old: Shard, new: Shard):
     if key == "CFG_LISTEN_PORT" and new.http_port:
-        return _same_type(value, str(new.http_port) if not isinstance(value, int) else new.http_port)
+        return same_scalar_type(value, str(new.http_port) if not isinstance(value, int) else new.http_port)
     if key == "TT_LISTEN" and new.tarantool_port:
         text = re.sub(r"\d+$", str(new.tarantool_port), str(value))
-        return _same_type(value, text if not isinstance(value, int) else int(text))
+        return same_scalar_type(value, text if not isinstance(value, int) else int(text))
     if key in ("CFG_LISTEN_HOST",) and old.service and isinstance(value, str) \
             and value == old.service:
-        return _same_type(value, new.service)
+        return same_scalar_type(value, new.service)
     return value
 
 
 def _rename_last(path: str, name: str) -> str:
     head, slash, _last = path.rstrip("/").rpartition("/")
     return f"{head}{slash}{name}"
-
-
-def _same_type(original, text):
-    """`text` as the same kind of scalar as `original` (keeps its quoting style)."""
-    from ruamel.yaml.scalarstring import ScalarString
-
-    if isinstance(original, ScalarString):
-        return type(original)(text)
-    return text

@@ -3,18 +3,29 @@ application's clustering switch, and the generated migration.yaml."""
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ffwizard.core.errors import UserError
+import yaml
+
+from ffwizard.core.errors import EditError, YamlReadError
 from ffwizard.core.installation import (
     EXTRACTION_API_CONFIG,
     SF_API_CONFIG,
     NormalizedStorage,
     Problem,
     Shard,
+)
+from ffwizard.core.yamlio import (
+    RoundTrip,
+    fast_loader,
+    read_text,
+    round_trip_yaml,
+    rt_dump,
+    same_scalar_type,
 )
 from ffwizard.i18n import N_, _
 
@@ -29,14 +40,6 @@ STORAGE_TIMEOUTS = {"connect": "5s", "response_header": "30s", "overall": "35s",
 MAX_IDLE_CONNS_PER_HOST = 20
 S3_KEYS = ("endpoint", "bucket-name", "access-key", "secret-access-key", "secure", "region",
            "public-url", "operation-timeout")
-
-
-class EditError(UserError):
-    """A file cannot be edited as planned."""
-
-    @property
-    def problem(self) -> Problem:
-        return Problem("error", self.message, where=self.where)
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -126,8 +129,6 @@ def clustering_enabled(root: Path) -> bool:
 # --- editing ----------------------------------------------------------------------------------
 
 def _load_for_edit(path: Path, what: str):
-    from ffwizard.core.yamlio import RoundTrip, YamlReadError, read_text
-
     try:
         text = read_text(path, what=what)
         edit = RoundTrip(text, where=str(path))
@@ -138,8 +139,6 @@ def _load_for_edit(path: Path, what: str):
 
 def switch_models(path: Path, models: dict[str, str]) -> tuple[str, str]:
     """(before, after) of the extraction-api config with each type's default model replaced."""
-    from ffwizard.core.compose import _same_type
-
     before, rt, document = _load_for_edit(path, N_("extraction-api config"))
     for kind, model in models.items():
         try:
@@ -149,7 +148,7 @@ def switch_models(path: Path, models: dict[str, str]) -> tuple[str, str]:
             raise EditError(_("extractors.models.{kind}_emben.default.model is not there to "
                               "change.").format(kind=kind), where=str(path)) from None
         if current != model:
-            default["model"] = _same_type(current, model)
+            default["model"] = same_scalar_type(current, model)
             _shift_inline_comment(default, "model", len(model) - len(str(current)))
 
     def expect(data):
@@ -172,8 +171,6 @@ def _shift_inline_comment(mapping, key, shift: int) -> None:
 
 def switch_sf_api_shards(path: Path, new_shards: list[Shard]) -> tuple[str, str]:
     """(before, after) of the sf-api config with storage-api.shards listing the new shards."""
-    from ffwizard.core.compose import _same_type
-
     before, rt, document = _load_for_edit(path, N_("sf-api config"))
     try:
         shards = document["storage-api"]["shards"]
@@ -182,8 +179,6 @@ def switch_sf_api_shards(path: Path, new_shards: list[Shard]) -> tuple[str, str]
                         where=str(path)) from None
     if not hasattr(shards, "append") or not len(shards):
         raise EditError(_("storage-api.shards is not a list of shards."), where=str(path))
-    import copy
-
     template = shards[0]
     entries = []
     for index, shard in enumerate(new_shards):
@@ -191,11 +186,11 @@ def switch_sf_api_shards(path: Path, new_shards: list[Shard]) -> tuple[str, str]
         entry = copy.deepcopy(shards[index] if index < len(shards) else template)
         url = shard_master_url(shard)
         if hasattr(entry, "keys"):
-            entry["master"] = _same_type(entry.get("master"), url)
+            entry["master"] = same_scalar_type(entry.get("master"), url)
             if "slave" in entry:
-                entry["slave"] = _same_type(entry["slave"], "")
+                entry["slave"] = same_scalar_type(entry["slave"], "")
         else:
-            entry = _same_type(entry, url)
+            entry = same_scalar_type(entry, url)
         entries.append(entry)
     # Replace in place, keeping the sequence object (its style and comments).
     del shards[len(entries):]
@@ -224,10 +219,6 @@ def switch_sf_api_shards(path: Path, new_shards: list[Shard]) -> tuple[str, str]
 
 def _checked(path: Path, before: str, after: str, expect) -> str:
     """`after`, once its data is what `expect` makes of `before`'s (parsed with the C loader)."""
-    import yaml
-
-    from ffwizard.core.yamlio import fast_loader
-
     expected = yaml.load(before, Loader=fast_loader())  # noqa: S506
     expect(expected)
     try:
@@ -247,9 +238,10 @@ def shard_master_url(shard: Shard) -> str:
 
 def migration_yaml(installation, answers, old: list[Shard], new: list[Shard]) -> str:
     """The text of migration.yaml, in the vendor's shape (secrets included: write it 0600)."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
-    from ffwizard.core.yamlio import rt_dump, round_trip_yaml
+    from ruamel.yaml.comments import (  # lazy: ruamel (slow to import) only to edit
+        CommentedMap,
+        CommentedSeq,
+    )
 
     def shard_list(shards: list[Shard]) -> CommentedSeq:
         seq = CommentedSeq()

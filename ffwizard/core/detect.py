@@ -9,17 +9,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from ffwizard.core import compose as compose_mod
+from ffwizard.core import shapes
 from ffwizard.core.configs import LEGACY_CONFIG, clustering_enabled, listen_url, read_sf_api
+from ffwizard.core.errors import YamlReadError
 from ffwizard.core.installation import (
     COMPOSE_FILE_NAMES,
-    DEFAULT_ROOT,
     EXTRACTION_API_CONFIG,
     SF_API_CONFIG,
     Installation,
     Problem,
 )
 from ffwizard.core.models import model_device, read_models
-from ffwizard.core import shapes
+from ffwizard.core.settings import DEFAULT_ROOT
 from ffwizard.core.shapes import (
     SHARD_LUA_DIR,
     SHARD_LUA_NAME,
@@ -29,7 +30,7 @@ from ffwizard.core.shapes import (
     shard_lua_configs,
 )
 from ffwizard.core.shards import merge_shards
-from ffwizard.core.yamlio import YamlReadError, parse_yaml, read_text
+from ffwizard.core.yamlio import parse_yaml, read_text
 from ffwizard.i18n import N_, _, ngettext
 
 
@@ -126,7 +127,7 @@ def detect(root: Path | str = DEFAULT_ROOT, *, compose_command: list[str] | None
                                 where=str(compose_file)))
     services = compose_mod.read_services(document, text)
     project = compose_mod.project_name(compose_file, document)
-    command = compose_mod.detect_compose_command() if compose_command is True else compose_command
+    command = compose_mod.installed_compose_command() if compose_command is True else compose_command
 
     # extraction-api
     ex_path = root / EXTRACTION_API_CONFIG

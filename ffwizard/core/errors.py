@@ -1,8 +1,17 @@
-"""Errors that carry a message meant for the user, in the user's words."""
+"""Every exception type of ffwizard, and the exit status of every command (`ExitCode`).
+
+Errors that reach the user carry a message in the user's words (`UserError` and its
+subclasses); the others (`Stopped`, `CountError`) are caught inside the core.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import IntEnum
+from typing import Protocol
+
+from ffwizard.core.installation import Problem
+from ffwizard.i18n import _
 
 
 class ExitCode(IntEnum):
@@ -24,7 +33,8 @@ class UserError(Exception):
 
     exit_code: ExitCode = ExitCode.REFUSED
 
-    def __init__(self, message: str, *, where: str | None = None, hint: str | None = None):
+    def __init__(self, message: str, *, where: str | None = None,
+                 hint: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.where = where
@@ -45,3 +55,46 @@ class StepFailed(UserError):
     """A step of a running plan failed; the run stopped there."""
 
     exit_code = ExitCode.FAILED
+
+
+class YamlReadError(UserError):
+    """A YAML file cannot be read; `where` is "path:line"."""
+
+
+class EditError(UserError):
+    """A file cannot be edited as planned."""
+
+    @property
+    def problem(self) -> Problem:
+        return Problem("error", self.message, where=self.where)
+
+
+class LockHeld(UserError):
+    """Another ffwizard (alive) holds the installation's lock."""
+
+
+class RunExists(UserError):
+    """A run is already under way at the install root: resume it or roll it back first."""
+
+
+class _Failure(Protocol):
+    @property
+    def message(self) -> str: ...
+
+
+class PreflightFailed(UserError):
+    """Preflight checks failed before anything changed; `failures` are the failed checks."""
+
+    def __init__(self, failures: Sequence[_Failure]) -> None:
+        self.failures = list(failures)
+        lines = "\n".join(f"  - {c.message}" for c in failures)
+        super().__init__(_("the installation is not ready; nothing was changed:\n{failures}"
+                           ).format(failures=lines))
+
+
+class Stopped(Exception):
+    """The user asked to stop; the journal says so and `resume` continues."""
+
+
+class CountError(Exception):
+    """A shard did not answer its gallery list (message says which and why)."""

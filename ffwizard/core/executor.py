@@ -31,19 +31,19 @@ from __future__ import annotations
 import os
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ffwizard.core.atomic import read_text_or_none
-from ffwizard.core.errors import ExitCode, UserError
+from ffwizard.core.errors import CountError, ExitCode, RunExists, Stopped, UserError  # noqa: F401  (RunExists: importable from here too)
 from ffwizard.core.events import EventKind, JournalEvent, RunStatus, StepStatus
 from ffwizard.core.journal import RunDir, RunState, archive_dir, current_run_dir
 from ffwizard.core.plan import Plan, Step, step_title
 from ffwizard.core.ports import Runtime
-from ffwizard.core.progress import CountError
 from ffwizard.core.settings import Settings
-from ffwizard.core.steps.base import Event, StepContext, Stopped
+from ffwizard.core.steps.base import Event, StepContext
 from ffwizard.core.steps.run_migration import RunMigration
 from ffwizard.i18n import _
 
@@ -62,10 +62,6 @@ class Outcome:
         return {RunStatus.DONE: ExitCode.OK, RunStatus.ROLLED_BACK: ExitCode.OK,
                 RunStatus.FAILED: ExitCode.FAILED,
                 RunStatus.STOPPED: ExitCode.STOPPED}.get(self.status, ExitCode.FAILED)
-
-
-class RunExists(UserError):
-    exit_code = ExitCode.REFUSED
 
 
 class Executor:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from ffwizard.i18n import N_, _
 
@@ -30,11 +32,30 @@ def severity_word(severity: str) -> str:
     """A problem's severity in words of the current language."""
     return _(SEVERITY_WORDS[severity]) if severity in SEVERITY_WORDS else severity
 
-DEFAULT_ROOT = Path("/opt/findface-multi")
+
+def did_you_mean(word: object, choices: Iterable[str]) -> str:
+    """A sentence (with a leading space) proposing the closest choice, or nothing."""
+    close = difflib.get_close_matches(str(word), list(choices), n=1)
+    return " " + _("Did you mean '{choice}'?").format(choice=close[0]) if close else ""
+
+
 SHARDS_DATA_DIR = Path("data/findface-tarantool-server")
 COMPOSE_FILE_NAMES = ("docker-compose.yaml", "docker-compose.yml", "compose.yaml", "compose.yml")
 EXTRACTION_API_CONFIG = Path("configs/findface-extraction-api/findface-extraction-api.yaml")
 SF_API_CONFIG = Path("configs/findface-sf-api/findface-sf-api.yaml")
+
+
+@dataclass(frozen=True)
+class ShardSpec:
+    """A new shard as the user gives (or accepts) it (answers, proposals, the Shards screen)."""
+
+    name: str
+    http_port: int
+    tarantool_port: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {"name": self.name, "http_port": self.http_port,
+                "tarantool_port": self.tarantool_port}
 
 
 @dataclass(frozen=True)
@@ -138,7 +159,7 @@ class Installation:
             return f"{self.project}_{service}_1"
         return f"{self.project}-{service}-1"
 
-    def to_public_dict(self) -> dict:
+    def to_public_dict(self) -> dict[str, Any]:
         """JSON-ready view with no secrets."""
         return {
             "root": str(self.root),
@@ -165,7 +186,7 @@ class Installation:
         }
 
 
-def shard_public_dict(shard: Shard) -> dict:
+def shard_public_dict(shard: Shard) -> dict[str, Any]:
     return {
         "name": shard.name,
         "service": shard.service,

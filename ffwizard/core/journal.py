@@ -174,7 +174,7 @@ class RunDir:
     aside = property(lambda self: self.path / "aside")
 
     @classmethod
-    def create(cls, root: Path, runtime_kind: str, argv: list[str] | None = None) -> "RunDir":
+    def create(cls, root: Path, runtime_kind: str, argv: list[str] | None = None) -> RunDir:
         path = current_run_dir(root)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.mkdir(mode=0o755)
@@ -192,7 +192,7 @@ class RunDir:
     def state(self) -> RunState:
         return RunState(self.journal.events())
 
-    def archive(self) -> "RunDir":
+    def archive(self) -> RunDir:
         """Move the finished run to runs/<run-id>; return the moved run."""
         target = archive_dir(self.path.parent.parent) / self.info()["run_id"]
         target.parent.mkdir(parents=True, exist_ok=True)

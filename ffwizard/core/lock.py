@@ -23,14 +23,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ffwizard.core.errors import UserError
+from ffwizard.core.errors import LockHeld, UserError  # noqa: F401  (LockHeld: importable from here too)
 from ffwizard.i18n import _
 
 LOCK_NAME = "lock"
-
-
-class LockHeld(UserError):
-    exit_code = 2
 
 
 @dataclass(frozen=True)
@@ -189,7 +185,7 @@ class InstallLock:
             time.sleep(0.05)
         return None
 
-    def __enter__(self) -> "InstallLock":
+    def __enter__(self) -> InstallLock:
         self.acquire()
         return self
 

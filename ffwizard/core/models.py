@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import re
 
-from ffwizard.core.installation import MODEL_CATEGORY, OBJECT_TYPES, Installation, Problem
+from ffwizard.core.installation import (
+    MODEL_CATEGORY,
+    OBJECT_TYPES,
+    Installation,
+    Problem,
+    did_you_mean,
+)
 from ffwizard.i18n import _
 
 MODEL_FILE = re.compile(r"^(?P<category>[a-z]+)/(?P<name>[A-Za-z0-9_.+-]+?)\.(?P<device>cpu|gpu)\.fnk$")
@@ -89,8 +95,6 @@ def _fits(model: str, kind: str, device: str) -> bool:
 
 def validate_models(installation: Installation, models: dict[str, str],
                     available: list[str] | None, *, where: str | None = None) -> list[Problem]:
-    from ffwizard.core.answers import did_you_mean
-
     problems = []
     unchanged: dict[str, str] = {}
     for kind, model in models.items():

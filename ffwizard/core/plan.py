@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, Mapping, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ffwizard.core.answers import Answers
 from ffwizard.core.atomic import atomic_write_text
+from ffwizard.core.compose import compose_argv
 from ffwizard.core.installation import Installation, Problem, Shard, shard_public_dict
 from ffwizard.core.secrets import mask_secrets
 from ffwizard.i18n import _, pgettext
@@ -361,9 +363,8 @@ def new_shards_from_specs(installation: Installation, answers: Answers) -> list[
 
 
 def compose_base(inst: Installation) -> list[str]:
-    command = list(inst.compose_command or ["docker", "compose"])
     compose_file = str(inst.compose_file) if inst.compose_file else "docker-compose.yaml"
-    return [*command, "--ansi", "never", "-p", inst.project, "-f", compose_file]
+    return compose_argv(inst.compose_command, inst.project, compose_file)
 
 
 def build_plan(installation: Installation, answers: Answers, *, run_dir: Path | None = None,

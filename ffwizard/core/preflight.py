@@ -5,17 +5,19 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from ffwizard.core.atomic import read_text_or_none
-from ffwizard.core.errors import ExitCode, UserError
+from ffwizard.core.errors import PreflightFailed, UserError  # noqa: F401  (PreflightFailed: importable from here too)
 from ffwizard.core.plan import Plan, Step
 from ffwizard.core.ports import Runtime
 from ffwizard.core.settings import Settings
 from ffwizard.core.steps.base import Needs
 from ffwizard.i18n import N_, _, ngettext
+
 
 @dataclass(frozen=True)
 class Check:
@@ -24,14 +26,6 @@ class Check:
     message: str  # what was found; on failure, what to do
 
 
-class PreflightFailed(UserError):
-    exit_code = ExitCode.REFUSED
-
-    def __init__(self, failures: list[Check]) -> None:
-        self.failures = failures
-        lines = "\n".join(f"  - {c.message}" for c in failures)
-        super().__init__(_("the installation is not ready; nothing was changed:\n{failures}").format(
-            failures=lines))
 
 
 def directory_size(path: Path) -> int:

@@ -10,17 +10,14 @@ from __future__ import annotations
 import json
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
+from ffwizard.core.errors import CountError
 from ffwizard.core.ports import Runtime
 from ffwizard.i18n import _, current_language
 
 STAT_PATH = "stat/list/1/99"
-
-
-class CountError(Exception):
-    """A shard did not answer its gallery list (message says which and why)."""
 
 
 def parse_gallery_counts(body: bytes) -> dict[str, int]:

@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from ffwizard.core.atomic import atomic_write_text
+from ffwizard.core.events import RunStatus, StepStatus
 from ffwizard.core.installation import object_type_word
 from ffwizard.core.journal import RunDir
-from ffwizard.core.events import RunStatus, StepStatus
 from ffwizard.core.plan import Plan, ShardSummary, step_title
 from ffwizard.core.progress import format_count, format_decimal, format_duration
 from ffwizard.core.steps.backup import dump_dir

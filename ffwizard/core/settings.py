@@ -9,9 +9,9 @@ real containers are: their `FFSIM_*` knobs are not settings of ffwizard.)
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Mapping
 
 DEFAULT_ROOT = Path("/opt/findface-multi")
 
@@ -41,7 +41,7 @@ class Settings:
     test_mem_available_bytes: int | None = None
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """The defaults, overridden by each variable of ENVIRONMENT that is set and not empty.
         A value that does not parse raises ValueError naming the variable."""
         environ = os.environ if environ is None else environ
@@ -56,5 +56,5 @@ class Settings:
                 raise ValueError(f"{variable}={text!r} is not a valid value") from None
         return cls(**values)  # type: ignore[arg-type]
 
-    def with_(self, **changes: object) -> "Settings":
+    def with_(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]

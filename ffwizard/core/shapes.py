@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ffwizard.core.installation import COMPOSE_FILE_NAMES, DEFAULT_ROOT
+from ffwizard.core.installation import COMPOSE_FILE_NAMES
+from ffwizard.core.settings import DEFAULT_ROOT
 from ffwizard.i18n import _, ngettext
 
 CIBR_ROOT = Path("/opt/findface-cibr")

@@ -8,11 +8,19 @@ disagreement between them is reported as a problem.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from ffwizard.core.compose import host_of, port_of, shard_data_volume
 from ffwizard.core.configs import parse_shard_url
-from ffwizard.core.installation import SHARDS_DATA_DIR, ComposeService, Installation, Problem, Shard
+from ffwizard.core.installation import (
+    SHARDS_DATA_DIR,
+    ComposeService,
+    Installation,
+    Problem,
+    Shard,
+    ShardSpec,
+)
 from ffwizard.i18n import _
 
 LOOPBACK = ("127.0.0.1", "localhost", "0.0.0.0", "::1", None)
@@ -145,8 +153,6 @@ def merge_shards(root: Path, compose_dir: Path | None, shard_services: list[Comp
 
 
 def _with(shard: Shard, **changes) -> Shard:
-    from dataclasses import replace
-
     return replace(shard, **changes)
 
 
@@ -195,8 +201,6 @@ def propose_new_shards(installation: Installation):
     which keeps the old layout's shape. When all shards share one port on their own address,
     the new ones do too.
     """
-    from ffwizard.core.answers import ShardSpec
-
     problems: list[Problem] = []
     old = [s for s in installation.shards if s.http_port]
     if not old:

@@ -10,13 +10,13 @@ from __future__ import annotations
 import io
 import re
 from collections import Counter
+from difflib import SequenceMatcher
 from pathlib import Path
 
 import yaml
 
-from ffwizard.core.errors import UserError
+from ffwizard.core.errors import YamlReadError
 from ffwizard.i18n import N_, _
-
 
 
 def fast_loader():
@@ -25,10 +25,6 @@ def fast_loader():
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 WIDTH = 1 << 16  # never re-wrap
-
-
-class YamlReadError(UserError):
-    """A YAML file cannot be read; `where` is "path:line"."""
 
 
 # `what` names the file in messages: a message marked with N_ ("compose file"), translated here.
@@ -149,19 +145,6 @@ def read_yaml_file(path: Path, *, what: str = FILE):
     return parse_yaml(read_text(path, what=what), where=str(path), what=what)
 
 
-def key_lines(text: str, keys: tuple[str, ...] = ()) -> dict[str, int]:
-    """1-based line of each top-level-or-nested `key:` occurrence (first one wins). A cheap scan."""
-    found: dict[str, int] = {}
-    pattern = re.compile(r"^\s*['\"]?([^\s'\":#][^'\":]*?)['\"]?\s*:(?:\s|$)")
-    for number, line in enumerate(text.splitlines(), 1):
-        match = pattern.match(line)
-        if match:
-            key = match.group(1)
-            if (not keys or key in keys) and key not in found:
-                found[key] = number
-    return found
-
-
 # --- round trip -------------------------------------------------------------------------------
 
 # A line that opens a block: `key:` (maybe after `- `) with nothing but a comment after it.
@@ -198,7 +181,7 @@ def detect_indent(text: str) -> tuple[int, int, int]:
 
 def round_trip_yaml(text: str):
     """A ruamel YAML instance set up to dump `text`'s document back unchanged."""
-    from ruamel.yaml import YAML
+    from ruamel.yaml import YAML  # lazy: ruamel (slow to import) only to edit, never to read
 
     rt = YAML(typ="rt")
     rt.preserve_quotes = True
@@ -214,6 +197,7 @@ def round_trip_yaml(text: str):
 def rt_load(text: str, *, where: str):
     """(yaml instance, document) for editing; malformed YAML becomes a YamlReadError (secrets
     masked; a duplicated key named with its lines, never its values)."""
+    # lazy: ruamel (slow to import) only to edit
     from ruamel.yaml.constructor import DuplicateKeyError
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
@@ -239,6 +223,15 @@ def rt_load(text: str, *, where: str):
                           source=text)), where=where) from None
 
 
+def same_scalar_type(original, text):
+    """`text` as the same kind of scalar as `original` (keeps its quoting style)."""
+    from ruamel.yaml.scalarstring import ScalarString  # lazy: ruamel (slow to import) only to edit
+
+    if isinstance(original, ScalarString):
+        return type(original)(text)
+    return text
+
+
 def rt_dump(rt, document) -> str:
     buffer = io.StringIO()
     rt.dump(document, buffer)
@@ -256,8 +249,6 @@ def splice(original: str, baseline: str, edited: str) -> str:
     """
     if baseline == original:
         return edited
-    from difflib import SequenceMatcher
-
     orig_lines = original.splitlines(keepends=True)
     base_lines = baseline.splitlines(keepends=True)
     edit_lines = edited.splitlines(keepends=True)

@@ -53,7 +53,7 @@ class ContainerFS:
         return json.dumps({"root": str(self.root), "mounts": [[t, str(s)] for t, s in self.mounts]})
 
     @classmethod
-    def from_env(cls, value: str) -> "ContainerFS":
+    def from_env(cls, value: str) -> ContainerFS:
         data = json.loads(value)
         return cls(Path(data["root"]), tuple((t, Path(s)) for t, s in data["mounts"]))
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 
 from ffwizard.demo.containerfs import ContainerFS
+from ffwizard.demo.faults import KNOBS
 from ffwizard.i18n import _
 
 PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
@@ -151,13 +152,7 @@ def service_env(sandbox_root: Path, spec: ServiceSpec, fs: ContainerFS) -> dict[
     return env
 
 
-def _fault_names() -> frozenset[str]:
-    from ffwizard.demo.faults import KNOBS
-
-    return frozenset(KNOBS)
-
-
-_FAULT_NAMES = _fault_names()
+_FAULT_NAMES = frozenset(KNOBS)
 
 
 def server_argv(spec: ServiceSpec) -> list[str]:

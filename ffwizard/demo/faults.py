@@ -102,9 +102,3 @@ def set_faults(sandbox: Path, **knobs: object) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(current, indent=1))
     os.replace(tmp, path)
-
-
-def clear_faults(sandbox: Path) -> None:
-    path = Path(sandbox) / FAULTS_FILE
-    if path.exists():
-        path.unlink()

@@ -262,7 +262,7 @@ class Migration:
             if allowed == 0:
                 return
 
-    def worker(self, units: "queue.Queue") -> None:
+    def worker(self, units: queue.Queue) -> None:
         while not self.stop.is_set():
             try:
                 unit = units.get_nowait()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 def sandbox_processes(sandbox_root: Path) -> list[int]:
     """Pids of demo programs running inside the sandbox's `.sim/`."""
-    sim = str((Path(sandbox_root).resolve() / ".sim"))
+    sim = str(Path(sandbox_root).resolve() / ".sim")
     found = []
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit() or int(entry.name) == os.getpid():

@@ -16,6 +16,9 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ffwizard.core.errors import UserError
+from ffwizard.i18n import _
+
 VENDOR = {"shard_http": 8101, "shard_tarantool": 32001, "sf_api": 18411, "extraction_api": 18666,
           "upload": 3333, "ntls": 3133}
 STEP = 250  # the shift between blocks; 250 keeps 3133/3333 and 18411/18666 of blocks apart
@@ -58,7 +61,7 @@ class PortBlock:
         return sum(len(r) for r in ranges) + len(singles) != len(self.all_ports())
 
     @classmethod
-    def at(cls, offset: int, shards: int) -> "PortBlock":
+    def at(cls, offset: int, shards: int) -> PortBlock:
         ports = {k: v + offset for k, v in VENDOR.items()}
         # Tarantool ports move down, not up: upwards they would enter the kernel's ephemeral
         # range (32768+), where any outgoing connection may take one at any moment.
@@ -118,9 +121,6 @@ def claim_block(root: Path, shards: int) -> PortBlock:
         block = PortBlock.at(offset, shards)
         ports = block.all_ports()
         if max(ports) > 65535 or min(ports) < 1024 or block.overlaps_itself():
-            from ffwizard.core.errors import UserError
-            from ffwizard.i18n import _
-
             raise UserError(_("no free block of loopback ports for another sandbox"))
         if any(port in ephemeral for port in ports):
             offset += STEP

@@ -16,7 +16,18 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ffwizard.demo.containers import ServiceSpec, prepare_container, server_argv, service_env
+import yaml
+
+from ffwizard.demo.containerfs import ContainerFS
+from ffwizard.demo.containers import (
+    ServiceSpec,
+    prepare_container,
+    server_argv,
+    service_env,
+    spec_from_definition,
+)
+from ffwizard.demo.goflags import config_flag
+from ffwizard.demo.httpkit import split_listen
 
 _children: dict[int, subprocess.Popen] = {}  # started by this process: reaped when they exit
 
@@ -89,8 +100,6 @@ def delete_record(sandbox_root: Path, service: str) -> None:
 
 def spec_of(record: ProcRecord) -> ServiceSpec:
     """The definition the process was started with (what `docker exec` runs against)."""
-    from ffwizard.demo.containers import spec_from_definition
-
     return spec_from_definition(record.service, record.definition)
 
 
@@ -100,19 +109,12 @@ def is_running(record: ProcRecord | None) -> bool:
 
 def listen_ports(spec: ServiceSpec, fs_env: dict) -> list[int]:
     """Ports the service answers on once it is up (to wait for), as far as its setup tells."""
-    from ffwizard.demo.httpkit import split_listen
-
     try:
         if spec.kind == "shard":
             return [int(spec.environment["CFG_LISTEN_PORT"])]
         if spec.kind == "upload":
             return [split_listen(spec.environment.get("UPLOAD_LISTEN", "127.0.0.1:3333"))[1]]
         if spec.kind in ("extraction-api", "sf-api"):
-            import yaml
-
-            from ffwizard.demo.containerfs import ContainerFS
-            from ffwizard.demo.goflags import config_flag
-
             default = "/etc/findface-extraction-api.ini" if spec.kind == "extraction-api" else "/etc/findface-sf-api.ini"
             setting = config_flag(list(spec.command or ()), default)
             path = ContainerFS.from_env(fs_env["FFSIM_FS"]).host_path(setting)

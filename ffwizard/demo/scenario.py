@@ -10,10 +10,6 @@ from ffwizard.demo.sandbox import Sandbox, shard_service_text, write
 NEW_SHARD_SHIFT = 10  # shard-001 -> shard-011, 8101 -> 8111 (the vendor's example)
 
 
-def new_shard_services(sandbox: Sandbox, shift: int = NEW_SHARD_SHIFT) -> list[str]:
-    return [f"findface-tarantool-server-shard-{i + 1 + shift:03d}" for i in range(sandbox.shards)]
-
-
 def add_new_shards(sandbox: Sandbox, shift: int = NEW_SHARD_SHIFT) -> list[str]:
     """Data dirs and compose services for as many new shards as there are (vendor steps 2 and 4);
     returns their sf-api URLs."""

@@ -47,7 +47,7 @@ class ShardStore:
         self._xlog = None
 
     # --- loading ---------------------------------------------------------------------------
-    def load(self) -> "ShardStore":
+    def load(self) -> ShardStore:
         for d in (self.snap_dir, self.xlog_dir, self.work_dir / "index"):
             d.mkdir(parents=True, exist_ok=True)
         snaps = sorted(self.snap_dir.glob("*" + SNAP_SUFFIX))

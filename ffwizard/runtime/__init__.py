@@ -1,16 +1,25 @@
-"""Runtimes: the only way out to the world (docker: a real Engine; sim: the demo installation)."""
+"""Runtimes: the only way out to the world (docker: a real Engine; sim: the demo installation).
+
+Both implement the core's `ffwizard.core.ports.Runtime` Protocol.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
-from ffwizard.runtime.base import Runtime
+from ffwizard.core.installation import Installation
+from ffwizard.core.ports import Runtime
+
+RUNTIME_KINDS = ("docker", "sim")
 
 
-def open_runtime_for(installation, kind: str, runtime: Runtime | None = None) -> Runtime:
-    """The runtime of a detected installation (or `runtime` when one is already open), with the
-    installation's compose command set to the one the runtime sees managing the project, so
-    plans show the commands and container names this host really uses."""
+def open_runtime_for(installation: Installation, kind: str,
+                     runtime: Runtime | None = None) -> tuple[Runtime, Installation]:
+    """The runtime of a detected installation (or `runtime` when one is already open), and the
+    installation as that runtime sees it: a copy whose compose command is the one the runtime
+    sees managing the project, so plans show the commands and container names this host really
+    uses. The detected installation itself is left as it was."""
     if runtime is None:
         if kind == "sim":
             from ffwizard.demo.sandbox import require_sandbox
@@ -18,18 +27,20 @@ def open_runtime_for(installation, kind: str, runtime: Runtime | None = None) ->
             require_sandbox(installation.root)  # else: "Available for face: none"
         compose_file = installation.compose_file or installation.root / "docker-compose.yaml"
         runtime = open_runtime(kind, installation.root, installation.project, compose_file)
-    installation.compose_command = runtime.compose_command_in_use() or installation.compose_command
-    return runtime
+    in_use = runtime.compose_command_in_use()
+    if in_use and in_use != installation.compose_command:
+        installation = replace(installation, compose_command=in_use)
+    return runtime, installation
 
 
 def open_runtime(kind: str, root: Path, project: str, compose_file: Path) -> Runtime:
     """The runtime named `kind` ("docker" or "sim") for the install at `root`."""
     if kind == "sim":
-        from ffwizard.runtime.sim import SimRuntime
+        from ffwizard.runtime.sim import SimRuntime  # lazy: the demo's programs only for sim
 
         return SimRuntime(root=root, project=project, compose_file=compose_file)
     if kind == "docker":
-        from ffwizard.runtime.docker import DockerRuntime
+        from ffwizard.runtime.docker import DockerRuntime  # lazy: docker's SDK only for docker
 
         return DockerRuntime(root=root, project=project, compose_file=compose_file)
     raise ValueError(f"unknown runtime {kind!r}")

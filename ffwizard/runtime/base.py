@@ -1,4 +1,7 @@
-"""The runtime interface: every effect on the installation's services goes through it.
+"""What both runtimes share: every effect on the installation's services goes through one.
+
+The interface is the core's `ffwizard.core.ports.Runtime` Protocol (and its result types);
+`BaseRuntime` is the common part of the two implementations, which satisfy that Protocol.
 
 Two implementations: `docker` (Engine API via the `docker` SDK, compose via the CLI) and `sim`
 (the simulated installation of `ffwizard demo`, whose services are real processes on loopback).
@@ -13,43 +16,18 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
-ServiceStateName = Literal["running", "restarting", "exited", "created", "missing"]
+from ffwizard.core.compose import DEFAULT_COMPOSE_COMMAND, compose_argv
+from ffwizard.core.ports import ExecResult, HttpAnswer, ServiceState, ServiceStateName
 
-
-@dataclass(frozen=True)
-class ServiceState:
-    service: str
-    container: str | None  # container name (docker) or process label (sim); None when missing
-    state: ServiceStateName
-    image: str | None = None
-
-
-@dataclass(frozen=True)
-class ExecResult:
-    exit_code: int
-    output: str  # stdout and stderr interleaved, decoded as UTF-8 with replacement
-
-
-@dataclass(frozen=True)
-class HttpAnswer:
-    status: int  # 0 when nothing answered
-    body: bytes = b""
-    error: str | None = None  # why nothing answered
-
-    @property
-    def answered(self) -> bool:
-        return self.status > 0
-
+__all__ = ["BaseRuntime", "ExecResult", "HttpAnswer", "ServiceState", "ServiceStateName"]
 
 _HTTP_CLIENT_LOCK = threading.Lock()
 
 
-class Runtime(ABC):
-    """Services of one compose project rooted at `root`."""
+class BaseRuntime(ABC):
+    """Services of one compose project rooted at `root` (implements `core.ports.Runtime`)."""
 
     kind: str = "abstract"
 
@@ -74,7 +52,7 @@ class Runtime(ABC):
         shard then costs milliseconds instead of a new client's set-up per request. A request
         that fails on a kept connection (a service restarted under it) is tried once more on a
         new one. Proxies from the environment are ignored: the services are local."""
-        import httpx
+        import httpx  # lazy: httpx only when a service is asked (not for --help or plan)
 
         stale = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
         try:
@@ -89,7 +67,7 @@ class Runtime(ABC):
     def _http_client(self):
         client = self.__dict__.get("_shared_http_client")
         if client is None:
-            import httpx
+            import httpx  # lazy: as in http_get
 
             with _HTTP_CLIENT_LOCK:
                 client = self.__dict__.get("_shared_http_client")
@@ -155,5 +133,4 @@ class Runtime(ABC):
 
     def compose_display_argv(self, *args: str) -> list[str]:
         """How a compose call reads as a command, for plans and logs."""
-        return ["docker", "compose", "--ansi", "never", "-p", self.project,
-                "-f", str(self.compose_file), *args]
+        return compose_argv(DEFAULT_COMPOSE_COMMAND, self.project, self.compose_file, *args)

@@ -14,8 +14,8 @@ import io
 import os
 import posixpath
 import select
-import signal
 import shutil
+import signal
 import struct
 import subprocess
 import tarfile
@@ -24,9 +24,11 @@ import time
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from ffwizard.core.compose import compose_argv
 from ffwizard.core.errors import RuntimeUnavailable, UserError
+from ffwizard.core.ports import ExecResult, ServiceState, ServiceStateName
 from ffwizard.i18n import _
-from ffwizard.runtime.base import ExecResult, Runtime, ServiceState, ServiceStateName
+from ffwizard.runtime.base import BaseRuntime
 
 if TYPE_CHECKING:  # the SDK is imported only when the runtime is used
     import docker
@@ -47,12 +49,12 @@ _STATE_NAMES: dict[str, ServiceStateName] = {
 }
 
 
-class DockerRuntime(Runtime):
+class DockerRuntime(BaseRuntime):
     kind = "docker"
 
     def __init__(self, root: Path, project: str, compose_file: Path, *,
                  compose_command: list[str] | None = None, engine_url: str | None = None,
-                 client: "docker.DockerClient | None" = None):
+                 client: docker.DockerClient | None = None):
         """`compose_command`: ["docker", "compose"] or ["docker-compose"]; None: the one that made
         the project's containers (their version label), else v2 when installed, else v1.
         `engine_url`: the Engine's address; None reads DOCKER_HOST like the docker CLI does."""
@@ -77,9 +79,9 @@ class DockerRuntime(Runtime):
             hint=f"({_first_line(err)})" if err else None)
 
     @property
-    def client(self) -> "docker.DockerClient":
+    def client(self) -> docker.DockerClient:
         if self._client is None:
-            import docker
+            import docker  # lazy: the SDK only when the Engine is used
 
             try:
                 if self.engine_url:
@@ -91,8 +93,8 @@ class DockerRuntime(Runtime):
         return self._client
 
     def ping(self) -> None:
-        import docker
-        import requests
+        import docker  # lazy: the SDK only when the Engine is used
+        import requests  # lazy: comes with the docker SDK
 
         try:
             self.client.ping()
@@ -101,8 +103,8 @@ class DockerRuntime(Runtime):
 
     # --- finding containers --------------------------------------------------------------------
     def _project_containers(self, service: str | None = None) -> list:
-        import docker
-        import requests
+        import docker  # lazy: the SDK only when the Engine is used
+        import requests  # lazy: comes with the docker SDK
 
         labels = [f"{PROJECT_LABEL}={self.project}"]
         if service is not None:
@@ -165,8 +167,8 @@ class DockerRuntime(Runtime):
     def exec(self, service: str, argv: list[str], *, workdir: str | None = None,
              timeout: float | None = None) -> ExecResult:
         _check_argv(argv)
-        import docker
-        import requests
+        import docker  # lazy: the SDK only when the Engine is used
+        import requests  # lazy: comes with the docker SDK
 
         container = self._container(service)
         api = self.client.api
@@ -213,8 +215,8 @@ class DockerRuntime(Runtime):
         Killing the host-side CLI does not stop them (see detached_host_argv); the Engine API
         has no call to signal an exec, so its process is signalled by its host pid, which the
         API reports. That needs the engine on this host, as on every FindFace site."""
-        import docker
-        import requests
+        import docker  # lazy: the SDK only when the Engine is used
+        import requests  # lazy: comes with the docker SDK
 
         try:
             container = self._container(service, running=False)
@@ -244,7 +246,7 @@ class DockerRuntime(Runtime):
         return len(pids)
 
     def copy_out(self, service: str, container_path: str, host_dir: Path) -> Path:
-        import docker
+        import docker  # lazy: the SDK only when the Engine is used
 
         container = self._container(service, running=False)
         host_dir = Path(host_dir)
@@ -253,7 +255,7 @@ class DockerRuntime(Runtime):
         if not name:
             raise UserError(_("Cannot copy the whole file system of {container}; name a "
                               "path.").format(container=container.name))
-        import requests
+        import requests  # lazy: comes with the docker SDK
 
         try:
             chunks, _stat = container.get_archive(container_path, chunk_size=1 << 20)
@@ -278,7 +280,7 @@ class DockerRuntime(Runtime):
         return host_dir / name
 
     def copy_in(self, service: str, host_path: Path, container_dir: str) -> None:
-        import docker
+        import docker  # lazy: the SDK only when the Engine is used
 
         host_path = Path(host_path)
         if not host_path.exists():
@@ -332,8 +334,8 @@ class DockerRuntime(Runtime):
 
     # --- acting on containers ------------------------------------------------------------------
     def restart(self, service: str) -> None:
-        import docker
-        import requests
+        import docker  # lazy: the SDK only when the Engine is used
+        import requests  # lazy: comes with the docker SDK
 
         container = self._container(service, running=False)
         try:
@@ -355,8 +357,8 @@ class DockerRuntime(Runtime):
             time.sleep(0.2)
 
     def remove_services(self, services: list[str]) -> None:
-        import docker
-        import requests
+        import docker  # lazy: the SDK only when the Engine is used
+        import requests  # lazy: comes with the docker SDK
 
         for service in services:
             for container in self._project_containers(service):
@@ -375,7 +377,7 @@ class DockerRuntime(Runtime):
     @property
     def compose_command(self) -> list[str]:
         if self._compose_command is None:
-            self._compose_command = detect_compose_command(self._compose_major_in_use())
+            self._compose_command = working_compose_command(self._compose_major_in_use())
         return self._compose_command
 
     def compose_command_in_use(self) -> list[str] | None:
@@ -397,16 +399,15 @@ class DockerRuntime(Runtime):
         return versions.pop() if len(versions) == 1 else None
 
     def compose_display_argv(self, *args: str) -> list[str]:
-        command = self._compose_command or ["docker", "compose"]
-        return [*command, "--ansi", "never", "-p", self.project, "-f", str(self.compose_file), *args]
+        return compose_argv(self._compose_command, self.project, self.compose_file, *args)
 
     def compose_argv(self, *args: str) -> list[str]:
         # The project directory is the compose file's, as when the user runs compose there:
         # relative volume paths and the .env file resolve the same way.
         host = ["-H", self.engine_url] if self.engine_url and self.compose_command[0] == "docker" else []
-        return [*self.compose_command[:1], *host, *self.compose_command[1:], "--ansi", "never",
-                "-p", self.project, "-f", str(self.compose_file),
-                "--project-directory", str(self.compose_file.parent), *args]
+        command = [*self.compose_command[:1], *host, *self.compose_command[1:]]
+        return compose_argv(command, self.project, self.compose_file,
+                            "--project-directory", str(self.compose_file.parent), *args)
 
     def compose_up(self, *, remove_orphans: bool = False) -> ExecResult:
         args = ["up", "-d"]
@@ -458,8 +459,9 @@ def _terminate(pid: int, grace: float = 10.0) -> None:
         pass
 
 
-def detect_compose_command(major_in_use: str | None = None) -> list[str]:
-    """The compose CLI to use: the one whose major version made the project's containers when
+def working_compose_command(major_in_use: str | None = None) -> list[str]:
+    """The compose CLI that runs here (each candidate asked for its version; compare
+    `core.compose.installed_compose_command`, which only looks for files). The one to use: the one whose major version made the project's containers when
     it is installed, else ["docker", "compose"] (v2) when installed, else ["docker-compose"] (v1)."""
     candidates = [["docker", "compose"], ["docker-compose"]]
     if major_in_use == "1":

@@ -1,4 +1,5 @@
-"""The sim runtime: the services of a demo sandbox (`ffwizard demo`) as real local processes.
+"""The sim runtime: the services of a demo sandbox (`ffwizard demo`) as real local processes;
+and `prepare_demo` / `stop_demo`, which build or reuse a sandbox and start or stop its services.
 
 Services behave like containers: `compose_up` starts a process per compose service (the
 simulated program its image stands for), recreates one whose definition changed and, with
@@ -15,17 +16,35 @@ import fcntl
 import shutil
 import subprocess
 import sys
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from ffwizard.core.errors import RuntimeUnavailable, UserError
-from ffwizard.demo import containers, procs
+from ffwizard.core.ports import ExecResult, ServiceState
+from ffwizard.demo import (
+    DEFAULT_DEVICE,
+    DEFAULT_OBJECTS,
+    DEFAULT_SHARDS,
+    DEFAULT_TYPES,
+    containers,
+    procs,
+)
 from ffwizard.demo.orphans import end_orphans
-from ffwizard.demo.sandbox import COMPOSE_FILE, MARKER, PROJECT, is_sandbox
-from ffwizard.i18n import _
-from ffwizard.runtime.base import ExecResult, Runtime, ServiceState
+from ffwizard.demo.ports import reclaim_block, release_block
+from ffwizard.demo.sandbox import (
+    COMPOSE_FILE,
+    MARKER,
+    PROJECT,
+    build_sandbox,
+    is_sandbox,
+    open_sandbox,
+)
+from ffwizard.i18n import _, ngettext
+from ffwizard.runtime.base import BaseRuntime
 
 
-class SimRuntime(Runtime):
+class SimRuntime(BaseRuntime):
     kind = "sim"
 
     def __init__(self, root: Path, project: str = PROJECT, compose_file: Path | None = None):
@@ -235,3 +254,61 @@ def _copy_file_or_tree(source: Path, target: Path) -> None:
         shutil.copytree(source, target, symlinks=True, dirs_exist_ok=True)
     else:
         shutil.copy2(source, target)
+
+
+# --- demo sandboxes ---------------------------------------------------------------------------
+
+@dataclass
+class PreparedDemo:
+    root: Path
+    project: str
+    compose_file: Path
+    runtime: SimRuntime
+    created: bool  # False when an existing sandbox was reused
+    summary: str  # what was prepared, for the user
+
+
+def prepare_demo(sandbox: Path | str | None = None, *, shards: int = DEFAULT_SHARDS,
+                 objects: int = DEFAULT_OBJECTS, device: str = DEFAULT_DEVICE,
+                 types: tuple[str, ...] = DEFAULT_TYPES, start: bool = True) -> PreparedDemo:
+    """Build a sandbox at `sandbox` (a fresh temporary directory when None; an existing sandbox
+    is reused as it is) and start its services. Raises UserError for a non-empty non-sandbox."""
+    if sandbox is None:
+        root = Path(tempfile.mkdtemp(prefix="ffwizard-demo-"))
+    else:
+        root = Path(sandbox).expanduser().resolve()
+    created = not is_sandbox(root)
+    box = build_sandbox(root, shards=shards, objects=objects, device=device, types=tuple(types)) \
+        if created else open_sandbox(root)
+    if not created:
+        reclaim_block(box.root, box.ports)  # given back when it was stopped
+    runtime = SimRuntime(box.root, box.project, box.compose_file)
+    if start:
+        result = runtime.compose_up()
+        if result.exit_code != 0:
+            raise UserError(_("the sandbox's services did not start: {output}").format(
+                output=result.output.strip()))
+    p = box.ports
+    heading = (_("Built a simulated FindFace Multi installation at {root}") if created
+               else _("Reusing a simulated FindFace Multi installation at {root}"))
+    counts = ngettext("{shards} shard (HTTP ports {first}…{last}), {objects} objects, {device}, "
+                      "types {types}",
+                      "{shards} shards (HTTP ports {first}…{last}), {objects} objects, {device}, "
+                      "types {types}", box.shards)
+    summary = (heading.format(root=box.root) + "\n  "
+               + counts.format(shards=box.shards, first=p.shard_http,
+                               last=p.shard_http + box.shards - 1, objects=box.objects,
+                               device=box.device.upper(), types=",".join(box.types)) + "\n"
+               f"  sf-api 127.0.0.1:{p.sf_api}, extraction-api 127.0.0.1:{p.extraction_api}, "
+               f"upload 127.0.0.1:{p.upload}")
+    return PreparedDemo(box.root, box.project, box.compose_file, runtime, created, summary)
+
+
+def stop_demo(root: Path | str, *, release_ports: bool = True) -> list[str]:
+    """Stop every service of the sandbox at `root` and give its port block back (a stopped
+    sandbox holds no ports; `prepare_demo` claims them again when it is reused)."""
+    box = open_sandbox(Path(root))
+    stopped = SimRuntime(box.root, box.project, box.compose_file).stop_all()
+    if release_ports:
+        release_block(box.root, box.ports.offset)
+    return stopped

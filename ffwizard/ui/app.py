@@ -1,26 +1,35 @@
 """The wizard application and its factory (used by the CLI, the tests and the screenshot script).
 
-    app = create_app(root, runtime_kind="docker" | "sim", demo=False)
-    run_wizard(root, runtime_kind, demo=False) -> exit status
-    run_demo(prepared_demo) -> exit status     (called by `ffwizard demo`)
+    app = create_app(root, runtime_kind="docker" | "sim", demo=False, settings=None)
+    run_wizard(root, runtime_kind, demo=False, settings=None) -> exit status
+    run_demo(prepared_demo, settings=None) -> exit status     (called by `ffwizard demo`)
+
+`settings` None: read from the environment here, once (the factory is an edge, like the CLI).
 """
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
 from textual.app import App
 from textual.binding import Binding
 
+from ffwizard.core.events import RunStatus
+from ffwizard.core.executor import Outcome
+from ffwizard.core.plan import Plan
+from ffwizard.core.settings import Settings
 from ffwizard.i18n import N_, _, current_language, set_language
-from ffwizard.ui.translate import translate_bindings
+from ffwizard.ui.screens.dialogs import Choice, HelpScreen
+from ffwizard.ui.screens.done import DoneScreen
+from ffwizard.ui.screens.run import RunScreen
+from ffwizard.ui.screens.welcome import WelcomeScreen
 from ffwizard.ui.state import WizardState, existing_run, finished_run
+from ffwizard.ui.translate import translate_bindings
 
 
 def _stylesheet() -> str:
     # Read as a package resource, not a file path: works from the zip bundle too.
-    from importlib.resources import files
-
     return files("ffwizard.ui").joinpath("app.tcss").read_text(encoding="utf-8")
 
 
@@ -43,9 +52,6 @@ class WizardApp(App):
         self.state = state
 
     def on_mount(self) -> None:
-        from ffwizard.ui.screens.run import RunScreen
-        from ffwizard.ui.screens.welcome import WelcomeScreen
-
         self.push_screen(WelcomeScreen())
         run_dir = existing_run(self.state.root)
         if run_dir is not None:
@@ -55,17 +61,11 @@ class WizardApp(App):
         finished = finished_run(self.state.root)
         if finished is not None:
             # The last migration finished: show its result; Back leads to a new migration.
-            from ffwizard.core.executor import Outcome
-            from ffwizard.core.events import RunStatus
-            from ffwizard.core.plan import Plan
-            from ffwizard.ui.screens.done import DoneScreen
-
-            self.push_screen(DoneScreen(Outcome(RunStatus.DONE, None, None, finished), Plan.load(finished)))
+            self.push_screen(DoneScreen(Outcome(RunStatus.DONE, None, None, finished),
+                                        Plan.load(finished)))
 
     # --- app-wide keys -----------------------------------------------------------------------
     def action_help(self) -> None:
-        from ffwizard.ui.screens.dialogs import HelpScreen
-
         screen = self.screen
         if isinstance(screen, HelpScreen):
             return
@@ -101,8 +101,6 @@ class WizardApp(App):
             self.action_quit_wizard()
 
     def action_quit_wizard(self) -> None:
-        from ffwizard.ui.screens.dialogs import Choice
-
         handler = getattr(self.screen, "quit_question", None)
         text = handler() if handler else _(
             "Nothing has been changed on the installation yet. You can start again at any time.")
@@ -116,19 +114,20 @@ class WizardApp(App):
 
 
 def create_app(root: Path | str, runtime_kind: str = "docker", *, demo: bool = False,
-               runtime=None, frozen: bool = False) -> WizardApp:
+               runtime=None, frozen: bool = False, settings: Settings | None = None) -> WizardApp:
     state = WizardState(root=Path(root).expanduser().resolve(), runtime_kind=runtime_kind,
-                        demo=demo, runtime=runtime, frozen=frozen)
+                        demo=demo, runtime=runtime, frozen=frozen,
+                        settings=settings if settings is not None else Settings.from_environ())
     return WizardApp(state)
 
 
 def run_wizard(root: Path | str, runtime_kind: str = "docker", *, demo: bool = False,
-               runtime=None) -> int:
-    app = create_app(root, runtime_kind, demo=demo, runtime=runtime)
+               runtime=None, settings: Settings | None = None) -> int:
+    app = create_app(root, runtime_kind, demo=demo, runtime=runtime, settings=settings)
     result = app.run()
     return int(result or 0) if isinstance(result, int) else 0
 
 
-def run_demo(demo) -> int:
-    """The wizard on a prepared simulated installation (`ffwizard.demo.PreparedDemo`)."""
-    return run_wizard(demo.root, "sim", demo=True, runtime=demo.runtime)
+def run_demo(demo, *, settings: Settings | None = None) -> int:
+    """The wizard on a prepared simulated installation (`ffwizard.runtime.sim.PreparedDemo`)."""
+    return run_wizard(demo.root, "sim", demo=True, runtime=demo.runtime, settings=settings)

@@ -1,7 +1,8 @@
 """The wizard's state: one object the screens share, and the blocking work they start.
 
-The functions here run in thread workers (they talk to the runtime and the disk); they return
-plain data and never touch a widget. The core does the real work: this module only gathers.
+The functions here run in thread workers; they return plain data and never touch a widget.
+The work itself is the application layer's (`ffwizard.session`): this module only hands it
+the wizard's state.
 """
 
 from __future__ import annotations
@@ -10,21 +11,17 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ffwizard.core.errors import UserError
+from ffwizard import session
+from ffwizard.core.installation import MODEL_CATEGORY, OBJECT_TYPES, Installation
+from ffwizard.core.plan import Plan
+from ffwizard.core.ports import Runtime
+from ffwizard.core.preflight import disk_free
+from ffwizard.core.preflight import human_bytes as core_human_bytes
+from ffwizard.core.settings import Settings
 from ffwizard.i18n import _
-from ffwizard.core.installation import MODEL_CATEGORY, OBJECT_TYPES, Installation, Problem
 
-
-
-@dataclass
-class Detection:
-    """What the Installation screen shows; gathered once per install root."""
-
-    installation: Installation
-    services: dict  # service name -> ServiceState
-    available_models: list[str] | None
-    checks: list  # preflight Check list (of the proposed plan)
-    proposal_problems: list[Problem]
+# What the Installation screen shows (gathered once per install root).
+Detection = session.Survey
 
 
 @dataclass
@@ -32,13 +29,15 @@ class WizardState:
     root: Path
     runtime_kind: str  # "docker" | "sim"
     demo: bool = False
-    runtime: object | None = None
+    runtime: Runtime | None = None
     detection: Detection | None = None
     # The answers as the screens edit them (answers-file form, see ffwizard.core.answers).
     answers: dict = field(default_factory=dict)
-    plan: object | None = None  # ffwizard.core.plan.Plan of the current answers
+    plan: Plan | None = None  # the plan of the current answers
     # Snapshot tests: show no run ids or timings (they change from run to run).
     frozen: bool = False
+    # Read from the environment once, by the app factory.
+    settings: Settings = field(default_factory=Settings)
 
     @property
     def installation(self) -> Installation | None:
@@ -69,100 +68,44 @@ class WizardState:
 
 def detect_installation(state: WizardState) -> Detection:
     """Detection, service states, available models, the default proposal and its preflight."""
-    from ffwizard.core.answers import resolve_answers
-    from ffwizard.core.detect import detect
-    from ffwizard.core.plan import build_plan
-    from ffwizard.core.preflight import run_preflight
-    from ffwizard.core.settings import Settings
-
-    root = state.root
-    if not root.is_dir():
-        raise UserError(_("there is no directory {path}. Give the install root (the directory "
-                          "holding docker-compose.yaml).").format(path=root))
-    installation = detect(root)
-    if installation.compose_file is None:
-        problems = "; ".join(p.message for p in installation.blocking) or _("no compose file")
-        raise UserError(_("no FindFace Multi installation found at {path}: {problems}").format(
-            path=root, problems=problems))
-    from ffwizard.runtime import open_runtime_for
-
-    runtime = open_runtime_for(installation, state.runtime_kind, state.runtime)
-    state.runtime = runtime
-    services = runtime.services()  # an engine that does not answer says so in its own words
-    try:
-        available = runtime.list_files(installation.extraction_api_service,
-                                       installation.models_root, ".fnk")
-    except (UserError, OSError):
-        available = None
-    answers, problems = resolve_answers(installation, {}, available, source="proposal")
-    plan = build_plan(installation, answers, problems=problems)
-    try:
-        checks = run_preflight(plan, runtime, Settings.from_environ())
-    except UserError as err:
-        checks = [_failed_check(str(err))]
-    return Detection(installation, services, available, checks, problems)
-
-
-def _failed_check(message: str):
-    from ffwizard.core.preflight import Check
-
-    return Check("runtime", False, message)
+    survey = session.survey(state.root, state.runtime_kind, runtime=state.runtime,
+                            settings=state.settings)
+    state.runtime = survey.runtime
+    return survey
 
 
 def default_answers(detection: Detection) -> dict:
     """The proposal, in answers-file form: what the screens start from."""
-    from ffwizard.core.answers import resolve_answers
-
-    answers, _problems = resolve_answers(detection.installation, {}, detection.available_models,
-                                         source="proposal")
-    return answers.to_dict()
+    return detection.proposal.to_dict()
 
 
-def build_wizard_plan(state: WizardState):
+def build_wizard_plan(state: WizardState) -> Plan:
     """The plan of the current answers (with the problems they have)."""
-    from ffwizard.core.answers import resolve_answers
-    from ffwizard.core.plan import build_plan
-
     detection = state.detection
-    answers, problems = resolve_answers(detection.installation, state.answers,
-                                        detection.available_models, source="wizard")
-    return build_plan(detection.installation, answers, problems=problems)
+    return session.make_plan(detection.installation, state.answers,
+                             detection.available_models, source="wizard")
 
 
-def free_space(path: Path) -> int | None:
+def free_space(path: Path, settings: Settings) -> int | None:
     """Free bytes on the file system that would hold `path` (its nearest existing parent)."""
-    from ffwizard.core.preflight import disk_free
-    from ffwizard.core.settings import Settings
-
     try:
-        return disk_free(Path(path), Settings.from_environ())
+        return disk_free(Path(path), settings)
     except OSError:
         return None
 
 
-def existing_run(root: Path):
+def existing_run(root: Path) -> Path | None:
     """The run ffwizard should show on start: one under way, or None."""
-    from ffwizard.core.journal import current_run_dir
-
-    current = current_run_dir(root)
-    if (current / "run.json").exists():
-        return current
-    return None
+    run = session.current_run(root)
+    return run.path if run is not None else None
 
 
-def finished_run(root: Path):
+def finished_run(root: Path) -> Path | None:
     """The newest archived run if it finished (its Done screen is what to show on start)."""
-    from ffwizard.core.journal import find_run
-
-    run = find_run(root)
-    if run is None or run.path.parent.name != "runs" or run.state().status != "done":
-        return None
-    return run.path
+    return session.finished_run(root)
 
 
 def human_bytes(n: int | None) -> str:
     if n is None:
         return _("unknown")
-    from ffwizard.core.preflight import human_bytes as core_human_bytes
-
     return core_human_bytes(n)

@@ -9,13 +9,13 @@ import sys
 
 import pytest
 import yaml
-
 from demo_helpers import galleries, per_gallery
 
 from ffwizard.core.errors import UserError
-from ffwizard.demo import catalog, ports, prepare_demo, stop_demo
+from ffwizard.demo import catalog, ports
 from ffwizard.demo.sandbox import build_sandbox, gallery_counts, open_sandbox
 from ffwizard.demo.storage import ShardStore
+from ffwizard.runtime.sim import prepare_demo, stop_demo
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import os
 import signal
 
 import pytest
-
 from demo_helpers import galleries, log_text, per_gallery, wait_for
 
 from ffwizard.demo import catalog, procs, scenario

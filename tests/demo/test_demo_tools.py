@@ -6,8 +6,14 @@ import json
 import subprocess
 
 import pytest
-
-from demo_helpers import NEW_MODEL, all_objects, galleries, per_gallery, ready_for_migration, write_migration_yaml
+from demo_helpers import (
+    NEW_MODEL,
+    all_objects,
+    galleries,
+    per_gallery,
+    ready_for_migration,
+    write_migration_yaml,
+)
 
 from ffwizard.core.errors import UserError
 from ffwizard.demo import catalog, scenario

@@ -9,9 +9,8 @@ from __future__ import annotations
 import os
 import uuid
 
-import pytest
-
 import dockertest_images as images
+import pytest
 from dockertest_engine import engine_client, engine_problem, remove_project
 
 

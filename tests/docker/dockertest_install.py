@@ -18,10 +18,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import dockertest_images as images
 import httpx
 import yaml
 
-import dockertest_images as images
 from ffwizard.demo import sandbox as sandbox_mod
 from ffwizard.demo.storage import ShardStore
 from ffwizard.runtime.docker import DockerRuntime

@@ -13,8 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-
-from dockertest_install import (data_dir_counts, shard_galleries, start_install, tree_digest)
+from dockertest_install import data_dir_counts, shard_galleries, start_install, tree_digest
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 

@@ -8,11 +8,11 @@ import subprocess
 import time
 from pathlib import Path
 
-import pytest
-
 import dockertest_images as images
+import pytest
 from dockertest_engine import remove_project
 from dockertest_project import IMAGES, small_project
+
 from ffwizard.core.errors import UserError
 from ffwizard.runtime.docker import DockerRuntime
 

@@ -125,7 +125,7 @@ def test_missing_compose_is_a_plain_sentence(monkeypatch):
     monkeypatch.setattr(docker_runtime.shutil, "which", lambda name: None)
 
     with pytest.raises(UserError, match=r"Neither `docker compose` \(compose v2\) nor `docker-compose`"):
-        docker_runtime.detect_compose_command()
+        docker_runtime.working_compose_command()
 
 
 # --- safe extraction ---------------------------------------------------------------------------

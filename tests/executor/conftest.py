@@ -11,7 +11,7 @@ import pytest
 def make_sandbox(tmp_path):
     """make_sandbox(name="install", shards=2, objects=300, device="gpu") -> root of a running
     simulated installation; everything it started is stopped afterwards."""
-    from ffwizard.demo import prepare_demo, stop_demo
+    from ffwizard.runtime.sim import prepare_demo, stop_demo
 
     made: list[Path] = []
 

@@ -8,8 +8,14 @@ itself at one. POINTS lists them all; a reference run checks the list is complet
 from __future__ import annotations
 
 import pytest
-from executor_helpers import (ffwizard, install_files, shard_content, shard_dirs, tree_digest,
-                              write_answers)
+from executor_helpers import (
+    ffwizard,
+    install_files,
+    shard_content,
+    shard_dirs,
+    tree_digest,
+    write_answers,
+)
 
 from ffwizard.core.journal import archive_dir, current_run_dir
 from ffwizard.core.plan import Plan
@@ -72,7 +78,7 @@ def check_finished_like_uninterrupted(root, old_digest, reference_content):
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
     """An uninterrupted run: the points it passes and the new shards it leaves."""
-    from ffwizard.demo import prepare_demo, stop_demo
+    from ffwizard.runtime.sim import prepare_demo, stop_demo
 
     base = tmp_path_factory.mktemp("reference")
     root = prepare_demo(base / "install", shards=2, objects=OBJECTS).root

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from executor_helpers import NEW_MODELS, plan_of
+
 from ffwizard.core.preflight import run_preflight
 from ffwizard.runtime.sim import SimRuntime
-
-from executor_helpers import NEW_MODELS, plan_of
 
 
 def plan_for(root):

@@ -8,7 +8,14 @@ import os
 import socket
 
 import pytest
-from executor_helpers import NEW_MODELS, ffwizard, install_files, shard_dirs, tree_digest, write_answers
+from executor_helpers import (
+    NEW_MODELS,
+    ffwizard,
+    install_files,
+    shard_dirs,
+    tree_digest,
+    write_answers,
+)
 
 from ffwizard.core.journal import current_run_dir
 from ffwizard.core.lock import InstallLock

@@ -11,9 +11,8 @@ import pytest
 from ffwizard.core.answers import resolve_answers
 from ffwizard.core.detect import detect
 from ffwizard.core.journal import RunDir
-from ffwizard.core.plan import build_plan
+from ffwizard.core.plan import Plan, build_plan
 from ffwizard.core.report import render_report
-from ffwizard.core.plan import Plan
 
 INSTALLS = Path(__file__).resolve().parents[1] / "fixtures" / "installs"
 S3_SECRETS = ("wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY", "AKIAIOSFODNN7EXAMPLE")

@@ -8,8 +8,16 @@ import os
 import stat
 from pathlib import Path
 
-from executor_helpers import (NEW_MODELS, ffwizard, install_files, journal_events, shard_content,
-                      shard_dirs, tree_digest, write_answers)
+from executor_helpers import (
+    NEW_MODELS,
+    ffwizard,
+    install_files,
+    journal_events,
+    shard_content,
+    shard_dirs,
+    tree_digest,
+    write_answers,
+)
 
 from ffwizard.core.journal import archive_dir, current_run_dir
 from ffwizard.core.plan import Plan

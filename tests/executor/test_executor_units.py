@@ -20,7 +20,6 @@ from ffwizard.core.lock import InstallLock, LockHeld, is_locked, read_holder
 from ffwizard.core.progress import ProgressMeter, format_duration, parse_gallery_counts
 from ffwizard.core.verify import compare_counts
 
-
 # --- atomic writes ------------------------------------------------------------------------------
 
 def test_atomic_write_keeps_mode_and_leaves_no_temp_file(tmp_path):

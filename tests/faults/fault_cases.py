@@ -11,9 +11,9 @@ answers file is `tmp / "answers.yaml"`); `argv` may use {root} and {answers}.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
 from install_fixtures import make_installs  # noqa: E402

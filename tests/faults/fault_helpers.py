@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
-from install_fixtures import copy_install  # noqa: E402,F401
-
 from fault_cases import OFFERED_MODELS  # noqa: E402
+from install_fixtures import copy_install  # noqa: E402,F401
 
 
 def tree_fingerprint(root: Path) -> dict[str, str]:
@@ -62,13 +61,15 @@ class ModelsOnlyRuntime:
 @pytest.fixture
 def models_only_runtime(monkeypatch):
     import ffwizard.runtime
+    import ffwizard.session
 
     real = ffwizard.runtime.open_runtime_for
 
     def open_for(installation, kind, runtime=None):
         return real(installation, kind, runtime or ModelsOnlyRuntime(installation.root))
 
-    monkeypatch.setattr(ffwizard.runtime, "open_runtime_for", open_for)
+    # The session layer is where both front ends open a runtime.
+    monkeypatch.setattr(ffwizard.session, "open_runtime_for", open_for)
 
 
 @pytest.fixture

@@ -4,9 +4,9 @@ no traceback, no secret, and not one byte changed under the install root."""
 from __future__ import annotations
 
 import pytest
-
-from fault_helpers import copy_install, tree_fingerprint
 from fault_cases import CASES, SECRETS, Case
+from fault_helpers import copy_install, tree_fingerprint
+
 from ffwizard.cli import main
 
 TRACEBACK_SIGNS = ("Traceback", 'File "')

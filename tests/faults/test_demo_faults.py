@@ -12,9 +12,9 @@ import time
 
 import pytest
 
-from ffwizard.demo import prepare_demo, stop_demo
 from ffwizard.demo.orphans import sandbox_processes
 from ffwizard.demo.ports import registry_dir
+from ffwizard.runtime.sim import prepare_demo, stop_demo
 
 
 def claims_of(root) -> list[int]:

@@ -6,8 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from fault_helpers import copy_into, tree_fingerprint
 from fault_cases import GOOD_ANSWERS
+from fault_helpers import copy_into, tree_fingerprint
+
 from ffwizard.cli import main
 from ffwizard.core.lock import InstallLock, lock_path
 
@@ -116,6 +117,7 @@ def test_a_lock_removed_by_a_refusal_is_never_held_twice(tmp_path):
     second.acquire()
     try:
         import pytest
+
         from ffwizard.core.lock import LockHeld
 
         with pytest.raises(LockHeld):

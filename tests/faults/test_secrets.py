@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from fault_cases import ACCESS_2, SECRET, SECRET_2
+
 from ffwizard.core import secrets
 from ffwizard.core.journal import Journal
 from ffwizard.core.yamlio import YamlReadError, parse_yaml, read_text, rt_load

@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from headless_browser import CHROMIUM, HeadlessChromium
 from serving import free_port, stop, wait_for_port
 

@@ -6,7 +6,6 @@ empty HOME and working directory in a temporary folder, no PYTHONPATH and no vir
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess

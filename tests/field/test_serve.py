@@ -12,9 +12,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from serving import free_port, listening_addresses, stop, wait_for_port
 
 from ffwizard.commands import serve
-from serving import free_port, listening_addresses, stop, wait_for_port
 
 
 def start_serve(*args: str) -> subprocess.Popen:

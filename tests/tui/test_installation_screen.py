@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from tui_helpers import screen_name, screen_text, wait_for, widget_text
 
 from ffwizard.i18n import set_language
 from ffwizard.ui.app import create_app
 from ffwizard.ui.screens.installation import state_word
-from tui_helpers import screen_name, screen_text, wait_for, widget_text
 
 pytestmark = pytest.mark.asyncio
 RUNNING = {"en": "running", "ru": "работает"}

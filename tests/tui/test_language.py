@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 from textual.widgets import Button, Input, Select
+from tui_helpers import screen_name, screen_text, wait_for, widget_text
 
 from ffwizard.i18n import current_language, set_language
 from ffwizard.ui.app import create_app
 from ffwizard.ui.screens.models import OTHER
-from tui_helpers import screen_name, screen_text, wait_for, widget_text
 
 pytestmark = pytest.mark.asyncio
 

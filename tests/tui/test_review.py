@@ -7,11 +7,11 @@ import shlex
 
 import pytest
 from textual.geometry import Region
+from tui_helpers import screen_name, screen_text, wait_for
 
 from ffwizard.ui.app import create_app
 from ffwizard.ui.screens.review import StepFold
 from ffwizard.ui.widgets.path_text import SEPARATORS
-from tui_helpers import screen_name, screen_text, wait_for
 
 pytestmark = pytest.mark.asyncio
 BREAKABLE = "".join(SEPARATORS)

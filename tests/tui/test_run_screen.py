@@ -4,9 +4,9 @@ output pane full width on one key, and no stale progress after a stop or a rollb
 from __future__ import annotations
 
 import pytest
+from tui_helpers import screen_name, screen_text, wait_for, widget_text
 
 from ffwizard.ui.app import create_app
-from tui_helpers import screen_name, screen_text, wait_for, widget_text
 
 pytestmark = pytest.mark.asyncio
 

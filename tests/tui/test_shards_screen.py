@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 from textual.widgets import Input
+from tui_helpers import screen_name, wait_for, widget_text
 
 from ffwizard.i18n import set_language
 from ffwizard.ui.app import create_app
-from tui_helpers import screen_name, wait_for, widget_text
 
 pytestmark = pytest.mark.asyncio
 

@@ -38,7 +38,8 @@ SIZE = (80, 24)
 
 def fixed_sandbox(monkeypatch, name: str, shards: int):
     """A running demo at SNAPSHOT_DIR/<name>/findface-multi on the ports BLOCKS[name]."""
-    from ffwizard.demo import prepare_demo, sandbox, stop_demo
+    from ffwizard.demo import sandbox
+    from ffwizard.runtime.sim import prepare_demo, stop_demo
 
     root = SNAPSHOT_DIR / name / "findface-multi"
     if root.exists():

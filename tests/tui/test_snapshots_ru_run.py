@@ -12,12 +12,19 @@ import re
 from pathlib import Path
 
 import pytest
-
 import test_snapshots
-from ffwizard.i18n import _, set_language
-from test_snapshots import (SIZE, VOLATILE, forward, one_snapshot_run_at_a_time,  # noqa: F401
-                            screens_demo, until, wizard)
+from test_snapshots import (  # noqa: F401
+    SIZE,
+    VOLATILE,
+    forward,
+    one_snapshot_run_at_a_time,
+    screens_demo,
+    until,
+    wizard,
+)
 from tui_helpers import screen_name, widget_text
+
+from ffwizard.i18n import _, set_language
 
 # Blocks of their own (offsets and ports no other snapshot sandbox uses).
 RU_BLOCKS = {

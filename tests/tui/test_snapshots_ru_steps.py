@@ -6,10 +6,9 @@ Update after a deliberate change with `pytest tests/tui/test_snapshots_ru_steps.
 
 from __future__ import annotations
 
-from ffwizard.i18n import set_language
+from test_snapshots import SIZE, forward, one_snapshot_run_at_a_time, screens_demo, wizard  # noqa: F401
 
-from test_snapshots import (SIZE, forward, one_snapshot_run_at_a_time, screens_demo,  # noqa: F401
-                            wizard)
+from ffwizard.i18n import set_language
 
 
 def russian_wizard(demo):

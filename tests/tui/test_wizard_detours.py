@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from textual.widgets import Input, Select
+from tui_helpers import screen_name, screen_text, wait_for, widget_text
 
 from ffwizard.ui.app import create_app
 from ffwizard.ui.screens.models import OTHER
-from tui_helpers import screen_name, screen_text, wait_for, widget_text
 
 pytestmark = pytest.mark.asyncio
 

@@ -6,10 +6,9 @@ import json
 
 import pytest
 import yaml
+from tui_helpers import screen_name, screen_text, wait_for, widget_text
 
 from ffwizard.ui.app import create_app
-
-from tui_helpers import screen_name, screen_text, wait_for, widget_text
 
 pytestmark = pytest.mark.asyncio
 

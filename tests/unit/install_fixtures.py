@@ -11,7 +11,7 @@ INSTALLS = FIXTURES / "installs"
 NAMES = ("gpu8", "cpu4_block", "shards16", "disagree", "flat_models", "s3", "wrapped")
 
 sys.path.insert(0, str(FIXTURES))
-import make_installs  # noqa: E402  (the generator of the fixtures, for variants)
+import make_installs  # noqa: E402, F401  (the generator of the fixtures, for variants)
 
 
 def copy_install(name: str, target: Path) -> Path:

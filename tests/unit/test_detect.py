@@ -67,14 +67,14 @@ def test_project_name_from_compose_name_and_directory(tmp_path):
 
 def test_compose_command_is_none_without_docker(monkeypatch):
     monkeypatch.setattr(compose.shutil, "which", lambda name: None)
-    assert compose.detect_compose_command() is None
+    assert compose.installed_compose_command() is None
     assert detect(INSTALLS / "gpu8").compose_command is None
 
 
 def test_compose_command_v1_when_only_docker_compose(monkeypatch):
     monkeypatch.setattr(compose.shutil, "which",
                         lambda name: "/usr/bin/docker-compose" if name == "docker-compose" else None)
-    assert compose.detect_compose_command() == ["docker-compose"]
+    assert compose.installed_compose_command() == ["docker-compose"]
 
 
 def test_shards16():
@@ -206,6 +206,6 @@ def test_compose_command_v2_when_the_plugin_is_installed(monkeypatch, tmp_path):
     monkeypatch.setattr(compose, "CLI_PLUGIN_DIRS", ())
     monkeypatch.setattr(compose.shutil, "which",
                         lambda name: "/usr/bin/docker" if name == "docker" else None)
-    assert compose.detect_compose_command() == ["docker", "compose"]
+    assert compose.installed_compose_command() == ["docker", "compose"]
     (plugins / "docker-compose").unlink()
-    assert compose.detect_compose_command() is None
+    assert compose.installed_compose_command() is None

@@ -153,7 +153,7 @@ def test_the_sim_runtime_refuses_a_directory_that_is_no_sandbox_in_russian(tmp_p
 
 
 def test_demo_preparation_refuses_a_busy_directory_in_russian(tmp_path):
-    from ffwizard.demo import prepare_demo
+    from ffwizard.runtime.sim import prepare_demo
 
     busy = tmp_path / "busy"
     busy.mkdir()

@@ -6,8 +6,15 @@ import re
 
 import pytest
 import yaml
-from install_fixtures import (INSTALLS, NAMES, changed_lines, copy_install, make_installs, plan_of,
-                              service_block)
+from install_fixtures import (
+    INSTALLS,
+    NAMES,
+    changed_lines,
+    copy_install,
+    make_installs,
+    plan_of,
+    service_block,
+)
 
 from ffwizard.core.answers import resolve_answers
 from ffwizard.core.detect import detect

@@ -17,7 +17,7 @@ from ffwizard.commands.plan import WIDTH, _span
 def compose_v2(monkeypatch):
     from ffwizard.core import compose
 
-    monkeypatch.setattr(compose, "detect_compose_command", lambda: ["docker", "compose"])
+    monkeypatch.setattr(compose, "installed_compose_command", lambda: ["docker", "compose"])
 
 
 def run_plan(capsys, *args):

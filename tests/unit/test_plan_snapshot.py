@@ -20,7 +20,7 @@ SNAPSHOTS = Path(__file__).parent / "snapshots"
 def test_human_plan_matches_snapshot(capsys, monkeypatch, name):
     from ffwizard.core import compose
 
-    monkeypatch.setattr(compose, "detect_compose_command", lambda: ["docker", "compose"])
+    monkeypatch.setattr(compose, "installed_compose_command", lambda: ["docker", "compose"])
     main(["plan", "--root", str(INSTALLS / name)])
     out = capsys.readouterr().out.replace(str(INSTALLS.resolve() / name), "<root>")
     snapshot = SNAPSHOTS / f"plan_{name}.txt"

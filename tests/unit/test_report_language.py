@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from install_fixtures import plan_of
 
 from ffwizard.core.errors import UserError
 from ffwizard.core.executor import Executor
@@ -17,7 +18,6 @@ from ffwizard.core.progress import ProgressSample, format_duration
 from ffwizard.core.report import render_report
 from ffwizard.core.settings import Settings
 from ffwizard.core.steps import STEPS
-from install_fixtures import plan_of
 from ffwizard.i18n import set_language, translate_in
 
 NEW_MODELS = {"face": "face/nectarine_m_160.gpu.fnk", "body": "pedrec/wheat_m_256.gpu.fnk",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import yaml
 from install_fixtures import INSTALLS
 
-from ffwizard.core import servicetext
+from ffwizard.core import compose
 from ffwizard.core.compose import ComposeEdit
 from ffwizard.core.detect import detect
 from ffwizard.core.servicetext import ServiceText, replace_values
@@ -57,7 +57,7 @@ def test_a_text_copy_that_does_not_match_falls_back_to_ruamel(monkeypatch):
 
     answers, _ = resolve_answers(inst, {})
     new = new_shards_from_specs(inst, answers)
-    monkeypatch.setattr(servicetext, "replace_values", lambda block, pairs: block)
+    monkeypatch.setattr(compose, "replace_values", lambda block, pairs: block)
     edit = ComposeEdit(inst.compose_file)
     assert edit.layout is not None
     added = edit.add_shard_services(inst.shards, new)

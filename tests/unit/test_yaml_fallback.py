@@ -4,11 +4,10 @@ loader, chosen at read time, and detection, proposals and the plan come out the 
 from __future__ import annotations
 
 import yaml
-from install_fixtures import INSTALLS, copy_install
+from install_fixtures import INSTALLS, copy_install, plan_of
 
 from ffwizard.core.answers import load_answers
 from ffwizard.core.detect import detect
-from install_fixtures import plan_of
 
 
 def without_libyaml(monkeypatch) -> list[str]:

@@ -13,15 +13,16 @@ import signal
 import threading
 import time
 import typing
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Generic, Mapping, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from ffwizard.core.answers import Answers
 from ffwizard.core.atomic import atomic_write_text, read_text_or_none
 from ffwizard.core.backup import Backups
-from ffwizard.core.errors import StepFailed
+from ffwizard.core.errors import StepFailed, Stopped
 from ffwizard.core.events import EventKind, JournalEvent
 from ffwizard.core.installation import Installation, Problem, Shard
 from ffwizard.core.journal import RunDir, RunState
@@ -151,10 +152,6 @@ class Needs:
 
 
 # --- running -----------------------------------------------------------------------------------
-
-class Stopped(Exception):
-    """The user asked to stop; the journal says so and `resume` continues."""
-
 
 # What `StepContext.wait_http` waits for, each in a whole sentence.
 NO_ANSWER = {

@@ -12,12 +12,16 @@ from typing import Any
 
 from ffwizard.core import detached
 from ffwizard.core.backup import copy_tree_owner_mode, holds_data, move_aside
-from ffwizard.core.errors import StepFailed
+from ffwizard.core.errors import CountError, StepFailed
 from ffwizard.core.events import EventKind, JournalEvent, StepStatus
 from ffwizard.core.journal import RunState, tail
 from ffwizard.core.plan import Plan, Step
-from ffwizard.core.progress import (CountError, ProgressMeter, ProgressSample, format_duration,
-                                    gallery_counts)
+from ffwizard.core.progress import (
+    ProgressMeter,
+    ProgressSample,
+    format_duration,
+    gallery_counts,
+)
 from ffwizard.core.steps.add_new_shards import AddNewShards
 from ffwizard.core.steps.base import Needs, PlanContext, StepContext, StepKind, StepParams
 from ffwizard.core.steps.create_shard_dirs import CreateShardDirs

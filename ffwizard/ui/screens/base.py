@@ -32,11 +32,6 @@ class WizardScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         translate_bindings(self)
-        self.state = None  # set in on_mount from the app (tests may build screens directly)
-
-    @property
-    def wizard(self):
-        return self.app.state
 
     def compose(self) -> ComposeResult:
         yield StepHeader(self.STEP, demo=self.app.state.demo)

@@ -17,6 +17,7 @@ from ffwizard.core.plan import step_title
 from ffwizard.i18n import N_, _, ngettext
 from ffwizard.ui.palette import BAD, CAUTION
 from ffwizard.ui.screens.base import WizardScreen
+from ffwizard.ui.state import build_wizard_plan
 from ffwizard.ui.widgets.diff_view import DiffView
 from ffwizard.ui.widgets.path_text import PathText
 
@@ -67,8 +68,6 @@ class ReviewScreen(WizardScreen):
 
     @work(thread=True, exclusive=True, group="plan")
     def build(self) -> None:
-        from ffwizard.ui.state import build_wizard_plan
-
         try:
             plan = build_wizard_plan(self.app.state)
         except Exception as err:  # a calm message, never a traceback

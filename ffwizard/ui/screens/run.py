@@ -21,12 +21,12 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, ProgressBar, Static
 from textual.worker import get_current_worker
 
+from ffwizard import session
 from ffwizard.core.errors import UserError
 from ffwizard.core.plan import step_short_title, step_title
 from ffwizard.core.progress import format_count
 from ffwizard.core.report import status_word
 from ffwizard.core.runstatus import migration_state_word
-from ffwizard.core.settings import Settings
 from ffwizard.core.steps import find_kind
 from ffwizard.i18n import N_, _, ngettext
 from ffwizard.ui.palette import BAD, GOOD
@@ -228,29 +228,26 @@ class RunScreen(Screen):
     # --- the executor, in a thread ---------------------------------------------------------------
     @work(thread=True, exclusive=True, group="executor")
     def execute(self, how: str) -> None:
-        from ffwizard.core.executor import Executor
-        from ffwizard.core.journal import current_run_dir
-        from ffwizard.core.lock import InstallLock
-        from ffwizard.core.preflight import require_preflight
         state = self.app.state
         root = state.root
         pane = self.query_one("#log", LogPane)
         try:
             runtime = state.runtime or self.runtime_for_existing_run()
             state.runtime = runtime
-            with InstallLock(root, "wizard"):
+            with session.lock(root, "wizard"):
                 if how == "apply":
-                    run_plan = self.run_plan or self.plan
                     pane.add_lines([_("Checking the installation is ready…")])
-                    checks = require_preflight(run_plan, runtime, Settings.from_environ())
-                    pane.add_lines([f"✓ {c.message}" for c in checks])
-                    executor = Executor.start(root, run_plan, runtime, settings=Settings.from_environ(), on_event=self.executor_event,
-                                              confirm=self.confirm)
+                    executor = session.start_run(
+                        root, self.run_plan or self.plan, runtime, settings=state.settings,
+                        on_event=self.executor_event, confirm=self.confirm,
+                        on_checks=lambda checks: pane.add_lines([f"✓ {c.message}"
+                                                                 for c in checks]))
                 else:
-                    executor = Executor.open(root, runtime, settings=Settings.from_environ(), on_event=self.executor_event,
-                                             confirm=self.confirm)
+                    executor = session.reopen_run(root, runtime, settings=state.settings,
+                                                  on_event=self.executor_event,
+                                                  confirm=self.confirm)
                 self.executor = executor
-                self.app.call_from_thread(self.follow_log, current_run_dir(root) / "migration.log")
+                self.app.call_from_thread(self.follow_log, executor.run_dir.path / "migration.log")
                 if how == "rollback":
                     outcome = executor.rollback()
                 elif how == "rerun":
@@ -267,10 +264,8 @@ class RunScreen(Screen):
         self.app.call_from_thread(self.run_ended, outcome)
 
     def runtime_for_existing_run(self):
-        from ffwizard.commands.runcommon import runtime_for_run
-        from ffwizard.core.journal import find_run
-
-        return runtime_for_run(self.app.state.root, find_run(self.app.state.root))
+        root = self.app.state.root
+        return session.runtime_for_run(root, session.last_run(root))
 
     def executor_event(self, event) -> None:
         """Called by the executor (worker thread)."""

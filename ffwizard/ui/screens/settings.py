@@ -67,7 +67,8 @@ class SettingsScreen(WizardScreen):
             return
         path = self.resolve_backup(value)
         self.query_one("#free-space", Static).update(
-            _("free space there: {size}").format(size=human_bytes(free_space(path))))
+            _("free space there: {size}").format(
+                size=human_bytes(free_space(path, self.app.state.settings))))
 
     def resolve_backup(self, value: str) -> Path:
         path = Path(value).expanduser()

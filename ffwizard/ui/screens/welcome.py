@@ -12,6 +12,7 @@ from textual.widgets import Button, Input, Label, Static
 from ffwizard.core.errors import UserError
 from ffwizard.i18n import N_, _, current_language
 from ffwizard.ui.screens.base import WizardScreen
+from ffwizard.ui.state import default_answers, detect_installation
 from ffwizard.ui.translate import translate_bindings
 
 # Each language by its own name, so whoever cannot read the current one still finds theirs.
@@ -113,8 +114,6 @@ class WelcomeScreen(WizardScreen):
 
     @work(thread=True, exclusive=True, group="detect")
     def detect(self) -> None:
-        from ffwizard.ui.state import default_answers, detect_installation
-
         state = self.app.state
         try:
             detection = detect_installation(state)

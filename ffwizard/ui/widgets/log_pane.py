@@ -13,8 +13,9 @@ import os
 import re
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO, Callable, TextIO
+from typing import BinaryIO, TextIO
 
 from textual.message import Message
 from textual.widgets import Log
@@ -108,13 +109,13 @@ class LogPane(Log):
     class Finished(Message):
         """The stream ended and its last line is on screen."""
 
-        def __init__(self, pane: "LogPane", lines_total: int) -> None:
+        def __init__(self, pane: LogPane, lines_total: int) -> None:
             super().__init__()
             self.pane = pane
             self.lines_total = lines_total
 
         @property
-        def control(self) -> "LogPane":
+        def control(self) -> LogPane:
             return self.pane
 
     def __init__(self, *, max_lines: int = 10_000, flush_hz: float = 10.0,

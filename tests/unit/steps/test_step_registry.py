@@ -6,7 +6,6 @@ import ast
 from pathlib import Path
 
 import pytest
-
 from install_fixtures import plan_of
 
 import ffwizard

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-
 from install_fixtures import plan_of
 from step_helpers import OLD_COUNTS, Harness
 
