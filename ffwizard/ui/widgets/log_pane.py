@@ -75,17 +75,27 @@ def clean_line(line: str) -> str:
 
 def shown_line(line: str) -> str:
     """What the pane keeps of a line: no control characters, at most SHOWN_LINE_CHARS of it."""
+    return _shown(line)[0]
+
+
+def _width(text: str) -> int:
+    return len(text) if text.isascii() else cell_len(text)
+
+
+def _shown(line: str) -> tuple[str, int]:
+    """`shown_line(line)` and its width in cells (measured on the short parts only)."""
     if "\t" in line:
         line = line.expandtabs()
     if not line.isprintable():
         line = line.translate(CONTROLS)
-    if len(line) > SHOWN_LINE_CHARS:
-        more = len(line) - SHOWN_LINE_CHARS
-        # TRANSLATORS: after the start of a very long line of a tool's output in the run's
-        # output pane; the whole line is in the run's log file.
-        line = line[:SHOWN_LINE_CHARS] + " " + _("… ({count} more characters in the log file)"
-                                                  ).format(count=more)
-    return line
+    if len(line) <= SHOWN_LINE_CHARS:
+        return line, _width(line)
+    kept = line[:SHOWN_LINE_CHARS]
+    # TRANSLATORS: after the start of a very long line of a tool's output in the run's
+    # output pane; the whole line is in the run's log file.
+    more = " " + _("… ({count} more characters in the log file)").format(
+        count=len(line) - SHOWN_LINE_CHARS)
+    return kept + more, _width(kept) + cell_len(more)
 
 
 class LineSplitter:
@@ -175,8 +185,12 @@ class LogPane(ScrollView, can_focus=True):
         self.log_path = log_file
         self._log_file: TextIO | None = None
         self._splitter = LineSplitter()
+        # Writers (the splitter, the log file) take `_input_lock`; the screen takes only
+        # `_lock`, held just to hand over the buffer, so a slow disk never stalls the screen.
+        self._input_lock = threading.Lock()
         self._lock = threading.Lock()
         self._pending: list[str] = []
+        self._pending_width = 0
         self.lines_total = 0  # lines received (not only those still shown)
         self.last_line: str | None = None  # the last line received, whole, for callers and tests
         self._ended = False
@@ -208,7 +222,7 @@ class LogPane(ScrollView, can_focus=True):
     # --- any thread ---------------------------------------------------------------------
     def feed(self, data: bytes | str) -> int:
         """Take a chunk of output; return how many complete lines it finished."""
-        with self._lock:
+        with self._input_lock:
             lines = self._splitter.feed(data)
             self._accept(lines)
         return len(lines)
@@ -218,12 +232,12 @@ class LogPane(ScrollView, can_focus=True):
         cleaned = []
         for line in lines:
             cleaned.extend(LineSplitter._clean(line))
-        with self._lock:
+        with self._input_lock:
             self._accept(cleaned)
 
     def end(self) -> None:
         """The stream is over: keep its unterminated last line and announce the end."""
-        with self._lock:
+        with self._input_lock:
             self._accept(self._splitter.finish())
             self._ended = True
             if self._log_file is not None:
@@ -242,13 +256,15 @@ class LogPane(ScrollView, can_focus=True):
             self._log_file.flush()
         self.lines_total += len(lines)
         self.last_line = lines[-1]
-        pending = self._pending
-        if len(lines) > self.max_lines:
-            lines = lines[-self.max_lines:]
-        pending.extend(shown_line(line) for line in lines)
-        overflow = len(pending) - self.max_lines
-        if overflow > 0:
-            del pending[:overflow]
+        shown = [_shown(line) for line in lines[-self.max_lines:]]
+        widest = max(width for _, width in shown)
+        with self._lock:
+            pending = self._pending
+            pending.extend(text for text, _ in shown)
+            self._pending_width = max(self._pending_width, widest)
+            overflow = len(pending) - self.max_lines
+            if overflow > 0:
+                del pending[:overflow]
 
     # --- readers (thread workers) ---------------------------------------------------------
     def follow_stream(self, stream: BinaryIO) -> None:
@@ -333,15 +349,18 @@ class LogPane(ScrollView, can_focus=True):
         """Move the buffered lines to the screen in one batch."""
         with self._lock:
             lines, self._pending = self._pending, []
+            width, self._pending_width = self._pending_width, 0
         if lines:
             self._flushed_at = time.monotonic()
-            self._append(lines)
+            self._append(lines, width)
 
     def write_lines(self, lines, scroll_end: bool | None = None) -> "LogPane":
         """Show lines at once (UI thread), as they are, without a copy in the log file."""
-        lines = [shown_line(line) for text in lines for line in (text.splitlines() or [""])]
-        if lines:
-            self._append(lines[-self.max_lines:], follow=scroll_end)
+        shown = [_shown(line) for text in lines for line in (text.splitlines() or [""])]
+        shown = shown[-self.max_lines:]
+        if shown:
+            self._append([text for text, _ in shown], max(width for _, width in shown),
+                         follow=scroll_end)
         return self
 
     def write_line(self, line: str, scroll_end: bool | None = None) -> "LogPane":
@@ -362,14 +381,13 @@ class LogPane(ScrollView, can_focus=True):
     def _page_height(self) -> int:
         return max(1, self.scrollable_content_region.height)
 
-    def _append(self, lines: list[str], follow: bool | None = None) -> None:
+    def _append(self, lines: list[str], widest: int, follow: bool | None = None) -> None:
         stored = self._lines
         overflow = max(0, len(stored) + len(lines) - self.max_lines)
         stored.extend(lines)
         if overflow:
             del stored[:overflow]
         self._dropped += overflow
-        widest = max(len(line) if line.isascii() else cell_len(line) for line in lines)
         self._width = max(self._width, widest)
         first_new = self._dropped + len(stored) - len(lines) - self._base  # row of the 1st new line
         end = self._dropped + len(stored) - self._base  # rows in use
@@ -378,6 +396,8 @@ class LogPane(ScrollView, can_focus=True):
         if follow is None:
             follow = self._pinned and not self.is_vertical_scrollbar_grabbed
         if follow:
+            # The pane counts at least a page of rows: a line that fits changes no scroll bar.
+            self._floor = max(self._floor, top + height)
             if end - top <= height and self._base + top >= self._dropped:
                 pass  # the new lines fit below the last one: only their rows are painted
             else:
@@ -446,8 +466,7 @@ class LogPane(ScrollView, can_focus=True):
                 text.stylize(selected, start, len(line) if stop == -1 else stop)
                 strip = Strip(text.render(self.app.console), cell_len(line))
             else:
-                strip = Strip([Segment(line, style)], cell_len(line) if not line.isascii()
-                              else len(line))
+                strip = Strip([Segment(line, style)], _width(line))
                 self._strips[key] = strip
         return strip.crop_extend(scroll_x, scroll_x + width, style).apply_offsets(scroll_x, row)
 
@@ -464,7 +483,7 @@ class LogPane(ScrollView, can_focus=True):
         self.post_message(self.Finished(self, self.lines_total))
 
     def on_unmount(self) -> None:
-        with self._lock:
+        with self._input_lock:
             if self._log_file is not None:
                 self._log_file.close()
                 self._log_file = None
