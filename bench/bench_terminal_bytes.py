@@ -329,7 +329,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each window")
     parser.add_argument("--low-rate-seconds", type=float, default=30.0,
                         help="length of the windows at 0 and 1 line/s")
-    parser.add_argument("--objects", type=int, default=4000)
+    parser.add_argument("--objects", type=int, default=8000,
+                        help="objects of the sandbox: the copy must outlast the measurement")
     parser.add_argument("--pace", type=int, default=25, help="objects/s the tool copies")
     parser.add_argument("--only", choices=("pane", "plain"))
     parser.add_argument("--json", action="store_true", help="print the raw figures too")
@@ -338,6 +339,8 @@ def main() -> int:
     if args.wizard:
         return run_wizard(*args.wizard)
 
+    # Stopped from outside: still stop the sandbox's services (the `finally` in measure()).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped"))
     load = os.getloadavg()
     variants = [args.only] if args.only else ["pane", "plain"]
     results = {v: measure(v, args.seconds, args.low_rate_seconds, args.objects, args.pace)["rows"] for v in variants}
