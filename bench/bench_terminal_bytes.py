@@ -261,7 +261,7 @@ def measure(variant: str, seconds: float, low_rate_seconds: float, objects: int,
         time.sleep(0.5)
         term.keys(RIGHT, ENTER)
         # The copy has started once the tool's first progress line is in its log.
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + 900  # the backup of a large sandbox comes first
         while time.monotonic() < deadline and "progress:" not in read_text(log):
             time.sleep(0.2)
         if "progress:" not in read_text(log):
