@@ -13,6 +13,9 @@ FFSIM_SHARD_DOWN_AFTER_ADDS=K    a shard server exits after it has accepted K ad
 FFSIM_EXTRACTION_DELAY_MS=MS     the extraction service waits MS milliseconds per request
 FFSIM_DUMP_NO_SPACE=1            the dump tool fails with "no space left on device" halfway
 FFSIM_PACE=N                     the migration tool copies at most N objects/s (demos)
+FFSIM_CHATTER_LINES_PER_S=N|FILE while it copies, the migration tool also prints N lines/s of
+                                 per-object detail (~80 characters each); FILE: a file holding
+                                 N, read again every 0.2 s (bench/bench_terminal_bytes.py)
 FFSIM_GPU_CACHE_SECONDS=S        a GPU extraction service spends S seconds building the cache of
                                  each model it has not cached yet before it listens (first start
                                  of a new model; default 0)
@@ -31,6 +34,7 @@ KNOBS = (
     "FFSIM_EXTRACTION_DELAY_MS",
     "FFSIM_DUMP_NO_SPACE",
     "FFSIM_PACE",
+    "FFSIM_CHATTER_LINES_PER_S",
     "FFSIM_GPU_CACHE_SECONDS",
 )
 FAULTS_FILE = Path(".sim") / "faults.json"

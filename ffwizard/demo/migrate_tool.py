@@ -8,7 +8,8 @@ and extracting batches of `extraction_batch_size`; each page is added to its new
 request. Progress goes to stdout in the vendor's log style.
 
 Exit status: 0 done, 1 failed while running, 2 refused (bad flags or config).
-Fault knobs: FFSIM_MIGRATE_DIE_AFTER, FFSIM_PACE (see ffwizard.demo.faults).
+Fault knobs: FFSIM_MIGRATE_DIE_AFTER, FFSIM_PACE, FFSIM_CHATTER_LINES_PER_S (see
+ffwizard.demo.faults).
 """
 
 from __future__ import annotations
@@ -166,6 +167,33 @@ class Pacer:
             time.sleep(delay)
 
 
+def chatter(setting: str, stop: threading.Event) -> None:
+    """FFSIM_CHATTER_LINES_PER_S: print `setting` lines a second (or as many as the file named
+    `setting` says, read again every 0.2 s) until `stop` is set, evenly every 10 ms."""
+    rate, checked, emitted, number = 0.0, 0.0, 0.0, 0
+    last = time.monotonic()
+    while not stop.wait(0.01):
+        now = time.monotonic()
+        if now - checked >= 0.2:
+            checked = now
+            try:
+                text = open(setting).read() if not setting.strip().isdigit() else setting
+                rate = max(0.0, float(text.strip() or 0))
+            except (OSError, ValueError):
+                rate = 0.0
+        emitted += rate * (now - last)
+        last = now
+        count = int(emitted)
+        if count:
+            emitted -= count
+            stamp = time.strftime("%Y/%m/%d %H:%M:%S", time.gmtime())
+            sys.stdout.write("".join(
+                f"{stamp} debug: ffsec_face_events object {number + i:09d} re-extracted, 512 floats\n"
+                for i in range(count)))
+            sys.stdout.flush()
+            number += count
+
+
 class Migration:
     def __init__(self, config: dict, pace: int, progress_interval: float):
         self.config = config
@@ -300,12 +328,16 @@ class Migration:
                    for _ in range(cfg["workers"])]
         for thread in threads:
             thread.start()
+        chatter_done = threading.Event()
+        if (setting := faults.knob("FFSIM_CHATTER_LINES_PER_S")) is not None:
+            threading.Thread(target=chatter, args=(setting, chatter_done), daemon=True).start()
         next_report = time.monotonic() + self.progress_interval
         while any(t.is_alive() for t in threads):
             time.sleep(0.02)
             if time.monotonic() >= next_report:
                 self._progress(total, started)
                 next_report += self.progress_interval
+        chatter_done.set()
         elapsed = time.monotonic() - started
         if self.failure:
             say(f"error: {self.failure}")

@@ -19,6 +19,20 @@ def screen_rows(app: App) -> list[str]:
     return [strip.text for strip in app.screen._compositor.render_strips()]
 
 
+def pane_rows(app: App) -> list[str]:
+    """The text inside the pane's border, one string per row (its scroll bar left out)."""
+    return [row.split("│")[1][:-1].strip() for row in screen_rows(app) if row.count("│") >= 2]
+
+
+async def wait_until(pilot, condition, timeout: float = 10.0) -> None:
+    """Wait for a state, never a fixed time: checks every 10 ms up to `timeout` seconds."""
+    for _ in range(int(timeout / 0.01)):
+        if condition():
+            return
+        await pilot.pause(0.01)
+    assert condition()
+
+
 # --- LineSplitter ---------------------------------------------------------------------------
 
 async def test_splitter_keeps_partial_tail_between_chunks():
@@ -193,3 +207,72 @@ async def test_pane_keeps_last_line_in_view_when_it_shrinks():
         app.query_one("#below", Static).update("one\ntwo\nthree")
         await pilot.pause(0.2)
         assert any("line 99" in row for row in screen_rows(app))
+
+
+async def test_a_very_long_line_is_bounded_in_the_pane_and_whole_in_the_file(tmp_path):
+    from ffwizard.ui.widgets.log_pane import SHOWN_LINE_CHARS
+
+    pane = LogPane(max_lines=100, log_file=tmp_path / "run.log")
+    app = PaneApp(pane)
+    long_line = "start " + "x" * 200_000 + " end"
+    async with app.run_test(size=(60, 12)) as pilot:
+        pane.feed((long_line + "\nshort\n").encode())
+        await wait_until(pilot, lambda: pane.lines and pane.lines[-1] == "short")
+        kept = pane.lines[-2]
+        assert kept.startswith("start xxx") and "end" not in kept
+        more = len(long_line) - SHOWN_LINE_CHARS
+        assert kept.endswith(f"… ({more} more characters in the log file)")
+        assert len(kept) < SHOWN_LINE_CHARS + 60
+        assert pane.last_line == "short"
+    assert (tmp_path / "run.log").read_text() == long_line + "\nshort\n"
+
+
+async def test_past_max_lines_the_last_line_shown_is_the_last_written():
+    pane = LogPane(max_lines=30)
+    app = PaneApp(pane)
+    async with app.run_test(size=(40, 10)) as pilot:
+        for batch in range(40):  # small batches: rows filled one by one, page turns, drops
+            pane.add_lines([f"line {batch * 3 + i}" for i in range(3)])
+            await pilot.pause(0.01)
+        await wait_until(pilot, lambda: any("line 119" in row for row in screen_rows(app)))
+        assert len(pane.lines) == 30 and pane.lines[-1] == "line 119"
+        shown = [row for row in pane_rows(app) if row]
+        assert shown == [f"line {n}" for n in range(120 - len(shown), 120)]  # in order, no gap
+
+
+async def test_a_lone_line_appears_promptly_and_paints_only_its_row():
+    pane = LogPane(max_lines=1000)  # the shipped flush rate
+    app = PaneApp(pane)
+    painted: list[int] = []
+    async with app.run_test(size=(40, 12)) as pilot:
+        pane.add_lines(["first"])
+        await wait_until(pilot, lambda: any("first" in row for row in screen_rows(app)), 2.0)
+        original = pane.refresh_lines
+        pane.refresh_lines = lambda y, n=1: (painted.append(n), original(y, n))
+        refreshed = []
+        original_refresh = pane.refresh
+        pane.refresh = lambda *a, **k: (refreshed.append((a, k)), original_refresh(*a, **k))[1]
+        pane.add_lines(["second"])
+        await wait_until(pilot, lambda: any("second" in row for row in screen_rows(app)), 2.0)
+        assert painted == [1]  # one row,
+        assert ((), {}) not in refreshed  # not the whole pane
+
+
+async def test_following_turns_a_page_instead_of_scrolling_every_row():
+    pane = LogPane(max_lines=1000)
+    app = PaneApp(pane)
+    async with app.run_test(size=(40, 12)) as pilot:  # 10 rows inside the border
+        for n in range(11):
+            pane.add_lines([f"row {n}"])
+            await wait_until(pilot, lambda: any(f"row {n}" in r for r in screen_rows(app)), 2.0)
+        rows = pane_rows(app)
+        # A line did not fit: the last lines moved to the top, the rest is free.
+        shown = [row for row in rows if row]
+        assert rows[:len(shown)] == shown and shown[-1] == "row 10" and "row 0" not in shown
+        assert len(shown) <= len(rows) // 2
+        assert pane.scroll_y == pane.max_scroll_y  # still following
+        pane.add_lines([f"burst {n}" for n in range(50)])  # a pageful: shows the end
+        await wait_until(pilot, lambda: any("burst 49" in r for r in screen_rows(app)), 2.0)
+        shown = [row for row in pane_rows(app) if row]
+        assert shown == [f"burst {n}" for n in range(50 - len(shown), 50)]
+        assert len(shown) >= len(pane_rows(app)) - 1  # full (but for the horizontal scroll bar)

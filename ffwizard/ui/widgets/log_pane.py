@@ -1,9 +1,20 @@
-"""A log pane that keeps up with a tool printing hundreds of thousands of lines a second.
+"""A log pane that keeps up with a tool printing hundreds of thousands of lines a second, and
+sends little to a terminal at the end of a slow SSH link.
 
 Output is read in 64 KiB chunks on a thread, cut into clean lines (`LineSplitter`), written to
-the run's log file there, and only *buffered* for the screen: the pane pulls the buffer on a
-timer (5-20 Hz) and hands it to `Log.write_lines` in one batch. Per-line writes or per-line
-messages freeze the event loop (see `bench/README.md`). The thread never touches a widget.
+the run's log file there, and only *buffered* for the screen: the pane takes the buffer in one
+batch at most `flush_hz` times a second (a lone line after a quiet spell at once). Per-line
+writes or per-line messages freeze the event loop (see `bench/README.md`). The thread never
+touches a widget.
+
+What reaches the terminal: a new line that lands on an empty row costs that row only; a
+scroll costs every row of the pane. So while it follows the end the pane does not scroll one
+line at a time: when the lines of a small batch do not fit, it turns a page — the last few
+lines move to the top and the rows below fill one by one (a batch of a pageful or more just
+shows the end). `bench/bench_terminal_bytes.py` measures it.
+
+Memory is bounded: `max_lines` lines, each at most SHOWN_LINE_CHARS characters on screen (the
+log file keeps every line whole).
 """
 
 from __future__ import annotations
@@ -17,9 +28,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.text import Text
+from textual.cache import LRUCache
+from textual.geometry import Size
 from textual.message import Message
-from textual.widgets import Log
+from textual.scroll_view import ScrollView
+from textual.selection import Selection
+from textual.strip import Strip
 from textual.worker import get_current_worker
+
+from ffwizard.i18n import _
 
 CHUNK_SIZE = 64 * 1024
 # A line longer than this with no newline in sight is cut (a tool printing a progress bar
@@ -28,6 +48,15 @@ MAX_PARTIAL_LINE = 64 * 1024
 # A busy reader works at most READER_BURST seconds, then sleeps READER_REST (bench/README.md).
 READER_BURST = 0.02
 READER_REST = 0.005
+# What the pane keeps of a longer line: its start and how much more the log file has.
+SHOWN_LINE_CHARS = 1000
+# Batches reach the screen at most this often (a lone line after a quiet spell: at once).
+DEFAULT_FLUSH_HZ = 4.0
+FLUSH_CHECK = 0.05
+# A page turn keeps this share of the pane's rows of the lines before the new ones.
+PAGE_TURN_KEEP = 0.25
+# C0 controls other than tab, and DEL: shown as U+FFFD rather than sent to the terminal.
+CONTROLS = {code: "\ufffd" for code in (*range(0, 9), *range(10, 32), 127)}
 # Escape sequences: CSI (colours, cursor moves), OSC (titles, links), and two-byte escapes.
 # `Log` would pass them to the terminal raw.
 ANSI_ESCAPE = re.compile(
@@ -43,6 +72,31 @@ def clean_line(line: str) -> str:
     if "\r" in line:
         line = line.rsplit("\r", 1)[1]
     return line
+
+
+def shown_line(line: str) -> str:
+    """What the pane keeps of a line: no control characters, at most SHOWN_LINE_CHARS of it."""
+    return _shown(line)[0]
+
+
+def _width(text: str) -> int:
+    return len(text) if text.isascii() else cell_len(text)
+
+
+def _shown(line: str) -> tuple[str, int]:
+    """`shown_line(line)` and its width in cells (measured on the short parts only)."""
+    if "\t" in line:
+        line = line.expandtabs()
+    if not line.isprintable():
+        line = line.translate(CONTROLS)
+    if len(line) <= SHOWN_LINE_CHARS:
+        return line, _width(line)
+    kept = line[:SHOWN_LINE_CHARS]
+    # TRANSLATORS: after the start of a very long line of a tool's output in the run's
+    # output pane; the whole line is in the run's log file.
+    more = " " + _("… ({count} more characters in the log file)").format(
+        count=len(line) - SHOWN_LINE_CHARS)
+    return kept + more, _width(kept) + cell_len(more)
 
 
 class LineSplitter:
@@ -87,21 +141,26 @@ class LineSplitter:
         return lines
 
 
-class LogPane(Log):
-    """`Log` fed from any thread in batches, with a file copy and the full-pane repaint fix.
+class LogPane(ScrollView, can_focus=True):
+    """A log fed from any thread in batches, with a file copy, bounded in lines and line length.
 
     `feed()` may be called from any thread; `follow_stream()` / `follow_file()` start a thread
     worker that reads for you. Lines older than `max_lines` are dropped before they reach the
-    widget (they are in the log file), so a burst never costs more than one screenful of work.
+    screen (they are in the log file), so a burst never costs more than one screenful of work.
+    `lines` holds what the pane keeps (each line as shown, see `shown_line`).
     """
 
     DEFAULT_CSS = """
     LogPane {
+        background: $surface;
+        color: $text;
+        overflow: scroll;
         border: round $primary 50%;
         border-title-color: $text-muted;
         scrollbar-size-vertical: 1;
     }
     LogPane:focus {
+        background-tint: $foreground 5%;
         border: round $primary;
     }
     """
@@ -118,29 +177,53 @@ class LogPane(Log):
         def control(self) -> LogPane:
             return self.pane
 
-    def __init__(self, *, max_lines: int = 10_000, flush_hz: float = 10.0,
+    def __init__(self, *, max_lines: int = 10_000, flush_hz: float = DEFAULT_FLUSH_HZ,
                  log_file: Path | None = None, name: str | None = None,
                  id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(max_lines=max_lines, auto_scroll=True, name=name, id=id, classes=classes)
-        self.flush_interval = 1.0 / min(20.0, max(5.0, flush_hz))
+        super().__init__(name=name, id=id, classes=classes)
+        self.max_lines = max(1, max_lines)
+        self.flush_interval = 1.0 / max(0.5, flush_hz)
         self.log_path = log_file
         self._log_file: TextIO | None = None
         self._splitter = LineSplitter()
+        # Writers (the splitter, the log file) take `_input_lock`; the screen takes only
+        # `_lock`, held just to hand over the buffer, so a slow disk never stalls the screen.
+        self._input_lock = threading.Lock()
         self._lock = threading.Lock()
         self._pending: list[str] = []
+        self._pending_width = 0
         self.lines_total = 0  # lines received (not only those still shown)
-        self.last_line: str | None = None  # the last line received, for callers and tests
+        self.last_line: str | None = None  # the last line received, whole, for callers and tests
         self._ended = False
         self._rested_at = 0.0
+        self._flushed_at = 0.0
+        # The screen's side. Rows count from `_base`, the number of the line at row 0 since
+        # the stream began; lines before `_dropped` are gone (the file has them).
+        self._lines: list[str] = []
+        self._dropped = 0
+        self._base = 0
+        self._floor = 0  # rows kept scrollable below the last line after a page turn
+        self._width = 0
         self._pinned = True  # follow the newest line
+        self._strips: LRUCache[int, Strip] = LRUCache(256)
+
+    @property
+    def lines(self) -> list[str]:
+        """The lines the pane keeps, oldest first (read only)."""
+        return self._lines
+
+    @property
+    def auto_scroll(self) -> bool:
+        """Whether the pane follows the newest line now."""
+        return self._pinned
 
     def on_mount(self) -> None:
-        self.set_interval(self.flush_interval, self.flush, name="log-pane-flush")
+        self.set_interval(FLUSH_CHECK, self._check_flush, name="log-pane-flush")
 
     # --- any thread ---------------------------------------------------------------------
     def feed(self, data: bytes | str) -> int:
         """Take a chunk of output; return how many complete lines it finished."""
-        with self._lock:
+        with self._input_lock:
             lines = self._splitter.feed(data)
             self._accept(lines)
         return len(lines)
@@ -150,12 +233,12 @@ class LogPane(Log):
         cleaned = []
         for line in lines:
             cleaned.extend(LineSplitter._clean(line))
-        with self._lock:
+        with self._input_lock:
             self._accept(cleaned)
 
     def end(self) -> None:
         """The stream is over: keep its unterminated last line and announce the end."""
-        with self._lock:
+        with self._input_lock:
             self._accept(self._splitter.finish())
             self._ended = True
             if self._log_file is not None:
@@ -174,11 +257,15 @@ class LogPane(Log):
             self._log_file.flush()
         self.lines_total += len(lines)
         self.last_line = lines[-1]
-        pending = self._pending
-        pending.extend(lines)
-        overflow = len(pending) - (self.max_lines or len(pending))
-        if overflow > 0:
-            del pending[:overflow]
+        shown = [_shown(line) for line in lines[-self.max_lines:]]
+        widest = max(width for _, width in shown)
+        with self._lock:
+            pending = self._pending
+            pending.extend(text for text, _ in shown)
+            self._pending_width = max(self._pending_width, widest)
+            overflow = len(pending) - self.max_lines
+            if overflow > 0:
+                del pending[:overflow]
 
     # --- readers (thread workers) ---------------------------------------------------------
     def follow_stream(self, stream: BinaryIO) -> None:
@@ -255,29 +342,99 @@ class LogPane(Log):
             pass  # the app is closing
 
     # --- the UI thread ----------------------------------------------------------------------
+    def _check_flush(self) -> None:
+        if self._pending and time.monotonic() - self._flushed_at >= self.flush_interval:
+            self.flush()
+
     def flush(self) -> None:
         """Move the buffered lines to the screen in one batch."""
         with self._lock:
             lines, self._pending = self._pending, []
+            width, self._pending_width = self._pending_width, 0
         if lines:
-            self.write_lines(lines)
+            self._flushed_at = time.monotonic()
+            self._append(lines, width)
 
-    def write_lines(self, lines, scroll_end: bool | None = None):
-        follow = self._pinned if scroll_end is None else scroll_end
-        result = super().write_lines(lines, scroll_end=False)
-        # Once a Log(max_lines) is full it stops repainting (the model has the new lines,
-        # the screen keeps the old ones): repaint it all after every batch.
+    def write_lines(self, lines, scroll_end: bool | None = None) -> "LogPane":
+        """Show lines at once (UI thread), as they are, without a copy in the log file."""
+        shown = [_shown(line) for text in lines for line in (text.splitlines() or [""])]
+        shown = shown[-self.max_lines:]
+        if shown:
+            self._append([text for text, _ in shown], max(width for _, width in shown),
+                         follow=scroll_end)
+        return self
+
+    def write_line(self, line: str, scroll_end: bool | None = None) -> "LogPane":
+        return self.write_lines([line], scroll_end)
+
+    def clear(self) -> "LogPane":
+        """Forget the lines shown (not the buffered ones, not the file)."""
+        self._dropped += len(self._lines)
+        self._lines.clear()
+        self._base, self._floor, self._width = self._dropped, 0, 0
+        self._strips.clear()
+        self.virtual_size = Size(0, 0)
+        self.scroll_to(0, 0, animate=False)
         self.refresh()
-        if follow and self.auto_scroll and not self.is_vertical_scrollbar_grabbed:
-            # After the new size is laid out: Log's own scroll_end may use the old height and
-            # then, no longer at the end, stop following.
-            self.call_after_refresh(self.scroll_end, animate=False, immediate=True,
-                                    x_axis=False)
-        return result
+        return self
+
+    @property
+    def _page_height(self) -> int:
+        return max(1, self.scrollable_content_region.height)
+
+    def _append(self, lines: list[str], widest: int, follow: bool | None = None) -> None:
+        stored = self._lines
+        overflow = max(0, len(stored) + len(lines) - self.max_lines)
+        stored.extend(lines)
+        if overflow:
+            del stored[:overflow]
+        self._dropped += overflow
+        self._width = max(self._width, widest)
+        first_new = self._dropped + len(stored) - len(lines) - self._base  # row of the 1st new line
+        end = self._dropped + len(stored) - self._base  # rows in use
+        height = self._page_height
+        top = round(self.scroll_y)
+        if follow is None:
+            follow = self._pinned and not self.is_vertical_scrollbar_grabbed
+        if follow:
+            # The pane counts at least a page of rows: a line that fits changes no scroll bar.
+            self._floor = max(self._floor, top + height)
+            if end - top <= height and self._base + top >= self._dropped:
+                pass  # the new lines fit below the last one: only their rows are painted
+            else:
+                # Start again from row 0 (the whole pane is painted anyway).
+                self._base = self._dropped
+                end = len(stored)
+                keep = max(1, int(height * PAGE_TURN_KEEP))
+                if len(lines) + keep >= height:
+                    top, self._floor = max(0, end - height), 0  # a pageful: show the end
+                else:
+                    top = max(0, end - len(lines) - keep)  # a page turn
+                    self._floor = top + height
+                first_new = 0
+                self._strips.clear()
+        elif self._base < self._dropped:
+            # Reading further up while old lines go: keep the same lines in view while they last.
+            top = max(0, top - (self._dropped - self._base))
+            self._base = self._dropped
+            end = len(stored)
+            self._floor = 0
+            first_new = 0
+            self._strips.clear()
+        self.virtual_size = Size(self._width, max(end, self._floor))
+        if top != round(self.scroll_y):
+            self.scroll_to(y=top, animate=False, force=True)
+        if first_new == 0:
+            self.refresh()
+        else:
+            self.refresh_lines(first_new, end - first_new)
 
     def on_resize(self) -> None:
         # The pane shrank (a status line appeared below it): keep the newest line in view.
-        if self._pinned:
+        if self._pinned and self._lines:
+            self._floor = 0
+            end = self._dropped + len(self._lines) - self._base
+            self.virtual_size = Size(self._width, end)
             self.call_after_refresh(self.scroll_end, animate=False, immediate=True,
                                     x_axis=False)
 
@@ -286,12 +443,48 @@ class LogPane(Log):
         # The user scrolled up to read: stop following until they come back to the end.
         self._pinned = new_value >= self.max_scroll_y - 1
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        row = scroll_y + y
+        index = self._base + row - self._dropped
+        width = self.scrollable_content_region.width
+        style = self.rich_style
+        if not 0 <= index < len(self._lines):
+            return Strip.blank(width, style)
+        key = self._base + row
+        selection = self.text_selection
+        strip = self._strips.get(key) if selection is None else None
+        if strip is None:
+            line = self._lines[index]
+            if selection is not None and (span := selection.get_span(row)) is not None:
+                text = Text(line, no_wrap=True, style=style)
+                start, stop = span
+                selected = self.screen.get_component_rich_style("screen--selection")
+                text.stylize(selected, start, len(line) if stop == -1 else stop)
+                strip = Strip(text.render(self.app.console), cell_len(line))
+            else:
+                strip = Strip([Segment(line, style)], _width(line))
+                self._strips[key] = strip
+        return strip.crop_extend(scroll_x, scroll_x + width, style).apply_offsets(scroll_x, row)
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        text = "\n" * (self._dropped - self._base) + "\n".join(self._lines)
+        return selection.extract(text), "\n"
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self._strips.clear()
+        self.refresh()
+
     def _announce_end(self) -> None:
         self.flush()
         self.post_message(self.Finished(self, self.lines_total))
 
     def on_unmount(self) -> None:
-        with self._lock:
+        with self._input_lock:
             if self._log_file is not None:
                 self._log_file.close()
                 self._log_file = None
