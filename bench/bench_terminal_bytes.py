@@ -226,7 +226,7 @@ ENTER, RIGHT = b"\r", b"\x1b[C"
 
 def measure(variant: str, seconds: float, low_rate_seconds: float, objects: int,
             pace: int) -> dict:
-    from ffwizard.demo import prepare_demo, stop_demo
+    from ffwizard.runtime.sim import prepare_demo, stop_demo
 
     work = Path(tempfile.mkdtemp(prefix="bench-terminal-"))
     rate_file = work / "chatter-rate"
