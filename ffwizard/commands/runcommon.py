@@ -147,9 +147,14 @@ def print_outcome(outcome, root: Path) -> int:
     if outcome.status == "failed":
         say(_("ffwizard: the run failed at '{step}': {error}").format(
             step=outcome.step, error=outcome.error), err=True)
-        say(_("Continue with 'ffwizard resume --root {root}' once fixed, or undo with "
-              "'ffwizard rollback --root {root}'. Details: {path}").format(
-            root=root, path=outcome.run_dir), err=True)
+        if getattr(outcome, "rerun_needed", False):
+            say(_("Continue with 'ffwizard resume --root {root} --rerun-migration' once fixed, "
+                  "or undo with 'ffwizard rollback --root {root}'. Details: {path}").format(
+                root=root, path=outcome.run_dir), err=True)
+        else:
+            say(_("Continue with 'ffwizard resume --root {root}' once fixed, or undo with "
+                  "'ffwizard rollback --root {root}'. Details: {path}").format(
+                root=root, path=outcome.run_dir), err=True)
     elif outcome.status == "stopped":
         say(_("Run stopped at '{step}'. Continue with 'ffwizard resume --root {root}'.").format(
             step=outcome.step, root=root))

@@ -88,7 +88,10 @@ def next_hint(status, root) -> str:
         return _("Follow it with: ffwizard attach --root {root}").format(root=root)
     if status.status in ("failed", "stopped", "running", "new"):
         resume = f"ffwizard resume --root {root}"
-        if status.migration.state in ("failed", "vanished"):
+        # A tool gone without a word is judged by its counts on resume (plain resume).
+        failures = [e for e in status.run.state().events if e["event"] == "step_failed"]
+        if status.migration.state == "failed" or (
+                status.status == "failed" and failures and failures[-1].get("rerun_needed")):
             resume += " --rerun-migration"
         return _("Continue with: {resume}   or undo with: ffwizard rollback --root {root}").format(
             resume=resume, root=root)

@@ -45,3 +45,8 @@ class StepFailed(UserError):
     """A step of a running plan failed; the run stopped there."""
 
     exit_code = ExitCode.FAILED
+
+
+class RerunNeeded(StepFailed):
+    """A failure of the copy that only `resume --rerun-migration` (into emptied new shards) gets
+    past: a plain `resume` would fail the same way."""

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ffwizard.core.atomic import read_text_or_none
-from ffwizard.core.errors import ExitCode, UserError
+from ffwizard.core.errors import ExitCode, RerunNeeded, UserError
 from ffwizard.core.events import EventKind, JournalEvent, RunStatus, StepStatus
 from ffwizard.core.journal import RunDir, RunState, archive_dir, current_run_dir
 from ffwizard.core.plan import Plan, Step, step_title
@@ -56,6 +56,8 @@ class Outcome:
     step: str | None = None       # the step it stopped or failed at
     error: str | None = None
     run_dir: Path | None = None   # where the run directory is now (archived when finished)
+    # Only 'resume --rerun-migration' gets past this failure (a plain resume fails the same way).
+    rerun_needed: bool = False
 
     @property
     def exit_code(self) -> ExitCode:
@@ -204,7 +206,7 @@ class Executor:
                 # Ctrl+C reached the step's own command too (same terminal): a stop, not a
                 # failure; the step is re-entered by resume.
                 return self._stopped(current)
-            return self._fail(current, str(err))
+            return self._fail(current, str(err), rerun_needed=isinstance(err, RerunNeeded))
         except Exception as err:  # a bug: journal it, keep the details for the report's reader
             (self.run_dir.path / "error.txt").write_text(traceback.format_exc())
             return self._fail(current, _("unexpected error ({error}); details in {path}").format(
@@ -220,13 +222,15 @@ class Executor:
         self._write_report()
         return Outcome(RunStatus.STOPPED, step, None, self.run_dir.path)
 
-    def _fail(self, step: str | None, message: str) -> Outcome:
-        self._journal(JournalEvent.STEP_FAILED, step=step, error=message)
-        self._journal(JournalEvent.RUN_FAILED, step=step, error=message)
+    def _fail(self, step: str | None, message: str, *, rerun_needed: bool = False) -> Outcome:
+        extra = {"rerun_needed": True} if rerun_needed else {}
+        self._journal(JournalEvent.STEP_FAILED, step=step, error=message, **extra)
+        self._journal(JournalEvent.RUN_FAILED, step=step, error=message, **extra)
         self._emit(EventKind.STEP_FAILED, step, message)
         self._emit(EventKind.RUN_FAILED, step, message)
         self._write_report()
-        return Outcome(RunStatus.FAILED, step, message, self.run_dir.path)
+        return Outcome(RunStatus.FAILED, step, message, self.run_dir.path,
+                       rerun_needed=rerun_needed)
 
     def _finish(self) -> Outcome:
         self._write_report()
