@@ -58,3 +58,81 @@ def test_a_failure_only_a_rerun_gets_past_says_so_to_the_end(make_sandbox, tmp_p
     assert closing.startswith(f"Continue with 'ffwizard resume --root {root} --rerun-migration'")
     status = ffwizard("status", "--root", str(root))
     assert f"ffwizard resume --root {root} --rerun-migration" in status.stdout
+
+
+def _bind_mount_onto_itself(path: Path):
+    import subprocess
+
+    import pytest
+
+    done = subprocess.run(["mount", "--bind", str(path), str(path)], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"the kernel refuses a bind mount here: {done.stderr.strip()}")
+
+
+def _umount(path: Path) -> None:
+    import subprocess
+
+    subprocess.run(["umount", str(path)], capture_output=True)
+
+
+def sf_api_galleries(root: Path) -> dict:
+    """What sf-api serves now: gallery -> objects (raises if it does not answer 200)."""
+    from ffwizard.core.detect import detect
+    from ffwizard.core.progress import parse_gallery_counts
+    from ffwizard.runtime.sim import SimRuntime
+
+    answer = SimRuntime(root).http_get(detect(root).sf_api_url.rstrip("/") + "/v2/galleries",
+                                       timeout=10)
+    assert answer.status == 200, answer
+    return parse_gallery_counts(answer.body)
+
+
+def test_a_bind_mounted_sf_api_config_is_refused_before_anything_runs(make_sandbox, tmp_path):
+    from executor_helpers import install_files
+
+    root = make_sandbox()
+    sf_api = root / "configs/findface-sf-api/findface-sf-api.yaml"
+    files_before = install_files(root)
+    _bind_mount_onto_itself(sf_api)
+    try:
+        refused = ffwizard("apply", "--root", str(root), "--answers",
+                           str(write_answers(tmp_path)), "--runtime", "sim", "--yes")
+    finally:
+        _umount(sf_api)
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert f"{sf_api} is a mount point of its own" in refused.stderr
+    assert install_files(root) == files_before
+    assert not current_run_dir(root).exists()
+
+
+def test_a_failure_after_the_old_shards_stop_brings_them_back(make_sandbox, tmp_path):
+    root = make_sandbox()
+    served_before = sf_api_galleries(root)
+    stopped = ffwizard("apply", "--root", str(root), "--answers", str(write_answers(tmp_path)),
+                       "--runtime", "sim")
+    assert stopped.returncode == 3, stopped.stdout + stopped.stderr
+    compose = root / "docker-compose.yaml"
+    compose_between = compose.read_bytes()  # old and new shards side by side
+    sf_api = root / "configs/findface-sf-api/findface-sf-api.yaml"
+    sf_before = sf_api.read_bytes()
+    # Mounted after preflight: the replacement of sf-api's config fails at step 9, right after
+    # step 8 stopped the old shards.
+    _bind_mount_onto_itself(sf_api)
+    try:
+        failed = ffwizard("resume", "--root", str(root), "--yes")
+        assert failed.returncode == 1, failed.stdout + failed.stderr
+        assert f"{sf_api} is a mount point of its own" in failed.stderr
+        assert ("The old shards were brought back and sf-api serves them again; nothing is "
+                "lost. Fix the cause above, then 'ffwizard resume'.") in failed.stderr
+        assert sf_api_galleries(root) == served_before
+        assert sf_api.read_bytes() == sf_before
+        assert compose.read_bytes() == compose_between
+        events = journal_events(root)
+        resets = [e["step"] for e in events if e["event"] == "step_reset"]
+        assert resets[-2:] == ["remove_old_shards", "switch_sf_api"]
+    finally:
+        _umount(sf_api)
+    resumed = ffwizard("resume", "--root", str(root), "--yes")
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert sum(sf_api_galleries(root).values()) == sum(served_before.values())
