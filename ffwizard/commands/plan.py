@@ -209,7 +209,9 @@ def render_plan(plan, *, models_listed: bool = True, answers_file: Path | None =
                            "real proposals; or set models in the answers file)").format(
                              runtime=runtime_hint), column, column + " "))
     field(_("new shards"), describe_shards(plan.new_shards))
-    add(f"  {_('backup to'):<{width}}{rel(str(answers.backup_dir))}")
+    add(f"  {_('backup to'):<{width}}{rel(str(answers.backup_dir))}"
+        + ("" if answers.backup_dir.is_relative_to(plan.root)
+           else " " + _("(outside the install root)")))
     add(f"  {_('workers'):<{width}}"
         + _("{workers}, objects limit {limit}, extraction batch {batch}").format(
             workers=answers.workers_num, limit=answers.objects_limit,

@@ -134,9 +134,14 @@ def print_outcome(outcome, root: Path) -> int:
     if outcome.status == "failed":
         say(_("ffwizard: the run failed at '{step}': {error}").format(
             step=outcome.step, error=outcome.error), err=True)
-        say(_("Continue with 'ffwizard resume --root {root}' once fixed, or undo with "
-              "'ffwizard rollback --root {root}'. Details: {path}").format(
-            root=root, path=outcome.run_dir), err=True)
+        if getattr(outcome, "rerun_needed", False):
+            say(_("Continue with 'ffwizard resume --root {root} --rerun-migration' once fixed, "
+                  "or undo with 'ffwizard rollback --root {root}'. Details: {path}").format(
+                root=root, path=outcome.run_dir), err=True)
+        else:
+            say(_("Continue with 'ffwizard resume --root {root}' once fixed, or undo with "
+                  "'ffwizard rollback --root {root}'. Details: {path}").format(
+                root=root, path=outcome.run_dir), err=True)
     elif outcome.status == "stopped":
         say(_("Run stopped at '{step}'. Continue with 'ffwizard resume --root {root}'.").format(
             step=outcome.step, root=root))
@@ -212,7 +217,10 @@ def next_hint(status, root) -> str:
         return _("Follow it with: ffwizard attach --root {root}").format(root=root)
     if status.status in ("failed", "stopped", "running", "new"):
         resume = f"ffwizard resume --root {root}"
-        if status.migration.state in ("failed", "vanished"):
+        # A tool gone without a word is judged by its counts on resume (plain resume).
+        failures = [e for e in status.run.state().events if e["event"] == "step_failed"]
+        if status.migration.state == "failed" or (
+                status.status == "failed" and failures and failures[-1].get("rerun_needed")):
             resume += " --rerun-migration"
         return _("Continue with: {resume}   or undo with: ffwizard rollback --root {root}").format(
             resume=resume, root=root)

@@ -6,6 +6,7 @@ the detected installation, fills what is missing with the proposals and returns 
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -229,7 +230,14 @@ def resolve_answers(installation: Installation, raw: dict | None,
             backup_dir = path if path.is_absolute() else installation.root / path
             blocker = next((p for p in (backup_dir, *backup_dir.parents)
                             if p.exists() and not p.is_dir()), None)
-            if blocker is not None:
+            # A dump outside the root only where the user named it outright, not by "../".
+            resolved = Path(os.path.normpath(backup_dir))
+            if not path.is_absolute() and not resolved.is_relative_to(
+                    Path(os.path.normpath(installation.root))):
+                error(_("backup_dir {given} is outside the install root {root}: give it as an "
+                        "absolute path ({path}) if the dump is to go there.").format(
+                            given=value, root=installation.root, path=resolved), "backup_dir")
+            elif blocker is not None:
                 error(_("backup_dir {path} cannot be a directory: {blocker} is a file. Give a "
                         "directory (it is created if missing).").format(path=backup_dir,
                                                                         blocker=blocker),

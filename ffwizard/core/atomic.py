@@ -3,6 +3,8 @@
 A write goes to a temporary file in the same directory (created 0600, so secrets are never
 readable in between), is fsynced, then renamed over the target; the directory is fsynced so the
 rename survives a power cut. A reader sees the old file or the new one, never half of one.
+A file that cannot be renamed over (a bind-mounted single file, an immutable one) is refused,
+never written in place: see core/replaceable.py.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from ffwizard.core.errors import UserError
+from ffwizard.core.replaceable import why_not_renamed_over
 from ffwizard.i18n import _
 
 DEFAULT_NEW_FILE_MODE = 0o644
@@ -55,6 +58,9 @@ def atomic_write_bytes(path: Path | str, data: bytes, *, mode: int | None = None
         existing = None
     if existing is not None:
         check_writable(path)
+        refusal = why_not_renamed_over(path)
+        if refusal:  # said before a temporary file is made (preflight says it before the run)
+            raise UserError(refusal)
         final_mode = stat.S_IMODE(existing.st_mode)
     else:
         final_mode = DEFAULT_NEW_FILE_MODE if mode is None else mode

@@ -1,7 +1,7 @@
 """Backups of every file a run writes, taken before its first write.
 
-Copies live in `<run dir>/backups/` (0700: a config may hold storage secrets) under the file's
-path relative to the install root; `manifest.json` records whether the file existed and its
+Copies live in `<run dir>/backups/` (0700 directories, 0600 copies: a config may hold storage
+secrets) under the file's path relative to the install root; `manifest.json` records whether the file existed and its
 mode and owner. The first backup of a file is never replaced: a file written by two steps
 (docker-compose.yaml) is restored to what it was before the run, not between the steps.
 """
@@ -53,17 +53,19 @@ class Backups:
         manifest = self.manifest()
         if str(path) in manifest:
             return
-        self.dir.mkdir(parents=True, exist_ok=True)
+        make_private_dirs(self.dir)
         os.chmod(self.dir, 0o700)
         entry: dict[str, Any] = {"existed": path.exists()}
         if entry["existed"]:
             st = os.stat(path)
             data = path.read_bytes()
             copy = self.copy_path(path)
-            copy.parent.mkdir(parents=True, exist_ok=True)
+            make_private_dirs(copy.parent)
             # Copied before the manifest names it: a copy without a manifest entry is simply
-            # taken again (the original is not written before `ensure` returns).
-            atomic_write_bytes(copy, data, mode=stat.S_IMODE(st.st_mode))
+            # taken again (the original is not written before `ensure` returns). The file's
+            # own mode is in the manifest; the copy is root's only.
+            atomic_write_bytes(copy, data, mode=0o600)
+            os.chmod(copy, 0o600)
             entry.update(mode=stat.S_IMODE(st.st_mode), uid=st.st_uid, gid=st.st_gid,
                          sha256=hashlib.sha256(data).hexdigest(),
                          copy=str(copy.relative_to(self.dir)))
@@ -99,6 +101,36 @@ class Backups:
         if (os.stat(path).st_uid, os.stat(path).st_gid) != (entry["uid"], entry["gid"]):
             os.chown(path, entry["uid"], entry["gid"])
         return _("{path}: restored from the backup").format(path=path)
+
+
+def make_private_dirs(path: Path) -> None:
+    """Create `path` and its missing parents as 0700 directories; existing ones keep their
+    mode (a backup directory the user named is not ffwizard's to change)."""
+    missing: list[Path] = []
+    probe = Path(path)
+    while not probe.exists():
+        missing.append(probe)
+        probe = probe.parent
+    for directory in reversed(missing):
+        directory.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(directory, 0o700)  # mkdir's mode is filtered by the umask
+
+
+def make_private_tree(top: Path) -> None:
+    """Make `top` and everything under it root's only: directories 0700, files 0600 (feature
+    vectors are biometric data). Symbolic links are left alone, never followed."""
+    top = Path(top)
+    if not top.is_symlink():
+        os.chmod(top, 0o700 if top.is_dir() else 0o600)
+    for dirpath, dirs, files in os.walk(top):
+        for name in dirs:
+            path = os.path.join(dirpath, name)
+            if not os.path.islink(path):
+                os.chmod(path, 0o700)
+        for name in files:
+            path = os.path.join(dirpath, name)
+            if not os.path.islink(path):
+                os.chmod(path, 0o600)
 
 
 def copy_tree_owner_mode(like: Path, target: Path) -> None:

@@ -98,3 +98,6 @@ class Stopped(Exception):
 
 class CountError(Exception):
     """A shard did not answer its gallery list (message says which and why)."""
+class RerunNeeded(StepFailed):
+    """A failure of the copy that only `resume --rerun-migration` (into emptied new shards) gets
+    past: a plain `resume` would fail the same way."""

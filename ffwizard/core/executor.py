@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from ffwizard.core.atomic import read_text_or_none
-from ffwizard.core.errors import CountError, ExitCode, RunExists, Stopped, UserError  # noqa: F401  (RunExists: importable from here too)
+from ffwizard.core.errors import CountError, ExitCode, RerunNeeded, RunExists, Stopped, UserError  # noqa: F401  (RunExists: importable from here too)
 from ffwizard.core.events import EventKind, JournalEvent, RunStatus, StepStatus
 from ffwizard.core.journal import RunDir, RunState, archive_dir, current_run_dir
 from ffwizard.core.plan import Plan, Step, step_title
@@ -56,6 +56,8 @@ class Outcome:
     step: str | None = None       # the step it stopped or failed at
     error: str | None = None
     run_dir: Path | None = None   # where the run directory is now (archived when finished)
+    # Only 'resume --rerun-migration' gets past this failure (a plain resume fails the same way).
+    rerun_needed: bool = False
 
     @property
     def exit_code(self) -> ExitCode:
@@ -200,11 +202,13 @@ class Executor:
                 # Ctrl+C reached the step's own command too (same terminal): a stop, not a
                 # failure; the step is re-entered by resume.
                 return self._stopped(current)
-            return self._fail(current, str(err))
+            return self._fail(current, str(err), rerun_needed=isinstance(err, RerunNeeded),
+                              heal=True)
         except Exception as err:  # a bug: journal it, keep the details for the report's reader
             (self.run_dir.path / "error.txt").write_text(traceback.format_exc())
             return self._fail(current, _("unexpected error ({error}); details in {path}").format(
-                error=f"{type(err).__name__}: {err}", path=self.run_dir.path / "error.txt"))
+                error=f"{type(err).__name__}: {err}", path=self.run_dir.path / "error.txt"),
+                heal=True)
         self._journal(JournalEvent.RUN_DONE)
         return self._finish()
 
@@ -216,13 +220,47 @@ class Executor:
         self._write_report()
         return Outcome(RunStatus.STOPPED, step, None, self.run_dir.path)
 
-    def _fail(self, step: str | None, message: str) -> Outcome:
-        self._journal(JournalEvent.STEP_FAILED, step=step, error=message)
-        self._journal(JournalEvent.RUN_FAILED, step=step, error=message)
+    def _fail(self, step: str | None, message: str, *, rerun_needed: bool = False,
+              heal: bool = False) -> Outcome:
+        extra = {"rerun_needed": True} if rerun_needed else {}
+        self._journal(JournalEvent.STEP_FAILED, step=step, error=message, **extra)
+        healed = self._heal(step) if heal else None
+        if healed:
+            message = f"{message}\n{healed}"
+        self._journal(JournalEvent.RUN_FAILED, step=step, error=message, **extra)
         self._emit(EventKind.STEP_FAILED, step, message)
         self._emit(EventKind.RUN_FAILED, step, message)
         self._write_report()
-        return Outcome(RunStatus.FAILED, step, message, self.run_dir.path)
+        return Outcome(RunStatus.FAILED, step, message, self.run_dir.path,
+                       rerun_needed=rerun_needed)
+
+    def _heal(self, failed: str | None) -> str | None:
+        """After a failure between stopping the old shards and sf-api serving the new ones:
+        bring the old shards back by themselves (each step that stopped something puts it back,
+        in plan order) and reset those steps, so that sf-api is never left without shards.
+        Returns the sentence that says what happened, None when nothing needed it."""
+        pnr = self.plan.point_of_no_return
+        if failed is None or not self.plan.has(failed) or not pnr \
+                or self.state.step_status(pnr) == StepStatus.DONE:
+            return None  # before the old shards stop, or sf-api already serves the new ones
+        state = self.state
+        upto = self.plan.index(failed)
+        healers = [s for s in self.plan.steps[:upto]
+                   if s.kind.heals and state.step_status(s.id) != StepStatus.PENDING]
+        if not healers:
+            return None
+        self._emit(EventKind.MESSAGE, failed, _("bringing the old shards back"))
+        try:
+            for step in healers:
+                step.kind.heal(step, self.context)
+                self._journal(JournalEvent.STEP_RESET, step=step.id, reason="healed")
+        except (UserError, OSError, Stopped) as err:
+            # Nothing was reset: resume re-enters the failed step and finishes the switch.
+            return _("Bringing the old shards back failed as well: {error}. sf-api may have no "
+                     "shards to serve until the first cause is fixed; then 'ffwizard resume' "
+                     "finishes the switch to the new shards.").format(error=str(err) or _("stopped"))
+        return _("The old shards were brought back and sf-api serves them again; nothing is "
+                 "lost. Fix the cause above, then 'ffwizard resume'.")
 
     def _finish(self) -> Outcome:
         self._write_report()

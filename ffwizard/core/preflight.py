@@ -14,6 +14,7 @@ from ffwizard.core.atomic import read_text_or_none
 from ffwizard.core.errors import PreflightFailed, UserError  # noqa: F401  (PreflightFailed: importable from here too)
 from ffwizard.core.plan import Plan, Step
 from ffwizard.core.ports import Runtime
+from ffwizard.core.replaceable import why_not_replaceable
 from ffwizard.core.settings import Settings
 from ffwizard.core.steps.base import Needs
 from ffwizard.i18n import N_, _, ngettext
@@ -179,8 +180,15 @@ def run_preflight(plan: Plan, runtime: Runtime, settings: Settings = Settings())
             elif change.path.exists() and not os.stat(change.path).st_mode & 0o222:
                 add("files", False, _("{path} is read-only: make it writable (chmod u+w) if "
                                       "ffwizard may change it.").format(path=change.path))
+    # Each file can be replaced the way it will be written (a rename over it), proved by a
+    # probe rename in its directory; the file itself is not touched.
+    for path in dict.fromkeys(change.path for step, _need in needs for change in step.changes):
+        refusal = why_not_replaceable(path)
+        if refusal:
+            add("files", False, refusal)
     if not any(c.name == "files" for c in checks):
-        add("files", True, _("the files to change are writable and as planned"))
+        add("files", True, _("the files to change are as planned and can be replaced (a probe "
+                             "file renamed in each directory)"))
 
     # Disk: the dump and the new shards each need about the old shards' size.
     old_dirs = [Path(s.data_dir) for s in summary.old_shards if s.data_dir]

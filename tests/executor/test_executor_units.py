@@ -76,6 +76,29 @@ def test_first_backup_is_kept_and_restored_byte_for_byte(tmp_path):
     assert os.stat(run / "backups").st_mode & 0o777 == 0o700
 
 
+def test_backup_copies_are_readable_by_root_only(tmp_path):
+    # A config may hold storage secrets: its copy is 0600 in 0700 directories, whatever its
+    # own mode; the restore gives the file back its own mode.
+    root, run = tmp_path / "root", tmp_path / "run"
+    (root / "configs" / "sf").mkdir(parents=True); run.mkdir()
+    path = root / "configs" / "sf" / "sf-api.yaml"
+    path.write_text("secret-access-key: k\n")
+    os.chmod(path, 0o644)
+    backups = Backups(run, root)
+    backups.ensure(path)
+    copy = backups.copy_path(path)
+    assert os.stat(copy).st_mode & 0o777 == 0o600
+    for directory in [copy.parent, *copy.parent.parents]:
+        if directory == run:
+            break
+        assert os.stat(directory).st_mode & 0o777 == 0o700, directory
+    assert os.stat(run / "backups" / "manifest.json").st_mode & 0o777 == 0o600
+    atomic_write_text(path, "changed\n")
+    backups.restore(path)
+    assert path.read_text() == "secret-access-key: k\n"
+    assert os.stat(path).st_mode & 0o777 == 0o644
+
+
 def test_restore_of_a_created_file_removes_it(tmp_path):
     backups = Backups(tmp_path / "run", tmp_path)
     path = tmp_path / "new.yaml"

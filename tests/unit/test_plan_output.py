@@ -200,3 +200,22 @@ def test_runtime_that_cannot_list_models_says_so(capsys, tmp_path):
     assert status == 2 and out == ""
     assert "the sim runtime could not list the models" in err
     assert "Without --runtime, the plan shows today's models" in err
+
+
+def test_a_relative_backup_dir_may_not_leave_the_install_root(capsys, tmp_path):
+    root = copy_install("cpu4_block", tmp_path)
+    answers = answers_file(tmp_path, "backup_dir: ../dumps\n")
+    status, out, _ = run_plan(capsys, "--root", root, "--answers", answers)
+    assert status == 2
+    assert (f"error: backup_dir ../dumps is outside the install root {root}: give it as an "
+            f"absolute path ({tmp_path / 'dumps'}) if the dump is to go there. "
+            f"({answers}:1)") in problem_lines(out)
+
+
+def test_an_absolute_backup_dir_outside_the_root_is_shown_where_it_is(capsys, tmp_path):
+    root = copy_install("cpu4_block", tmp_path)
+    answers = answers_file(tmp_path, f"backup_dir: {tmp_path / 'dumps'}\n")
+    status, out, _ = run_plan(capsys, "--root", root, "--answers", answers)
+    assert "error: backup_dir" not in out
+    line = next(text for text in out.splitlines() if text.strip().startswith("backup to"))
+    assert line.split(None, 2)[2] == f"{tmp_path / 'dumps'} (outside the install root)"

@@ -1,4 +1,7 @@
-"""Step: dump every gallery with the vendor's storage-api-dump tool and copy the dump to the host."""
+"""Step: dump every gallery with the vendor's storage-api-dump tool and copy the dump to the host.
+
+The dump holds feature vectors, biometric data: on the host it is 0700 directories and 0600
+files, and so is every directory ffwizard creates to hold it."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from ffwizard.core.backup import make_private_dirs, make_private_tree
 from ffwizard.core.plan import Plan, Step
 from ffwizard.core.steps.base import Needs, PlanContext, StepContext, StepKind, StepParams
 from ffwizard.i18n import N_, NP_, _
@@ -69,6 +73,7 @@ class Backup(StepKind[BackupParams]):
             # Moved into place before a kill: only the empty staging directory may be left.
             if staging.is_dir() and not any(staging.iterdir()):
                 staging.rmdir()
+            make_private_tree(target)
             ctx.data(step.id, dump_dir=str(target))
             return
         ctx.exec(step, p.service, ["mkdir", "-p", p.container_dir])
@@ -76,8 +81,10 @@ class Backup(StepKind[BackupParams]):
         ctx.point(step.id, "dumped")
         if staging.exists():
             shutil.rmtree(staging)  # ffwizard's own incomplete copy from a cut-short attempt
-        staging.mkdir(parents=True)
+        make_private_dirs(staging)
         copied = ctx.runtime.copy_out(p.service, p.container_dir, staging)
+        # Feature vectors are biometric data: root's only, before the dump takes its name.
+        make_private_tree(copied)
         ctx.point(step.id, "copied")
         if target.exists():
             target.rmdir()  # empty (checked above)

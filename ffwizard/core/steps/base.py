@@ -159,6 +159,8 @@ NO_ANSWER = {
                      "({why}); check its logs, then 'ffwizard resume' or 'ffwizard rollback'."),
     "shard": N_("a new shard did not answer at {url} within {seconds} s ({why}); check its "
                 "logs, then 'ffwizard resume' or 'ffwizard rollback'."),
+    "old shard": N_("an old shard did not answer at {url} within {seconds} s ({why}); check "
+                    "its logs, then 'ffwizard resume' or 'ffwizard rollback'."),
     "sf-api": N_("sf-api did not answer at {url} within {seconds} s ({why}); check its logs, "
                  "then 'ffwizard resume' or 'ffwizard rollback'."),
 }
@@ -249,6 +251,20 @@ class StepContext:
             self.point(step.id, "written")
             wrote = True
         return wrote
+
+    def write_befores(self, step: Step[Any]) -> bool:
+        """Put the step's files back to what they were before the step (backed up first, like
+        every write). True if a file had to change."""
+        changed = False
+        for change in step.changes:
+            if change.before is None or read_text_or_none(change.path) == change.before:
+                continue
+            self.backups.ensure(change.path)
+            atomic_write_text(change.path, change.before, mode=change.mode)
+            self.emit(EventKind.OUTPUT, step.id,
+                      _("{path}: put back as before this step").format(path=change.path))
+            changed = True
+        return changed
 
     def restore(self, step: Step[Any]) -> bool:
         """Restore the step's files from the backups. True if a file had to change."""
@@ -341,6 +357,15 @@ class StepKind(Generic[ParamsT]):
 
     def undo(self, step: Step[ParamsT], ctx: StepContext) -> None:
         """Undo what the step did (rollback, before the point of no return)."""
+
+    # Whether the step can bring back by itself what it stopped, should it or a later step fail
+    # before sf-api serves the new shards (see `heal`).
+    heals: ClassVar[bool] = False
+
+    def heal(self, step: Step[ParamsT], ctx: StepContext) -> None:
+        """Put back what the step changed so that sf-api serves the old shards again, after a
+        failure at or after it and before the point of no return is done. The executor then
+        resets the step: `resume` runs it again. Called in plan order."""
 
     def stop_tool(self, step: Step[ParamsT], ctx: StepContext) -> bool:
         """Stop the step's tool that outlives ffwizard (see `stops_a_tool`); True if one was."""

@@ -12,6 +12,7 @@ from ffwizard.i18n import N_, NP_, _
 @dataclass(frozen=True)
 class RemoveOldShardsParams(StepParams):
     services: tuple[str, ...]
+    health_urls: tuple[str, ...] = ()  # the old shards', to see them back after a failure
 
 
 class RemoveOldShards(StepKind[RemoveOldShardsParams]):
@@ -21,6 +22,7 @@ class RemoveOldShards(StepKind[RemoveOldShardsParams]):
     params_type = RemoveOldShardsParams
     # The live sf-api has no shards from here until it is switched: asked together.
     confirmed_with_next = True
+    heals = True
 
     def plan(self, ctx: PlanContext) -> Step[RemoveOldShardsParams]:
         edits = ctx.compose_changes
@@ -32,7 +34,8 @@ class RemoveOldShards(StepKind[RemoveOldShardsParams]):
             changes=[edits[1]] if edits else [],
             undo=_("Restore the compose file from its backup and start the old shards again."),
             params=RemoveOldShardsParams(
-                services=tuple(s.service for s in ctx.old_shards if s.service)))
+                services=tuple(s.service for s in ctx.old_shards if s.service),
+                health_urls=tuple(f"{u}v2/status" for u in ctx.old_urls)))
 
     def needs(self, step: Step[RemoveOldShardsParams], plan: Plan) -> Needs:
         # Its file's `before` is what add_new_shards writes, not what is there today.
@@ -42,6 +45,14 @@ class RemoveOldShards(StepKind[RemoveOldShardsParams]):
         ctx.write_changes(step)
         ctx.compose_up(step, remove_orphans=True)
         ctx.point(step.id, "composed_up")
+
+    def heal(self, step: Step[RemoveOldShardsParams], ctx: StepContext) -> None:
+        # The compose file as before this step: the old shards and the new ones side by side,
+        # so the new shards (with the copy) keep running for the next attempt.
+        ctx.write_befores(step)
+        ctx.compose_up(step)
+        for url in step.params.health_urls:
+            ctx.wait_http(url, "old shard")
 
     def undo(self, step: Step[RemoveOldShardsParams], ctx: StepContext) -> None:
         ctx.restore(step)

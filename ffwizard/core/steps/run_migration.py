@@ -12,7 +12,7 @@ from typing import Any
 
 from ffwizard.core import detached
 from ffwizard.core.backup import copy_tree_owner_mode, holds_data, move_aside
-from ffwizard.core.errors import CountError, StepFailed
+from ffwizard.core.errors import CountError, RerunNeeded
 from ffwizard.core.events import EventKind, JournalEvent, StepStatus
 from ffwizard.core.journal import RunState, tail
 from ffwizard.core.plan import Plan, Step
@@ -25,6 +25,7 @@ from ffwizard.core.progress import (
 from ffwizard.core.steps.add_new_shards import AddNewShards
 from ffwizard.core.steps.base import Needs, PlanContext, StepContext, StepKind, StepParams
 from ffwizard.core.steps.create_shard_dirs import CreateShardDirs
+from ffwizard.core.verify import compare_counts
 from ffwizard.i18n import N_, NP_, _
 
 MIGRATE_ARGV = ("./sf-api-migrate", "-config", "/migration.yaml")
@@ -95,7 +96,7 @@ class RunMigration(StepKind[RunMigrationParams]):
         if proc is None and detached.read_exit(exit_file) is None:
             new_counts = gallery_counts(ctx.runtime, list(p.new_shard_urls))
             if sum(new_counts.values()):
-                raise StepFailed(
+                raise RerunNeeded(
                     _("the new shards already hold objects, and a migration must start into "
                       "empty shards. Run 'ffwizard resume --rerun-migration' to move their data "
                       "aside and start again."))
@@ -137,13 +138,11 @@ class RunMigration(StepKind[RunMigrationParams]):
         code = detached.read_exit(exit_file)
         lines = tail(ctx.run_dir.log, ctx.settings.log_tail_lines)
         if code is None:
-            raise StepFailed(_("the migration tool stopped without recording its exit status "
-                               "(killed?).\nIts last output:\n{output}\nStart it again into "
-                               "emptied new shards with 'ffwizard resume --rerun-migration'.")
-                             .format(output=lines))
+            self._judge_unrecorded_end(step, ctx, lines)
+            return
         if code != 0:
             # TRANSLATORS: {ended} is a sentence such as "the migration tool failed (exit status 1)".
-            raise StepFailed(_("{ended}.\nIts last output:\n{output}\nFix the cause, then start it "
+            raise RerunNeeded(_("{ended}.\nIts last output:\n{output}\nFix the cause, then start it "
                                "again into emptied new shards with 'ffwizard resume "
                                "--rerun-migration', or undo everything with 'ffwizard rollback'.")
                              .format(ended=migration_exit_words(code), output=lines))
@@ -157,6 +156,28 @@ class RunMigration(StepKind[RunMigrationParams]):
                        "{duration} ({rate} objects/s)").format(
                          objects=last.done, duration=format_duration(seconds),
                          rate=f"{last.done / seconds:.1f}"))
+
+    def _judge_unrecorded_end(self, step: Step[RunMigrationParams], ctx: StepContext,
+                              lines: str) -> None:
+        """The tool no longer runs and nobody recorded how it ended (its wrapper was killed):
+        judge the copy by the counts, and leave the last word to the copy check. Hours of
+        re-extraction are asked for only when objects are missing."""
+        p = step.params
+        old = gallery_counts(ctx.runtime, list(p.old_shard_urls))
+        new = gallery_counts(ctx.runtime, list(p.new_shard_urls))
+        comparison = compare_counts(old, new)
+        if not comparison.ok:
+            raise RerunNeeded(_("the migration tool stopped without recording its exit status "
+                               "(killed?), and the new shards miss objects: {mismatches}.\nIts "
+                               "last output:\n{output}\nStart it again into emptied new shards "
+                               "with 'ffwizard resume --rerun-migration'.")
+                             .format(mismatches="; ".join(comparison.mismatches), output=lines))
+        objects = sum(new.values())
+        ctx.data(step.id, objects=objects, exit_unrecorded=True)
+        ctx.emit(EventKind.MESSAGE, step.id,
+                 _("the migration tool ended without recording its exit status, but it no "
+                   "longer runs and the new shards hold as many objects as the old ones "
+                   "({objects}): going on to check the copy.").format(objects=objects))
 
     def stop_tool(self, step: Step[RunMigrationParams], ctx: StepContext) -> bool:
         proc = detached.read_state(ctx.run_dir.migration_exit)

@@ -20,6 +20,7 @@ class SwitchSfApi(StepKind[SwitchSfApiParams]):
     title = N_("Point sf-api at the new shards")
     short_title = NP_("step list", "sf-api to the new shards")
     params_type = SwitchSfApiParams
+    heals = True
 
     def plan(self, ctx: PlanContext) -> Step[SwitchSfApiParams]:
         from ffwizard.core import configs
@@ -48,4 +49,12 @@ class SwitchSfApi(StepKind[SwitchSfApiParams]):
         if not ctx.state.passed(step.id, "restarted"):
             ctx.runtime.restart(p.service)
             ctx.point(step.id, "restarted")
+        ctx.wait_http(p.health_url, "sf-api")
+
+    def heal(self, step: Step[SwitchSfApiParams], ctx: StepContext) -> None:
+        # sf-api back on the old shards' list (restarted if it had read the new one).
+        p = step.params
+        changed = ctx.write_befores(step)
+        if changed or ctx.state.passed(step.id, "restarted"):
+            ctx.runtime.restart(p.service)
         ctx.wait_http(p.health_url, "sf-api")

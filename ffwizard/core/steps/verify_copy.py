@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ffwizard.core.errors import StepFailed
+from ffwizard.core.errors import RerunNeeded, StepFailed
 from ffwizard.core.plan import Step
 from ffwizard.core.progress import gallery_counts
 from ffwizard.core.steps.base import PlanContext, StepContext, StepKind, StepParams
@@ -44,7 +44,7 @@ class VerifyCopy(StepKind[VerifyCopyParams]):
         comparison = compare_counts(old, new)
         ctx.data(step.id, old_counts=old, new_counts=new, mismatches=comparison.mismatches)
         if not comparison.ok:
-            raise StepFailed(_("the new shards do not hold the same objects as the old ones: "
+            raise RerunNeeded(_("the new shards do not hold the same objects as the old ones: "
                                "{mismatches}. Nothing was switched. Re-run the migration with "
                                "'ffwizard resume --rerun-migration', or undo with 'ffwizard "
                                "rollback'.").format(mismatches="; ".join(comparison.mismatches)))

@@ -40,3 +40,38 @@ def test_a_rerun_waits_until_the_migration_ran(gpu8):
     step = plan.step("run_migration")
     refusal = step.kind.rerun_refusal(step, plan, h.run.state(), h.run.migration_exit)
     assert refusal == "there is no migration to re-run at this point of the run."
+
+
+def _wrapper_gone_without_a_word(h):
+    """The pid file of a wrapper that died before recording the tool's exit status."""
+    import json
+    import subprocess
+    import sys
+    import time
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    h.run.migration_exit.with_name("migration.exit.pid").write_text(
+        json.dumps({"pid": gone.pid, "start_ticks": None, "started": time.time()}))
+
+
+def test_a_tool_gone_without_a_word_is_judged_by_the_counts(gpu8):
+    plan = plan_of(gpu8)
+    h = Harness(plan)
+    _wrapper_gone_without_a_word(h)
+    h.runtime.marker.touch()  # the copy is complete
+    h.run_step("run_migration")
+    assert h.calls("detached") == []  # not started a second time
+    assert h.run.state().data["run_migration"]["objects"] == sum(OLD_COUNTS.values())
+    assert any("no longer runs and the new shards hold as many objects as the old ones"
+               in e.text for e in h.events)
+
+
+def test_a_tool_gone_without_a_word_and_short_asks_for_a_rerun(gpu8):
+    from ffwizard.core.errors import RerunNeeded
+
+    plan = plan_of(gpu8)
+    h = Harness(plan)
+    _wrapper_gone_without_a_word(h)  # and the new shards hold nothing
+    with pytest.raises(RerunNeeded, match="(?s)the new shards miss objects: .*--rerun-migration"):
+        h.run_step("run_migration")
