@@ -185,7 +185,7 @@ class Terminal:
             pattern = (rb"\x1b\[(\d+);(\d+)H" + sgr + corner.encode() + sgr + line
                        + rb"(?:" + line + rb"|\x1b\[[0-9;]*m)*"
                        + (rb" output " if corner == "╭" else b""))
-            for found in re.finditer(pattern, data):
+            for _found in re.finditer(pattern, data):
                 pass
             if found:
                 corners[corner] = (int(found[1]), int(found[2]))
