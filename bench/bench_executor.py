@@ -5,10 +5,15 @@
 2. Progress poll: one migration progress sample (GET /stat/list/1/99 on every shard, summed)
    with the runtime's shared HTTP client, against the same sample with a new client per request
    (baseline: how ffwizard polled before) and one GET /v2/status of one shard.
-3. A whole `ffwizard apply --yes` on a simulated installation: wall time, the migration tool's
-   own time, and the rest (backups, journal, restarts, checks) as a share of the whole.
+3. A whole `ffwizard apply --yes` (its own process, shipped settings: the 2 s poll) against the
+   migration tool run alone in its own process on an identical sandbox, at each size. The
+   baseline's sandbox is built the same way and brought by ffwizard itself to the moment the
+   tool starts (the run killed there), so the tool reads the same shards with the same
+   migration.yaml; then the tool's command line (what ffwizard runs detached) is timed from
+   its start to its exit. The pairs alternate which goes first.
 
-    .venv/bin/python bench/bench_executor.py [--shards 8] [--objects 4000] [--events 300]
+    .venv/bin/python bench/bench_executor.py [--shards 8] [--objects 4000,40000,200000]
+                                              [--pairs 1] [--events 300] [--no-micro]
 """
 
 from __future__ import annotations
@@ -74,58 +79,152 @@ def bench_poll(root: Path, repeat: int = 21) -> tuple[float, float, float]:
     return statistics.median(polls), statistics.median(fresh), statistics.median(singles)
 
 
-def bench_apply(root: Path, answers: Path) -> dict:
-    env = {**os.environ, "FFWIZARD_POLL_INTERVAL": "0.5"}
-    start = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "ffwizard", "apply", "--root", str(root),
-                             "--answers", str(answers), "--runtime", "sim", "--yes"],
-                            env=env, capture_output=True, text=True)
-    wall = time.perf_counter() - start
-    if result.returncode != 0:
-        raise SystemExit(result.stdout + result.stderr)
-    run = next((root / ".ffwizard" / "runs").iterdir())
-    durations = {}
+ANSWERS = {"models": {"face": "face/nectarine_m_160.gpu.fnk", "body": "pedrec/wheat_m_256.gpu.fnk",
+                      "car": "carrec/cedar_m_224.gpu.fnk"}}
+
+
+def shipped_env() -> dict[str, str]:
+    """The environment without any of ffwizard's own knobs: the settings users get."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("FFWIZARD_")}
+
+
+def apply_argv(root: Path, answers: Path) -> list[str]:
+    return [sys.executable, "-m", "ffwizard", "apply", "--root", str(root), "--answers",
+            str(answers), "--runtime", "sim", "--yes"]
+
+
+def journal_steps(root: Path) -> dict[str, float]:
+    runs = root / ".ffwizard" / "runs"
+    run = max(runs.iterdir(), key=lambda p: p.stat().st_mtime)
+    steps = {}
     for line in (run / "journal.jsonl").read_text().splitlines():
         event = json.loads(line)
         if event["event"] == "step_done":
-            durations[event["step"]] = event["seconds"]
-        if event["event"] == "step_data" and "seconds" in event.get("data", {}):
-            tool = event["data"]["seconds"]
-    return {"wall": wall, "tool": tool, "steps": durations}
+            steps[event["step"]] = event["seconds"]
+    return steps
+
+
+def refused(root: Path, result: subprocess.CompletedProcess) -> SystemExit:
+    """The run's words, and what the sandbox's services said last (why one is not running)."""
+    logs = [f"{log.name}: {log.read_text().splitlines()[-1]}"
+            for log in sorted((root / ".sim" / "logs").glob("*.log")) if log.read_text().strip()]
+    return SystemExit(result.stdout + result.stderr + "\n".join(logs))
+
+
+def time_apply(root: Path, answers: Path) -> tuple[float, dict[str, float]]:
+    start = time.perf_counter()
+    result = subprocess.run(apply_argv(root, answers), env=shipped_env(), capture_output=True,
+                            text=True)
+    wall = time.perf_counter() - start
+    if result.returncode != 0:
+        raise refused(root, result)
+    return wall, journal_steps(root)
+
+
+def time_tool_alone(root: Path, answers: Path, log: Path) -> float:
+    """The migration tool alone: the sandbox brought to the tool's start by ffwizard (killed
+    there), then the tool's own command line timed in its own process."""
+    from ffwizard.core.detect import detect
+    from ffwizard.core.steps.run_migration import MIGRATE_ARGV
+    from ffwizard.runtime.sim import SimRuntime
+
+    env = {**shipped_env(), "FFWIZARD_TEST_KILL_AT": "run_migration:started"}
+    killed = subprocess.run(apply_argv(root, answers), env=env, capture_output=True, text=True)
+    if killed.returncode != -9:
+        raise refused(root, killed)
+    installation = detect(root)
+    argv = SimRuntime(root).detached_host_argv(installation.sf_api_service, list(MIGRATE_ARGV),
+                                               workdir="/")
+    with open(log, "ab") as output:
+        start = time.perf_counter()
+        done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=output,
+                              stderr=subprocess.STDOUT)
+        seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(log.read_text()[-2000:])
+    return seconds
+
+
+def running_sandbox(tmp: Path, prefix: str, shards: int, objects: int) -> Path:
+    """A sandbox whose every service runs. On a shared machine another user's processes may
+    hold some of its ports: that one is stopped (its ports kept claimed) and another built."""
+    from ffwizard.demo import procs
+    from ffwizard.runtime.sim import prepare_demo, stop_demo
+
+    for _attempt in range(5):
+        root = prepare_demo(Path(tempfile.mkdtemp(prefix=prefix, dir=tmp)), shards=shards,
+                            objects=objects).root
+        if all(procs.is_running(r) for r in procs.all_records(root).values()):
+            return root
+        stop_demo(root, release_ports=False)
+    raise SystemExit("no sandbox could start every service (ports taken by other processes)")
+
+
+def bench_apply(tmp: Path, shards: int, objects: int, pairs: int) -> dict:
+    from ffwizard.runtime.sim import stop_demo
+
+    answers = tmp / "answers.json"
+    answers.write_text(json.dumps(ANSWERS))
+    walls, tools, steps = [], [], []
+    for pair in range(pairs):
+        order = ("apply", "tool") if pair % 2 == 0 else ("tool", "apply")
+        for what in order:
+            root = running_sandbox(tmp, f"{what}-{objects}-", shards, objects)
+            try:
+                if what == "apply":
+                    wall, step_times = time_apply(root, answers)
+                    walls.append(wall)
+                    steps.append(step_times)
+                else:
+                    tools.append(time_tool_alone(root, answers, tmp / f"tool-{objects}.log"))
+            finally:
+                stop_demo(root, release_ports=True)
+    median = len(walls) // 2
+    by_wall = sorted(range(len(walls)), key=walls.__getitem__)
+    return {"wall": statistics.median(walls), "tool": statistics.median(tools),
+            "steps": steps[by_wall[median]], "walls": walls, "tools": tools}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--shards", type=int, default=8)
-    parser.add_argument("--objects", type=int, default=4000)
+    parser.add_argument("--objects", default="4000,40000,200000",
+                        help="comma-separated sizes of the apply measurement")
+    parser.add_argument("--pairs", type=int, default=1, help="apply/tool pairs per size")
     parser.add_argument("--events", type=int, default=300)
+    parser.add_argument("--no-micro", action="store_true", help="skip the journal and poll parts")
     args = parser.parse_args()
     from ffwizard.runtime.sim import prepare_demo, stop_demo
 
+    print(f"load average at the start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        fsynced, plain = bench_journal(tmp, args.events)
-        print(f"journal, fsync per event : {fsynced:9.0f} events/s  ({plain / fsynced:.0f}x slower "
-              f"than buffered appends: {plain:.0f} events/s, the baseline)")
-        root = prepare_demo(tmp / "install", shards=args.shards, objects=args.objects).root
-        try:
-            poll, fresh, single = bench_poll(root)
-            print(f"progress poll, {args.shards} shards : {poll * 1000:7.1f} ms  ({fresh / poll:.1f}x faster "
-                  f"than a new client per request: {fresh * 1000:.1f} ms, the baseline; "
+        if not args.no_micro:
+            fsynced, plain = bench_journal(tmp, args.events)
+            print(f"journal, fsync per event : {fsynced:9.0f} events/s  ({plain / fsynced:.0f}x "
+                  f"slower than buffered appends: {plain:.0f} events/s, the baseline)")
+            root = running_sandbox(tmp, "poll-", args.shards, 4000)
+            try:
+                poll, fresh, single = bench_poll(root)
+            finally:
+                stop_demo(root, release_ports=True)
+            print(f"progress poll, {args.shards} shards : {poll * 1000:7.1f} ms  ({fresh / poll:.1f}x "
+                  f"faster than a new client per request: {fresh * 1000:.1f} ms, the baseline; "
                   f"one /v2/status GET: {single * 1000:.1f} ms)")
-            answers = tmp / "answers.json"
-            answers.write_text(json.dumps({"models": {
-                "face": "face/nectarine_m_160.gpu.fnk", "body": "pedrec/wheat_m_256.gpu.fnk",
-                "car": "carrec/cedar_m_224.gpu.fnk"}}))
-            result = bench_apply(root, answers)
-        finally:
-            stop_demo(root, release_ports=True)
-    rest = result["wall"] - result["tool"]
-    print(f"apply --yes, {args.shards} shards, {args.objects} objects: {result['wall']:.1f} s wall; "
-          f"migration tool {result['tool']:.1f} s ({args.objects / result['tool']:.0f} objects/s); "
-          f"everything else {rest:.1f} s ({rest / result['wall']:.0%})")
-    slowest = sorted(result["steps"].items(), key=lambda kv: -kv[1])[:4]
-    print("slowest steps: " + ", ".join(f"{k} {v:.2f} s" for k, v in slowest))
+        print(f"apply --yes (shipped settings) against the migration tool alone, {args.shards} "
+              f"shards, median of {args.pairs}:")
+        print(f"{'objects':>8} {'apply':>8} {'tool alone':>11} {'ratio':>6} {'overhead':>9}  "
+              f"slowest steps besides the migration")
+        for objects in (int(n) for n in args.objects.split(",")):
+            result = bench_apply(tmp, args.shards, objects, args.pairs)
+            wall, tool = result["wall"], result["tool"]
+            others = sorted(((k, v) for k, v in result["steps"].items() if k != "run_migration"),
+                            key=lambda kv: -kv[1])[:3]
+            print(f"{objects:>8} {wall:>7.2f}s {tool:>10.2f}s {wall / tool:>5.2f}x "
+                  f"{wall - tool:>8.2f}s  "
+                  + ", ".join(f"{k} {v:.2f}s" for k, v in others)
+                  + f"; run_migration {result['steps'].get('run_migration', 0):.2f}s", flush=True)
+    print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -4,14 +4,22 @@ Prints the median of each measurement next to a plain ruamel.yaml load+dump of t
 file (and PyYAML's C loader), measured in the same run, with ratios. Targets on a 2-core machine:
 detection under 0.1 s, the full plan (every diff computed) under 1 s.
 
-    .venv/bin/python bench/bench_plan.py [--shards 64] [--repeat 7]
+Then the whole `ffwizard plan` command, each run its own process, at 8, 16 and 64 shards, against
+a process that does one ruamel.yaml read + write of the same compose file (set up as ffwizard
+sets ruamel up), the two run in turn; wall and CPU seconds (user + system of the finished child)
+are medians. Target: plan ≤ 1.3x that read + write at every size.
+
+    .venv/bin/python bench/bench_plan.py [--shards 64] [--repeat 7] [--sizes 8,16,64] [--runs 9]
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import os
+import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -53,12 +61,64 @@ def median_time(function, repeat: int) -> float:
     return statistics.median(times)
 
 
+# The baseline process: read the compose file, one ruamel load and dump, write the result.
+ROUND_TRIP = """
+import io, sys
+from ruamel.yaml import YAML
+text = open(sys.argv[1], encoding="utf-8").read()
+rt = YAML(typ="rt")
+rt.preserve_quotes = True
+rt.width = 1 << 16
+rt.indent(mapping=2, sequence=2, offset=0)
+out = io.StringIO()
+rt.dump(rt.load(text), out)
+open(sys.argv[2], "w", encoding="utf-8").write(out.getvalue())
+"""
+
+
+def run_process(argv: list[str]) -> tuple[float, float]:
+    """(wall, cpu) seconds of one process, start to exit; its output thrown away."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise SystemExit(done.stderr.decode())
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def plan_command_vs_round_trip(tmp: Path, sizes: list[int], extra: int, runs: int) -> None:
+    print(f"`ffwizard plan` (its own process) against one ruamel read + write of the compose file "
+          f"(its own process), median of {runs}, run in turn:")
+    print(f"{'shards':>6} {'plan wall':>10} {'r+w wall':>9} {'ratio':>6} {'plan cpu':>9} "
+          f"{'r+w cpu':>8} {'ratio':>6}")
+    for shards in sizes:
+        root = tmp / f"command-{shards}"
+        compose = make_install(root, shards, extra)
+        plan_argv = [sys.executable, "-m", "ffwizard", "plan", "--root", str(root)]
+        trip_argv = [sys.executable, "-c", ROUND_TRIP, str(compose), str(tmp / "written.yaml")]
+        run_process(plan_argv), run_process(trip_argv)  # warm the caches
+        plan, trip = [], []
+        for _ in range(runs):
+            plan.append(run_process(plan_argv))
+            trip.append(run_process(trip_argv))
+        pw, tw = (statistics.median(x[0] for x in r) for r in (plan, trip))
+        pc, tc = (statistics.median(x[1] for x in r) for r in (plan, trip))
+        print(f"{shards:>6} {pw * 1000:>8.0f}ms {tw * 1000:>7.0f}ms {pw / tw:>5.2f}x "
+              f"{pc * 1000:>7.0f}ms {tc * 1000:>6.0f}ms {pc / tc:>5.2f}x", flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shards", type=int, default=64)
     parser.add_argument("--extra-services", type=int, default=9)
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--sizes", default="8,16,64",
+                        help="shard counts of the whole-command measurement")
+    parser.add_argument("--runs", type=int, default=9)
     args = parser.parse_args()
+    print(f"load average at the start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
     import yaml
     from ruamel.yaml import YAML
@@ -140,6 +200,10 @@ def main() -> int:
     detection_time, plan_time = results[2][1], max(results[3][1], results[4][1])
     print(f"targets: detection < 100 ms: {'met' if detection_time < 0.1 else 'MISSED'}; "
           f"full plan < 1 s: {'met' if plan_time < 1.0 else 'MISSED'}")
+    with tempfile.TemporaryDirectory() as tmp:
+        plan_command_vs_round_trip(Path(tmp), [int(n) for n in args.sizes.split(",")],
+                                   args.extra_services, args.runs)
+    print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     return 0
 
 

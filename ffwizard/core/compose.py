@@ -15,7 +15,7 @@ from ffwizard.core.errors import EditError, YamlReadError
 from ffwizard.core.installation import ComposeService, Shard
 from ffwizard.core.portholders import real_holders
 from ffwizard.core.servicetext import ServiceText, replace_values
-from ffwizard.core.yamlio import RoundTrip, fast_loader, read_text, same_scalar_type
+from ffwizard.core.yamlio import RoundTrip, fast_loader, parse_yaml, read_text, same_scalar_type
 from ffwizard.i18n import N_, _
 
 SHARD_ENV_KEYS = ("CFG_LISTEN_PORT", "TT_LISTEN")
@@ -258,45 +258,62 @@ def _collect_ports(node, ports: set[int]) -> None:
 # --- editing ----------------------------------------------------------------------------------
 
 class ComposeEdit:
-    """One round-trip load of the compose file, edited in steps: each method returns the text
-    after its edit, so step 8 builds on step 4 without parsing again.
+    """The compose file edited in steps: each method returns the text after its edit, so step 8
+    builds on step 4 without parsing again.
 
     Every text returned is checked: parsed again (C loader), it must hold exactly the services
-    expected (the original's, plus the copies, minus the removed ones, in order). ruamel's text
-    is used when ruamel writes the file back unchanged; otherwise — or when the copied service
-    uses anchors or merge keys, which ruamel would expand — the file is edited as whole service
-    units of its own text (`servicetext`).
+    expected (the original's, plus the copies, minus the removed ones, in order). The file is
+    edited as whole service units of its own text (`servicetext`): for a file ruamel writes back
+    unchanged that is ruamel's text, and it keeps what ruamel would not (flow collections wrapped
+    over lines, anchors and merge keys in the copied service). Only when that fails is the file
+    loaded with ruamel.yaml (once, the edits so far replayed on its document) and ruamel's text
+    used, spliced into the file's own lines where it re-formats.
     """
 
     def __init__(self, path: Path, text: str | None = None):
         self.path = path
         try:
             self.original = text if text is not None else read_text(path, what=N_("compose file"))
-            self.round_trip = RoundTrip(self.original, where=str(path))
+            self.expected = parse_yaml(self.original, where=str(path), what=N_("compose file"))
         except YamlReadError as err:
             raise EditError(str(err.message), where=err.where) from None
-        self.document = self.round_trip.document
-        services = self.document.get("services") if hasattr(self.document, "get") else None
-        if not hasattr(services, "insert"):
+        services = self.expected.get("services") if isinstance(self.expected, dict) else None
+        if not isinstance(services, dict):
             raise EditError(_("the compose file has no block-style `services:` mapping to "
                               "edit."), where=str(path))
-        self.services = services
-        self.expected = yaml.load(self.original, Loader=fast_loader())  # noqa: S506
+        self._round_trip = None  # ruamel's document: loaded only when the text units fail
+        self._edits: list[tuple[str, tuple]] = []  # replayed on it when it is loaded
         try:
             self.layout: ServiceText | None = ServiceText(self.original)
         except ValueError:
             self.layout = None
 
+    @property
+    def round_trip(self):
+        """ruamel's document of the file with every edit so far (loaded on first use)."""
+        if self._round_trip is None:
+            try:
+                round_trip = RoundTrip(self.original, where=str(self.path))
+            except YamlReadError as err:
+                raise EditError(str(err.message), where=err.where) from None
+            document = round_trip.document
+            services = document.get("services") if hasattr(document, "get") else None
+            if not hasattr(services, "insert"):
+                raise EditError(_("the compose file has no block-style `services:` mapping to "
+                                  "edit."), where=str(self.path))
+            self._round_trip, self.services = round_trip, services
+            for edit, arguments in self._edits:
+                getattr(self, edit)(*arguments)
+        return self._round_trip
+
     def dump(self) -> str:
-        """The text after the edits so far: ruamel's when it keeps every other line as the
-        file has it (it equals the text-unit edit), else the text-unit edit, else ruamel's
-        spliced into the file — whichever first holds exactly the expected services."""
-        edited = self.round_trip.dump()
+        """The text after the edits so far: the text-unit edit when it holds exactly the
+        expected services, else ruamel's text spliced into the file, else ruamel's."""
         by_units = self.layout.render() if self.layout is not None else None
         if by_units is not None and self._holds_expected(by_units):
-            return by_units  # == edited when ruamel writes the file faithfully
+            return by_units
         self.layout = None  # went wrong once: not used again
-        text = self.round_trip.render(edited)
+        text = self.round_trip.render(self.round_trip.dump())
         if self._holds_expected(text):
             return text
         raise EditError(_("ffwizard could not compute this edit of the compose file safely; "
@@ -310,26 +327,42 @@ class ComposeEdit:
         return parsed == self.expected and \
             list(parsed["services"]) == list(self.expected["services"])
 
+    def _edit(self, edit: str, *arguments) -> None:
+        """Apply an edit to ruamel's document now if it is loaded, else when it is."""
+        self._edits.append((edit, arguments))
+        if self._round_trip is not None:
+            getattr(self, edit)(*arguments)
+
     def add_shard_services(self, old: list[Shard], new: list[Shard]) -> str:
         """Copy the last old shard service for each new shard, right after the last old one."""
-        old_services = [s for s in old if s.service in self.services]
+        services = self.expected["services"]
+        old_services = [s for s in old if s.service in services]
         if not old_services:
             raise EditError(_("no shard service in the compose file to copy the new ones "
                               "from."), where=str(self.path))
-        keys = list(self.services)
+        keys = list(services)
         last_old = max(old_services, key=lambda s: keys.index(s.service))
+        template = services[last_old.service]
+        copies = self._expect_copies(last_old, new)
+        self._edit("_add_to_document", last_old, tuple(old_services), tuple(new))
+        if self.layout is not None:
+            self._add_as_text(last_old.service, [s.service for s in old_services], template,
+                              copies)
+        return self.dump()
+
+    def _add_to_document(self, last_old: Shard, old_services: tuple[Shard, ...],
+                         new: tuple[Shard, ...]) -> None:
+        """The copies in ruamel's document, comments and blank lines placed as the file has them."""
         template = self.services[last_old.service]
-        position = keys.index(last_old.service) + 1
+        position = list(self.services).index(last_old.service) + 1
         # Comment/blank-line handling: what follows the last old service belongs after the
         # last new one; between shard services, keep the separator the file already uses.
         tail = _trailing_slot(template)
         tail_value = tail[0][tail[1]].value if tail else None
-        separator = _separator(self.services, old_services, last_old, tail_value)
-        copies = []
+        separator = _separator(self.services, list(old_services), last_old, tail_value)
         for index, shard in enumerate(new):
             body = copy_node(template)
             _retarget_service(body, last_old, shard)
-            copies.append((shard.service, body))
             slot = _trailing_slot(body)
             if slot is not None:
                 is_last = index == len(new) - 1
@@ -338,13 +371,9 @@ class ComposeEdit:
             self.services.insert(position + index, shard.service, body)
         if tail is not None:
             _set_comment(tail, separator)
-        self._expect_copies(last_old, new)
-        if self.layout is not None:
-            self._add_as_text(last_old.service, [s.service for s in old_services], template,
-                              copies)
-        return self.dump()
 
-    def _expect_copies(self, template: Shard, new: list[Shard]) -> None:
+    def _expect_copies(self, template: Shard, new: list[Shard]) -> list[tuple[str, dict]]:
+        """Add the copies to the expected services; returns them (name, body)."""
         services = self.expected["services"]
         items = list(services.items())
         position = [name for name, _ in items].index(template.service) + 1
@@ -354,6 +383,7 @@ class ComposeEdit:
             _retarget_service(body, template, shard)
             added.append((shard.service, body))
         self.expected["services"] = dict(items[:position] + added + items[position:])
+        return added
 
     def _add_as_text(self, template_name: str, old_names: list[str], template, copies) -> None:
         """The new services as copies of the template's own text (its wrapping kept)."""
@@ -367,6 +397,14 @@ class ComposeEdit:
         self.layout.insert_after(template_name, old_names, blocks)
 
     def remove_services(self, names: list[str]) -> str:
+        for name in names:
+            self.expected["services"].pop(name, None)
+            if self.layout is not None:
+                self.layout.remove(name)
+        self._edit("_remove_from_document", tuple(names))
+        return self.dump()
+
+    def _remove_from_document(self, names: tuple[str, ...]) -> None:
         keys = list(self.services)
         for name in names:
             if name not in self.services:
@@ -381,10 +419,6 @@ class ComposeEdit:
                     entry[1] = key_comment[1]
             del self.services[name]
             keys.remove(name)
-            self.expected["services"].pop(name, None)
-            if self.layout is not None:
-                self.layout.remove(name)
-        return self.dump()
 
 
 def _changed_leaves(before, after):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import signal
-import threading
 import time
 import typing
 from collections.abc import Callable, Mapping
@@ -30,6 +29,7 @@ from ffwizard.core.plan import FileChange, Plan, Step, compose_base, shard_url
 from ffwizard.core.ports import ExecResult, Runtime
 from ffwizard.core.progress import ProgressSample
 from ffwizard.core.settings import Settings
+from ffwizard.core.wakeup import ExitWatch, StopFlag
 from ffwizard.i18n import N_, _
 
 # --- parameters --------------------------------------------------------------------------------
@@ -153,6 +153,10 @@ class Needs:
 
 # --- running -----------------------------------------------------------------------------------
 
+# Health checks after a restart: the first retry soon, then twice as long each time, up to the cap.
+HEALTH_FIRST_RETRY = 0.05
+HEALTH_RETRY_CAP = 1.0
+
 # What `StepContext.wait_http` waits for, each in a whole sentence.
 NO_ANSWER = {
     "extraction": N_("the extraction service did not answer at {url} within {seconds} s "
@@ -191,7 +195,7 @@ class StepContext:
         self.settings = settings
         self.on_event = on_event
         self.backups = Backups(run_dir.path, plan.root)
-        self.stop_requested = threading.Event()
+        self.stop_requested = StopFlag()
 
     @property
     def state(self) -> RunState:
@@ -228,8 +232,14 @@ class StepContext:
         if self.stop_requested.is_set():
             raise Stopped()
 
-    def sleep(self, seconds: float) -> None:
-        if self.stop_requested.wait(seconds):
+    def sleep(self, seconds: float, *, until: ExitWatch | None = None) -> None:
+        """Wait `seconds` (less once `until` sees its tool end); Stopped on a stop request."""
+        if until is None:
+            stopped = self.stop_requested.wait(seconds)
+        else:
+            until.wait(seconds, self.stop_requested)
+            stopped = self.stop_requested.is_set()
+        if stopped:
             raise Stopped()
 
     def write_changes(self, step: Step[Any]) -> bool:
@@ -295,6 +305,7 @@ class StepContext:
     def wait_http(self, url: str, what: str, *, any_answer: bool = False) -> None:
         """Wait until `url` answers 200 (any answer with `any_answer`); `what`: a NO_ANSWER key."""
         deadline = time.monotonic() + self.settings.health_timeout
+        pause = HEALTH_FIRST_RETRY  # most services answer within moments of a restart
         while True:
             answer = self.runtime.http_get(url, timeout=5)
             if answer.status == 200 or (any_answer and answer.answered):
@@ -303,7 +314,8 @@ class StepContext:
                 raise StepFailed(_(NO_ANSWER[what]).format(
                     url=url, seconds=f"{self.settings.health_timeout:.0f}",
                     why=answer.error or f"HTTP {answer.status}"))
-            self.sleep(min(1.0, self.settings.poll_interval))
+            self.sleep(min(pause, deadline - time.monotonic() + 0.01))
+            pause = min(pause * 2, HEALTH_RETRY_CAP, self.settings.poll_interval)
 
     def compose_up(self, step: Step[Any], *, remove_orphans: bool = False) -> None:
         result = self.runtime.compose_up(remove_orphans=remove_orphans)

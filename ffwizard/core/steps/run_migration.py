@@ -26,6 +26,7 @@ from ffwizard.core.steps.add_new_shards import AddNewShards
 from ffwizard.core.steps.base import Needs, PlanContext, StepContext, StepKind, StepParams
 from ffwizard.core.steps.create_shard_dirs import CreateShardDirs
 from ffwizard.core.verify import compare_counts
+from ffwizard.core.wakeup import ExitWatch
 from ffwizard.i18n import N_, NP_, _
 
 MIGRATE_ARGV = ("./sf-api-migrate", "-config", "/migration.yaml")
@@ -119,9 +120,12 @@ class RunMigration(StepKind[RunMigrationParams]):
         total = sum((data.get("old_counts") or {}).values())
         meter = ProgressMeter(total)
         last: ProgressSample | None = None
+        watch: ExitWatch | None = None  # wakes the wait between samples when the tool ends
         while True:
             code = detached.read_exit(exit_file)
             proc = detached.read_state(exit_file)
+            if watch is None and proc is not None:
+                watch = ExitWatch(exit_file)
             running = code is None and proc is not None and detached.group_alive(proc)
             try:
                 done = sum(gallery_counts(ctx.runtime, list(p.new_shard_urls)).values())
@@ -134,7 +138,7 @@ class RunMigration(StepKind[RunMigrationParams]):
             if code is not None or not running:
                 break
             ctx.point(step.id, "waiting", journal=False)  # every poll: not worth a journal line
-            ctx.sleep(ctx.settings.poll_interval)
+            ctx.sleep(ctx.settings.poll_interval, until=watch)
         code = detached.read_exit(exit_file)
         lines = tail(ctx.run_dir.log, ctx.settings.log_tail_lines)
         if code is None:
