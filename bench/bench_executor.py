@@ -194,7 +194,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=300)
     parser.add_argument("--no-micro", action="store_true", help="skip the journal and poll parts")
     args = parser.parse_args()
-    from ffwizard.runtime.sim import prepare_demo, stop_demo
+    from ffwizard.runtime.sim import stop_demo
 
     print(f"load average at the start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     with tempfile.TemporaryDirectory() as tmp:
