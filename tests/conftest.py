@@ -2,9 +2,37 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Each run's temporary directories in a base of its own (unless --basetemp names one).
+
+    pytest's shared default, /tmp/pytest-of-<user>/pytest-<N>, keeps only the newest three runs:
+    a second run on the same machine deletes the directories of the first one under its running
+    sandboxes. A private base is removed when the run passes and kept (and named) when it fails.
+    """
+    if config.option.basetemp is None and not hasattr(config, "workerinput"):
+        config.option.basetemp = tempfile.mkdtemp(prefix="ffwizard-tests-")
+        config._ffwizard_private_basetemp = config.option.basetemp  # type: ignore[attr-defined]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    private = getattr(config, "_ffwizard_private_basetemp", None)
+    if private is None:
+        return
+    if getattr(config, "_ffwizard_failed", False):
+        print(f"\nthe failed run's temporary files: {private}")
+    else:
+        shutil.rmtree(private, ignore_errors=True)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    session.config._ffwizard_failed = exitstatus != 0  # type: ignore[attr-defined]
 
 
 @pytest.fixture(autouse=True)
