@@ -13,6 +13,7 @@ import yaml
 
 from ffwizard.core.errors import EditError, YamlReadError
 from ffwizard.core.installation import ComposeService, Shard
+from ffwizard.core.newlines import as_lf, line_ending, with_ending
 from ffwizard.core.portholders import real_holders
 from ffwizard.core.servicetext import ServiceText, replace_values
 from ffwizard.core.yamlio import RoundTrip, fast_loader, read_text, same_scalar_type
@@ -272,7 +273,9 @@ class ComposeEdit:
         self.path = path
         try:
             self.original = text if text is not None else read_text(path, what=N_("compose file"))
-            self.round_trip = RoundTrip(self.original, where=str(path))
+            # Edited as LF text; `dump` gives the file's own line ending back.
+            self.ending = line_ending(self.original, where=str(path))
+            self.round_trip = RoundTrip(as_lf(self.original), where=str(path))
         except YamlReadError as err:
             raise EditError(str(err.message), where=err.where) from None
         self.document = self.round_trip.document
@@ -283,7 +286,7 @@ class ComposeEdit:
         self.services = services
         self.expected = yaml.load(self.original, Loader=fast_loader())  # noqa: S506
         try:
-            self.layout: ServiceText | None = ServiceText(self.original)
+            self.layout: ServiceText | None = ServiceText(as_lf(self.original))
         except ValueError:
             self.layout = None
 
@@ -294,11 +297,11 @@ class ComposeEdit:
         edited = self.round_trip.dump()
         by_units = self.layout.render() if self.layout is not None else None
         if by_units is not None and self._holds_expected(by_units):
-            return by_units  # == edited when ruamel writes the file faithfully
+            return with_ending(by_units, self.ending)  # == edited when ruamel is faithful
         self.layout = None  # went wrong once: not used again
         text = self.round_trip.render(edited)
         if self._holds_expected(text):
-            return text
+            return with_ending(text, self.ending)
         raise EditError(_("ffwizard could not compute this edit of the compose file safely; "
                           "edit the shard services by hand."), where=str(self.path))
 

@@ -19,7 +19,7 @@ from ffwizard.core.installation import (
     Installation,
     Problem,
 )
-from ffwizard.core.models import model_device, read_models
+from ffwizard.core.models import configured_models_root, model_device, read_models
 from ffwizard.core.settings import DEFAULT_ROOT
 from ffwizard.core.shapes import (
     SHARD_LUA_DIR,
@@ -139,8 +139,7 @@ def detect(root: Path | str = DEFAULT_ROOT, *, compose_command: list[str] | None
         extractors = ex_doc.get("extractors") if isinstance(ex_doc, dict) else None
         models, model_problems = read_models(extractors or {}, str(ex_path), ex_text or "")
         problems += model_problems
-        if isinstance(extractors, dict) and extractors.get("models_root"):
-            models_root = str(extractors["models_root"])
+        models_root = configured_models_root(ex_doc) or models_root
         if isinstance(ex_doc, dict):
             extraction_url = listen_url(ex_doc.get("listen"), extraction_url)
 
