@@ -12,7 +12,14 @@ from __future__ import annotations
 
 from ffwizard.core.errors import UserError
 from ffwizard.demo.sandbox import DEFAULT_SHAPE, VENDOR, Shape
-from ffwizard.demo.siteshapes import crlf, direct_model, symlinked_configs, systemd_era_model
+from ffwizard.demo.siteshapes import (
+    crlf,
+    direct_model,
+    distributed,
+    multi_20,
+    symlinked_configs,
+    systemd_era_model,
+)
 from ffwizard.i18n import N_, _
 
 SHAPES: tuple[Shape, ...] = (
@@ -29,6 +36,12 @@ SHAPES: tuple[Shape, ...] = (
     Shape("systemd-era-model", N_("an extraction config of FindFace Security 4.x / Multi 1.x: "
                                   "models keyed face:, body:, car: without _emben"),
           migrated=False, rewrite=systemd_era_model.rewrite),
+    Shape("multi-2.0", N_("FindFace Multi 2.0: each shard service configured by its own "
+                          "shard-NNN.lua file, without CFG_/TT_ environment"),
+          migrated=False, rewrite=multi_20.rewrite),
+    Shape("distributed", N_("the application server of a distributed installation: the shards "
+                            "on a DB server, the extraction servers behind a balancer"),
+          migrated=False, rewrite=distributed.rewrite, finish=distributed.finish),
 
     # --- shapes of the services: how the shards and tools are reached at run time -----------
 
