@@ -67,12 +67,40 @@ def project_name(compose_file: Path, document: dict | None) -> str:
 DEFAULT_COMPOSE_COMMAND = ("docker", "compose")
 
 
+# docker-compose v1 learnt `--ansi never` in 1.28; before, it exits 1 on it and knows only
+# `--no-ansi` (which 1.28 and 1.29 still accept, with a deprecation warning).
+ANSI_OPTION_SINCE = (1, 28)
+_VERSION = re.compile(r"(?<![\w.])v?(\d+)\.(\d+)(?:\.(\d+))?")
+
+
+def parse_compose_version(output: str) -> tuple[int, ...] | None:
+    """The version in what `docker-compose version --short` / `docker compose version --short`
+    print ("1.25.5", "v2.20.2", "2.20.2+ds1-0ubuntu1~22.04.1", or the long form
+    "docker-compose version 1.25.5, build 8a1c60f6"); None when there is none."""
+    match = _VERSION.search(output or "")
+    if match is None:
+        return None
+    return tuple(int(part) for part in match.groups() if part is not None)
+
+
+def ansi_options(command: list[str] | tuple[str, ...] | None,
+                 version: tuple[int, ...] | None = None) -> list[str]:
+    """How to turn colours off for this compose command: only the flag its version knows.
+    The v1 binary of an unknown version gets `--no-ansi`, which every v1 release accepts."""
+    standalone = bool(command) and Path(command[0]).name == "docker-compose"
+    if standalone and (version is None or version < ANSI_OPTION_SINCE):
+        return ["--no-ansi"]
+    return ["--ansi", "never"]
+
+
 def compose_argv(command: list[str] | tuple[str, ...] | None, project: str,
-                 compose_file: Path | str, *args: str) -> list[str]:
+                 compose_file: Path | str, *args: str,
+                 version: tuple[int, ...] | None = None) -> list[str]:
     """The one way a compose call is spelled, for plans, logs and the docker runtime alike:
-    `<command> --ansi never -p PROJECT -f FILE ARGS…` (`command` None: compose v2)."""
-    return [*(command or DEFAULT_COMPOSE_COMMAND), "--ansi", "never", "-p", project,
-            "-f", str(compose_file), *args]
+    `<command> --ansi never -p PROJECT -f FILE ARGS…` (`command` None: compose v2), with
+    `--no-ansi` instead for a docker-compose v1 older than 1.28 (`version`: what it said)."""
+    return [*(command or DEFAULT_COMPOSE_COMMAND), *ansi_options(command, version),
+            "-p", project, "-f", str(compose_file), *args]
 
 
 def installed_compose_command() -> list[str] | None:
