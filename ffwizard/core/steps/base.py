@@ -124,8 +124,8 @@ class PlanContext:
         from ffwizard.core import compose, configs
 
         inst = self.installation
-        if inst.compose_file is None:
-            return None
+        if inst.compose_file is None or not any(s.service for s in self.old_shards):
+            return None  # no shard service to copy: detection has said why, once
         try:
             edited = compose.ComposeEdit(inst.compose_file)
             added = edited.add_shard_services(self.old_shards, self.new_shards)
