@@ -111,6 +111,10 @@ class PlanContext:
     def new_urls(self) -> tuple[str, ...]:
         return tuple(shard_url(s) for s in self.new_shards)
 
+    @property
+    def new_replica_urls(self) -> tuple[str, ...]:
+        return tuple(shard_url(s.replica) for s in self.new_shards if s.replica)
+
     def change(self, path: Path, before: str | None, after: str, *, mode: int | None = None,
                secret: bool = False) -> FileChange:
         return FileChange(path=path, before=before, after=after, mode=mode, secret=secret,
@@ -128,8 +132,10 @@ class PlanContext:
             return None
         try:
             edited = compose.ComposeEdit(inst.compose_file)
+            from ffwizard.core.replicas import replica_service_names
+
             added = edited.add_shard_services(self.old_shards, self.new_shards)
-            removed = edited.remove_services([s.service for s in self.old_shards if s.service])
+            removed = edited.remove_services(replica_service_names(self.old_shards))
         except configs.EditError as err:
             self.problems.append(err.problem)
             return None
