@@ -38,15 +38,17 @@ def sim_sandbox(tmp_path):
 @pytest.fixture
 def sim_sandbox_factory(tmp_path):
     """make(name="sandbox", shards=4, objects=600, device="gpu", types=("face","body","car"),
-    start=True) -> PreparedDemo; every sandbox made is stopped at teardown."""
+    start=True, shape=None) -> PreparedDemo (shape: a name in ffwizard.demo.shapes); every
+    sandbox made is stopped at teardown."""
     from ffwizard.runtime.sim import prepare_demo, stop_demo
 
     made: list[Path] = []
 
     def make(name: str = "sandbox", *, shards: int = 4, objects: int = 600, device: str = "gpu",
-             types: tuple[str, ...] = ("face", "body", "car"), start: bool = True):
+             types: tuple[str, ...] = ("face", "body", "car"), start: bool = True,
+             shape: str | None = None):
         demo = prepare_demo(tmp_path / name, shards=shards, objects=objects, device=device,
-                            types=types, start=start)
+                            types=types, start=start, shape=shape)
         made.append(demo.root)
         return demo
 

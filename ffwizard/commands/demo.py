@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ffwizard.core.errors import UserError
 from ffwizard.demo import DEFAULT_DEVICE, DEFAULT_OBJECTS, DEFAULT_SHARDS, DEFAULT_TYPES
+from ffwizard.demo.shapes import shape_names
 from ffwizard.i18n import _, ngettext
 from ffwizard.runtime.sim import prepare_demo, stop_demo
 
@@ -35,6 +36,11 @@ def register(subparsers) -> None:
                         help=_("extraction-api build (default %(default)s)"))
     parser.add_argument("--types", default=",".join(DEFAULT_TYPES), metavar=_("LIST"),
                         help=_("object types in use, comma separated (default %(default)s)"))
+    parser.add_argument("--shape", choices=shape_names(), default=None, metavar=_("NAME"),
+                        help=_("the shape of installation to simulate, as sites have them "
+                               "(default vendor): {names}; the README's table of shapes says "
+                               "which ffwizard migrates and which it refuses").format(
+                                   names=", ".join(shape_names())))
     parser.add_argument("--prepare-only", action="store_true",
                         help=_("only build the sandbox and start its services"))
     parser.add_argument("--stop", type=Path, metavar=_("DIR"),
@@ -61,7 +67,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(_("--types needs at least one of face, body, car"))
     if args.sandbox is None:
         print(_("Building the demo installation in a fresh temporary directory…"), flush=True)
-    demo = prepare_demo(args.sandbox, shards=args.shards, objects=args.objects, device=args.device, types=types)
+    demo = prepare_demo(args.sandbox, shards=args.shards, objects=args.objects, device=args.device,
+                        types=types, shape=args.shape)
     prepared = "\n".join([
         demo.summary,
         _("Plan on it with:  ffwizard plan --root {root}").format(root=demo.root),

@@ -12,14 +12,15 @@ import json
 import os
 import shutil
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ffwizard.core.errors import UserError
 from ffwizard.demo import catalog
 from ffwizard.demo.ports import PortBlock, claim_block, release_block
 from ffwizard.demo.storage import ShardStore
-from ffwizard.i18n import _
+from ffwizard.i18n import N_, _
 
 PROJECT = "findface-multi"
 SIM_DIR = ".sim"
@@ -28,6 +29,9 @@ COMPOSE_FILE = "docker-compose.yaml"
 IMAGE_TAG = "ffserver-9.230407.1"
 REGISTRY = "docker.int.ntl/ntech/universe"
 EXTRACTION_CONTAINER = "findface-extraction-api"
+EXTRACTION_CONFIG = "configs/findface-extraction-api/findface-extraction-api.yaml"
+SF_API_CONFIG = "configs/findface-sf-api/findface-sf-api.yaml"
+DEFAULT_SHAPE = "vendor"
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,7 @@ class Sandbox:
     objects: int
     device: str
     types: tuple[str, ...]
+    shape: str = DEFAULT_SHAPE  # the name of the Shape it was built in (ffwizard.demo.shapes)
 
     @property
     def compose_file(self) -> Path:
@@ -72,12 +77,44 @@ def open_sandbox(root: Path) -> Sandbox:
         raise UserError(_("{root} is not a demo sandbox (no readable {marker})").format(
             root=root, marker=MARKER)) from err
     return Sandbox(root, data["project"], PortBlock(**data["ports"]), data["shards"], data["objects"],
-                   data["device"], tuple(data["types"]))
+                   data["device"], tuple(data["types"]), str(data.get("shape") or DEFAULT_SHAPE))
+
+
+Texts = dict[str, str]
+
+
+def _keep_texts(sandbox: Sandbox, texts: Texts) -> Texts:
+    return texts
+
+
+def _leave_tree(sandbox: Sandbox) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How the generator builds one shape of installation (see ffwizard.demo.shapes).
+
+    The generator renders the vendor's layout as {path relative to the root: text}; `rewrite`
+    returns the texts of this shape (it may add, change or drop files); once the whole tree is
+    on disk (shard data, models, images), `finish` changes it further (links, moved files).
+    """
+
+    name: str
+    description: str  # marked with N_(), translated where it is shown
+    migrated: bool = True  # False: ffwizard refuses this shape, in one sentence
+    rewrite: Callable[[Sandbox, Texts], Texts] = field(default=_keep_texts, compare=False)
+    finish: Callable[[Sandbox], None] = field(default=_leave_tree, compare=False)
+    project: str = PROJECT
+
+
+VENDOR = Shape(DEFAULT_SHAPE, N_("the layout of the vendor's installer and page"))
 
 
 def build_sandbox(root: Path, *, shards: int = 8, objects: int = 4000, device: str = "gpu",
-                  types: tuple[str, ...] = catalog.OBJECT_TYPES) -> Sandbox:
-    """Create the install tree at `root` (absent or empty). Services are not started here."""
+                  types: tuple[str, ...] = catalog.OBJECT_TYPES, shape: Shape = VENDOR) -> Sandbox:
+    """Create the install tree at `root` (absent or empty) in `shape`. Services are not started
+    here."""
     root = Path(root).resolve()
     if root.exists() and any(root.iterdir()):
         raise UserError(_("{root} is not empty and is not a demo sandbox: choose a new or empty "
@@ -97,9 +134,9 @@ def build_sandbox(root: Path, *, shards: int = 8, objects: int = 4000, device: s
     types = tuple(t for t in catalog.OBJECT_TYPES if t in types)
     root.mkdir(parents=True, exist_ok=True)
     ports = claim_block(root, shards)
-    sandbox = Sandbox(root, PROJECT, ports, shards, objects, device, types)
+    sandbox = Sandbox(root, shape.project, ports, shards, objects, device, types, shape.name)
     try:
-        _write_tree(sandbox)
+        _write_tree(sandbox, shape)
     except BaseException:
         # Half a sandbox is of no use and would block the directory: the directory was empty
         # (checked above), so everything in it is ours to remove.
@@ -113,32 +150,43 @@ def build_sandbox(root: Path, *, shards: int = 8, objects: int = 4000, device: s
     return sandbox
 
 
-def _write_tree(sandbox: Sandbox) -> None:
+def vendor_texts(sandbox: Sandbox) -> Texts:
+    """The files of the vendor's layout, by path relative to the root."""
+    return {
+        COMPOSE_FILE: compose_text(sandbox),
+        ".env": f"# docker compose settings of this installation\nCOMPOSE_PROJECT_NAME={sandbox.project}\n",
+        EXTRACTION_CONFIG: extraction_config_text(sandbox),
+        SF_API_CONFIG: sf_api_config_text(sandbox),
+        "configs/findface-multi-legacy/findface-multi-legacy.py": legacy_config_text(sandbox),
+        "configs/findface-tarantool-server/tnt-schema.lua": TNT_SCHEMA,
+        "configs/findface-ntls/findface-ntls.yaml":
+            f"listen: 127.0.0.1:{sandbox.ports.ntls}\nlicense_dir: /ntech/license\n",
+    }
+
+
+def _write_tree(sandbox: Sandbox, shape: Shape) -> None:
     root, ports, shards, objects, device, types = (sandbox.root, sandbox.ports, sandbox.shards,
                                                    sandbox.objects, sandbox.device, sandbox.types)
     for sub in ("procs", "logs", "containers"):
         (sandbox.sim_dir / sub).mkdir(parents=True, exist_ok=True)
-    write(root / COMPOSE_FILE, compose_text(sandbox))
-    write(root / ".env", f"# docker compose settings of this installation\nCOMPOSE_PROJECT_NAME={PROJECT}\n")
-    write(root / "configs/findface-extraction-api/findface-extraction-api.yaml", extraction_config_text(sandbox))
-    write(root / "configs/findface-sf-api/findface-sf-api.yaml", sf_api_config_text(sandbox))
-    write(root / "configs/findface-multi-legacy/findface-multi-legacy.py", legacy_config_text(sandbox))
-    write(root / "configs/findface-tarantool-server/tnt-schema.lua", TNT_SCHEMA)
-    write(root / "configs/findface-ntls/findface-ntls.yaml", f"listen: 127.0.0.1:{ports.ntls}\nlicense_dir: /ntech/license\n")
+    for rel, text in shape.rewrite(sandbox, vendor_texts(sandbox)).items():
+        write(root / rel, text)
     for sub in ("data/findface-ntls", "data/findface-upload/uploads", "data/postgresql", "data/redis",
                 "cache/findface-extraction-api/models"):
         (root / sub).mkdir(parents=True, exist_ok=True)
     install_models(sandbox.sim_dir / "containers" / EXTRACTION_CONTAINER / catalog.MODELS_ROOT.lstrip("/"))
     fill_galleries(sandbox)
-    marker = {"version": 1, "project": PROJECT, "ports": ports.to_dict(), "shards": shards, "objects": objects,
-              "device": device, "types": list(types), "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    shape.finish(sandbox)
+    marker = {"version": 1, "project": sandbox.project, "ports": ports.to_dict(), "shards": shards,
+              "objects": objects, "device": device, "types": list(types), "shape": shape.name,
+              "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     write(root / MARKER, json.dumps(marker, indent=1) + "\n")
 
 
 def write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
+    tmp.write_bytes(text.encode("utf-8"))  # byte for byte: a shape's CRLF stays CRLF
     os.replace(tmp, path)
 
 

@@ -35,12 +35,14 @@ from ffwizard.demo.orphans import end_orphans
 from ffwizard.demo.ports import reclaim_block, release_block
 from ffwizard.demo.sandbox import (
     COMPOSE_FILE,
+    DEFAULT_SHAPE,
     MARKER,
     PROJECT,
     build_sandbox,
     is_sandbox,
     open_sandbox,
 )
+from ffwizard.demo.shapes import shape_named
 from ffwizard.i18n import _, ngettext
 from ffwizard.runtime.base import BaseRuntime
 
@@ -284,16 +286,23 @@ class PreparedDemo:
 
 def prepare_demo(sandbox: Path | str | None = None, *, shards: int = DEFAULT_SHARDS,
                  objects: int = DEFAULT_OBJECTS, device: str = DEFAULT_DEVICE,
-                 types: tuple[str, ...] = DEFAULT_TYPES, start: bool = True) -> PreparedDemo:
-    """Build a sandbox at `sandbox` (a fresh temporary directory when None; an existing sandbox
-    is reused as it is) and start its services. Raises UserError for a non-empty non-sandbox."""
+                 types: tuple[str, ...] = DEFAULT_TYPES, start: bool = True,
+                 shape: str | None = None) -> PreparedDemo:
+    """Build a sandbox at `sandbox` in `shape` (ffwizard.demo.shapes; the vendor's when None) —
+    a fresh temporary directory when None; an existing sandbox is reused as it is — and start
+    its services. Raises UserError for a non-empty non-sandbox, or a sandbox of another shape."""
+    wanted = shape_named(shape)
     if sandbox is None:
         root = Path(tempfile.mkdtemp(prefix="ffwizard-demo-"))
     else:
         root = Path(sandbox).expanduser().resolve()
     created = not is_sandbox(root)
-    box = build_sandbox(root, shards=shards, objects=objects, device=device, types=tuple(types)) \
-        if created else open_sandbox(root)
+    box = build_sandbox(root, shards=shards, objects=objects, device=device, types=tuple(types),
+                        shape=wanted) if created else open_sandbox(root)
+    if not created and shape is not None and box.shape != wanted.name:
+        raise UserError(_("{root} is a demo sandbox of shape {built}, not {wanted}: give a new "
+                          "directory for the shape {wanted}.").format(
+                              root=box.root, built=box.shape, wanted=wanted.name))
     if not created:
         reclaim_block(box.root, box.ports)  # given back when it was stopped
     runtime = SimRuntime(box.root, box.project, box.compose_file)
@@ -315,6 +324,12 @@ def prepare_demo(sandbox: Path | str | None = None, *, shards: int = DEFAULT_SHA
                                device=box.device.upper(), types=",".join(box.types)) + "\n"
                f"  sf-api 127.0.0.1:{p.sf_api}, extraction-api 127.0.0.1:{p.extraction_api}, "
                f"upload 127.0.0.1:{p.upload}")
+    built = shape_named(box.shape)
+    if built.name != DEFAULT_SHAPE:
+        summary += "\n  " + (_("shape {name}: {description}") if built.migrated else
+                             _("shape {name}: {description} (ffwizard refuses this shape: "
+                               "plan on it to read why)")).format(
+                                   name=built.name, description=_(built.description))
     return PreparedDemo(box.root, box.project, box.compose_file, runtime, created, summary)
 
 

@@ -9,15 +9,17 @@ import pytest
 
 @pytest.fixture
 def make_sandbox(tmp_path):
-    """make_sandbox(name="install", shards=2, objects=300, device="gpu") -> root of a running
-    simulated installation; everything it started is stopped afterwards."""
+    """make_sandbox(name="install", shards=2, objects=300, device="gpu", shape=None) -> root of
+    a running simulated installation (shape: a name in ffwizard.demo.shapes); everything it
+    started is stopped afterwards."""
     from ffwizard.runtime.sim import prepare_demo, stop_demo
 
     made: list[Path] = []
 
     def make(name: str = "install", *, shards: int = 2, objects: int = 300,
-             device: str = "gpu") -> Path:
-        demo = prepare_demo(tmp_path / name, shards=shards, objects=objects, device=device)
+             device: str = "gpu", shape: str | None = None) -> Path:
+        demo = prepare_demo(tmp_path / name, shards=shards, objects=objects, device=device,
+                            shape=shape)
         made.append(demo.root)
         return demo.root
 
