@@ -108,7 +108,8 @@ def match_slave(shard: Shard, slave: str, service_names: set[str], where: str | 
             "'{service}' listens on port {port}: the compose file and the sf-api config must "
             "agree.").format(url=slave, name=shard.name, service=replica.service,
                              port=replica.http_port or "?"), where=where)]
-    return replace(shard, replica=replace(replica, url=slave)), []
+    http_host = host if host not in LOOPBACK and host else replica.http_host
+    return replace(shard, replica=replace(replica, url=slave, http_host=http_host)), []
 
 
 def replica_service_names(shards: list[Shard]) -> list[str]:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from ffwizard.core.errors import UserError
 from ffwizard.demo.sandbox import DEFAULT_SHAPE, VENDOR, Shape
-from ffwizard.i18n import _
+from ffwizard.demo.siteshapes import oneport, renamed, replicas
+from ffwizard.i18n import N_, _
 
 SHAPES: tuple[Shape, ...] = (
     VENDOR,
@@ -20,6 +21,17 @@ SHAPES: tuple[Shape, ...] = (
     # --- shapes of the files: forms of a key, line endings, links, other generations --------
 
     # --- shapes of the services: how the shards and tools are reached at run time -----------
+    Shape("replicas", N_("each shard with a replica (a second tntapi), listed as sf-api's slave"),
+          rewrite=replicas.rewrite, finish=replicas.finish),
+    Shape("replicas-remote", N_("the shards' replicas on another host (the DB server)"),
+          migrated=False, rewrite=replicas.rewrite_remote),
+    Shape("one-port", N_("every shard on port 8001 of its own container address, by service "
+                         "name; no shard port on the host"), rewrite=oneport.rewrite),
+    Shape("one-port-replicas", N_("one port for every shard, each with a replica"),
+          rewrite=oneport.rewrite_with_replicas, finish=replicas.finish),
+    Shape("renamed-project", N_("a compose project named otherwise than its directory, named "
+                                "by no file: found from the containers' labels"),
+          rewrite=renamed.rewrite, project=renamed.PROJECT),
 
 )
 
