@@ -17,7 +17,6 @@ import yaml
 
 from ffwizard.core.compose import normalize_project_name, read_dotenv
 from ffwizard.core.errors import UserError
-from ffwizard.core.yamlio import fast_loader
 from ffwizard.i18n import _
 
 
@@ -28,8 +27,7 @@ def named_project(compose_file: Path) -> tuple[str, str] | None:
     if named and normalize_project_name(named):
         return normalize_project_name(named), str(env_file)
     try:
-        document = yaml.load(compose_file.read_text(encoding="utf-8", errors="replace"),
-                             Loader=fast_loader())  # noqa: S506
+        document = yaml.safe_load(compose_file.read_text(encoding="utf-8", errors="replace"))
     except (OSError, yaml.YAMLError):
         return None
     name = document.get("name") if isinstance(document, dict) else None

@@ -30,6 +30,7 @@ from ffwizard.core.plan import FileChange, Plan, Step, compose_base, shard_url
 from ffwizard.core.ports import ExecResult, Runtime
 from ffwizard.core.progress import ProgressSample
 from ffwizard.core.settings import Settings
+from ffwizard.core.toolprobe import ToolProbe
 from ffwizard.i18n import N_, _
 
 # --- parameters --------------------------------------------------------------------------------
@@ -155,6 +156,7 @@ class Needs:
     room_for_old_shards: tuple[Path, ...] = ()  # where a copy of the old shards' data goes
     models_in: str | None = None          # the service the new models must be found in
     files_as_planned: bool = True         # its files must still read as when it was planned
+    tools: tuple[ToolProbe, ...] = ()     # vendor tools that must offer the flags passed
 
 
 # --- running -----------------------------------------------------------------------------------
