@@ -134,7 +134,11 @@ def test_project_found_from_the_labels_not_the_directory(engine, findface_image,
     code, output = run_ffwizard("apply", "--root", str(root), "--runtime", "docker", "--yes",
                                 "--answers", str(write_answers(tmp_path / "answers.yaml")))
     assert code == 0, output
-    assert f"-p {project_name}" in output and "-p ff-site" not in output
+    plan = json.loads(next((root / ".ffwizard" / "runs").glob("*/plan.json")).read_text())
+    assert plan["summary"]["installation"]["project"] == project_name
+    projects = {argv[argv.index("-p") + 1] for step in plan["steps"]
+                for argv in step["commands"] if "-p" in argv and "-f" in argv}
+    assert projects == {project_name}  # every compose command names the labelled project
     # One stack: nothing was started under the directory's name.
     assert not engine.containers.list(all=True, filters={"label": "com.docker.compose.project=ff-site"})
     states = install.runtime.services()
