@@ -3,6 +3,7 @@
 A write goes to a temporary file in the same directory (created 0600, so secrets are never
 readable in between), is fsynced, then renamed over the target; the directory is fsynced so the
 rename survives a power cut. A reader sees the old file or the new one, never half of one.
+A symbolic link is written through: its target gets the new text, the link stays a link.
 """
 
 from __future__ import annotations
@@ -46,9 +47,10 @@ def check_writable(path: Path) -> None:
 def atomic_write_bytes(path: Path | str, data: bytes, *, mode: int | None = None) -> None:
     """Replace `path` with `data` atomically.
 
-    An existing file keeps its mode and owner; a new file gets `mode` (default 0644).
+    An existing file keeps its mode and owner; a new file gets `mode` (default 0644). A link
+    (a chain of them too) is followed: the rename happens beside its target.
     """
-    path = Path(path)
+    path = Path(os.path.realpath(path))
     try:
         existing = os.stat(path)
     except FileNotFoundError:

@@ -13,6 +13,7 @@ import yaml
 
 from ffwizard.core.errors import EditError, YamlReadError
 from ffwizard.core.installation import ComposeService, Shard
+from ffwizard.core.newlines import as_lf, line_ending, with_ending
 from ffwizard.core.portholders import real_holders
 from ffwizard.core.servicetext import ServiceText, replace_values
 from ffwizard.core.yamlio import RoundTrip, fast_loader, read_text, same_scalar_type
@@ -68,12 +69,40 @@ def project_name(compose_file: Path, document: dict | None) -> str:
 DEFAULT_COMPOSE_COMMAND = ("docker", "compose")
 
 
+# docker-compose v1 learnt `--ansi never` in 1.28; before, it exits 1 on it and knows only
+# `--no-ansi` (which 1.28 and 1.29 still accept, with a deprecation warning).
+ANSI_OPTION_SINCE = (1, 28)
+_VERSION = re.compile(r"(?<![\w.])v?(\d+)\.(\d+)(?:\.(\d+))?")
+
+
+def parse_compose_version(output: str) -> tuple[int, ...] | None:
+    """The version in what `docker-compose version --short` / `docker compose version --short`
+    print ("1.25.5", "v2.20.2", "2.20.2+ds1-0ubuntu1~22.04.1", or the long form
+    "docker-compose version 1.25.5, build 8a1c60f6"); None when there is none."""
+    match = _VERSION.search(output or "")
+    if match is None:
+        return None
+    return tuple(int(part) for part in match.groups() if part is not None)
+
+
+def ansi_options(command: list[str] | tuple[str, ...] | None,
+                 version: tuple[int, ...] | None = None) -> list[str]:
+    """How to turn colours off for this compose command: only the flag its version knows.
+    The v1 binary of an unknown version gets `--no-ansi`, which every v1 release accepts."""
+    standalone = bool(command) and Path(command[0]).name == "docker-compose"
+    if standalone and (version is None or version < ANSI_OPTION_SINCE):
+        return ["--no-ansi"]
+    return ["--ansi", "never"]
+
+
 def compose_argv(command: list[str] | tuple[str, ...] | None, project: str,
-                 compose_file: Path | str, *args: str) -> list[str]:
+                 compose_file: Path | str, *args: str,
+                 version: tuple[int, ...] | None = None) -> list[str]:
     """The one way a compose call is spelled, for plans, logs and the docker runtime alike:
-    `<command> --ansi never -p PROJECT -f FILE ARGS…` (`command` None: compose v2)."""
-    return [*(command or DEFAULT_COMPOSE_COMMAND), "--ansi", "never", "-p", project,
-            "-f", str(compose_file), *args]
+    `<command> --ansi never -p PROJECT -f FILE ARGS…` (`command` None: compose v2), with
+    `--no-ansi` instead for a docker-compose v1 older than 1.28 (`version`: what it said)."""
+    return [*(command or DEFAULT_COMPOSE_COMMAND), *ansi_options(command, version),
+            "-p", project, "-f", str(compose_file), *args]
 
 
 def installed_compose_command() -> list[str] | None:
@@ -274,7 +303,9 @@ class ComposeEdit:
         self.path = path
         try:
             self.original = text if text is not None else read_text(path, what=N_("compose file"))
-            self.round_trip = RoundTrip(self.original, where=str(path))
+            # Edited as LF text; `dump` gives the file's own line ending back.
+            self.ending = line_ending(self.original, where=str(path))
+            self.round_trip = RoundTrip(as_lf(self.original), where=str(path))
         except YamlReadError as err:
             raise EditError(str(err.message), where=err.where) from None
         self.document = self.round_trip.document
@@ -285,7 +316,7 @@ class ComposeEdit:
         self.services = services
         self.expected = yaml.load(self.original, Loader=fast_loader())  # noqa: S506
         try:
-            self.layout: ServiceText | None = ServiceText(self.original)
+            self.layout: ServiceText | None = ServiceText(as_lf(self.original))
         except ValueError:
             self.layout = None
 
@@ -296,11 +327,11 @@ class ComposeEdit:
         edited = self.round_trip.dump()
         by_units = self.layout.render() if self.layout is not None else None
         if by_units is not None and self._holds_expected(by_units):
-            return by_units  # == edited when ruamel writes the file faithfully
+            return with_ending(by_units, self.ending)  # == edited when ruamel is faithful
         self.layout = None  # went wrong once: not used again
         text = self.round_trip.render(edited)
         if self._holds_expected(text):
-            return text
+            return with_ending(text, self.ending)
         raise EditError(_("ffwizard could not compute this edit of the compose file safely; "
                           "edit the shard services by hand."), where=str(self.path))
 

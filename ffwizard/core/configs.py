@@ -19,6 +19,7 @@ from ffwizard.core.installation import (
     Problem,
     Shard,
 )
+from ffwizard.core.newlines import as_lf, line_ending, with_ending
 from ffwizard.core.yamlio import (
     RoundTrip,
     fast_loader,
@@ -129,33 +130,48 @@ def clustering_enabled(root: Path) -> bool:
 # --- editing ----------------------------------------------------------------------------------
 
 def _load_for_edit(path: Path, what: str):
+    """(the file's text, its round trip on LF text, the document, the file's line ending)."""
     try:
         text = read_text(path, what=what)
-        edit = RoundTrip(text, where=str(path))
+        ending = line_ending(text, where=str(path))
+        edit = RoundTrip(as_lf(text), where=str(path))
     except YamlReadError as err:
         raise EditError(err.message, where=err.where) from None
-    return text, edit, edit.document
+    return text, edit, edit.document, ending
 
 
 def switch_models(path: Path, models: dict[str, str]) -> tuple[str, str]:
-    """(before, after) of the extraction-api config with each type's default model replaced."""
-    before, rt, document = _load_for_edit(path, N_("extraction-api config"))
+    """(before, after) of the extraction-api config with each type's default model replaced,
+    each `<type>_emben` in the form it has: the file directly under the key, or nested under
+    `default: {model: …}`."""
+    before, rt, document, ending = _load_for_edit(path, N_("extraction-api config"))
+    direct: set[str] = set()
     for kind, model in models.items():
         try:
-            default = document["extractors"]["models"][f"{kind}_emben"]["default"]
-            current = default["model"]
+            table = document["extractors"]["models"]
+            entry = table[f"{kind}_emben"]
+            if isinstance(entry, str):
+                holder, key = table, f"{kind}_emben"
+                direct.add(kind)
+            else:
+                holder, key = entry["default"], "model"
+            current = holder[key]
         except (KeyError, TypeError):
             raise EditError(_("extractors.models.{kind}_emben.default.model is not there to "
                               "change.").format(kind=kind), where=str(path)) from None
         if current != model:
-            default["model"] = same_scalar_type(current, model)
-            _shift_inline_comment(default, "model", len(model) - len(str(current)))
+            holder[key] = same_scalar_type(current, model)
+            _shift_inline_comment(holder, key, len(model) - len(str(current)))
 
     def expect(data):
         for kind, model in models.items():
-            data["extractors"]["models"][f"{kind}_emben"]["default"]["model"] = model
+            table = data["extractors"]["models"]
+            if kind in direct:
+                table[f"{kind}_emben"] = model
+            else:
+                table[f"{kind}_emben"]["default"]["model"] = model
 
-    return before, _checked(path, before, rt.render(), expect)
+    return before, _checked(path, before, with_ending(rt.render(), ending), expect)
 
 
 def _shift_inline_comment(mapping, key, shift: int) -> None:
@@ -171,7 +187,7 @@ def _shift_inline_comment(mapping, key, shift: int) -> None:
 
 def switch_sf_api_shards(path: Path, new_shards: list[Shard]) -> tuple[str, str]:
     """(before, after) of the sf-api config with storage-api.shards listing the new shards."""
-    before, rt, document = _load_for_edit(path, N_("sf-api config"))
+    before, rt, document, ending = _load_for_edit(path, N_("sf-api config"))
     try:
         shards = document["storage-api"]["shards"]
     except (KeyError, TypeError):
@@ -215,7 +231,7 @@ def switch_sf_api_shards(path: Path, new_shards: list[Shard]) -> tuple[str, str]
                 result.append(shard_master_url(shard))
         listed[:] = result
 
-    return before, _checked(path, before, rt.render(), expect)
+    return before, _checked(path, before, with_ending(rt.render(), ending), expect)
 
 
 def _checked(path: Path, before: str, after: str, expect) -> str:

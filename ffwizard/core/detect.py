@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ffwizard.core import compose as compose_mod
-from ffwizard.core import shapes
+from ffwizard.core import distributed, multi20, shapes
 from ffwizard.core.configs import LEGACY_CONFIG, clustering_enabled, listen_url, read_sf_api
 from ffwizard.core.errors import YamlReadError
 from ffwizard.core.installation import (
@@ -19,7 +19,7 @@ from ffwizard.core.installation import (
     Installation,
     Problem,
 )
-from ffwizard.core.models import model_device, read_models
+from ffwizard.core.models import configured_models_root, model_device, read_models
 from ffwizard.core.settings import DEFAULT_ROOT
 from ffwizard.core.shapes import (
     SHARD_LUA_DIR,
@@ -139,8 +139,7 @@ def detect(root: Path | str = DEFAULT_ROOT, *, compose_command: list[str] | None
         extractors = ex_doc.get("extractors") if isinstance(ex_doc, dict) else None
         models, model_problems = read_models(extractors or {}, str(ex_path), ex_text or "")
         problems += model_problems
-        if isinstance(extractors, dict) and extractors.get("models_root"):
-            models_root = str(extractors["models_root"])
+        models_root = configured_models_root(ex_doc) or models_root
         if isinstance(ex_doc, dict):
             extraction_url = listen_url(ex_doc.get("listen"), extraction_url)
 
@@ -165,9 +164,16 @@ def detect(root: Path | str = DEFAULT_ROOT, *, compose_command: list[str] | None
         root, compose_file.parent, shard_services, sf_urls,
         compose_where=str(compose_file), sf_api_where=str(sf_path), sf_api_text=sf_text or "",
         service_names=set(services))
-    problems += shard_problems
+    lua_shards = multi20.lua_configured_shards(services)
+    # Shapes refused as a whole say so in one sentence, not in one problem per shard.
+    whole_shape = [multi20.refusal(lua_shards, str(compose_file))] if lua_shards else \
+        distributed.problems(services, document, runs_shards=bool(shard_services),
+                             sf_urls=sf_urls, sf_where=str(sf_path),
+                             compose_where=str(compose_file))
+    problems += whole_shape or shard_problems
     shard_configs = shard_lua_configs(root)
-    problems += lua_config_problems(shard_configs, shard_services, shards, root)
+    if not whole_shape:
+        problems += lua_config_problems(shard_configs, shard_services, shards, root)
 
     # services the migration talks to
     def find_service(default: str, marker: str) -> str:
@@ -179,7 +185,10 @@ def detect(root: Path | str = DEFAULT_ROOT, *, compose_command: list[str] | None
         return default
 
     sf_api_service = find_service("findface-sf-api", "sf-api")
-    extraction_service = find_service("findface-extraction-api", "extraction-api")
+    # By its image: a balancer (findface-extraction-api-lb) has the same words in its name.
+    extraction_service = next((name for name, service in services.items()
+                               if distributed.is_extraction_service(service)),
+                              "findface-extraction-api")  # absent: preflight says so
     legacy_service = find_service("findface-multi-legacy", "multi-legacy")
     image = services[extraction_service].image if extraction_service in services else None
 

@@ -30,10 +30,34 @@ def natural_key(text: str) -> list:
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
 
 
+def embedding_model(entry: object) -> str | None:
+    """The model an `extractors.models.<type>_emben` entry sends to the database, in either of
+    its two forms: the file directly (`face/x.gpu.fnk`, the vendor's FindFace Multi 2.2 page)
+    or nested (`{default: {model: face/x.gpu.fnk}}`, FindFace Server's pages)."""
+    if isinstance(entry, str):
+        return entry.strip() or None
+    default = entry.get("default") if isinstance(entry, dict) else None
+    model = default.get("model") if isinstance(default, dict) else None
+    return (model.strip() or None) if isinstance(model, str) else None
+
+
+def configured_models_root(document: object) -> str | None:
+    """`models_root` of an extraction config: under `extractors` in some versions, at the top
+    level in others."""
+    if not isinstance(document, dict):
+        return None
+    extractors = document.get("extractors")
+    for holder in (extractors if isinstance(extractors, dict) else {}, document):
+        value = holder.get("models_root")
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
 def read_models(extractors: dict, where: str,
                 text: str = "") -> tuple[dict[str, str], list[Problem]]:
     """The `default` embedding model of each configured object type, from `extractors.models`.
-    `text` (the file's) gives the line of the old flat syntax."""
+    `text` (the file's) gives the line of a systemd-era model key."""
     models: dict[str, str] = {}
     problems: list[Problem] = []
     table = extractors.get("models") if isinstance(extractors, dict) else None
@@ -41,30 +65,24 @@ def read_models(extractors: dict, where: str,
         problems.append(Problem("error", _("extractors.models is missing: cannot tell which "
                                            "models the installation uses."), where=where))
         return models, problems
-    flat = []
+    # `face: face/…` without `_emben`: FindFace Security 4.x / Multi 1.x (systemd), not 2.x.
+    systemd_era = [f"{kind}: {table[kind]}" for kind in OBJECT_TYPES
+                   if isinstance(table.get(kind), str)]
     for kind in OBJECT_TYPES:
-        entry = table.get(f"{kind}_emben")
-        if isinstance(table.get(kind), str):
-            flat.append(f"{kind}: {table[kind]}")
-        if entry is None:
-            continue
-        if isinstance(entry, str):
-            flat.append(f"{kind}_emben: {entry}")
-            continue
-        default = entry.get("default") if isinstance(entry, dict) else None
-        model = default.get("model") if isinstance(default, dict) else None
-        if isinstance(model, str) and model.strip():
-            models[kind] = model.strip()
-    if flat:
-        flat_line = re.compile(r"^\s+(?:face|body|car)(?:_emben)?\s*:\s*['\"]?[^\s{'\"]+\.fnk")
+        model = embedding_model(table.get(f"{kind}_emben"))
+        if model:
+            models[kind] = model
+    if systemd_era:
+        old_key = re.compile(r"^\s+(?:face|body|car)\s*:\s*['\"]?[^\s{'\"]+\.fnk")
         line = next((n for n, content in enumerate(text.splitlines(), 1)
-                     if flat_line.match(content)), None)
+                     if old_key.match(content)), None)
         where = f"{where}:{line}" if line else where
         problems.append(Problem(
-            "error", _("this installation uses the old flat model syntax ({models}), which this "
-                       "version of ffwizard does not support: the models must be given as "
-                       "extractors.models.<type>_emben.default.model.").format(
-                           models="; ".join(flat)), where=where))
+            "error", _("extractors.models names its models without _emben ({models}): that is "
+                       "the form of FindFace Security 4.x / FindFace Multi 1.x on systemd, not "
+                       "of the FindFace Multi 2.x that ffwizard migrates; migrate this version "
+                       "by hand with the vendor's procedure for it.").format(
+                           models="; ".join(systemd_era)), where=where))
     elif not models:
         problems.append(Problem("error", _("no embedding model (face_emben, body_emben, "
                                            "car_emben) is configured: there is nothing to "

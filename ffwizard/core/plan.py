@@ -25,6 +25,7 @@ from ffwizard.core.answers import Answers
 from ffwizard.core.atomic import atomic_write_text
 from ffwizard.core.compose import compose_argv
 from ffwizard.core.installation import Installation, Problem, Shard, shard_public_dict
+from ffwizard.core.newlines import as_lf
 from ffwizard.core.secrets import mask_secrets
 from ffwizard.i18n import _, pgettext
 
@@ -85,8 +86,9 @@ class FileChange:
         if self.secret:
             before, after = mask_secrets(before), mask_secrets(after)
         from_label = f"a/{self.label}" if self.before is not None else "/dev/null"
-        lines = difflib.unified_diff(before.splitlines(keepends=True),
-                                     after.splitlines(keepends=True),
+        # A CRLF file's diff reads as any other (its line endings are kept, not shown).
+        lines = difflib.unified_diff(as_lf(before).splitlines(keepends=True),
+                                     as_lf(after).splitlines(keepends=True),
                                      fromfile=from_label, tofile=f"b/{self.label}")
         out = []
         for line in lines:

@@ -45,7 +45,10 @@ def read_text(path: Path, *, what: str = FILE) -> str:
                                               limit=limits.MAX_CONFIG_BYTES // (1024 * 1024)),
                             where=str(path))
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        # newline="": the text as it is on disk, CRLF included (edits write it back so, and
+        # the file must still read the same when the plan is applied).
+        with Path(path).open(encoding="utf-8", newline="") as handle:
+            text = handle.read()
     except FileNotFoundError:
         raise YamlReadError(_("the {what} is missing.").format(what=_(what)),
                             where=str(path)) from None

@@ -4,7 +4,10 @@ Reads its config (default /etc/findface-extraction-api.ini, the compose bind mou
 configs/findface-extraction-api/findface-extraction-api.yaml) once at start, like the real one:
 a restart picks up a new model. It refuses to start (exit 1 with a log line) when a model file
 is missing or not a model, when a GPU model is configured on a CPU image (the image name comes
-from FFSIM_IMAGE; FFSIM_DEVICE overrides it), or when the config uses the old flat form.
+from FFSIM_IMAGE; FFSIM_DEVICE overrides it). Both forms of `<type>_emben` load: the file
+directly under the key, or `default: {model: …}`; a systemd-era key without `_emben` loads as
+the other models do (ffwizard refuses it, not the service); `models_root` is read under
+`extractors` or at the top level.
 
 HTTP API:
   GET  /v2/models            {"device": "gpu", "models": {"face": "face/x.gpu.fnk", ...}}
@@ -48,14 +51,15 @@ def load_models(config: dict, device: str) -> tuple[str, dict[str, str]]:
     extractors = config.get("extractors") if isinstance(config, dict) else None
     if not isinstance(extractors, dict) or not isinstance(extractors.get("models"), dict):
         raise ConfigProblem("config has no extractors.models section")
-    models_root = resolve(str(extractors.get("models_root") or catalog.MODELS_ROOT))
+    configured_root = extractors.get("models_root") or config.get("models_root")
+    models_root = resolve(str(configured_root or catalog.MODELS_ROOT))
     embedding: dict[str, str] = {}
     for key, entry in extractors["models"].items():
-        if isinstance(entry, str) and key in catalog.OBJECT_TYPES:
-            raise ConfigProblem(f"extractors.models.{key}: old flat form is not supported by this version")
         files = []
-        if isinstance(entry, str):
-            files.append(entry)
+        if isinstance(entry, str) and entry:
+            files.append(entry)  # the file directly under the key (FindFace Multi 2.2's form)
+            if key.endswith("_emben"):
+                embedding[key[:-len("_emben")]] = entry
         elif isinstance(entry, dict):
             for variant, spec in entry.items():
                 if isinstance(spec, dict) and spec.get("model"):
@@ -65,7 +69,7 @@ def load_models(config: dict, device: str) -> tuple[str, dict[str, str]]:
         for model in files:
             path = models_root / model
             if not path.is_file():
-                raise ConfigProblem(f"model {model}: no such file in {extractors.get('models_root')}")
+                raise ConfigProblem(f"model {model}: no such file in {configured_root}")
             if not path.read_bytes().startswith(b"FNKSIM1"):
                 raise ConfigProblem(f"model {model}: not a model file")
             if device == "cpu" and model.endswith(".gpu.fnk"):

@@ -12,13 +12,39 @@ from __future__ import annotations
 
 from ffwizard.core.errors import UserError
 from ffwizard.demo.sandbox import DEFAULT_SHAPE, VENDOR, Shape
-from ffwizard.demo.siteshapes import oneport, renamed, replicas
+from ffwizard.demo.siteshapes import (
+    crlf,
+    direct_model,
+    distributed,
+    multi_20,
+    oneport,
+    renamed,
+    replicas,
+    symlinked_configs,
+    systemd_era_model,
+)
 from ffwizard.i18n import N_, _
 
 SHAPES: tuple[Shape, ...] = (
     VENDOR,
 
     # --- shapes of the files: forms of a key, line endings, links, other generations --------
+    Shape("direct-model", N_("FindFace Multi 2.2's extraction config: each model file directly "
+                             "under its key (face_emben: face/<model>.gpu.fnk), models_root at "
+                             "the top level"), rewrite=direct_model.rewrite),
+    Shape("crlf", N_("the compose file and the configs saved with Windows line endings (CRLF)"),
+          rewrite=crlf.rewrite),
+    Shape("symlinked-configs", N_("the compose file and the configs are symbolic links into "
+                                  "another directory"), finish=symlinked_configs.finish),
+    Shape("systemd-era-model", N_("an extraction config of FindFace Security 4.x / Multi 1.x: "
+                                  "models keyed face:, body:, car: without _emben"),
+          migrated=False, rewrite=systemd_era_model.rewrite),
+    Shape("multi-2.0", N_("FindFace Multi 2.0: each shard service configured by its own "
+                          "shard-NNN.lua file, without CFG_/TT_ environment"),
+          migrated=False, rewrite=multi_20.rewrite),
+    Shape("distributed", N_("the application server of a distributed installation: the shards "
+                            "on a DB server, the extraction servers behind a balancer"),
+          migrated=False, rewrite=distributed.rewrite, finish=distributed.finish),
 
     # --- shapes of the services: how the shards and tools are reached at run time -----------
     Shape("replicas", N_("each shard with a replica (a second tntapi), listed as sf-api's slave"),

@@ -24,7 +24,7 @@ import time
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from ffwizard.core.compose import compose_argv
+from ffwizard.core.compose import compose_argv, parse_compose_version
 from ffwizard.core.errors import RuntimeUnavailable, UserError
 from ffwizard.core.ports import ExecResult, ServiceState, ServiceStateName
 from ffwizard.i18n import _
@@ -64,6 +64,8 @@ class DockerRuntime(BaseRuntime):
         super().__init__(root, project, compose_file)
         self.engine_url = engine_url
         self._compose_command = list(compose_command) if compose_command else None
+        self._compose_version: tuple[int, ...] | None = None
+        self._compose_version_asked = False
         self._client = client
 
     # --- the Engine ----------------------------------------------------------------------------
@@ -458,8 +460,18 @@ class DockerRuntime(BaseRuntime):
         versions = {c.labels.get(VERSION_LABEL, "")[:1] for c in containers} - {""}
         return versions.pop() if len(versions) == 1 else None
 
+    @property
+    def compose_version(self) -> tuple[int, ...] | None:
+        """What the compose command in use says its version is (None: it would not say)."""
+        if not self._compose_version_asked:
+            self._compose_version = compose_version_of(self.compose_command)
+            self._compose_version_asked = True
+        return self._compose_version
+
     def compose_display_argv(self, *args: str) -> list[str]:
-        return compose_argv(self._compose_command, self.project, self.compose_file, *args)
+        version = self.compose_version if self._compose_command else None
+        return compose_argv(self._compose_command, self.project, self.compose_file, *args,
+                            version=version)
 
     def compose_argv(self, *args: str) -> list[str]:
         # The project directory is the compose file's, as when the user runs compose there:
@@ -467,7 +479,8 @@ class DockerRuntime(BaseRuntime):
         host = ["-H", self.engine_url] if self.engine_url and self.compose_command[0] == "docker" else []
         command = [*self.compose_command[:1], *host, *self.compose_command[1:]]
         return compose_argv(command, self.project, self.compose_file,
-                            "--project-directory", str(self.compose_file.parent), *args)
+                            "--project-directory", str(self.compose_file.parent), *args,
+                            version=self.compose_version)
 
     def compose_up(self, *, remove_orphans: bool = False) -> ExecResult:
         args = ["up", "-d"]
@@ -517,6 +530,18 @@ def _terminate(pid: int, grace: float = 10.0) -> None:
         os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
+
+
+def compose_version_of(command: list[str]) -> tuple[int, ...] | None:
+    """Ask `command` its version (`version --short`, which v1 and v2 both know)."""
+    try:
+        done = subprocess.run([*command, "version", "--short"], stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if done.returncode != 0:
+        return None
+    return parse_compose_version(done.stdout.decode("utf-8", "replace"))
 
 
 def working_compose_command(major_in_use: str | None = None) -> list[str]:

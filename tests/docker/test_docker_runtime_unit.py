@@ -97,7 +97,12 @@ def test_detached_host_argv_is_a_docker_exec_of_the_labelled_container():
         runtime.detached_host_argv("findface-sf-api", "./sf-api-migrate -config x")  # type: ignore[arg-type]
 
 
-def test_compose_argv_carries_project_file_directory_and_no_colours():
+def test_compose_argv_carries_project_file_directory_and_no_colours(monkeypatch):
+    import ffwizard.runtime.docker as docker_runtime
+
+    said = {"docker-compose": (1, 29, 2)}
+    monkeypatch.setattr(docker_runtime, "compose_version_of",
+                        lambda command: said.get(command[0], (2, 26, 1)))
     v2 = runtime_with([])
     v1 = DockerRuntime(Path("/srv/ff"), "ff-prod", Path("/srv/ff/docker-compose.yaml"),
                        compose_command=["docker-compose"], client=SimpleNamespace())
@@ -105,7 +110,11 @@ def test_compose_argv_carries_project_file_directory_and_no_colours():
     assert v2.compose_argv("up", "-d") == [
         "docker", "compose", "--ansi", "never", "-p", "ff-prod", "-f", "/srv/ff/docker-compose.yaml",
         "--project-directory", "/srv/ff", "up", "-d"]
-    assert v1.compose_argv("up", "-d")[:2] == ["docker-compose", "--ansi"]
+    assert v1.compose_argv("up", "-d")[:3] == ["docker-compose", "--ansi", "never"]
+    said["docker-compose"] = (1, 25, 5)  # older than --ansi: only --no-ansi
+    old = DockerRuntime(Path("/srv/ff"), "ff-prod", Path("/srv/ff/docker-compose.yaml"),
+                        compose_command=["docker-compose"], client=SimpleNamespace())
+    assert old.compose_argv("up", "-d")[:3] == ["docker-compose", "--no-ansi", "-p"]
 
 
 def test_an_engine_that_does_not_answer_is_a_plain_sentence(tmp_path):

@@ -18,6 +18,7 @@ from install_fixtures import INSTALLS
 
 from ffwizard.cli import COMMAND_MODULES, main
 from ffwizard.commands.runcommon import is_yes
+from ffwizard.demo.shapes import shape_names
 from ffwizard.i18n import (
     ARGPARSE_MESSAGES,
     language_from_environment,
@@ -37,7 +38,7 @@ LATIN_KEPT = {
     "stop", "interval", "migration", "rerun", "host", "port", "public", "findface", "multi",
     "face", "body", "yaml", "object_types", "new_shards", "backup_dir", "migrate_clusters",
     "extraction", "user", "http", "opt", "diff", "ctrl",
-}
+} | {word for name in shape_names() for word in name.split("-")}  # `demo --shape` values
 
 
 def ffwizard(*args: str, env: dict[str, str] | None = None, **locale: str):

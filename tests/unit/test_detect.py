@@ -97,11 +97,12 @@ def test_disagreeing_sources_are_each_reported():
     assert len(errors(inst)) == 3
 
 
-def test_flat_model_syntax_is_refused():
+def test_the_systemd_era_model_key_is_refused():
     inst = detect(INSTALLS / "flat_models")
     [problem] = errors(inst)
-    assert "old flat model syntax" in problem.message
-    assert "does not support" in problem.message
+    assert "extractors.models names its models without _emben (face: face/ifruit_320.cpu.fnk)" \
+        in problem.message
+    assert "FindFace Security 4.x / FindFace Multi 1.x on systemd" in problem.message
     assert problem.where.endswith("findface-extraction-api.yaml:4")  # the `face:` line
 
 

@@ -68,7 +68,7 @@ def test_blocked_json_lists_errors_on_stderr(capsys):
     status, out, err = run_plan(capsys, "--root", INSTALLS / "flat_models", "--json")
     assert status == 2
     assert json.loads(out)["blocked"] is True
-    assert "old flat model syntax" in err
+    assert "names its models without _emben" in err
 
 
 @pytest.mark.parametrize("answers_text,expected,line", [

@@ -7,12 +7,14 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from ffwizard.core import mounts
+from ffwizard.core.installation import SF_API_CONFIG, Problem
 from ffwizard.core.plan import Plan, Step
 from ffwizard.core.steps.base import Needs, PlanContext, StepContext, StepKind, StepParams
 from ffwizard.i18n import N_, NP_, _
 
 BACKUP_CONTAINER_DIR = "/ffmulti_dump"
-DUMP_ARGV = ("/storage-api-dump", "-config", "/etc/findface-sf-api.ini")
+DUMP_TOOL = "/storage-api-dump"
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,16 @@ class Backup(StepKind[BackupParams]):
     def plan(self, ctx: PlanContext) -> Step[BackupParams]:
         host_dir = Path(ctx.answers.backup_dir)
         sf_container = ctx.sf_container
+        # The dump reads the shard list from sf-api's own config, where sf-api mounts it.
+        config = mounts.sf_api_config_in_container(ctx.installation)
+        if config is None:
+            config = mounts.VENDOR_SF_API_CONFIG
+            ctx.problems.append(Problem("warning", _(
+                "the compose file does not mount {config} into {service}, so the dump is given "
+                "the vendor's path {path}; check that sf-api reads its config there.").format(
+                    config=SF_API_CONFIG, service=ctx.sf_api, path=config),
+                where=str(ctx.installation.compose_file)))
+        dump_argv = (DUMP_TOOL, "-config", config)
         return self.make(
             explanation=_("Dump every gallery of every shard with the vendor's storage-api-dump "
                           "tool inside the sf-api container, then copy the dump to the host. It "
@@ -41,11 +53,11 @@ class Backup(StepKind[BackupParams]):
                           "ffwizard."),
             commands=[
                 ["docker", "exec", sf_container, "mkdir", "-p", BACKUP_CONTAINER_DIR],
-                ["docker", "exec", "-w", BACKUP_CONTAINER_DIR, sf_container, *DUMP_ARGV],
+                ["docker", "exec", "-w", BACKUP_CONTAINER_DIR, sf_container, *dump_argv],
                 ["docker", "cp", f"{sf_container}:{BACKUP_CONTAINER_DIR}/.", str(host_dir)],
             ],
             params=BackupParams(service=ctx.sf_api, container_dir=BACKUP_CONTAINER_DIR,
-                                dump_argv=DUMP_ARGV, host_dir=str(host_dir)))
+                                dump_argv=dump_argv, host_dir=str(host_dir)))
 
     def needs(self, step: Step[BackupParams], plan: Plan) -> Needs:
         return Needs(services=(step.params.service,),

@@ -129,8 +129,8 @@ class PlanContext:
         from ffwizard.core import compose, configs
 
         inst = self.installation
-        if inst.compose_file is None:
-            return None
+        if inst.compose_file is None or not any(s.service for s in self.old_shards):
+            return None  # no shard service to copy: detection has said why, once
         try:
             edited = compose.ComposeEdit(inst.compose_file)
             from ffwizard.core.replicas import replica_service_names
