@@ -158,8 +158,8 @@ def run_preflight(plan: Plan, runtime: Runtime, settings: Settings = Settings())
 
     # The vendor tools offer every flag the steps pass them (their help kept for the run).
     for _step, need in needs:
-        for probe in need.tools:
-            result = probe_tool(runtime, probe)
+        for tool in need.tools:
+            result = probe_tool(runtime, tool)
             checks.append(Check("tools", result.ok, result.message, result.outputs))
 
     # New ports are free, new data dirs absent or empty.
