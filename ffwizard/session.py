@@ -210,8 +210,20 @@ def start_run(root: Path, plan: Plan, runtime: Runtime, *, on_event: OnEvent,
     checks = require_preflight(plan, runtime, settings)
     if on_checks is not None:
         on_checks(checks)
-    return Executor.start(root, plan, runtime, settings=settings, on_event=on_event,
-                          confirm=confirm)
+    executor = Executor.start(root, plan, runtime, settings=settings, on_event=on_event,
+                              confirm=confirm)
+    keep_probe_outputs(executor.run_dir.path, checks)
+    return executor
+
+
+def keep_probe_outputs(run_dir: Path, checks: list[Check]) -> None:
+    """What the vendor tools printed when preflight asked them, kept in `run_dir/tools/`."""
+    from ffwizard.core.atomic import atomic_write_text
+
+    for check in checks:
+        for name, text in check.outputs:
+            (run_dir / "tools").mkdir(parents=True, exist_ok=True)
+            atomic_write_text(run_dir / "tools" / name, text)
 
 
 def reopen_run(root: Path, runtime: Runtime | None = None, *, on_event: OnEvent,

@@ -20,6 +20,8 @@ from ffwizard.core.yamlio import RoundTrip, fast_loader, parse_yaml, read_text, 
 from ffwizard.i18n import N_, _
 
 SHARD_ENV_KEYS = ("CFG_LISTEN_PORT", "TT_LISTEN")
+# [guess] the settings naming a replica's master (see core/replicas.py).
+REPLICATION_KEYS = ("TT_REPLICATION", "CFG_REPLICATION_SOURCE")
 DEFAULT_WORK_DIR = "/var/lib/tarantool/FindFace"
 CLI_PLUGIN_DIRS = ("~/.docker/cli-plugins", "/usr/local/lib/docker/cli-plugins",
                    "/usr/local/libexec/docker/cli-plugins", "/usr/lib/docker/cli-plugins",
@@ -365,7 +367,17 @@ class ComposeEdit:
             getattr(self, edit)(*arguments)
 
     def add_shard_services(self, old: list[Shard], new: list[Shard]) -> str:
-        """Copy the last old shard service for each new shard, right after the last old one."""
+        """Copy the last old shard service for each new shard, right after the last old one;
+        then the same for their replicas (the last old replica's service, for each new one)."""
+        self._add_copies(old, new)
+        services = self.expected["services"]
+        old_replicas = [s.replica for s in old if s.replica and s.replica.service in services]
+        new_replicas = [s.replica for s in new if s.replica]
+        if old_replicas and new_replicas:
+            self._add_copies(old_replicas, new_replicas)
+        return self.dump()
+
+    def _add_copies(self, old: list[Shard], new: list[Shard]) -> None:
         services = self.expected["services"]
         old_services = [s for s in old if s.service in services]
         if not old_services:
@@ -379,7 +391,6 @@ class ComposeEdit:
         if self.layout is not None:
             self._add_as_text(last_old.service, [s.service for s in old_services], template,
                               copies)
-        return self.dump()
 
     def _add_to_document(self, last_old: Shard, old_services: tuple[Shard, ...],
                          new: tuple[Shard, ...]) -> None:
@@ -599,6 +610,8 @@ def _retarget_value(key: str, value, old: Shard, new: Shard):
     if key == "TT_LISTEN" and new.tarantool_port:
         text = re.sub(r"\d+$", str(new.tarantool_port), str(value))
         return same_scalar_type(value, text if not isinstance(value, int) else int(text))
+    if key in REPLICATION_KEYS and new.replicates:
+        return same_scalar_type(value, new.replicates)
     if key in ("CFG_LISTEN_HOST",) and old.service and isinstance(value, str) \
             and value == old.service:
         return same_scalar_type(value, new.service)

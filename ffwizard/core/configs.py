@@ -203,8 +203,9 @@ def switch_sf_api_shards(path: Path, new_shards: list[Shard]) -> tuple[str, str]
         url = shard_master_url(shard)
         if hasattr(entry, "keys"):
             entry["master"] = same_scalar_type(entry.get("master"), url)
-            if "slave" in entry:
-                entry["slave"] = same_scalar_type(entry["slave"], "")
+            if "slave" in entry or shard.slave_url:
+                # The new shard's replica, where the old one had one (never '' over a replica).
+                entry["slave"] = same_scalar_type(entry.get("slave", ""), shard.slave_url)
         else:
             entry = same_scalar_type(entry, url)
         entries.append(entry)
@@ -223,8 +224,8 @@ def switch_sf_api_shards(path: Path, new_shards: list[Shard]) -> tuple[str, str]
             like = listed[index] if index < len(listed) else listed[0]
             if isinstance(like, dict):
                 like = {**like, "master": shard_master_url(shard)}
-                if "slave" in like:
-                    like["slave"] = ""
+                if "slave" in like or shard.slave_url:
+                    like["slave"] = shard.slave_url
                 result.append(like)
             else:
                 result.append(shard_master_url(shard))

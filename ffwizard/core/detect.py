@@ -162,7 +162,8 @@ def detect(root: Path | str = DEFAULT_ROOT, *, compose_command: list[str] | None
     shard_services = [s for s in services.values() if compose_mod.is_shard_service(s)]
     shards, leftovers, shard_problems = merge_shards(
         root, compose_file.parent, shard_services, sf_urls,
-        compose_where=str(compose_file), sf_api_where=str(sf_path), sf_api_text=sf_text or "")
+        compose_where=str(compose_file), sf_api_where=str(sf_path), sf_api_text=sf_text or "",
+        service_names=set(services))
     lua_shards = multi20.lua_configured_shards(services)
     # Shapes refused as a whole say so in one sentence, not in one problem per shard.
     whole_shape = [multi20.refusal(lua_shards, str(compose_file))] if lua_shards else \

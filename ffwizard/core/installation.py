@@ -88,6 +88,10 @@ class Shard:
     memtx_memory: int | None = None  # bytes, from TT_MEMTX_MEMORY
     # Which sources saw this shard: "dir", "compose", "sf-api".
     sources: tuple[str, ...] = ()
+    # Its replica (a second tntapi service replicating it), itself a Shard whose `replicates`
+    # holds the replication setting naming this shard (`core/replicas.py`); None: no replica.
+    replica: Shard | None = None
+    replicates: str = ""
 
 
 @dataclass(frozen=True)
@@ -187,7 +191,7 @@ class Installation:
 
 
 def shard_public_dict(shard: Shard) -> dict[str, Any]:
-    return {
+    public: dict[str, Any] = {
         "name": shard.name,
         "service": shard.service,
         "http_port": shard.http_port,
@@ -196,3 +200,6 @@ def shard_public_dict(shard: Shard) -> dict[str, Any]:
         "url": shard.url,
         "sources": list(shard.sources),
     }
+    if shard.replica is not None:  # only where there is one: the plain shape stays as it was
+        public["replica"] = shard_public_dict(shard.replica)
+    return public

@@ -359,9 +359,9 @@ def shard_url(shard: Shard) -> str:
 
 
 def new_shards_from_specs(installation: Installation, answers: Answers) -> list[Shard]:
-    from ffwizard.core.shards import new_shard_from_spec
+    from ffwizard.core.shards import new_shards_for
 
-    return [new_shard_from_spec(installation, spec) for spec in answers.new_shards]
+    return new_shards_for(installation, answers.new_shards)
 
 
 def compose_base(inst: Installation) -> list[str]:

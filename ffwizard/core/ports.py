@@ -60,7 +60,19 @@ class Runtime(Protocol):
         """State of every service of the project that has (or had) a container/process."""
 
     def http_get(self, url: str, timeout: float = 5.0) -> HttpAnswer:
-        """GET `url` from where the services are reachable."""
+        """GET `url` from where the services are reachable (through `reachable_url`)."""
+
+    def reachable_url(self, url: str) -> str:
+        """`url` as ffwizard reaches it from where it runs. A service name as host (shards on
+        container addresses, `http://findface-tarantool-server-shard-001:8001/v2/`, resolve
+        only inside the compose network) becomes that service's address (docker: the
+        container's address on its network; sim: the simulated service's loopback address);
+        any other URL is returned as it is. Configs keep the service-name URLs."""
+
+    def projects_at_root(self) -> list[str]:
+        """The compose projects whose running containers say (by their labels
+        `com.docker.compose.project.working_dir` / `.config_files`) that they were started from
+        this install root; empty when no container runs or the runtime cannot tell."""
 
     def path_exists(self, service: str, container_path: str) -> bool:
         """Whether a path exists inside `service` (e.g. a model file in extraction-api)."""

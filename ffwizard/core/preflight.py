@@ -17,6 +17,7 @@ from ffwizard.core.ports import Runtime
 from ffwizard.core.replaceable import why_not_replaceable
 from ffwizard.core.settings import Settings
 from ffwizard.core.steps.base import Needs
+from ffwizard.core.toolprobe import probe_tool
 from ffwizard.i18n import N_, _, ngettext
 
 
@@ -25,6 +26,8 @@ class Check:
     name: str
     ok: bool
     message: str  # what was found; on failure, what to do
+    # What a probe printed, kept in the run directory: (file name, text).
+    outputs: tuple[tuple[str, str], ...] = ()
 
 
 
@@ -80,6 +83,17 @@ def mem_available(meminfo: Path = Path("/proc/meminfo"), settings: Settings = Se
     except OSError:
         return None
     return None
+
+
+def on_this_host(url: str | None) -> bool:
+    """Whether a shard URL is on the host's loopback (else on a container address)."""
+    from urllib.parse import urlsplit
+
+    try:
+        host = urlsplit(url).hostname if url else None
+    except ValueError:
+        return True
+    return host in (None, "127.0.0.1", "localhost", "0.0.0.0", "::1")
 
 
 def plan_needs(plan: Plan) -> list[tuple[Step[Any], Needs]]:
@@ -143,9 +157,17 @@ def run_preflight(plan: Plan, runtime: Runtime, settings: Settings = Settings())
         add("old_shards", True, ngettext("{count} old shard healthy", "{count} old shards healthy",
                                          len(old_urls)).format(count=len(old_urls)))
 
+    # The vendor tools offer every flag the steps pass them (their help kept for the run).
+    for _step, need in needs:
+        for tool in need.tools:
+            result = probe_tool(runtime, tool)
+            checks.append(Check("tools", result.ok, result.message, result.outputs))
+
     # New ports are free, new data dirs absent or empty.
     ports = 0
     for shard in summary.new_shards:
+        if not on_this_host(shard.url):
+            continue  # on its own container address: the host's ports are not its ports
         for port in (shard.http_port, shard.tarantool_port):
             if port and not port_free("127.0.0.1", int(port)):
                 add("ports", False, _("port {port} for the new shard {name} is already in use "

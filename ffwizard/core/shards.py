@@ -21,6 +21,13 @@ from ffwizard.core.installation import (
     Shard,
     ShardSpec,
 )
+from ffwizard.core.replicas import (
+    match_slave,
+    new_replica,
+    remote_replica_sentence,
+    replica_of_service,
+    split_replicas,
+)
 from ffwizard.i18n import _
 
 LOOPBACK = ("127.0.0.1", "localhost", "0.0.0.0", "::1", None)
@@ -37,9 +44,11 @@ def _service_shard_name(service: ComposeService, data_dir: str | None) -> str:
 
 def merge_shards(root: Path, compose_dir: Path | None, shard_services: list[ComposeService],
                  sf_api_urls: list[tuple[str, str]], *, compose_where: str | None,
-                 sf_api_where: str, sf_api_text: str = ""
+                 sf_api_where: str, sf_api_text: str = "",
+                 service_names: set[str] | frozenset[str] = frozenset()
                  ) -> tuple[list[Shard], list[str], list[Problem]]:
-    """(shards in use, leftover data dir names, problems). `sf_api_text` gives line numbers."""
+    """(shards in use, leftover data dir names, problems). `sf_api_text` gives line numbers;
+    `service_names`: every compose service (a replica's host may be one)."""
 
     def sf_line(url: str) -> str:
         for number, line in enumerate(sf_api_text.splitlines(), 1):
@@ -52,9 +61,11 @@ def merge_shards(root: Path, compose_dir: Path | None, shard_services: list[Comp
     dir_names = sorted(p.name for p in data_root.glob("shard-*") if p.is_dir()) \
         if data_root.is_dir() else []
 
-    shards: list[Shard] = []
-    by_service: dict[str, int] = {}
-    for service in shard_services:
+    masters, replica_services, replica_problems = split_replicas(
+        shard_services, set(service_names), where=lambda s: _at(compose_where, s.line))
+    problems += replica_problems
+
+    def shard_of(service: ComposeService) -> Shard:
         env = service.environment
         volume = shard_data_volume(service)
         data_dir = None
@@ -90,6 +101,16 @@ def merge_shards(root: Path, compose_dir: Path | None, shard_services: list[Comp
                 "shard service '{service}' uses the data directory {data_dir}, which does not "
                 "exist.").format(service=service.name, data_dir=data_dir),
                 where=_at(compose_where, service.line)))
+        return shard
+
+    shards: list[Shard] = []
+    by_service: dict[str, int] = {}
+    for service in masters:
+        shard = shard_of(service)
+        if service.name in replica_services:
+            replica_service = replica_services[service.name]
+            shard = _with(shard, replica=replica_of_service(replica_service,
+                                                            shard_of(replica_service)))
         by_service[service.name] = len(shards)
         shards.append(shard)
 
@@ -116,13 +137,20 @@ def merge_shards(root: Path, compose_dir: Path | None, shard_services: list[Comp
             shards.append(Shard(name=f"sf-api-{index}", http_host=host or "127.0.0.1",
                                 http_port=port, url=master, slave_url=slave,
                                 sources=("sf-api",)))
+            slave_host, _port = parse_shard_url(slave) if slave else (None, None)
+            if slave and slave_host not in LOOPBACK and slave_host not in service_names:
+                problems.append(Problem("error", remote_replica_sentence(
+                    master, slave_host, slave), where=sf_line(slave)))
             continue
         shard = candidates[0]
         matched.add(shard.service)
         position = by_service[shard.service]
-        shards[position] = _with(shard, url=master, slave_url=slave,
-                                 http_host=host if host not in LOOPBACK else shard.http_host,
-                                 sources=shard.sources + ("sf-api",))
+        shard = _with(shard, url=master, slave_url=slave,
+                      http_host=host if host not in LOOPBACK else shard.http_host,
+                      sources=shard.sources + ("sf-api",))
+        shards[position], slave_problems = match_slave(shard, slave, set(service_names),
+                                                       sf_line(slave) if slave else None)
+        problems += slave_problems
     for shard in shards:
         if "compose" in shard.sources and shard.service not in matched and sf_api_urls:
             problems.append(Problem("error", _(
@@ -132,8 +160,8 @@ def merge_shards(root: Path, compose_dir: Path | None, shard_services: list[Comp
                 where=_at(compose_where, _service_line(shard.service))))
 
     # Data directories.
-    used_dirs = {Path(s.data_dir).name for s in shards if s.data_dir
-                 and Path(s.data_dir).parent == data_root.resolve()}
+    used_dirs = {Path(s.data_dir).name for s in shards + [r.replica for r in shards if r.replica]
+                 if s and s.data_dir and Path(s.data_dir).parent == data_root.resolve()}
     for shard_index, shard in enumerate(shards):
         if shard.data_dir and Path(shard.data_dir).is_dir():
             shards[shard_index] = _with(shard, sources=shard.sources + ("dir",))
@@ -183,13 +211,14 @@ def shares_one_port(installation: Installation) -> bool:
 
 def taken_names(installation: Installation) -> set[str]:
     names = {s.name for s in installation.shards} | set(installation.leftover_shard_dirs)
+    names |= {s.replica.name for s in installation.shards if s.replica}
     names |= {name.removesuffix(".lua") for name in installation.shard_configs}
     return names | set(installation.services)
 
 
 def taken_ports(installation: Installation) -> set[int]:
     ports = set(installation.used_ports)
-    for shard in installation.shards:
+    for shard in installation.shards + [s.replica for s in installation.shards if s.replica]:
         ports.update(p for p in (shard.http_port, shard.tarantool_port) if p)
     return ports
 
@@ -231,7 +260,8 @@ def propose_new_shards(installation: Installation):
                                t if shared else t + offset)
                      for n, h, t in zip(names, https, tnts)]
             if all(_spec_free(spec, taken, ports, installation, shared) for spec in specs) \
-                    and all(s.http_port <= 65535 and s.tarantool_port <= 65535 for s in specs):
+                    and all(s.http_port <= 65535 and s.tarantool_port <= 65535 for s in specs) \
+                    and not replica_port_clashes(installation, specs):
                 break
         offset += 10
     else:  # pragma: no cover - needs ~10000 ports taken
@@ -313,7 +343,28 @@ def validate_new_shards(installation: Installation, specs, *, where: str | None 
                 error(PORT_MESSAGES[key]["in_use"]().format(
                     name=spec.name, port=port, user=port_user(installation, port)))
             seen_ports.add(port)
+    if not problems:
+        problems += [Problem("error", sentence, where=where)
+                     for sentence in replica_port_clashes(installation, specs)]
     return problems
+
+
+def replica_port_clashes(installation: Installation, specs) -> list[str]:
+    """Sentences for each new replica whose ports (moved with its shard's) are taken."""
+    if shares_one_port(installation):
+        return []
+    ports = taken_ports(installation) | {p for s in specs for p in (s.http_port, s.tarantool_port)}
+    clashes = []
+    for shard in new_shards_for(installation, specs):
+        replica = shard.replica
+        for port in (replica.http_port, replica.tarantool_port) if replica else ():
+            if port and (port in ports or not 1 <= port <= 65535):
+                clashes.append(_("the replica {name} of the new shard {shard} would take port "
+                                 "{port}, which is in use or no port: choose other ports for "
+                                 "{shard} in new_shards.").format(
+                                     name=replica.name, shard=shard.name, port=port))
+            ports.add(port or 0)
+    return clashes
 
 
 # Whole sentences for each port of a new shard (word order differs between languages).
@@ -354,7 +405,14 @@ def service_name_for(installation: Installation, name: str) -> str:
     return f"{SERVICE_PREFIX}{name}"
 
 
-def new_shard_from_spec(installation: Installation, spec) -> Shard:
+def new_shards_for(installation: Installation, specs) -> list[Shard]:
+    """The new shards of `specs`, the i-th beside the i-th old shard (its replica copied)."""
+    olds = list(installation.shards)
+    return [new_shard_from_spec(installation, spec, olds[i] if i < len(olds) else None)
+            for i, spec in enumerate(specs)]
+
+
+def new_shard_from_spec(installation: Installation, spec, old: Shard | None = None) -> Shard:
     service = service_name_for(installation, spec.name)
     data_root = installation.root / SHARDS_DATA_DIR
     template = next((s for s in installation.shards if s.data_dir), None)
@@ -365,7 +423,7 @@ def new_shard_from_spec(installation: Installation, spec) -> Shard:
     http_host = service if shared and template and template.http_host == template.service \
         else (template.http_host if template else "127.0.0.1")
     tarantool_host = template.tarantool_host if template else "127.0.0.1"
-    return Shard(
+    shard = Shard(
         name=spec.name,
         service=service,
         http_port=spec.http_port,
@@ -378,3 +436,8 @@ def new_shard_from_spec(installation: Installation, spec) -> Shard:
         memtx_memory=template.memtx_memory if template else None,
         sources=("plan",),
     )
+    replica = new_replica(old, shard, shared_port=shared) if old is not None else None
+    if replica is not None:
+        # sf-api lists the new replica where it listed the old one (never '' over a replica).
+        shard = _with(shard, replica=replica, slave_url=replica.url or "")
+    return shard

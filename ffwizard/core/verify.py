@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ffwizard.core.ports import Runtime
+from ffwizard.core.progress import gallery_counts
 from ffwizard.i18n import N_, _
 
 # One whole sentence per comparison, so that a translation can order its parts freely.
@@ -49,3 +50,15 @@ def unhealthy_shards(runtime: Runtime, base_urls: list[str]) -> list[str]:
                 url=base, why=answer.error or f"HTTP {answer.status}"))
     return problems
 
+
+
+def replica_mismatches(runtime: Runtime, masters: tuple[str, ...],
+                       replicas: tuple[str, ...]) -> list[str]:
+    """Sentences for each replica that does not hold what its shard holds, gallery by gallery."""
+    sentences: list[str] = []
+    for master, replica in zip(masters, replicas):
+        for line in compare_counts(gallery_counts(runtime, [master]),
+                                   gallery_counts(runtime, [replica])).mismatches:
+            sentences.append(_("the replica at {url} does not follow its shard ({mismatch})")
+                             .format(url=replica, mismatch=line))
+    return sentences

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import yaml
 
+from ffwizard.demo import network
 from ffwizard.demo.containerfs import ContainerFS
 from ffwizard.demo.faults import KNOBS
 from ffwizard.i18n import _
@@ -145,6 +146,8 @@ def service_env(sandbox_root: Path, spec: ServiceSpec, fs: ContainerFS) -> dict[
         "FFSIM_FS": fs.to_env(),
         "FFSIM_SANDBOX": str(Path(sandbox_root).resolve()),
         "FFSIM_SERVICE": spec.name,
+        network.ADDRESS_ENV: network.address_of(sandbox_root, spec.name),
+        network.HOSTS_ENV: str(Path(sandbox_root).resolve() / network.ADDRESSES),
         "FFSIM_IMAGE": spec.image,
         "PYTHONPATH": os.pathsep.join(p for p in (PACKAGE_PARENT, os.environ.get("PYTHONPATH")) if p),
         "PYTHONUNBUFFERED": "1",

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import signal
 import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
+
+from ffwizard.demo.network import listen_host, resolve
 
 
 class JsonHandler(BaseHTTPRequestHandler):
@@ -77,6 +80,7 @@ class Server(ThreadingHTTPServer):
 
 def serve(handler_class, host: str, port: int, *, name: str, on_stop=None) -> int:
     """Serve until SIGTERM/SIGINT; then run `on_stop` (e.g. a checkpoint) and return 0."""
+    host = listen_host(host, os.environ.get("FFSIM_SERVICE", ""))
     try:
         server = Server((host, port), handler_class)
     except OSError as err:
@@ -133,7 +137,7 @@ class Client:
 
     def __init__(self, base_url: str, timeout: float = 30.0):
         parts = urlsplit(base_url)
-        self.host = parts.hostname or "127.0.0.1"
+        self.host = resolve(parts.hostname or "127.0.0.1")  # a service name: its address
         self.port = parts.port or 80
         self.prefix = parts.path.rstrip("/")
         self.base_url = base_url

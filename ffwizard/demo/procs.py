@@ -164,13 +164,19 @@ def wait_ready(records: list[ProcRecord], timeout: float = 10.0) -> None:
         for record, port in pending:
             if not is_running(record):
                 continue
-            with socket.socket() as s:
-                s.settimeout(0.2)
-                if s.connect_ex(("127.0.0.1", port)) != 0:
-                    still.append((record, port))
+            # On loopback, or on the service's own address (a shard on one shared port).
+            hosts = ["127.0.0.1", record.env.get("FFSIM_ADDRESS") or "127.0.0.1"]
+            if not any(_answers(host, port) for host in hosts):
+                still.append((record, port))
         pending = still
         if pending:
             time.sleep(0.02)
+
+
+def _answers(host: str, port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.2)
+        return s.connect_ex((host, port)) == 0
 
 
 def stop(record: ProcRecord, timeout: float = 10.0) -> None:

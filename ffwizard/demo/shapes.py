@@ -17,6 +17,9 @@ from ffwizard.demo.siteshapes import (
     direct_model,
     distributed,
     multi_20,
+    oneport,
+    renamed,
+    replicas,
     symlinked_configs,
     systemd_era_model,
 )
@@ -44,6 +47,17 @@ SHAPES: tuple[Shape, ...] = (
           migrated=False, rewrite=distributed.rewrite, finish=distributed.finish),
 
     # --- shapes of the services: how the shards and tools are reached at run time -----------
+    Shape("replicas", N_("each shard with a replica (a second tntapi), listed as sf-api's slave"),
+          rewrite=replicas.rewrite, finish=replicas.finish),
+    Shape("replicas-remote", N_("the shards' replicas on another host (the DB server)"),
+          migrated=False, rewrite=replicas.rewrite_remote),
+    Shape("one-port", N_("every shard on port 8001 of its own container address, by service "
+                         "name; no shard port on the host"), rewrite=oneport.rewrite),
+    Shape("one-port-replicas", N_("one port for every shard, each with a replica"),
+          rewrite=oneport.rewrite_with_replicas, finish=replicas.finish),
+    Shape("renamed-project", N_("a compose project named otherwise than its directory, named "
+                                "by no file: found from the containers' labels"),
+          rewrite=renamed.rewrite, project=renamed.PROJECT),
 
 )
 

@@ -28,7 +28,9 @@ from urllib.parse import parse_qs
 
 from ffwizard.demo import faults
 from ffwizard.demo.containerfs import resolve
-from ffwizard.demo.httpkit import JsonHandler, log, serve
+from ffwizard.demo.httpkit import Client, JsonHandler, log, serve
+from ffwizard.demo.network import listen_host
+from ffwizard.demo.network import resolve as resolve_host
 from ffwizard.demo.storage import GalleryConflict, ShardStore
 
 GALLERY_PREFIX = "/v2/galleries/"
@@ -99,15 +101,26 @@ def tarantool_greeting(version: str = "2.10.4") -> bytes:
     return first + salt
 
 
-def listen_binary_port(listen: str) -> socket.socket | None:
+def listen_binary_port(listen: str, http_port: int | None = None) -> socket.socket | None:
     """Hold the shard's Tarantool port (TT_LISTEN) and greet whoever connects, as Tarantool does,
-    so that the port is really taken and `tarantoolctl connect`-style probes get an answer."""
+    so that the port is really taken and `tarantoolctl connect`-style probes get an answer.
+    A simulated replica asks after the greeting for the HTTP port it follows (REPLICA_ASK)."""
     host, _, port = listen.rpartition(":")
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host or "127.0.0.1", int(port)))
+    sock.bind((listen_host(host, os.environ.get("FFSIM_SERVICE", "")) or "127.0.0.1", int(port)))
     sock.listen(16)
     greeting = tarantool_greeting()
+
+    def greet(conn: socket.socket) -> None:
+        with conn:
+            try:
+                conn.sendall(greeting)
+                conn.settimeout(1.0)
+                if http_port and conn.recv(64) == REPLICA_ASK:
+                    conn.sendall(f"{http_port}\n".encode())
+            except OSError:
+                pass
 
     def serve() -> None:
         while True:
@@ -115,14 +128,53 @@ def listen_binary_port(listen: str) -> socket.socket | None:
                 conn, _ = sock.accept()
             except OSError:
                 return
-            with conn:
-                try:
-                    conn.sendall(greeting)
-                except OSError:
-                    pass
+            threading.Thread(target=greet, args=(conn,), daemon=True).start()
 
     threading.Thread(target=serve, daemon=True).start()
     return sock
+
+
+# The simulation's own question on a binary port (a real replica speaks Tarantool's protocol).
+REPLICA_ASK = b"ffsim-http-port\n"
+
+
+def master_http_url(source: str, timeout: float = 5.0) -> str:
+    """The HTTP base URL of the shard a replica's TT_REPLICATION names (`host:port`)."""
+    host, _, port = source.rsplit("@", 1)[-1].rpartition(":")
+    host = host or "127.0.0.1"
+    with socket.create_connection((resolve_host(host), int(port)), timeout=timeout) as conn:
+        conn.settimeout(timeout)
+        greeting = b""
+        while len(greeting) < 128:
+            chunk = conn.recv(128 - len(greeting))
+            if not chunk:
+                raise OSError("the master closed the connection")
+            greeting += chunk
+        conn.sendall(REPLICA_ASK)
+        http_port = int(conn.recv(16).decode().strip())
+    return f"http://{host}:{http_port}/"
+
+
+class ReplicaHandler(JsonHandler):
+    """A read-only replica: answers every read as its master does (the simulation's
+    replication: always caught up), refuses writes as a read-only Tarantool does."""
+
+    master: Client
+    name: str
+    local = threading.local()
+
+    def route(self, method, path, query, body):
+        if method != "GET":
+            return 403, {"error": f"{self.name} is a read-only replica"}, None
+        client = getattr(self.local, "client", None)
+        if client is None:
+            client = self.local.client = Client(self.master.base_url, timeout=10)
+        status, data = client.request("GET", path + (f"?{query}" if query else ""))
+        if status == 200 and path.rstrip("/") == "/v2/status":
+            answer = json.loads(data)
+            answer.update(read_only=True, name=self.name, replicates=self.master.base_url)
+            return 200, answer, None
+        return status, data, "application/json"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -146,12 +198,15 @@ def main(argv: list[str] | None = None) -> int:
         log(f"{name}: work dir {work_dir_setting} does not exist")
         return 1
     tt_listen = env.get("TT_LISTEN", "")
+    source = env.get("TT_REPLICATION") or env.get("CFG_REPLICATION_SOURCE") or ""
     if tt_listen:
         try:
-            listen_binary_port(tt_listen)
+            listen_binary_port(tt_listen, None if source else port)
         except (OSError, ValueError) as err:
             log(f"{name}: cannot listen on TT_LISTEN {tt_listen}: {getattr(err, 'strerror', None) or err}")
             return 1
+    if source:
+        return serve_replica(name, host, port, source)
     store = ShardStore(work_dir, int(env.get("TT_CHECKPOINT_COUNT", "2") or 2)).load()
     ShardHandler.store = store
     ShardHandler.name = name
@@ -167,6 +222,27 @@ def main(argv: list[str] | None = None) -> int:
         store.close()
 
     return serve(ShardHandler, host, port, name=name, on_stop=on_stop)
+
+
+def serve_replica(name: str, host: str, port: int, source: str) -> int:
+    """Follow the master TT_REPLICATION names (found again until it answers: it may start
+    after its replica, as compose starts services in any order)."""
+    import time
+
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            master = master_http_url(source)
+            break
+        except (OSError, ValueError) as err:
+            if time.monotonic() > deadline:
+                log(f"{name}: cannot reach the master {source}: {err}")
+                return 1
+            time.sleep(0.2)
+    ReplicaHandler.master = Client(master)
+    ReplicaHandler.name = name
+    log(f"{name}: replica of {source} ({master})")
+    return serve(ReplicaHandler, host, port, name=name)
 
 
 if __name__ == "__main__":

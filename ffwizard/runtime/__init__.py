@@ -8,8 +8,10 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from ffwizard.core.errors import RuntimeUnavailable
 from ffwizard.core.installation import Installation
 from ffwizard.core.ports import Runtime
+from ffwizard.core.projectname import project_in_use
 
 RUNTIME_KINDS = ("docker", "sim")
 
@@ -18,15 +20,27 @@ def open_runtime_for(installation: Installation, kind: str,
                      runtime: Runtime | None = None) -> tuple[Runtime, Installation]:
     """The runtime of a detected installation (or `runtime` when one is already open), and the
     installation as that runtime sees it: a copy whose compose command is the one the runtime
-    sees managing the project, so plans show the commands and container names this host really
-    uses. The detected installation itself is left as it was."""
+    sees managing the project, and whose project is the one the running containers' labels
+    name (detection only guessed it from the files), so plans show the commands and container
+    names this host really uses. The detected installation itself is left as it was."""
+    compose_file = installation.compose_file or installation.root / "docker-compose.yaml"
+    opened_here = runtime is None
     if runtime is None:
         if kind == "sim":
             from ffwizard.demo.sandbox import require_sandbox
 
             require_sandbox(installation.root)  # else: "Available for face: none"
-        compose_file = installation.compose_file or installation.root / "docker-compose.yaml"
         runtime = open_runtime(kind, installation.root, installation.project, compose_file)
+    # The project the running containers belong to, by their labels (never a guess).
+    try:
+        labelled = runtime.projects_at_root()
+    except RuntimeUnavailable:
+        labelled = []  # preflight says the runtime does not answer
+    project = project_in_use(installation.root, compose_file, installation.project, labelled)
+    if project != installation.project:
+        installation = replace(installation, project=project)
+        if opened_here:
+            runtime = open_runtime(kind, installation.root, project, compose_file)
     in_use = runtime.compose_command_in_use()
     if in_use and in_use != installation.compose_command:
         installation = replace(installation, compose_command=in_use)

@@ -55,6 +55,7 @@ class BaseRuntime(ABC):
         import httpx  # lazy: httpx only when a service is asked (not for --help or plan)
 
         stale = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+        url = self.reachable_url(url)
         try:
             try:
                 response = self._http_client().get(url, timeout=timeout)
@@ -63,6 +64,31 @@ class BaseRuntime(ABC):
         except httpx.HTTPError as err:
             return HttpAnswer(status=0, error=str(err) or type(err).__name__)
         return HttpAnswer(status=response.status_code, body=response.content)
+
+    def reachable_url(self, url: str) -> str:
+        """`url` as reachable from here (see `core.ports.Runtime.reachable_url`): a URL whose
+        host is one of the project's services gets that service's address."""
+        from urllib.parse import urlsplit
+
+        try:
+            parts = urlsplit(url)
+            host, port = parts.hostname, parts.port
+        except ValueError:
+            return url
+        if not host or _is_address(host) or host == "localhost":
+            return url
+        address = self.service_address(host)
+        if address is None:
+            return url
+        netloc = f"{address}:{port}" if port else address
+        return parts._replace(netloc=netloc).geturl()
+
+    def service_address(self, service: str) -> str | None:
+        """The address a service answers on from here (None: unknown)."""
+        return None
+
+    def projects_at_root(self) -> list[str]:
+        return []
 
     def _http_client(self):
         client = self.__dict__.get("_shared_http_client")
@@ -134,3 +160,13 @@ class BaseRuntime(ABC):
     def compose_display_argv(self, *args: str) -> list[str]:
         """How a compose call reads as a command, for plans and logs."""
         return compose_argv(DEFAULT_COMPOSE_COMMAND, self.project, self.compose_file, *args)
+
+
+def _is_address(host: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True

@@ -37,6 +37,9 @@ PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
 ONEOFF_LABEL = "com.docker.compose.oneoff"
 VERSION_LABEL = "com.docker.compose.version"
+WORKING_DIR_LABEL = "com.docker.compose.project.working_dir"
+CONFIG_FILES_LABEL = "com.docker.compose.project.config_files"
+ADDRESS_TTL = 2.0  # seconds a container's address is trusted (a recreated one gets another)
 DEFAULT_ENGINE_URL = "unix:///var/run/docker.sock"
 API_TIMEOUT = 30.0  # seconds, for quick Engine API calls (list, inspect, copy)
 COMPOSE_TIMEOUT = 600.0  # `compose up` may start many containers on a slow box
@@ -160,6 +163,63 @@ class DockerRuntime(BaseRuntime):
                 hint=_("Start it with: docker start {container}, or look at why it stopped: "
                        "docker logs {container}").format(container=container.name))
         return containers[0]
+
+    def service_address(self, service: str) -> str | None:
+        """The address of the service's running container on its network (the project's own
+        first), found by the service name, the container name or a network alias."""
+        cached = self.__dict__.get("_addresses")
+        if cached is None or time.monotonic() - cached[0] > ADDRESS_TTL \
+                or service not in cached[1]:
+            cached = (time.monotonic(), self._container_addresses())
+            self.__dict__["_addresses"] = cached
+        return cached[1].get(service)
+
+    def _container_addresses(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for container in self._project_containers():
+            if container.status != "running":
+                continue
+            networks = (container.attrs.get("NetworkSettings") or {}).get("Networks") or {}
+            ordered = sorted(networks.items(), key=lambda item: not item[0].startswith(self.project))
+            for _name, network in ordered:
+                address = network.get("IPAddress")
+                if not address:
+                    continue
+                names = [container.labels.get(SERVICE_LABEL), container.name,
+                         *(network.get("Aliases") or [])]
+                for name in names:
+                    if name:
+                        found.setdefault(name, address)
+                break
+        return found
+
+    def projects_at_root(self) -> list[str]:
+        """The projects of the running containers whose compose labels name this root as their
+        working directory, or this compose file among their config files."""
+        import docker  # lazy: the SDK only when the Engine is used
+        import requests  # lazy: comes with the docker SDK
+
+        root = os.path.realpath(self.root)
+        compose_file = os.path.realpath(self.compose_file)
+        try:
+            containers = self.client.containers.list(filters={"label": PROJECT_LABEL},
+                                                     ignore_removed=True)
+        except docker.errors.APIError:
+            return []
+        except (docker.errors.DockerException, requests.RequestException) as err:
+            raise self._unavailable(err) from None
+        projects: list[str] = []
+        for container in containers:
+            labels = container.labels
+            working_dir = labels.get(WORKING_DIR_LABEL, "")
+            files = [f.strip() for f in labels.get(CONFIG_FILES_LABEL, "").split(",") if f.strip()]
+            at_root = bool(working_dir) and os.path.realpath(working_dir) == root
+            from_file = any(os.path.realpath(os.path.join(working_dir or root, f)) == compose_file
+                            for f in files)
+            project = labels.get(PROJECT_LABEL)
+            if (at_root or from_file) and project and project not in projects:
+                projects.append(project)
+        return sorted(projects)
 
     def container_name(self, service: str) -> str:
         """The real name of the service's container (for commands shown to the user)."""

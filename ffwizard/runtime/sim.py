@@ -28,6 +28,7 @@ from ffwizard.demo import (
     DEFAULT_SHARDS,
     DEFAULT_TYPES,
     containers,
+    network,
     procs,
 )
 from ffwizard.demo.orphans import end_orphans
@@ -232,6 +233,19 @@ class SimRuntime(BaseRuntime):
             procs.stop_many([records[s] for s in services if s in records])
             for service in services:
                 procs.delete_record(self.root, service)
+
+    def service_address(self, service: str) -> str | None:
+        """The simulated service's own loopback address (ffwizard.demo.network)."""
+        return network.addresses(self.root).get(service)
+
+    def projects_at_root(self) -> list[str]:
+        """The sandbox's project, as the labels of its running containers would say."""
+        if not any(procs.is_running(r) for r in procs.all_records(self.root).values()):
+            return []
+        try:
+            return [open_sandbox(self.root).project]
+        except UserError:
+            return []
 
     # --- beyond the interface: the demo's own needs ----------------------------------------
     def stop_all(self) -> list[str]:

@@ -105,7 +105,8 @@ def test_apply_migrates_every_gallery_to_new_shards(engine, findface_image, tmp_
 def migration_processes(engine, install) -> list[str]:
     container = engine.containers.get(install.runtime.container_name("findface-sf-api"))
     return [" ".join(p) for p in container.top(ps_args="-eo pid,args")["Processes"]
-            if "migrate_tool" in " ".join(p)]
+            # the migration itself, not preflight asking the tool for its -help
+            if "migrate_tool" in " ".join(p) and "migration.yaml" in " ".join(p)]
 
 
 def wait_for_migration(engine, install, timeout: float = 120) -> None:

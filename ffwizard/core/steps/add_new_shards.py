@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ffwizard.core.plan import Step
+from ffwizard.core.replicas import replica_service_names
 from ffwizard.core.steps.base import PlanContext, StepContext, StepKind, StepParams
 from ffwizard.i18n import N_, NP_, _, ngettext
 
@@ -35,8 +36,9 @@ class AddNewShards(StepKind[AddNewShardsParams]):
             commands=[[*ctx.compose_command, "up", "-d"]],
             changes=[edits[0]] if edits else [],
             undo=_("Restore the compose file from its backup and remove the new shard services."),
-            params=AddNewShardsParams(services=tuple(s.service for s in ctx.new_shards if s.service),
-                                      health_urls=tuple(f"{u}v2/status" for u in ctx.new_urls)))
+            params=AddNewShardsParams(
+                services=tuple(replica_service_names(ctx.new_shards)),
+                health_urls=tuple(f"{u}v2/status" for u in ctx.new_urls + ctx.new_replica_urls)))
 
     def run(self, step: Step[AddNewShardsParams], ctx: StepContext) -> None:
         ctx.write_changes(step)

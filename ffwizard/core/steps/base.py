@@ -29,6 +29,7 @@ from ffwizard.core.plan import FileChange, Plan, Step, compose_base, shard_url
 from ffwizard.core.ports import ExecResult, Runtime
 from ffwizard.core.progress import ProgressSample
 from ffwizard.core.settings import Settings
+from ffwizard.core.toolprobe import ToolProbe
 from ffwizard.core.wakeup import ExitWatch, StopFlag
 from ffwizard.i18n import N_, _
 
@@ -111,6 +112,10 @@ class PlanContext:
     def new_urls(self) -> tuple[str, ...]:
         return tuple(shard_url(s) for s in self.new_shards)
 
+    @property
+    def new_replica_urls(self) -> tuple[str, ...]:
+        return tuple(shard_url(s.replica) for s in self.new_shards if s.replica)
+
     def change(self, path: Path, before: str | None, after: str, *, mode: int | None = None,
                secret: bool = False) -> FileChange:
         return FileChange(path=path, before=before, after=after, mode=mode, secret=secret,
@@ -128,8 +133,10 @@ class PlanContext:
             return None  # no shard service to copy: detection has said why, once
         try:
             edited = compose.ComposeEdit(inst.compose_file)
+            from ffwizard.core.replicas import replica_service_names
+
             added = edited.add_shard_services(self.old_shards, self.new_shards)
-            removed = edited.remove_services([s.service for s in self.old_shards if s.service])
+            removed = edited.remove_services(replica_service_names(self.old_shards))
         except configs.EditError as err:
             self.problems.append(err.problem)
             return None
@@ -149,6 +156,7 @@ class Needs:
     room_for_old_shards: tuple[Path, ...] = ()  # where a copy of the old shards' data goes
     models_in: str | None = None          # the service the new models must be found in
     files_as_planned: bool = True         # its files must still read as when it was planned
+    tools: tuple[ToolProbe, ...] = ()     # vendor tools that must offer the flags passed
 
 
 # --- running -----------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ class CreateShardDirs(StepKind[CreateShardDirsParams]):
     def plan(self, ctx: PlanContext) -> Step[CreateShardDirsParams]:
         old_shards = ctx.old_shards
         new_dirs = [s.data_dir for s in ctx.new_shards if s.data_dir]
+        new_dirs += [s.replica.data_dir for s in ctx.new_shards if s.replica and s.replica.data_dir]
         like = next((s.data_dir for s in old_shards if s.data_dir and "dir" in s.sources), None) \
             or next((s.data_dir for s in old_shards if s.data_dir), None)
         return self.make(

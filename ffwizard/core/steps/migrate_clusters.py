@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ffwizard.core.plan import Plan, Step
 from ffwizard.core.steps.base import Needs, PlanContext, StepContext, StepKind, StepParams
+from ffwizard.core.toolprobe import ToolProbe
 from ffwizard.i18n import N_, NP_, _
 
 CLUSTERS_ARGV = ("/opt/findface-security/bin/python3", "/tigre_prototype/manage.py",
@@ -38,7 +39,11 @@ class MigrateClusters(StepKind[MigrateClustersParams]):
             params=MigrateClustersParams(service=legacy, argv=argv))
 
     def needs(self, step: Step[MigrateClustersParams], plan: Plan) -> Needs:
-        return Needs(services=(step.params.service,))
+        argv = step.params.argv
+        command = next((i for i, a in enumerate(argv) if not a.startswith("-") and i >= 2), 2)
+        return Needs(services=(step.params.service,), tools=(ToolProbe(
+            "manage.py migrate_clusters", step.params.service, (*argv[:command + 1], "--help"),
+            tuple(a for a in argv[command + 1:] if a.startswith("-"))),))
 
     def run(self, step: Step[MigrateClustersParams], ctx: StepContext) -> None:
         ctx.exec(step, step.params.service, list(step.params.argv))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ffwizard.core.plan import Plan, Step
+from ffwizard.core.replicas import replica_service_names
 from ffwizard.core.steps.base import Needs, PlanContext, StepContext, StepKind, StepParams
 from ffwizard.i18n import N_, NP_, _
 
@@ -34,7 +35,7 @@ class RemoveOldShards(StepKind[RemoveOldShardsParams]):
             changes=[edits[1]] if edits else [],
             undo=_("Restore the compose file from its backup and start the old shards again."),
             params=RemoveOldShardsParams(
-                services=tuple(s.service for s in ctx.old_shards if s.service),
+                services=tuple(replica_service_names(ctx.old_shards)),
                 health_urls=tuple(f"{u}v2/status" for u in ctx.old_urls)))
 
     def needs(self, step: Step[RemoveOldShardsParams], plan: Plan) -> Needs:

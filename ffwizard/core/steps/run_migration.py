@@ -25,6 +25,7 @@ from ffwizard.core.progress import (
 from ffwizard.core.steps.add_new_shards import AddNewShards
 from ffwizard.core.steps.base import Needs, PlanContext, StepContext, StepKind, StepParams
 from ffwizard.core.steps.create_shard_dirs import CreateShardDirs
+from ffwizard.core.toolprobe import ToolProbe
 from ffwizard.core.verify import compare_counts
 from ffwizard.core.wakeup import ExitWatch
 from ffwizard.i18n import N_, NP_, _
@@ -82,7 +83,11 @@ class RunMigration(StepKind[RunMigrationParams]):
                                       object_types=tuple(ctx.answers.object_types)))
 
     def needs(self, step: Step[RunMigrationParams], plan: Plan) -> Needs:
-        return Needs(healthy_shards=step.params.old_shard_urls)
+        p = step.params
+        flags = tuple(a for a in p.argv[1:] if a.startswith("-"))
+        return Needs(healthy_shards=p.old_shard_urls, tools=(ToolProbe(
+            "sf-api-migrate", p.service, (p.argv[0], "-help"), flags, workdir=p.workdir,
+            template_flag="-config-template"),))
 
     # --- running ----------------------------------------------------------------------------
     def run(self, step: Step[RunMigrationParams], ctx: StepContext) -> None:

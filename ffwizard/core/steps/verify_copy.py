@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ffwizard.core.errors import RerunNeeded, StepFailed
-from ffwizard.core.plan import Step
+from ffwizard.core.plan import Step, shard_url
 from ffwizard.core.progress import gallery_counts
 from ffwizard.core.steps.base import PlanContext, StepContext, StepKind, StepParams
-from ffwizard.core.verify import compare_counts, unhealthy_shards
+from ffwizard.core.verify import compare_counts, replica_mismatches, unhealthy_shards
 from ffwizard.i18n import N_, NP_, _
 
 
@@ -17,6 +17,9 @@ from ffwizard.i18n import N_, NP_, _
 class VerifyCopyParams(StepParams):
     old_shard_urls: tuple[str, ...]
     new_shard_urls: tuple[str, ...]
+    # The new replicas and, at the same index, the new shard each replicates.
+    replica_urls: tuple[str, ...] = ()
+    replica_masters: tuple[str, ...] = ()
 
 
 class VerifyCopy(StepKind[VerifyCopyParams]):
@@ -31,17 +34,22 @@ class VerifyCopy(StepKind[VerifyCopyParams]):
             explanation=_("Compare, gallery by gallery, the number of objects in the new shards "
                           "with the old ones, and check the new shards are healthy. A mismatch "
                           "stops here."),
-            params=VerifyCopyParams(old_shard_urls=ctx.old_urls, new_shard_urls=ctx.new_urls))
+            params=VerifyCopyParams(
+                old_shard_urls=ctx.old_urls, new_shard_urls=ctx.new_urls,
+                replica_urls=ctx.new_replica_urls,
+                replica_masters=tuple(shard_url(s) for s in ctx.new_shards if s.replica)))
 
     def run(self, step: Step[VerifyCopyParams], ctx: StepContext) -> None:
         p = step.params
-        sick = unhealthy_shards(ctx.runtime, list(p.new_shard_urls))
+        sick = unhealthy_shards(ctx.runtime, list(p.new_shard_urls + p.replica_urls))
         if sick:
             raise StepFailed(_("{problems}. Nothing was switched; check the shard, then "
                                "'ffwizard resume'.").format(problems="; ".join(sick)))
         old = gallery_counts(ctx.runtime, list(p.old_shard_urls))
         new = gallery_counts(ctx.runtime, list(p.new_shard_urls))
         comparison = compare_counts(old, new)
+        comparison.mismatches += replica_mismatches(ctx.runtime, p.replica_masters,
+                                                    p.replica_urls)
         ctx.data(step.id, old_counts=old, new_counts=new, mismatches=comparison.mismatches)
         if not comparison.ok:
             raise RerunNeeded(_("the new shards do not hold the same objects as the old ones: "

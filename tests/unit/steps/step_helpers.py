@@ -111,6 +111,12 @@ class FakeRuntime:
     def remove_services(self, services: list[str]) -> None:
         self.calls.append(("remove_services", tuple(services)))
 
+    def reachable_url(self, url: str) -> str:
+        return url
+
+    def projects_at_root(self) -> list[str]:
+        return []
+
 
 def fake_for(plan: Plan) -> FakeRuntime:
     migration = plan.step("run_migration").params
