@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from ffwizard.core.atomic import read_text_or_none
-from ffwizard.core.errors import CountError, ExitCode, RunExists, Stopped, UserError  # noqa: F401  (RunExists: importable from here too)
+from ffwizard.core.errors import CountError, ExitCode, RunExists, Stopped, UserError
 from ffwizard.core.events import EventKind, JournalEvent, RunStatus, StepStatus
 from ffwizard.core.journal import RunDir, RunState, archive_dir, current_run_dir
 from ffwizard.core.plan import Plan, Step, step_title
@@ -47,7 +47,7 @@ from ffwizard.core.steps.base import Event, StepContext
 from ffwizard.core.steps.run_migration import RunMigration
 from ffwizard.i18n import _
 
-__all__ = ["Event", "Executor", "Outcome", "RunExists", "Stopped"]
+__all__ = ["Executor", "Outcome"]
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ffwizard.core.errors import LockHeld, UserError  # noqa: F401  (LockHeld: importable from here too)
+from ffwizard.core.errors import LockHeld, UserError
 from ffwizard.i18n import _
 
 LOCK_NAME = "lock"

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ffwizard.core.atomic import read_text_or_none
-from ffwizard.core.errors import PreflightFailed, UserError  # noqa: F401  (PreflightFailed: importable from here too)
+from ffwizard.core.errors import PreflightFailed, UserError
 from ffwizard.core.plan import Plan, Step
 from ffwizard.core.ports import Runtime
 from ffwizard.core.settings import Settings

@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ffwizard.core import detached
+from ffwizard.core.errors import CountError
 from ffwizard.core.events import RunStatus, StepStatus
 from ffwizard.core.journal import RunDir, find_run, tail
 from ffwizard.core.lock import LockHolder, is_locked, read_holder
 from ffwizard.core.plan import Plan, step_title
 from ffwizard.core.ports import Runtime
-from ffwizard.core.errors import CountError
 from ffwizard.core.progress import gallery_counts
 from ffwizard.core.steps.run_migration import follow_urls
 from ffwizard.i18n import N_, _

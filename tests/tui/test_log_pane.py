@@ -264,7 +264,7 @@ async def test_following_turns_a_page_instead_of_scrolling_every_row():
     async with app.run_test(size=(40, 12)) as pilot:  # 10 rows inside the border
         for n in range(11):
             pane.add_lines([f"row {n}"])
-            await wait_until(pilot, lambda: any(f"row {n}" in r for r in screen_rows(app)), 2.0)
+            await wait_until(pilot, lambda n=n: any(f"row {n}" in r for r in screen_rows(app)), 2.0)
         rows = pane_rows(app)
         # A line did not fit: the last lines moved to the top, the rest is free.
         shown = [row for row in rows if row]

@@ -355,7 +355,7 @@ class LogPane(ScrollView, can_focus=True):
             self._flushed_at = time.monotonic()
             self._append(lines, width)
 
-    def write_lines(self, lines, scroll_end: bool | None = None) -> "LogPane":
+    def write_lines(self, lines, scroll_end: bool | None = None) -> LogPane:
         """Show lines at once (UI thread), as they are, without a copy in the log file."""
         shown = [_shown(line) for text in lines for line in (text.splitlines() or [""])]
         shown = shown[-self.max_lines:]
@@ -364,10 +364,10 @@ class LogPane(ScrollView, can_focus=True):
                          follow=scroll_end)
         return self
 
-    def write_line(self, line: str, scroll_end: bool | None = None) -> "LogPane":
+    def write_line(self, line: str, scroll_end: bool | None = None) -> LogPane:
         return self.write_lines([line], scroll_end)
 
-    def clear(self) -> "LogPane":
+    def clear(self) -> LogPane:
         """Forget the lines shown (not the buffered ones, not the file)."""
         self._dropped += len(self._lines)
         self._lines.clear()
