@@ -24,7 +24,8 @@ from ffwizard.core.executor import Executor
 from ffwizard.core.installation import Installation, Problem
 from ffwizard.core.journal import RunDir, current_run_dir, find_run
 from ffwizard.core.lock import InstallLock, refuse_if_held
-from ffwizard.core.plan import Plan, build_plan
+from ffwizard.core.plan import Plan
+from ffwizard.core.planner import build_plan, load_plan
 from ffwizard.core.ports import Runtime, ServiceState
 from ffwizard.core.preflight import Check, require_preflight, run_preflight
 from ffwizard.core.settings import Settings
@@ -196,7 +197,7 @@ def ensure_no_run(root: Path) -> None:
 def runtime_for_run(root: Path, run_dir: RunDir) -> Runtime:
     """The runtime the run was started with (recorded in run.json), for the same project."""
     kind = run_dir.info()["runtime"]
-    summary = Plan.load(run_dir.path).summary
+    summary = load_plan(run_dir.path).summary
     compose_file = Path(summary.compose_file or Path(root) / "docker-compose.yaml")
     return open_runtime(kind, Path(root), summary.project, compose_file)
 

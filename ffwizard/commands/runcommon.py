@@ -9,10 +9,10 @@ import sys
 import time
 from pathlib import Path
 
-from ffwizard.core.plan import step_title
 from ffwizard.core.progress import format_count, format_decimal, format_duration
 from ffwizard.core.report import status_word
 from ffwizard.core.settings import DEFAULT_ROOT
+from ffwizard.core.steps import step_title
 from ffwizard.i18n import N_, _, current_language
 
 

@@ -40,9 +40,11 @@ from ffwizard.core.atomic import read_text_or_none
 from ffwizard.core.errors import CountError, ExitCode, RunExists, Stopped, UserError
 from ffwizard.core.events import EventKind, JournalEvent, RunStatus, StepStatus
 from ffwizard.core.journal import RunDir, RunState, archive_dir, current_run_dir
-from ffwizard.core.plan import Plan, Step, step_title
+from ffwizard.core.plan import Plan, Step
+from ffwizard.core.planner import load_plan
 from ffwizard.core.ports import Runtime
 from ffwizard.core.settings import Settings
+from ffwizard.core.steps import step_title
 from ffwizard.core.steps.base import Event, StepContext
 from ffwizard.core.steps.run_migration import RunMigration
 from ffwizard.i18n import _
@@ -114,7 +116,7 @@ class Executor:
             raise UserError(_("there is no migration run to continue at {root}; start one with "
                               "'ffwizard apply'.").format(root=root))
         run = RunDir(current)
-        return cls(run, Plan.load(run.path), runtime, settings=settings, on_event=on_event,
+        return cls(run, load_plan(run.path), runtime, settings=settings, on_event=on_event,
                    confirm=confirm)
 
     def request_stop(self, *, stop_migration: bool = False) -> None:

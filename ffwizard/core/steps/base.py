@@ -326,7 +326,7 @@ class StepKind(Generic[ParamsT]):
         """The planned step of this kind, titled in the current language."""
         return Step(id=self.id, title=_(self.title), explanation=explanation,
                     commands=commands or [], changes=changes or [], reversible=reversible,
-                    undo=undo, params=params, point_of_no_return=point_of_no_return)
+                    undo=undo, params=params, point_of_no_return=point_of_no_return, kind=self)
 
     def plan(self, ctx: PlanContext) -> Step[ParamsT] | None:
         """The planned step, or None when the plan goes without it."""

@@ -13,7 +13,7 @@ from textual.content import Content
 from textual.widgets import Collapsible, Static
 
 from ffwizard.core.installation import object_type_word
-from ffwizard.core.plan import step_title
+from ffwizard.core.steps import step_title
 from ffwizard.i18n import N_, _, ngettext
 from ffwizard.ui.palette import BAD, CAUTION
 from ffwizard.ui.screens.base import WizardScreen

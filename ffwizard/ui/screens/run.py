@@ -23,11 +23,10 @@ from textual.worker import get_current_worker
 
 from ffwizard import session
 from ffwizard.core.errors import UserError
-from ffwizard.core.plan import step_short_title, step_title
 from ffwizard.core.progress import format_count
 from ffwizard.core.report import status_word
 from ffwizard.core.runstatus import migration_state_word
-from ffwizard.core.steps import find_kind
+from ffwizard.core.steps import find_kind, step_short_title, step_title
 from ffwizard.i18n import N_, _, ngettext
 from ffwizard.ui.palette import BAD, GOOD
 from ffwizard.ui.translate import translate_bindings

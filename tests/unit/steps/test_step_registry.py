@@ -9,8 +9,8 @@ import pytest
 from install_fixtures import plan_of
 
 import ffwizard
-from ffwizard.core.plan import Plan, step_short_title, step_title
-from ffwizard.core.steps import STEPS, find_kind, kind_of
+from ffwizard.core.planner import load_plan
+from ffwizard.core.steps import STEPS, find_kind, kind_of, step_short_title, step_title
 
 PACKAGE = Path(ffwizard.__file__).parent
 
@@ -61,7 +61,7 @@ def test_every_step_is_planned_in_registry_order_and_round_trips(gpu8, tmp_path,
     saved = tmp_path / "saved"
     saved.mkdir()
     plan.save(saved)
-    loaded = Plan.load(saved)
+    loaded = load_plan(saved)
     assert loaded.summary == plan.summary
     assert [(s.id, s.params, s.commands, s.changes, s.reversible, s.point_of_no_return)
             for s in loaded.steps] == \
