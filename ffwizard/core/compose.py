@@ -7,7 +7,9 @@ import copy
 import os
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 
@@ -17,6 +19,17 @@ from ffwizard.core.portholders import real_holders
 from ffwizard.core.servicetext import ServiceText, replace_values
 from ffwizard.core.yamlio import RoundTrip, fast_loader, read_text, same_scalar_type
 from ffwizard.i18n import N_, _
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.tokens import CommentToken
+
+    # Where ruamel keeps the comment after a node: (its comment entry, the index in it).
+    CommentSlot: TypeAlias = tuple[list[CommentToken | None], int]
+
+NodeT = TypeVar("NodeT")
 
 SHARD_ENV_KEYS = ("CFG_LISTEN_PORT", "TT_LISTEN")
 DEFAULT_WORK_DIR = "/var/lib/tarantool/FindFace"
@@ -34,7 +47,7 @@ def normalize_project_name(name: str) -> str:
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
-    values = {}
+    values: dict[str, str] = {}
     try:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
@@ -52,11 +65,11 @@ def read_dotenv(path: Path) -> dict[str, str]:
     return values
 
 
-def project_name(compose_file: Path, document: dict | None) -> str:
+def project_name(compose_file: Path, document: object) -> str:
     """COMPOSE_PROJECT_NAME from .env beside the file, else top-level `name:`, else the directory."""
     env = read_dotenv(compose_file.parent / ".env")
     for candidate in (env.get("COMPOSE_PROJECT_NAME"),
-                      (document or {}).get("name") if isinstance(document, dict) else None,
+                      document.get("name") if isinstance(document, dict) else None,
                       compose_file.parent.resolve().name):
         if isinstance(candidate, str) and normalize_project_name(candidate):
             return normalize_project_name(candidate)
@@ -90,7 +103,7 @@ def installed_compose_command() -> list[str] | None:
     return None
 
 
-def environment_dict(value) -> dict[str, str]:
+def environment_dict(value: object) -> dict[str, str]:
     """A service's environment as a dict of strings, from a mapping or a list of KEY=VALUE."""
     result: dict[str, str] = {}
     if isinstance(value, dict):
@@ -104,16 +117,16 @@ def environment_dict(value) -> dict[str, str]:
     return result
 
 
-def _scalar_text(item) -> str:
+def _scalar_text(item: object) -> str:
     if isinstance(item, bool):
         return "true" if item else "false"
     return str(item)
 
 
-def volume_strings(value) -> tuple[str, ...]:
+def volume_strings(value: object) -> tuple[str, ...]:
     """`source:target[:mode]` strings, from short and long volume syntax."""
-    result = []
-    for item in value or []:
+    result: list[str] = []
+    for item in value if isinstance(value, list) else []:
         if isinstance(item, str):
             result.append(item)
         elif isinstance(item, dict) and item.get("target"):
@@ -147,8 +160,8 @@ def service_lines(text: str) -> dict[str, int]:
     return lines
 
 
-def read_services(document: dict, text: str) -> dict[str, ComposeService]:
-    services = {}
+def read_services(document: object, text: str) -> dict[str, ComposeService]:
+    services: dict[str, ComposeService] = {}
     table = document.get("services") if isinstance(document, dict) else None
     if not isinstance(table, dict):
         return services
@@ -206,7 +219,7 @@ def shard_data_volume(service: ComposeService) -> str | None:
 _PORT_IN_TEXT = re.compile(r"[:=](\d{2,5})(?=$|/|:)")
 
 
-def used_ports(services: dict[str, ComposeService], document: dict) -> set[int]:
+def used_ports(services: dict[str, ComposeService], document: object) -> set[int]:
     """Every port the compose file mentions: listen settings, `ports:` entries, `host:port`
     and `--port=N` values anywhere in a service (environment, command, healthcheck, …)."""
     ports: set[int] = set()
@@ -220,7 +233,7 @@ def used_ports(services: dict[str, ComposeService], document: dict) -> set[int]:
     return {p for p in ports if 0 < p < 65536}
 
 
-def port_users(services: dict[str, ComposeService], document: dict) -> dict[int, str]:
+def port_users(services: dict[str, ComposeService], document: object) -> dict[int, str]:
     """The service that mentions each port (the first by name when several do), for messages."""
     users: dict[int, str] = {}
     table = document.get("services") if isinstance(document, dict) else None
@@ -232,7 +245,7 @@ def port_users(services: dict[str, ComposeService], document: dict) -> dict[int,
     return real_holders(users, services)  # a client setting names its server
 
 
-def _collect_ports(node, ports: set[int]) -> None:
+def _collect_ports(node: object, ports: set[int]) -> None:
     if isinstance(node, dict):
         for key, value in node.items():
             if key in ("published", "target") and str(value).isdigit():
@@ -277,11 +290,12 @@ class ComposeEdit:
             raise EditError(str(err.message), where=err.where) from None
         self.document = self.round_trip.document
         services = self.document.get("services") if hasattr(self.document, "get") else None
-        if not hasattr(services, "insert"):
+        if services is None or not hasattr(services, "insert"):
             raise EditError(_("the compose file has no block-style `services:` mapping to "
                               "edit."), where=str(path))
-        self.services = services
-        self.expected = yaml.load(self.original, Loader=fast_loader())  # noqa: S506
+        self.services: CommentedMap = services
+        # The parsed file, as the edits so far should leave it: compared with each text made.
+        self.expected: dict[str, Any] = yaml.load(self.original, Loader=fast_loader())  # noqa: S506
         try:
             self.layout: ServiceText | None = ServiceText(self.original)
         except ValueError:
@@ -304,10 +318,10 @@ class ComposeEdit:
 
     def _holds_expected(self, text: str) -> bool:
         try:
-            parsed = yaml.load(text, Loader=fast_loader())  # noqa: S506
+            parsed: object = yaml.load(text, Loader=fast_loader())  # noqa: S506
         except yaml.YAMLError:
             return False
-        return parsed == self.expected and \
+        return isinstance(parsed, dict) and parsed == self.expected and \
             list(parsed["services"]) == list(self.expected["services"])
 
     def add_shard_services(self, old: list[Shard], new: list[Shard]) -> str:
@@ -317,54 +331,55 @@ class ComposeEdit:
             raise EditError(_("no shard service in the compose file to copy the new ones "
                               "from."), where=str(self.path))
         keys = list(self.services)
-        last_old = max(old_services, key=lambda s: keys.index(s.service))
-        template = self.services[last_old.service]
-        position = keys.index(last_old.service) + 1
+        last_old = max(old_services, key=lambda s: keys.index(_service(s)))
+        template = self.services[_service(last_old)]
+        position = keys.index(_service(last_old)) + 1
         # Comment/blank-line handling: what follows the last old service belongs after the
         # last new one; between shard services, keep the separator the file already uses.
         tail = _trailing_slot(template)
-        tail_value = tail[0][tail[1]].value if tail else None
+        tail_value = _slot_text(tail) if tail else None
         separator = _separator(self.services, old_services, last_old, tail_value)
-        copies = []
+        copies: list[tuple[str, CommentedMap]] = []
         for index, shard in enumerate(new):
             body = copy_node(template)
             _retarget_service(body, last_old, shard)
-            copies.append((shard.service, body))
+            copies.append((_service(shard), body))
             slot = _trailing_slot(body)
             if slot is not None:
                 is_last = index == len(new) - 1
                 value = tail_value if is_last else separator
                 _set_comment(slot, value)
-            self.services.insert(position + index, shard.service, body)
+            self.services.insert(position + index, _service(shard), body)
         if tail is not None:
             _set_comment(tail, separator)
         self._expect_copies(last_old, new)
         if self.layout is not None:
-            self._add_as_text(last_old.service, [s.service for s in old_services], template,
-                              copies)
+            self._add_as_text(self.layout, _service(last_old),
+                              [_service(s) for s in old_services], template, copies)
         return self.dump()
 
     def _expect_copies(self, template: Shard, new: list[Shard]) -> None:
         services = self.expected["services"]
         items = list(services.items())
         position = [name for name, _ in items].index(template.service) + 1
-        added = []
+        added: list[tuple[str | None, object]] = []
         for shard in new:
             body = copy.deepcopy(services[template.service])
             _retarget_service(body, template, shard)
             added.append((shard.service, body))
         self.expected["services"] = dict(items[:position] + added + items[position:])
 
-    def _add_as_text(self, template_name: str, old_names: list[str], template, copies) -> None:
+    def _add_as_text(self, layout: ServiceText, template_name: str, old_names: list[str],
+                     template: CommentedMap, copies: list[tuple[str, CommentedMap]]) -> None:
         """The new services as copies of the template's own text (its wrapping kept)."""
-        source = self.layout.block_text(template_name)
-        blocks = []
+        source = layout.block_text(template_name)
+        blocks: list[tuple[str, str]] = []
         for name, body in copies:
             first, _newline, rest = source.partition("\n")
             text = first.replace(template_name, name, 1) + "\n" + \
                 replace_values(rest, list(_changed_leaves(template, body)))
             blocks.append((name, text))
-        self.layout.insert_after(template_name, old_names, blocks)
+        layout.insert_after(template_name, old_names, blocks)
 
     def remove_services(self, names: list[str]) -> str:
         keys = list(self.services)
@@ -387,7 +402,7 @@ class ComposeEdit:
         return self.dump()
 
 
-def _changed_leaves(before, after):
+def _changed_leaves(before: object, after: object) -> Iterator[tuple[str, str]]:
     """(old, new) text of each scalar that differs between two nodes of the same shape."""
     if isinstance(before, dict) and isinstance(after, dict):
         for key in before:
@@ -400,7 +415,7 @@ def _changed_leaves(before, after):
         yield str(before), str(after)
 
 
-def copy_node(node):
+def copy_node(node: NodeT) -> NodeT:
     """A deep copy of a ruamel node that keeps its comments shared as in the original.
 
     ruamel keeps a comment above a nested collection in two places that share one list (the
@@ -408,20 +423,20 @@ def copy_node(node):
     loses the comment or misplaces it. Re-link them after copying.
     """
     duplicate = copy.deepcopy(node)
-    seen: dict[int, list] = {}
+    seen: dict[int, object] = {}
     _relink(node, duplicate, seen)
     return duplicate
 
 
-def _relink(original, duplicate, seen: dict) -> None:
+def _relink(original: object, duplicate: object, seen: dict[int, object]) -> None:
     from ruamel.yaml.comments import (  # lazy: ruamel (slow to import) only to edit
         CommentedBase,
         CommentedMap,
         CommentedSeq,
     )
 
-    if not isinstance(original, CommentedBase):
-        return
+    if not isinstance(original, CommentedBase) or not isinstance(duplicate, CommentedBase):
+        return  # a scalar (a deep copy has the original's type)
     holders = [(original.ca.comment, duplicate.ca.comment)] if original.ca.comment else []
     for key, entry in original.ca.items.items():
         if key in duplicate.ca.items:
@@ -433,15 +448,15 @@ def _relink(original, duplicate, seen: dict) -> None:
                     dup_holder[index] = seen[id(item)]
                 else:
                     seen[id(item)] = dup_holder[index]
-    if isinstance(original, CommentedMap):
+    if isinstance(original, CommentedMap) and isinstance(duplicate, CommentedMap):
         for key in original:
             _relink(original[key], duplicate[key], seen)
-    elif isinstance(original, CommentedSeq):
+    elif isinstance(original, CommentedSeq) and isinstance(duplicate, CommentedSeq):
         for a, b in zip(original, duplicate):
             _relink(a, b, seen)
 
 
-def _trailing_slot(node):
+def _trailing_slot(node: object) -> CommentSlot | None:
     """(list, index) holding the comment token right after `node`'s last scalar, or None."""
     from ruamel.yaml.comments import (  # lazy: ruamel (slow to import) only to edit
         CommentedMap,
@@ -462,24 +477,38 @@ def _trailing_slot(node):
     return None
 
 
-def _set_comment(slot, value: str | None) -> None:
+def _service(shard: Shard) -> str:
+    """The compose service of a shard being edited: every detected shard service and every
+    planned shard has one."""
+    assert shard.service is not None, shard.name
+    return shard.service
+
+
+def _slot_text(slot: CommentSlot) -> str:
+    token = slot[0][slot[1]]
+    return token.value if token is not None else ""
+
+
+def _set_comment(slot: CommentSlot, value: str | None) -> None:
     entry, index = slot
-    if value is None:
+    token = entry[index]
+    if value is None or token is None:
         entry[index] = None
     else:
-        token = copy.copy(entry[index])
+        token = copy.copy(token)
         token.value = value
         entry[index] = token
 
 
-def _separator(services, old_services: list[Shard], last_old: Shard, tail_value: str | None):
+def _separator(services: CommentedMap, old_services: list[Shard], last_old: Shard,
+               tail_value: str | None) -> str | None:
     """The blank lines between two shard services, as the file writes them (None: nothing)."""
     for shard in old_services:
         if shard.service == last_old.service:
             continue
         slot = _trailing_slot(services[shard.service])
         if slot is not None:
-            value = slot[0][slot[1]].value
+            value = _slot_text(slot)
             if value.strip() == "":
                 return value
         return None
@@ -490,7 +519,7 @@ def _separator(services, old_services: list[Shard], last_old: Shard, tail_value:
     return None
 
 
-def _retarget_service(body, old: Shard, new: Shard) -> None:
+def _retarget_service(body: CommentedMap, old: Shard, new: Shard) -> None:
     """Rename what names the shard in a copied service: ports, data volume, names."""
     env = body.get("environment")
     if isinstance(env, dict):
@@ -515,7 +544,7 @@ def _retarget_service(body, old: Shard, new: Shard) -> None:
     for key in ("container_name", "hostname"):
         value = body.get(key)
         if isinstance(value, str) and old.service and old.service in value:
-            body[key] = same_scalar_type(value, value.replace(old.service, new.service))
+            body[key] = same_scalar_type(value, value.replace(old.service, _service(new)))
     ports = body.get("ports")
     if isinstance(ports, list):
         for index, item in enumerate(ports):
@@ -525,18 +554,18 @@ def _retarget_service(body, old: Shard, new: Shard) -> None:
                                            (old.tarantool_port, new.tarantool_port)):
                     if old_port and new_port:
                         text = re.sub(rf"(?<!\d){old_port}(?!\d)", str(new_port), text)
-                ports[index] = same_scalar_type(item, text if isinstance(item, str) else int(text))
+                ports[index] = same_scalar_type(item, text) if isinstance(item, str) else int(text)
 
 
-def _retarget_value(key: str, value, old: Shard, new: Shard):
+def _retarget_value(key: str, value: object, old: Shard, new: Shard) -> object:
     if key == "CFG_LISTEN_PORT" and new.http_port:
-        return same_scalar_type(value, str(new.http_port) if not isinstance(value, int) else new.http_port)
+        return new.http_port if isinstance(value, int) else same_scalar_type(value, str(new.http_port))
     if key == "TT_LISTEN" and new.tarantool_port:
         text = re.sub(r"\d+$", str(new.tarantool_port), str(value))
-        return same_scalar_type(value, text if not isinstance(value, int) else int(text))
+        return int(text) if isinstance(value, int) else same_scalar_type(value, text)
     if key in ("CFG_LISTEN_HOST",) and old.service and isinstance(value, str) \
             and value == old.service:
-        return same_scalar_type(value, new.service)
+        return same_scalar_type(value, _service(new))
     return value
 
 

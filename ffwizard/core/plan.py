@@ -148,7 +148,6 @@ class PlanSummary:
     def of(cls, installation: Installation, answers: Answers,
            new_shards: list[Shard]) -> PlanSummary:
         storage = installation.normalized_storage
-        chosen = answers.to_dict()
         return cls(
             project=installation.project,
             compose_file=str(installation.compose_file) if installation.compose_file else None,
@@ -156,7 +155,8 @@ class PlanSummary:
             models_before=dict(installation.models),
             normalized_storage=storage.type if storage else None,
             clustering_enabled=bool(installation.clustering_enabled),
-            models=dict(answers.models), migration=dict(chosen["migration"]),
+            models=dict(answers.models),
+            migration=answers.migration_settings(),
             backup_dir=str(answers.backup_dir),
             old_shards=tuple(ShardSummary.of(s) for s in installation.shards),
             new_shards=tuple(ShardSummary.of(s) for s in new_shards))

@@ -8,6 +8,7 @@ disagreement between them is reported as a problem.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -95,14 +96,16 @@ def merge_shards(root: Path, compose_dir: Path | None, shard_services: list[Comp
 
     lines = {s.name: s.line for s in shard_services}
 
-    def _service_line(name):
-        return lines.get(name)
+    def _service_line(name: str | None) -> int | None:
+        return lines.get(name) if name is not None else None
 
     # sf-api URLs → services, by port (and host when several services share a port).
     matched: set[str] = set()
     for index, (master, slave) in enumerate(sf_api_urls, 1):
         host, port = parse_shard_url(master)
-        candidates = [s for s in shards if s.http_port == port and s.service not in matched]
+        # Only the compose file's shards (a shard only sf-api names has no service to match).
+        candidates = [s for s in shards if s.service is not None and s.http_port == port
+                      and s.service not in matched]
         if len(candidates) > 1 or (candidates and host not in LOOPBACK):
             by_host = [s for s in candidates if host in (s.service, s.http_host)]
             candidates = by_host if by_host or host not in LOOPBACK else candidates
@@ -118,9 +121,10 @@ def merge_shards(root: Path, compose_dir: Path | None, shard_services: list[Comp
                                 sources=("sf-api",)))
             continue
         shard = candidates[0]
+        assert shard.service is not None  # a compose service, as chosen above
         matched.add(shard.service)
         position = by_service[shard.service]
-        shards[position] = _with(shard, url=master, slave_url=slave,
+        shards[position] = replace(shard, url=master, slave_url=slave,
                                  http_host=host if host not in LOOPBACK else shard.http_host,
                                  sources=shard.sources + ("sf-api",))
     for shard in shards:
@@ -136,7 +140,7 @@ def merge_shards(root: Path, compose_dir: Path | None, shard_services: list[Comp
                  and Path(s.data_dir).parent == data_root.resolve()}
     for shard_index, shard in enumerate(shards):
         if shard.data_dir and Path(shard.data_dir).is_dir():
-            shards[shard_index] = _with(shard, sources=shard.sources + ("dir",))
+            shards[shard_index] = replace(shard, sources=shard.sources + ("dir",))
     leftovers = [name for name in dir_names if name not in used_dirs]
     if leftovers:
         problems.append(Problem(
@@ -152,11 +156,7 @@ def merge_shards(root: Path, compose_dir: Path | None, shard_services: list[Comp
     return shards, leftovers, problems
 
 
-def _with(shard: Shard, **changes) -> Shard:
-    return replace(shard, **changes)
-
-
-def _int(value) -> int | None:
+def _int(value: object) -> int | None:
     try:
         return int(str(value))
     except (TypeError, ValueError):
@@ -194,7 +194,7 @@ def taken_ports(installation: Installation) -> set[int]:
     return ports
 
 
-def propose_new_shards(installation: Installation):
+def propose_new_shards(installation: Installation) -> tuple[list[ShardSpec], list[Problem]]:
     """As many new shards as old ones, in the first block of 10 above every name and port in use.
 
     The same offset moves names and both ports (shard-001/8101/32001 → shard-011/8111/32011),
@@ -210,15 +210,14 @@ def propose_new_shards(installation: Installation):
     names = _fill([_number(s.name) if s in named else None for s in old])
     if len(set(names)) != len(names):
         names = list(range(1, len(old) + 1))
-    width = max((len(NAME_NUMBER.match(s.name)["number"]) for s in named if _number(s.name)),
-                default=3)
-    prefix = next((NAME_NUMBER.match(s.name)["prefix"] for s in named if _number(s.name)),
-                  "shard-")
+    numbered = [m for m in (NAME_NUMBER.match(s.name) for s in named) if m and int(m["number"])]
+    width = max((len(m["number"]) for m in numbered), default=3)
+    prefix = next((m["prefix"] for m in numbered), "shard-")
     shared = shares_one_port(installation)
     taken = taken_names(installation)
     ports = taken_ports(installation)
     all_numbers = [n for n in (_number(x) for x in taken) if n is not None] or names
-    https = [s.http_port for s in old]
+    https = [s.http_port for s in old if s.http_port]  # all of them: `old` has ports
     # A shard whose Tarantool port no source tells gets the next one after the others.
     tnts = _fill([s.tarantool_port for s in old], start=32001)
     offset = 10
@@ -247,11 +246,11 @@ def propose_new_shards(installation: Installation):
     return specs, problems
 
 
-def _fill(values: list, start: int = 1) -> list[int]:
+def _fill(values: list[int | None], start: int = 1) -> list[int]:
     """Missing values (None) replaced by the next numbers above the known ones."""
     known = [v for v in values if v is not None]
     following = max(known) + 1 if known else start
-    result = []
+    result: list[int] = []
     for value in values:
         if value is None:
             value, following = following, following + 1
@@ -259,19 +258,20 @@ def _fill(values: list, start: int = 1) -> list[int]:
     return result
 
 
-def _spec_free(spec, taken: set[str], ports: set[int], installation: Installation,
+def _spec_free(spec: ShardSpec, taken: set[str], ports: set[int], installation: Installation,
                shared: bool) -> bool:
     if spec.name in taken or service_name_for(installation, spec.name) in installation.services:
         return False
     return shared or (spec.http_port not in ports and spec.tarantool_port not in ports)
 
 
-def validate_new_shards(installation: Installation, specs, *, where: str | None = None,
-                        item_where: list[str | None] | None = None, listed: int | None = None):
+def validate_new_shards(installation: Installation, specs: Sequence[ShardSpec], *,
+                        where: str | None = None, item_where: list[str | None] | None = None,
+                        listed: int | None = None) -> list[Problem]:
     """Problems of the new shards the user gave. `item_where[i]` locates spec i (else `where`).
     `listed`: how many shards the user listed, when some of them are not in `specs` because
     they could not be read (a table row with an empty port has a problem of its own)."""
-    problems = []
+    problems: list[Problem] = []
     spec_where = where
 
     def error(message: str) -> None:
@@ -354,12 +354,12 @@ def service_name_for(installation: Installation, name: str) -> str:
     return f"{SERVICE_PREFIX}{name}"
 
 
-def new_shard_from_spec(installation: Installation, spec) -> Shard:
+def new_shard_from_spec(installation: Installation, spec: ShardSpec) -> Shard:
     service = service_name_for(installation, spec.name)
     data_root = installation.root / SHARDS_DATA_DIR
-    template = next((s for s in installation.shards if s.data_dir), None)
-    if template is not None:
-        data_root = Path(template.data_dir).parent
+    old_dir = next((s.data_dir for s in installation.shards if s.data_dir), None)
+    if old_dir is not None:
+        data_root = Path(old_dir).parent
     shared = shares_one_port(installation)
     template = installation.shards[-1] if installation.shards else None
     http_host = service if shared and template and template.http_host == template.service \

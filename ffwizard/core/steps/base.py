@@ -19,10 +19,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
 
+from ffwizard.core import compose
 from ffwizard.core.answers import Answers
 from ffwizard.core.atomic import atomic_write_text, read_text_or_none
 from ffwizard.core.backup import Backups
-from ffwizard.core.errors import StepFailed, Stopped
+from ffwizard.core.errors import EditError, StepFailed, Stopped
 from ffwizard.core.events import EventKind, JournalEvent
 from ffwizard.core.installation import Installation, Problem, Shard
 from ffwizard.core.journal import RunDir, RunState
@@ -121,8 +122,6 @@ class PlanContext:
         """The compose file with the new shard services added, then with the old ones removed:
         one document edited twice (by two steps). None when it cannot be edited (the problem
         is recorded once)."""
-        from ffwizard.core import compose, configs
-
         inst = self.installation
         if inst.compose_file is None:
             return None
@@ -130,7 +129,7 @@ class PlanContext:
             edited = compose.ComposeEdit(inst.compose_file)
             added = edited.add_shard_services(self.old_shards, self.new_shards)
             removed = edited.remove_services([s.service for s in self.old_shards if s.service])
-        except configs.EditError as err:
+        except EditError as err:
             self.problems.append(err.problem)
             return None
         return (self.change(inst.compose_file, edited.original, added),
