@@ -43,6 +43,7 @@ from ffwizard.core.journal import RunDir, RunState, archive_dir, current_run_dir
 from ffwizard.core.plan import Plan, Step
 from ffwizard.core.planner import load_plan
 from ffwizard.core.ports import Runtime
+from ffwizard.core.report import status_word, write_report
 from ffwizard.core.settings import Settings
 from ffwizard.core.steps import step_title
 from ffwizard.core.steps.base import Event, StepContext
@@ -95,8 +96,6 @@ class Executor:
                 os.rename(current, aside)
             else:
                 state = RunDir(current).state()
-                from ffwizard.core.report import status_word
-
                 raise RunExists(
                     _("a migration run is already under way here ({status}); continue it with "
                       "'ffwizard resume --root {root}' or undo it with 'ffwizard rollback "
@@ -233,7 +232,6 @@ class Executor:
         return Outcome(RunStatus.DONE, None, None, self.run_dir.path)
 
     def _write_report(self) -> None:
-        from ffwizard.core.report import write_report
         try:
             write_report(self.run_dir, self.plan)
         except OSError as err:

@@ -7,6 +7,7 @@ the run was in when they happened."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from ffwizard.core.atomic import atomic_write_text
@@ -167,7 +168,6 @@ def render_report(run: RunDir, plan: Plan) -> str:
 
 
 def _manifest(run: RunDir) -> dict[str, dict[str, object]]:
-    import json
     try:
         manifest: dict[str, dict[str, object]] = json.loads(
             (run.path / "backups" / "manifest.json").read_text())

@@ -22,7 +22,7 @@ def open_runtime_for(installation: Installation, kind: str,
     uses. The detected installation itself is left as it was."""
     if runtime is None:
         if kind == "sim":
-            from ffwizard.demo.sandbox import require_sandbox
+            from ffwizard.demo.sandbox import require_sandbox  # lazy: the demo only for sim
 
             require_sandbox(installation.root)  # else: "Available for face: none"
         compose_file = installation.compose_file or installation.root / "docker-compose.yaml"
