@@ -125,7 +125,7 @@ def main() -> int:
 
     from ffwizard.core.answers import resolve_answers
     from ffwizard.core.detect import detect
-    from ffwizard.core.plan import build_plan
+    from ffwizard.core.planner import build_plan
 
     def plan_installation(root: Path):
         """Detect, resolve the answers and build the plan, as `ffwizard plan` does."""

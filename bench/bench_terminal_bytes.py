@@ -180,15 +180,13 @@ class Terminal:
             data, self.recorded = bytes(self.recorded), bytearray()
         corners = {}
         for corner in ("╭", "╰"):
-            found = None
             sgr, line = rb"(?:\x1b\[[0-9;]*m)*", "─".encode()
             pattern = (rb"\x1b\[(\d+);(\d+)H" + sgr + corner.encode() + sgr + line
                        + rb"(?:" + line + rb"|\x1b\[[0-9;]*m)*"
                        + (rb" output " if corner == "╭" else b""))
-            for _found in re.finditer(pattern, data):
-                pass
-            if found:
-                corners[corner] = (int(found[1]), int(found[2]))
+            matches = list(re.finditer(pattern, data))
+            if matches:  # the last drawing of the corner is the current one
+                corners[corner] = (int(matches[-1][1]), int(matches[-1][2]))
         if "╭" in corners and "╰" in corners and corners["╭"][1] == corners["╰"][1]:
             self.pane = (corners["╭"][0], corners["╰"][0], corners["╭"][1])
         return data

@@ -17,9 +17,11 @@ beside them by `scripts/i18n.py`; they are read as package resources so the zip 
 
 from __future__ import annotations
 
+import argparse
 import gettext
 import os
 from collections.abc import Mapping
+from importlib.resources import files
 
 DOMAIN = "ffwizard"
 LANGUAGES = ("en", "ru")
@@ -46,8 +48,6 @@ def _catalog(language: str) -> gettext.NullTranslations:
 def _load(language: str) -> gettext.NullTranslations:
     if language == DEFAULT_LANGUAGE:
         return gettext.NullTranslations()
-    from importlib.resources import files
-
     resource = files("ffwizard").joinpath("locale", language, "LC_MESSAGES", f"{DOMAIN}.mo")
     try:
         with resource.open("rb") as stream:
@@ -160,7 +160,5 @@ def _argparse_plurals() -> None:  # never called: marks argparse's plural messag
 
 
 def _install_into_argparse() -> None:
-    import argparse
-
-    argparse._ = _  # type: ignore[attr-defined]
-    argparse.ngettext = ngettext  # type: ignore[attr-defined]
+    argparse._ = _  # type: ignore[attr-defined]  # argparse looks up its module-level _
+    argparse.ngettext = ngettext  # type: ignore[attr-defined]  # and ngettext

@@ -18,13 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from ffwizard.core.answers import Answers, resolve_answers
+from ffwizard.core.atomic import atomic_write_text
 from ffwizard.core.detect import detect
 from ffwizard.core.errors import RunExists, UserError
 from ffwizard.core.executor import Executor
 from ffwizard.core.installation import Installation, Problem
 from ffwizard.core.journal import RunDir, current_run_dir, find_run
 from ffwizard.core.lock import InstallLock, refuse_if_held
-from ffwizard.core.plan import Plan, build_plan
+from ffwizard.core.plan import Plan
+from ffwizard.core.planner import build_plan, load_plan
 from ffwizard.core.ports import Runtime, ServiceState
 from ffwizard.core.preflight import Check, require_preflight, run_preflight
 from ffwizard.core.settings import Settings
@@ -196,7 +198,7 @@ def ensure_no_run(root: Path) -> None:
 def runtime_for_run(root: Path, run_dir: RunDir) -> Runtime:
     """The runtime the run was started with (recorded in run.json), for the same project."""
     kind = run_dir.info()["runtime"]
-    summary = Plan.load(run_dir.path).summary
+    summary = load_plan(run_dir.path).summary
     compose_file = Path(summary.compose_file or Path(root) / "docker-compose.yaml")
     return open_runtime(kind, Path(root), summary.project, compose_file)
 
@@ -218,8 +220,6 @@ def start_run(root: Path, plan: Plan, runtime: Runtime, *, on_event: OnEvent,
 
 def keep_probe_outputs(run_dir: Path, checks: list[Check]) -> None:
     """What the vendor tools printed when preflight asked them, kept in `run_dir/tools/`."""
-    from ffwizard.core.atomic import atomic_write_text
-
     for check in checks:
         for name, text in check.outputs:
             (run_dir / "tools").mkdir(parents=True, exist_ok=True)

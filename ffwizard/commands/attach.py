@@ -11,10 +11,10 @@ from ffwizard import session
 from ffwizard.commands.runcommon import add_root, next_hint, render_status, say
 from ffwizard.core import detached
 from ffwizard.core.errors import UserError
-from ffwizard.core.plan import step_title
 from ffwizard.core.progress import ProgressMeter
 from ffwizard.core.report import status_word
 from ffwizard.core.runstatus import migration_progress, read_status
+from ffwizard.core.steps import step_title
 from ffwizard.i18n import N_, _
 
 # What a journal event reads as in the followed output (the journal keeps the codes).

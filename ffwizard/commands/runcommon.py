@@ -9,10 +9,11 @@ import sys
 import time
 from pathlib import Path
 
-from ffwizard.core.plan import step_title
+from ffwizard.core.events import EventKind
 from ffwizard.core.progress import format_count, format_decimal, format_duration
 from ffwizard.core.report import status_word
 from ffwizard.core.settings import DEFAULT_ROOT
+from ffwizard.core.steps import step_title
 from ffwizard.i18n import N_, _, current_language
 
 
@@ -44,31 +45,31 @@ class EventPrinter:
 
     def __call__(self, event) -> None:
         kind = event.kind
-        if kind == "step_started":
+        if kind == EventKind.STEP_STARTED:
             say(f"[{event.index}/{event.total}] {event.text}")
-        elif kind == "step_skipped":
+        elif kind == EventKind.STEP_SKIPPED:
             say(_("[{index}/{total}] {step}: already done").format(
                 index=event.index, total=event.total, step=event.text))
-        elif kind == "step_done":
+        elif kind == EventKind.STEP_DONE:
             # TRANSLATORS: printed under a step's title when the step has finished.
             say("      " + _("done"))
-        elif kind == "step_undone":
+        elif kind == EventKind.STEP_UNDONE:
             # TRANSLATORS: printed under a step's title when rollback has undone it.
             say("      " + _("undone"))
-        elif kind == "output" or kind == "message":
+        elif kind == EventKind.OUTPUT or kind == EventKind.MESSAGE:
             say(f"      {event.text}")
-        elif kind == "progress":
+        elif kind == EventKind.PROGRESS:
             now = time.monotonic()
             if self.tty or now - self._last_progress >= self.quiet:
                 self._last_progress = now
                 say("      " + _("progress: {progress}").format(progress=event.text))
-        elif kind == "step_failed":
+        elif kind == EventKind.STEP_FAILED:
             say("      " + _("FAILED: {error}").format(error=event.text), err=True)
-        elif kind == "run_stopped":
+        elif kind == EventKind.RUN_STOPPED:
             say(_("Stopped: {reason}").format(reason=event.text))
-        elif kind == "run_done":
+        elif kind == EventKind.RUN_DONE:
             say(_("Migration finished. Run directory and report: {path}").format(path=event.text))
-        elif kind == "rollback_done":
+        elif kind == EventKind.ROLLBACK_DONE:
             say(_("Rolled back. Run directory and report: {path}").format(path=event.text))
 
 

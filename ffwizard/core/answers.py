@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,20 +53,24 @@ class Answers:
     # Which values the user gave (the rest are proposals): shown in the review.
     given: tuple[str, ...] = field(default=())
 
-    def to_dict(self) -> dict:
+    def migration_settings(self) -> dict[str, int]:
+        """The migration tool's settings, as the answers file's `migration:` gives them."""
+        return {"workers_num": self.workers_num, "objects_limit": self.objects_limit,
+                "extraction_batch_size": self.extraction_batch_size}
+
+    def to_dict(self) -> dict[str, object]:
         """The answers-file form of these answers (round-trips through `resolve_answers`)."""
         return {
             "object_types": list(self.object_types),
             "models": dict(self.models),
             "new_shards": [s.to_dict() for s in self.new_shards],
             "backup_dir": str(self.backup_dir),
-            "migration": {"workers_num": self.workers_num, "objects_limit": self.objects_limit,
-                          "extraction_batch_size": self.extraction_batch_size},
+            "migration": self.migration_settings(),
             "migrate_clusters": self.migrate_clusters,
         }
 
 
-def load_answers(path: Path | str) -> dict:
+def load_answers(path: Path | str) -> AnswersDict:
     """Read an answers file. Raises UserError naming the file (and line) when it cannot be used."""
     path = Path(path)
     data = read_yaml_file(path, what=ANSWERS_FILE)
@@ -82,7 +87,7 @@ def load_answers(path: Path | str) -> dict:
     return answers
 
 
-class AnswersDict(dict):
+class AnswersDict(dict[str, object]):
     """The answers file's mapping, with the line of each top-level key and of each block-style
     `new_shards` item (for messages)."""
 
@@ -116,7 +121,7 @@ def top_level_lines(text: str) -> dict[str, int]:
     return found
 
 
-def resolve_answers(installation: Installation, raw: dict | None,
+def resolve_answers(installation: Installation, raw: Mapping[str, object] | None,
                     available_models: list[str] | None = None,
                     *, source: str | None = "answers") -> tuple[Answers, list[Problem]]:
     """Check the raw answers and complete them with proposals.
@@ -283,7 +288,8 @@ def resolve_answers(installation: Installation, raw: dict | None,
     return answers, problems
 
 
-def _parse_shard_specs(items: list, where_of) -> tuple[list[ShardSpec], list[Problem]]:
+def _parse_shard_specs(items: list[object], where_of: Callable[[int], str | None]
+                       ) -> tuple[list[ShardSpec], list[Problem]]:
     """`where_of(index)` locates the index-th (0-based) item for messages."""
     specs: list[ShardSpec] = []
     problems: list[Problem] = []
@@ -306,7 +312,7 @@ def _parse_shard_specs(items: list, where_of) -> tuple[list[ShardSpec], list[Pro
                 "new_shards item {index}: name is missing (e.g. shard-011).").format(index=index),
                 where=source))
             continue
-        ports = {}
+        ports: dict[str, int] = {}
         for key in ("http_port", "tarantool_port"):
             port = item.get(key)
             if isinstance(port, str) and port.strip().isdigit():
@@ -316,8 +322,8 @@ def _parse_shard_specs(items: list, where_of) -> tuple[list[ShardSpec], list[Pro
                     "new_shards item {index} ({name}): {key} must be a port number from 1 to "
                     "65535, not {value}.").format(index=index, name=name, key=key,
                                                   value=repr(port)), where=source))
-                port = None
+                continue
             ports[key] = port
-        if None not in ports.values() and not unknown:
+        if len(ports) == 2 and not unknown:
             specs.append(ShardSpec(name.strip(), ports["http_port"], ports["tarantool_port"]))
     return specs, problems

@@ -7,7 +7,9 @@ import copy
 import os
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 
@@ -18,6 +20,17 @@ from ffwizard.core.portholders import real_holders
 from ffwizard.core.servicetext import ServiceText, replace_values
 from ffwizard.core.yamlio import RoundTrip, fast_loader, parse_yaml, read_text, same_scalar_type
 from ffwizard.i18n import N_, _
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.tokens import CommentToken
+
+    # Where ruamel keeps the comment after a node: (its comment entry, the index in it).
+    CommentSlot: TypeAlias = tuple[list[CommentToken | None], int]
+
+NodeT = TypeVar("NodeT")
 
 SHARD_ENV_KEYS = ("CFG_LISTEN_PORT", "TT_LISTEN")
 # [guess] the settings naming a replica's master (see core/replicas.py).
@@ -37,7 +50,7 @@ def normalize_project_name(name: str) -> str:
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
-    values = {}
+    values: dict[str, str] = {}
     try:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
@@ -55,11 +68,11 @@ def read_dotenv(path: Path) -> dict[str, str]:
     return values
 
 
-def project_name(compose_file: Path, document: dict | None) -> str:
+def project_name(compose_file: Path, document: object) -> str:
     """COMPOSE_PROJECT_NAME from .env beside the file, else top-level `name:`, else the directory."""
     env = read_dotenv(compose_file.parent / ".env")
     for candidate in (env.get("COMPOSE_PROJECT_NAME"),
-                      (document or {}).get("name") if isinstance(document, dict) else None,
+                      document.get("name") if isinstance(document, dict) else None,
                       compose_file.parent.resolve().name):
         if isinstance(candidate, str) and normalize_project_name(candidate):
             return normalize_project_name(candidate)
@@ -89,7 +102,7 @@ def ansi_options(command: list[str] | tuple[str, ...] | None,
                  version: tuple[int, ...] | None = None) -> list[str]:
     """How to turn colours off for this compose command: only the flag its version knows.
     The v1 binary of an unknown version gets `--no-ansi`, which every v1 release accepts."""
-    standalone = bool(command) and Path(command[0]).name == "docker-compose"
+    standalone = bool(command) and Path(command[0]).name == "docker-compose"  # type: ignore[index]  # bool() checked it
     if standalone and (version is None or version < ANSI_OPTION_SINCE):
         return ["--no-ansi"]
     return ["--ansi", "never"]
@@ -121,7 +134,7 @@ def installed_compose_command() -> list[str] | None:
     return None
 
 
-def environment_dict(value) -> dict[str, str]:
+def environment_dict(value: object) -> dict[str, str]:
     """A service's environment as a dict of strings, from a mapping or a list of KEY=VALUE."""
     result: dict[str, str] = {}
     if isinstance(value, dict):
@@ -135,16 +148,16 @@ def environment_dict(value) -> dict[str, str]:
     return result
 
 
-def _scalar_text(item) -> str:
+def _scalar_text(item: object) -> str:
     if isinstance(item, bool):
         return "true" if item else "false"
     return str(item)
 
 
-def volume_strings(value) -> tuple[str, ...]:
+def volume_strings(value: object) -> tuple[str, ...]:
     """`source:target[:mode]` strings, from short and long volume syntax."""
-    result = []
-    for item in value or []:
+    result: list[str] = []
+    for item in value if isinstance(value, list) else []:
         if isinstance(item, str):
             result.append(item)
         elif isinstance(item, dict) and item.get("target"):
@@ -178,8 +191,8 @@ def service_lines(text: str) -> dict[str, int]:
     return lines
 
 
-def read_services(document: dict, text: str) -> dict[str, ComposeService]:
-    services = {}
+def read_services(document: object, text: str) -> dict[str, ComposeService]:
+    services: dict[str, ComposeService] = {}
     table = document.get("services") if isinstance(document, dict) else None
     if not isinstance(table, dict):
         return services
@@ -237,7 +250,7 @@ def shard_data_volume(service: ComposeService) -> str | None:
 _PORT_IN_TEXT = re.compile(r"[:=](\d{2,5})(?=$|/|:)")
 
 
-def used_ports(services: dict[str, ComposeService], document: dict) -> set[int]:
+def used_ports(services: dict[str, ComposeService], document: object) -> set[int]:
     """Every port the compose file mentions: listen settings, `ports:` entries, `host:port`
     and `--port=N` values anywhere in a service (environment, command, healthcheck, …)."""
     ports: set[int] = set()
@@ -251,7 +264,7 @@ def used_ports(services: dict[str, ComposeService], document: dict) -> set[int]:
     return {p for p in ports if 0 < p < 65536}
 
 
-def port_users(services: dict[str, ComposeService], document: dict) -> dict[int, str]:
+def port_users(services: dict[str, ComposeService], document: object) -> dict[int, str]:
     """The service that mentions each port (the first by name when several do), for messages."""
     users: dict[int, str] = {}
     table = document.get("services") if isinstance(document, dict) else None
@@ -263,7 +276,7 @@ def port_users(services: dict[str, ComposeService], document: dict) -> dict[int,
     return real_holders(users, services)  # a client setting names its server
 
 
-def _collect_ports(node, ports: set[int]) -> None:
+def _collect_ports(node: object, ports: set[int]) -> None:
     if isinstance(node, dict):
         for key, value in node.items():
             if key in ("published", "target") and str(value).isdigit():
@@ -307,22 +320,25 @@ class ComposeEdit:
             self.original = text if text is not None else read_text(path, what=N_("compose file"))
             # Edited as LF text; `dump` gives the file's own line ending back.
             self.ending = line_ending(self.original, where=str(path))
-            self.expected = parse_yaml(self.original, where=str(path), what=N_("compose file"))
+            parsed = parse_yaml(self.original, where=str(path), what=N_("compose file"))
         except YamlReadError as err:
             raise EditError(str(err.message), where=err.where) from None
-        services = self.expected.get("services") if isinstance(self.expected, dict) else None
-        if not isinstance(services, dict):
+        services = parsed.get("services") if isinstance(parsed, dict) else None
+        if not isinstance(parsed, dict) or not isinstance(services, dict):
             raise EditError(_("the compose file has no block-style `services:` mapping to "
                               "edit."), where=str(path))
-        self._round_trip = None  # ruamel's document: loaded only when the text units fail
-        self._edits: list[tuple[str, tuple]] = []  # replayed on it when it is loaded
+        # The parsed file, as the edits so far should leave it: compared with each text made.
+        self.expected: dict[str, Any] = parsed
+        self._round_trip: RoundTrip | None = None  # loaded only when the text units fail
+        self.services: CommentedMap | None = None  # its `services:` mapping, once loaded
+        self._edits: list[tuple[str, tuple[Any, ...]]] = []  # replayed on it when it is loaded
         try:
             self.layout: ServiceText | None = ServiceText(as_lf(self.original))
         except ValueError:
             self.layout = None
 
     @property
-    def round_trip(self):
+    def round_trip(self) -> RoundTrip:
         """ruamel's document of the file with every edit so far (loaded on first use)."""
         if self._round_trip is None:
             try:
@@ -354,13 +370,13 @@ class ComposeEdit:
 
     def _holds_expected(self, text: str) -> bool:
         try:
-            parsed = yaml.load(text, Loader=fast_loader())  # noqa: S506
+            parsed: object = yaml.load(text, Loader=fast_loader())  # noqa: S506
         except yaml.YAMLError:
             return False
-        return parsed == self.expected and \
+        return isinstance(parsed, dict) and parsed == self.expected and \
             list(parsed["services"]) == list(self.expected["services"])
 
-    def _edit(self, edit: str, *arguments) -> None:
+    def _edit(self, edit: str, *arguments: Any) -> None:
         """Apply an edit to ruamel's document now if it is loaded, else when it is."""
         self._edits.append((edit, arguments))
         if self._round_trip is not None:
@@ -389,19 +405,20 @@ class ComposeEdit:
         copies = self._expect_copies(last_old, new)
         self._edit("_add_to_document", last_old, tuple(old_services), tuple(new))
         if self.layout is not None:
-            self._add_as_text(last_old.service, [s.service for s in old_services], template,
-                              copies)
+            self._add_as_text(self.layout, _service(last_old),
+                              [_service(s) for s in old_services], template, copies)
 
     def _add_to_document(self, last_old: Shard, old_services: tuple[Shard, ...],
                          new: tuple[Shard, ...]) -> None:
         """The copies in ruamel's document, comments and blank lines placed as the file has them."""
-        template = self.services[last_old.service]
-        position = list(self.services).index(last_old.service) + 1
+        services = self._loaded_services()
+        template = services[_service(last_old)]
+        position = list(services).index(_service(last_old)) + 1
         # Comment/blank-line handling: what follows the last old service belongs after the
         # last new one; between shard services, keep the separator the file already uses.
         tail = _trailing_slot(template)
-        tail_value = tail[0][tail[1]].value if tail else None
-        separator = _separator(self.services, list(old_services), last_old, tail_value)
+        tail_value = _slot_text(tail) if tail else None
+        separator = _separator(services, list(old_services), last_old, tail_value)
         for index, shard in enumerate(new):
             body = copy_node(template)
             _retarget_service(body, last_old, shard)
@@ -410,33 +427,34 @@ class ComposeEdit:
                 is_last = index == len(new) - 1
                 value = tail_value if is_last else separator
                 _set_comment(slot, value)
-            self.services.insert(position + index, shard.service, body)
+            services.insert(position + index, _service(shard), body)
         if tail is not None:
             _set_comment(tail, separator)
 
-    def _expect_copies(self, template: Shard, new: list[Shard]) -> list[tuple[str, dict]]:
+    def _expect_copies(self, template: Shard, new: list[Shard]) -> list[tuple[str, Any]]:
         """Add the copies to the expected services; returns them (name, body)."""
-        services = self.expected["services"]
+        services: dict[str, Any] = self.expected["services"]
         items = list(services.items())
-        position = [name for name, _ in items].index(template.service) + 1
-        added = []
+        position = [name for name, _ in items].index(_service(template)) + 1
+        added: list[tuple[str, Any]] = []
         for shard in new:
-            body = copy.deepcopy(services[template.service])
+            body = copy.deepcopy(services[_service(template)])
             _retarget_service(body, template, shard)
-            added.append((shard.service, body))
+            added.append((_service(shard), body))
         self.expected["services"] = dict(items[:position] + added + items[position:])
         return added
 
-    def _add_as_text(self, template_name: str, old_names: list[str], template, copies) -> None:
+    def _add_as_text(self, layout: ServiceText, template_name: str, old_names: list[str],
+                     template: Any, copies: list[tuple[str, Any]]) -> None:
         """The new services as copies of the template's own text (its wrapping kept)."""
-        source = self.layout.block_text(template_name)
-        blocks = []
+        source = layout.block_text(template_name)
+        blocks: list[tuple[str, str]] = []
         for name, body in copies:
             first, _newline, rest = source.partition("\n")
             text = first.replace(template_name, name, 1) + "\n" + \
                 replace_values(rest, list(_changed_leaves(template, body)))
             blocks.append((name, text))
-        self.layout.insert_after(template_name, old_names, blocks)
+        layout.insert_after(template_name, old_names, blocks)
 
     def remove_services(self, names: list[str]) -> str:
         for name in names:
@@ -446,24 +464,30 @@ class ComposeEdit:
         self._edit("_remove_from_document", tuple(names))
         return self.dump()
 
+    def _loaded_services(self) -> CommentedMap:
+        self.round_trip  # noqa: B018  (loads the document and its services on first use)
+        assert self.services is not None
+        return self.services
+
     def _remove_from_document(self, names: tuple[str, ...]) -> None:
-        keys = list(self.services)
+        services = self._loaded_services()
+        keys = list(services)
         for name in names:
-            if name not in self.services:
+            if name not in services:
                 continue
             position = keys.index(name)
-            key_comment = self.services.ca.items.pop(name, None)
+            key_comment = services.ca.items.pop(name, None)
             # A comment written above the removed service (e.g. "# shards") moves to the next one.
             if key_comment and key_comment[1] and position + 1 < len(keys):
                 follower = keys[position + 1]
-                entry = self.services.ca.items.setdefault(follower, [None, None, None, None])
+                entry = services.ca.items.setdefault(follower, [None, None, None, None])
                 if entry[1] is None:
                     entry[1] = key_comment[1]
-            del self.services[name]
+            del services[name]
             keys.remove(name)
 
 
-def _changed_leaves(before, after):
+def _changed_leaves(before: object, after: object) -> Iterator[tuple[str, str]]:
     """(old, new) text of each scalar that differs between two nodes of the same shape."""
     if isinstance(before, dict) and isinstance(after, dict):
         for key in before:
@@ -476,7 +500,7 @@ def _changed_leaves(before, after):
         yield str(before), str(after)
 
 
-def copy_node(node):
+def copy_node(node: NodeT) -> NodeT:
     """A deep copy of a ruamel node that keeps its comments shared as in the original.
 
     ruamel keeps a comment above a nested collection in two places that share one list (the
@@ -484,20 +508,20 @@ def copy_node(node):
     loses the comment or misplaces it. Re-link them after copying.
     """
     duplicate = copy.deepcopy(node)
-    seen: dict[int, list] = {}
+    seen: dict[int, object] = {}
     _relink(node, duplicate, seen)
     return duplicate
 
 
-def _relink(original, duplicate, seen: dict) -> None:
+def _relink(original: object, duplicate: object, seen: dict[int, object]) -> None:
     from ruamel.yaml.comments import (  # lazy: ruamel (slow to import) only to edit
         CommentedBase,
         CommentedMap,
         CommentedSeq,
     )
 
-    if not isinstance(original, CommentedBase):
-        return
+    if not isinstance(original, CommentedBase) or not isinstance(duplicate, CommentedBase):
+        return  # a scalar (a deep copy has the original's type)
     holders = [(original.ca.comment, duplicate.ca.comment)] if original.ca.comment else []
     for key, entry in original.ca.items.items():
         if key in duplicate.ca.items:
@@ -509,15 +533,15 @@ def _relink(original, duplicate, seen: dict) -> None:
                     dup_holder[index] = seen[id(item)]
                 else:
                     seen[id(item)] = dup_holder[index]
-    if isinstance(original, CommentedMap):
+    if isinstance(original, CommentedMap) and isinstance(duplicate, CommentedMap):
         for key in original:
             _relink(original[key], duplicate[key], seen)
-    elif isinstance(original, CommentedSeq):
+    elif isinstance(original, CommentedSeq) and isinstance(duplicate, CommentedSeq):
         for a, b in zip(original, duplicate):
             _relink(a, b, seen)
 
 
-def _trailing_slot(node):
+def _trailing_slot(node: object) -> CommentSlot | None:
     """(list, index) holding the comment token right after `node`'s last scalar, or None."""
     from ruamel.yaml.comments import (  # lazy: ruamel (slow to import) only to edit
         CommentedMap,
@@ -538,24 +562,38 @@ def _trailing_slot(node):
     return None
 
 
-def _set_comment(slot, value: str | None) -> None:
+def _service(shard: Shard) -> str:
+    """The compose service of a shard being edited: every detected shard service and every
+    planned shard has one."""
+    assert shard.service is not None, shard.name
+    return shard.service
+
+
+def _slot_text(slot: CommentSlot) -> str:
+    token = slot[0][slot[1]]
+    return token.value if token is not None else ""
+
+
+def _set_comment(slot: CommentSlot, value: str | None) -> None:
     entry, index = slot
-    if value is None:
+    token = entry[index]
+    if value is None or token is None:
         entry[index] = None
     else:
-        token = copy.copy(entry[index])
+        token = copy.copy(token)
         token.value = value
         entry[index] = token
 
 
-def _separator(services, old_services: list[Shard], last_old: Shard, tail_value: str | None):
+def _separator(services: CommentedMap, old_services: list[Shard], last_old: Shard,
+               tail_value: str | None) -> str | None:
     """The blank lines between two shard services, as the file writes them (None: nothing)."""
     for shard in old_services:
         if shard.service == last_old.service:
             continue
         slot = _trailing_slot(services[shard.service])
         if slot is not None:
-            value = slot[0][slot[1]].value
+            value = _slot_text(slot)
             if value.strip() == "":
                 return value
         return None
@@ -566,7 +604,7 @@ def _separator(services, old_services: list[Shard], last_old: Shard, tail_value:
     return None
 
 
-def _retarget_service(body, old: Shard, new: Shard) -> None:
+def _retarget_service(body: CommentedMap, old: Shard, new: Shard) -> None:
     """Rename what names the shard in a copied service: ports, data volume, names."""
     env = body.get("environment")
     if isinstance(env, dict):
@@ -591,7 +629,7 @@ def _retarget_service(body, old: Shard, new: Shard) -> None:
     for key in ("container_name", "hostname"):
         value = body.get(key)
         if isinstance(value, str) and old.service and old.service in value:
-            body[key] = same_scalar_type(value, value.replace(old.service, new.service))
+            body[key] = same_scalar_type(value, value.replace(old.service, _service(new)))
     ports = body.get("ports")
     if isinstance(ports, list):
         for index, item in enumerate(ports):
@@ -601,20 +639,20 @@ def _retarget_service(body, old: Shard, new: Shard) -> None:
                                            (old.tarantool_port, new.tarantool_port)):
                     if old_port and new_port:
                         text = re.sub(rf"(?<!\d){old_port}(?!\d)", str(new_port), text)
-                ports[index] = same_scalar_type(item, text if isinstance(item, str) else int(text))
+                ports[index] = same_scalar_type(item, text) if isinstance(item, str) else int(text)
 
 
-def _retarget_value(key: str, value, old: Shard, new: Shard):
+def _retarget_value(key: str, value: object, old: Shard, new: Shard) -> object:
     if key == "CFG_LISTEN_PORT" and new.http_port:
-        return same_scalar_type(value, str(new.http_port) if not isinstance(value, int) else new.http_port)
+        return new.http_port if isinstance(value, int) else same_scalar_type(value, str(new.http_port))
     if key == "TT_LISTEN" and new.tarantool_port:
         text = re.sub(r"\d+$", str(new.tarantool_port), str(value))
-        return same_scalar_type(value, text if not isinstance(value, int) else int(text))
+        return int(text) if isinstance(value, int) else same_scalar_type(value, text)
     if key in REPLICATION_KEYS and new.replicates:
         return same_scalar_type(value, new.replicates)
     if key in ("CFG_LISTEN_HOST",) and old.service and isinstance(value, str) \
             and value == old.service:
-        return same_scalar_type(value, new.service)
+        return same_scalar_type(value, _service(new))
     return value
 
 

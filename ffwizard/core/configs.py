@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import yaml
 
 from ffwizard.core.errors import EditError, YamlReadError
 from ffwizard.core.installation import (
-    EXTRACTION_API_CONFIG,
-    SF_API_CONFIG,
     NormalizedStorage,
     Problem,
     Shard,
@@ -29,6 +29,13 @@ from ffwizard.core.yamlio import (
     same_scalar_type,
 )
 from ffwizard.i18n import N_, _
+
+if TYPE_CHECKING:
+    from ffwizard.core.answers import Answers
+    from ffwizard.core.installation import Installation
+
+# What an edit expects of the parsed file: it changes the parsed data in place.
+Expectation = Callable[[Any], None]
 
 LEGACY_CONFIG = Path("configs/findface-multi-legacy/findface-multi-legacy.py")
 CLUSTERING_ON = re.compile(r"""^\s*['"]?CLUSTERING\w*['"]?\s*[:=]\s*True\b""", re.MULTILINE)
@@ -53,7 +60,7 @@ class SfApiConfig:
     normalized_storage: NormalizedStorage | None
 
 
-def listen_url(listen, default: str) -> str:
+def listen_url(listen: object, default: str) -> str:
     """`127.0.0.1:18411` / `:18411` → `http://127.0.0.1:18411`."""
     if not listen:
         return default
@@ -66,12 +73,12 @@ def listen_url(listen, default: str) -> str:
     return f"http://{host}:{port}"
 
 
-def read_sf_api(document, where: str) -> tuple[SfApiConfig, list[Problem]]:
-    problems = []
-    document = document if isinstance(document, dict) else {}
+def read_sf_api(parsed: object, where: str) -> tuple[SfApiConfig, list[Problem]]:
+    problems: list[Problem] = []
+    document = parsed if isinstance(parsed, dict) else {}
     storage = document.get("storage-api") or {}
     shards = storage.get("shards") if isinstance(storage, dict) else None
-    urls = []
+    urls: list[tuple[str, str]] = []
     if not isinstance(shards, list) or not shards:
         problems.append(Problem("error", _("storage-api.shards is missing or empty: cannot "
                                            "tell which shards sf-api uses."), where=where))
@@ -129,7 +136,7 @@ def clustering_enabled(root: Path) -> bool:
 
 # --- editing ----------------------------------------------------------------------------------
 
-def _load_for_edit(path: Path, what: str):
+def _load_for_edit(path: Path, what: str) -> tuple[str, RoundTrip, Any, str]:
     """(the file's text, its round trip on LF text, the document, the file's line ending)."""
     try:
         text = read_text(path, what=what)
@@ -163,7 +170,7 @@ def switch_models(path: Path, models: dict[str, str]) -> tuple[str, str]:
             holder[key] = same_scalar_type(current, model)
             _shift_inline_comment(holder, key, len(model) - len(str(current)))
 
-    def expect(data):
+    def expect(data: Any) -> None:
         for kind, model in models.items():
             table = data["extractors"]["models"]
             if kind in direct:
@@ -174,9 +181,10 @@ def switch_models(path: Path, models: dict[str, str]) -> tuple[str, str]:
     return before, _checked(path, before, with_ending(rt.render(), ending), expect)
 
 
-def _shift_inline_comment(mapping, key, shift: int) -> None:
+def _shift_inline_comment(mapping: object, key: str, shift: int) -> None:
     """Keep the gap before a comment after a value whose length changed."""
-    entry = mapping.ca.items.get(key) if hasattr(mapping, "ca") else None
+    comments = getattr(mapping, "ca", None)  # ruamel's comment holder
+    entry = comments.items.get(key) if comments is not None else None
     token = entry[2] if entry and len(entry) > 2 else None
     if token is not None and token.value.lstrip(" ").startswith("#") and shift:
         try:
@@ -196,7 +204,7 @@ def switch_sf_api_shards(path: Path, new_shards: list[Shard]) -> tuple[str, str]
     if not hasattr(shards, "append") or not len(shards):
         raise EditError(_("storage-api.shards is not a list of shards."), where=str(path))
     template = shards[0]
-    entries = []
+    entries: list[object] = []
     for index, shard in enumerate(new_shards):
         # Reuse the existing entries (and the first one's style for extra ones).
         entry = copy.deepcopy(shards[index] if index < len(shards) else template)
@@ -217,9 +225,9 @@ def switch_sf_api_shards(path: Path, new_shards: list[Shard]) -> tuple[str, str]
         else:
             shards.append(entry)
 
-    def expect(data):
+    def expect(data: Any) -> None:
         listed = data["storage-api"]["shards"]
-        result = []
+        result: list[object] = []
         for index, shard in enumerate(new_shards):
             like = listed[index] if index < len(listed) else listed[0]
             if isinstance(like, dict):
@@ -234,7 +242,7 @@ def switch_sf_api_shards(path: Path, new_shards: list[Shard]) -> tuple[str, str]
     return before, _checked(path, before, with_ending(rt.render(), ending), expect)
 
 
-def _checked(path: Path, before: str, after: str, expect) -> str:
+def _checked(path: Path, before: str, after: str, expect: Expectation) -> str:
     """`after`, once its data is what `expect` makes of `before`'s (parsed with the C loader)."""
     expected = yaml.load(before, Loader=fast_loader())  # noqa: S506
     expect(expected)
@@ -253,7 +261,8 @@ def shard_master_url(shard: Shard) -> str:
     return shard.url or f"http://{shard.http_host}:{shard.http_port}/v2/"
 
 
-def migration_yaml(installation, answers, old: list[Shard], new: list[Shard]) -> str:
+def migration_yaml(installation: Installation, answers: Answers, old: list[Shard],
+                   new: list[Shard]) -> str:
     """The text of migration.yaml, in the vendor's shape (secrets included: write it 0600)."""
     from ruamel.yaml.comments import (  # lazy: ruamel (slow to import) only to edit
         CommentedMap,
@@ -297,6 +306,3 @@ def migration_yaml(installation, answers, old: list[Shard], new: list[Shard]) ->
     return "# Generated by ffwizard for sf-api-migrate. Holds storage credentials: keep 0600.\n" \
         + rt_dump(rt, document)
 
-
-# Keep the config paths importable from here (plan.py uses configs.EXTRACTION_API_CONFIG).
-__all__ = ["EXTRACTION_API_CONFIG", "SF_API_CONFIG", "LEGACY_CONFIG", "EditError"]

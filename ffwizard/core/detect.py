@@ -7,6 +7,7 @@ naming the file (and line), never an exception: the user sees everything wrong a
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from ffwizard.core import compose as compose_mod
 from ffwizard.core import distributed, multi20, shapes
@@ -16,8 +17,10 @@ from ffwizard.core.installation import (
     COMPOSE_FILE_NAMES,
     EXTRACTION_API_CONFIG,
     SF_API_CONFIG,
+    ComposeService,
     Installation,
     Problem,
+    Shard,
 )
 from ffwizard.core.models import configured_models_root, model_device, read_models
 from ffwizard.core.settings import DEFAULT_ROOT
@@ -34,7 +37,8 @@ from ffwizard.core.yamlio import parse_yaml, read_text
 from ffwizard.i18n import N_, _, ngettext
 
 
-def _read(path: Path, what: str, problems: list[Problem], *, required: bool = True):
+def _read(path: Path, what: str, problems: list[Problem], *,
+          required: bool = True) -> tuple[str | None, object]:
     """(text, document) or (None, None) with the problem recorded."""
     try:
         text = read_text(path, what=what)
@@ -56,7 +60,8 @@ def find_compose_file(root: Path) -> Path | None:
     return None
 
 
-def lua_config_problems(configs: list[str], shard_services, shards, root: Path) -> list[Problem]:
+def lua_config_problems(configs: list[str], shard_services: list[ComposeService],
+                        shards: list[Shard], root: Path) -> list[Problem]:
     """FindFace Multi 2.0 kept a `shard-NNN.lua` per shard. Supported when the compose file
     runs the shards from their environment; refused when a service mounts its own .lua file,
     since a copied service would load the old shard's file (its ports and data directory)."""
@@ -98,7 +103,7 @@ def not_an_installation(root: Path, sentence: str) -> Installation:
                         problems=[Problem("error", sentence)])
 
 
-def detect(root: Path | str = DEFAULT_ROOT, *, compose_command: list[str] | None | bool = True,
+def detect(root: Path | str = DEFAULT_ROOT, *, compose_command: list[str] | None | Literal[True] = True,
            well_known: WellKnownPaths | None = None) -> Installation:
     """Describe the installation at `root`. `compose_command`: True to detect it, else the value.
 
@@ -193,7 +198,7 @@ def detect(root: Path | str = DEFAULT_ROOT, *, compose_command: list[str] | None
     image = services[extraction_service].image if extraction_service in services else None
 
     # device: the image says it; else the models' suffixes
-    device = None
+    device: Literal["cpu", "gpu"] | None = None
     if image and "extraction-api-gpu" in image:
         device = "gpu"
     elif image and "extraction-api-cpu" in image:

@@ -37,17 +37,20 @@ from pathlib import Path
 from typing import Any
 
 from ffwizard.core.atomic import read_text_or_none
-from ffwizard.core.errors import CountError, ExitCode, RerunNeeded, RunExists, Stopped, UserError  # noqa: F401  (RunExists: importable from here too)
+from ffwizard.core.errors import CountError, ExitCode, RerunNeeded, RunExists, Stopped, UserError
 from ffwizard.core.events import EventKind, JournalEvent, RunStatus, StepStatus
 from ffwizard.core.journal import RunDir, RunState, archive_dir, current_run_dir
-from ffwizard.core.plan import Plan, Step, step_title
+from ffwizard.core.plan import Plan, Step
+from ffwizard.core.planner import load_plan
 from ffwizard.core.ports import Runtime
+from ffwizard.core.report import status_word, write_report
 from ffwizard.core.settings import Settings
+from ffwizard.core.steps import step_title
 from ffwizard.core.steps.base import Event, StepContext
 from ffwizard.core.steps.run_migration import RunMigration
 from ffwizard.i18n import _
 
-__all__ = ["Event", "Executor", "Outcome", "RunExists", "Stopped"]
+__all__ = ["Executor", "Outcome"]
 
 
 @dataclass(frozen=True)
@@ -95,8 +98,6 @@ class Executor:
                 os.rename(current, aside)
             else:
                 state = RunDir(current).state()
-                from ffwizard.core.report import status_word
-
                 raise RunExists(
                     _("a migration run is already under way here ({status}); continue it with "
                       "'ffwizard resume --root {root}' or undo it with 'ffwizard rollback "
@@ -116,7 +117,7 @@ class Executor:
             raise UserError(_("there is no migration run to continue at {root}; start one with "
                               "'ffwizard apply'.").format(root=root))
         run = RunDir(current)
-        return cls(run, Plan.load(run.path), runtime, settings=settings, on_event=on_event,
+        return cls(run, load_plan(run.path), runtime, settings=settings, on_event=on_event,
                    confirm=confirm)
 
     def request_stop(self, *, stop_migration: bool = False) -> None:
@@ -269,7 +270,6 @@ class Executor:
         return Outcome(RunStatus.DONE, None, None, self.run_dir.path)
 
     def _write_report(self) -> None:
-        from ffwizard.core.report import write_report
         try:
             write_report(self.run_dir, self.plan)
         except OSError as err:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ffwizard.core.errors import LockHeld, UserError  # noqa: F401  (LockHeld: importable from here too)
+from ffwizard.core.errors import LockHeld, UserError
 from ffwizard.i18n import _
 
 LOCK_NAME = "lock"
@@ -189,7 +189,7 @@ class InstallLock:
         self.acquire()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.release()
 
 

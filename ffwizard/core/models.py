@@ -25,7 +25,7 @@ def model_device(model: str) -> str | None:
     return match.group("device") if match else None
 
 
-def natural_key(text: str) -> list:
+def natural_key(text: str) -> list[int | str]:
     """Sort key that orders `v10` after `v9`."""
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
 
@@ -54,7 +54,7 @@ def configured_models_root(document: object) -> str | None:
     return None
 
 
-def read_models(extractors: dict, where: str,
+def read_models(extractors: object, where: str,
                 text: str = "") -> tuple[dict[str, str], list[Problem]]:
     """The `default` embedding model of each configured object type, from `extractors.models`.
     `text` (the file's) gives the line of a systemd-era model key."""
@@ -94,26 +94,32 @@ def propose_models(installation: Installation, object_types: list[str],
                    available: list[str] | None) -> dict[str, str]:
     """For each type: the newest other available model of the right category and device;
     without a list of available models, today's model (the user must choose)."""
-    proposal = {}
+    proposal: dict[str, str] = {}
     for kind in object_types:
         current = installation.models.get(kind, "")
         candidates = [m for m in (available or []) if _fits(m, kind, installation.device)
                       and m != current]
         if candidates:
-            proposal[kind] = max(candidates, key=lambda m: natural_key(MODEL_FILE.match(m)["name"]))
+            proposal[kind] = max(candidates, key=lambda m: natural_key(_model_name(m)))
         else:
             proposal[kind] = current
     return proposal
 
 
+def _model_name(model: str) -> str:
+    match = MODEL_FILE.match(model)
+    return match["name"] if match else model
+
+
 def _fits(model: str, kind: str, device: str) -> bool:
     match = MODEL_FILE.match(model)
-    return bool(match) and match["category"] == MODEL_CATEGORY[kind] and match["device"] == device
+    return match is not None and match["category"] == MODEL_CATEGORY[kind] \
+        and match["device"] == device
 
 
 def validate_models(installation: Installation, models: dict[str, str],
                     available: list[str] | None, *, where: str | None = None) -> list[Problem]:
-    problems = []
+    problems: list[Problem] = []
     unchanged: dict[str, str] = {}
     for kind, model in models.items():
         category = MODEL_CATEGORY[kind]

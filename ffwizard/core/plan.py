@@ -1,10 +1,11 @@
 """The plan: one type, read by the review, `ffwizard plan`, preflight, the executor, the journal's
 readers and the report.
 
-A plan is built from the detected installation and the resolved answers (`build_plan`, which
-asks each step of the registry `ffwizard.core.steps.STEPS` to plan itself), and saved in the run
-directory when a run starts (`Plan.save`), so that `resume` and `rollback` act on exactly the plan
-`apply` started, not on one rebuilt from files the run already changed (`Plan.load`).
+This module is the plan's data, below the steps that make it: a plan is built from the
+detected installation and the resolved answers by `core.planner.build_plan` (each step of the
+registry `ffwizard.core.steps.STEPS` plans itself), and saved in the run directory when a run
+starts (`Plan.save`), so that `resume` and `rollback` act on exactly the plan `apply` started, not
+on one rebuilt from files the run already changed (`core.planner.load_plan`).
 
 Every step says what it runs (display argv lists), which files it writes (before/after text, so
 a unified diff can be shown before anything is written), whether it can be undone and how, and
@@ -27,39 +28,12 @@ from ffwizard.core.compose import compose_argv
 from ffwizard.core.installation import Installation, Problem, Shard, shard_public_dict
 from ffwizard.core.newlines import as_lf
 from ffwizard.core.secrets import mask_secrets
-from ffwizard.i18n import _, pgettext
 
 if TYPE_CHECKING:
     from ffwizard.core.steps.base import StepKind, StepParams
 
 PLAN_FILE = "plan.json"
 PRIVATE_DIR = "private"
-SHORT_TITLE_WIDTH = 25
-
-
-def _kind_of(step_id: object) -> StepKind[Any] | None:
-    from ffwizard.core.steps import find_kind
-
-    return find_kind(step_id) if isinstance(step_id, str) else None
-
-
-def step_title(step: object) -> str:
-    """A step's title in the current language, by its id; `step.title` for an id we do not know.
-    `step` is a Step or anything with `id` and `title` (a journal entry, a dict from JSON)."""
-    if isinstance(step, dict):
-        step_id, title = step.get("id"), step.get("title", "")
-    else:
-        step_id, title = getattr(step, "id", None), getattr(step, "title", "")
-    kind = _kind_of(step_id)
-    return _(kind.title) if kind else (title or str(step_id or ""))
-
-
-def step_short_title(step: object) -> str:
-    """A step's name where room is short (a list beside the output): at most 25 characters."""
-    step_id = step.get("id") if isinstance(step, dict) else getattr(step, "id", None)
-    kind = _kind_of(step_id)
-    title = pgettext(*kind.short_title) if kind else step_title(step)
-    return title if len(title) <= SHORT_TITLE_WIDTH else title[:SHORT_TITLE_WIDTH - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -101,10 +75,10 @@ P = TypeVar("P", bound="StepParams")
 
 @dataclass(frozen=True)
 class Step(Generic[P]):
-    """One planned step: what its kind (`kind`, found by `id` in the registry) planned."""
+    """One planned step: what its kind (`kind`, the registered StepKind of `id`) planned."""
 
     id: str
-    title: str  # in the language the plan was made in (shown: `step_title(step)`)
+    title: str  # in the language the plan was made in (shown: `steps.step_title(step)`)
     explanation: str
     commands: list[list[str]]
     changes: list[FileChange]
@@ -112,12 +86,7 @@ class Step(Generic[P]):
     undo: str
     params: P
     point_of_no_return: bool = False
-
-    @property
-    def kind(self) -> StepKind[P]:
-        from ffwizard.core.steps import kind_of
-
-        return kind_of(self.id)
+    kind: StepKind[P] = field(kw_only=True, compare=False, repr=False)
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
@@ -181,7 +150,6 @@ class PlanSummary:
     def of(cls, installation: Installation, answers: Answers,
            new_shards: list[Shard]) -> PlanSummary:
         storage = installation.normalized_storage
-        chosen = answers.to_dict()
         return cls(
             project=installation.project,
             compose_file=str(installation.compose_file) if installation.compose_file else None,
@@ -189,7 +157,8 @@ class PlanSummary:
             models_before=dict(installation.models),
             normalized_storage=storage.type if storage else None,
             clustering_enabled=bool(installation.clustering_enabled),
-            models=dict(answers.models), migration=dict(chosen["migration"]),
+            models=dict(answers.models),
+            migration=answers.migration_settings(),
             backup_dir=str(answers.backup_dir),
             old_shards=tuple(ShardSummary.of(s) for s in installation.shards),
             new_shards=tuple(ShardSummary.of(s) for s in new_shards))
@@ -325,31 +294,6 @@ class Plan:
         data = {"root": str(self.root), "summary": self.summary.to_json(), "steps": steps}
         atomic_write_text(Path(run_dir) / PLAN_FILE, json.dumps(data, indent=1), mode=0o644)
 
-    @classmethod
-    def load(cls, run_dir: Path) -> Plan:
-        from ffwizard.core.steps import kind_of
-
-        run_dir = Path(run_dir)
-        data = json.loads((run_dir / PLAN_FILE).read_text())
-
-        def text(value: Any) -> Any:
-            if isinstance(value, dict):
-                return (run_dir / PRIVATE_DIR / value["private"]).read_text()
-            return value
-
-        root = Path(data["root"])
-        steps: list[Step[Any]] = []
-        for item in data["steps"]:
-            changes = [FileChange(Path(c["path"]), text(c["before"]), text(c["after"]),
-                                  c.get("mode"), bool(c.get("secret")), root)
-                       for c in item["changes"]]
-            params = kind_of(item["id"]).params_type.from_json(item.get("params", {}))
-            steps.append(Step(item["id"], item["title"], item.get("explanation", ""),
-                              [list(argv) for argv in item.get("commands", [])], changes,
-                              bool(item.get("reversible", True)), item.get("undo", ""), params,
-                              bool(item.get("point_of_no_return", False))))
-        return cls(root, steps, PlanSummary.from_json(data.get("summary", {})), run_dir=run_dir)
-
 
 # --- building ----------------------------------------------------------------------------------
 
@@ -358,42 +302,6 @@ def shard_url(shard: Shard) -> str:
     return f"http://{shard.http_host}:{shard.http_port}/"
 
 
-def new_shards_from_specs(installation: Installation, answers: Answers) -> list[Shard]:
-    from ffwizard.core.shards import new_shards_for
-
-    return new_shards_for(installation, answers.new_shards)
-
-
 def compose_base(inst: Installation) -> list[str]:
     compose_file = str(inst.compose_file) if inst.compose_file else "docker-compose.yaml"
     return compose_argv(inst.compose_command, inst.project, compose_file)
-
-
-def build_plan(installation: Installation, answers: Answers, *, run_dir: Path | None = None,
-               problems: list[Problem] | None = None) -> Plan:
-    """The whole plan: each step of the registry, in order, plans itself (or leaves itself out).
-    `problems`: those found while resolving the answers (added to detection's).
-
-    File changes are computed even when a problem blocks the plan, as far as the inputs allow,
-    so the user sees what would happen.
-    """
-    from ffwizard.core.steps import STEPS
-    from ffwizard.core.steps.base import PlanContext
-
-    inst = installation
-    run_dir = run_dir or inst.root / ".ffwizard" / "run"
-    all_problems = list(inst.problems) + list(problems or [])
-    context = PlanContext(inst, answers, run_dir, new_shards_from_specs(inst, answers))
-    steps: list[Step[Any]] = []
-    for kind in STEPS:
-        step = kind.plan(context)
-        if step is not None:
-            steps.append(step)
-    # A file detection already found broken is reported once.
-    reported = {(p.where or "").split(":")[0] for p in all_problems if p.severity == "error"}
-    edit_problems = [p for p in context.problems
-                     if (p.where or "").split(":")[0] not in reported]
-    return Plan(root=inst.root, steps=steps,
-                summary=PlanSummary.of(inst, answers, context.new_shards),
-                problems=all_problems + edit_problems, run_dir=run_dir, installation=inst,
-                answers=answers, new_shards=context.new_shards)

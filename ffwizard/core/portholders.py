@@ -10,21 +10,25 @@ setting's name says which service it points at (CFG_NTLS → findface-ntls). (A 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
+
+from ffwizard.core.installation import ComposeService
 
 _ADDRESS = re.compile(r"^(?:[\w.-]+:)?(?P<port>\d{2,5})$")
 
 
-def _service_named(services, marker: str) -> str | None:
+def _service_named(services: Iterable[str], marker: str) -> str | None:
     matches = sorted(name for name in services if marker in name)
     return min(matches, key=len) if matches else None
 
 
-def real_holders(users: dict[int, str], services) -> dict[int, str]:
+def real_holders(users: dict[int, str],
+                 services: Mapping[str, ComposeService]) -> dict[int, str]:
     """`users` (port → first service mentioning it) with each port pointed at by a client
     setting given to the service that serves it."""
     users = dict(users)
     for name in sorted(services):
-        for key, value in getattr(services[name], "environment", {}).items():
+        for key, value in services[name].environment.items():
             if "PORT" in key or "LISTEN" in key:
                 continue  # the service's own port
             match = _ADDRESS.match(str(value).strip())

@@ -9,9 +9,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from ffwizard.core.atomic import read_text_or_none
-from ffwizard.core.errors import PreflightFailed, UserError  # noqa: F401  (PreflightFailed: importable from here too)
+from ffwizard.core.errors import PreflightFailed, UserError
 from ffwizard.core.plan import Plan, Step
 from ffwizard.core.ports import Runtime
 from ffwizard.core.replaceable import why_not_replaceable
@@ -87,8 +88,6 @@ def mem_available(meminfo: Path = Path("/proc/meminfo"), settings: Settings = Se
 
 def on_this_host(url: str | None) -> bool:
     """Whether a shard URL is on the host's loopback (else on a container address)."""
-    from urllib.parse import urlsplit
-
     try:
         host = urlsplit(url).hostname if url else None
     except ValueError:

@@ -11,6 +11,7 @@ import json
 import time
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from ffwizard.core.errors import CountError
@@ -60,8 +61,6 @@ def gallery_counts(runtime: Runtime, base_urls: list[str],
                    timeout: float = 10.0) -> dict[str, int]:
     """Objects per gallery summed over the shards at `base_urls` (asked in parallel: a poll
     costs about one request, not one per shard)."""
-    from concurrent.futures import ThreadPoolExecutor
-
     totals: dict[str, int] = {}
     if not base_urls:
         return totals

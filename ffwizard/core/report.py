@@ -7,14 +7,16 @@ the run was in when they happened."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from ffwizard.core.atomic import atomic_write_text
 from ffwizard.core.events import RunStatus, StepStatus
 from ffwizard.core.installation import object_type_word
 from ffwizard.core.journal import RunDir
-from ffwizard.core.plan import Plan, ShardSummary, step_title
+from ffwizard.core.plan import Plan, ShardSummary
 from ffwizard.core.progress import format_count, format_decimal, format_duration
+from ffwizard.core.steps import step_title
 from ffwizard.core.steps.backup import dump_dir
 from ffwizard.core.steps.run_migration import migration_facts
 from ffwizard.core.steps.verify_copy import copy_counts
@@ -166,7 +168,6 @@ def render_report(run: RunDir, plan: Plan) -> str:
 
 
 def _manifest(run: RunDir) -> dict[str, dict[str, object]]:
-    import json
     try:
         manifest: dict[str, dict[str, object]] = json.loads(
             (run.path / "backups" / "manifest.json").read_text())

@@ -11,9 +11,11 @@ from ffwizard.core.errors import CountError
 from ffwizard.core.events import RunStatus, StepStatus
 from ffwizard.core.journal import RunDir, find_run, tail
 from ffwizard.core.lock import LockHolder, is_locked, read_holder
-from ffwizard.core.plan import Plan, step_title
+from ffwizard.core.plan import Plan
+from ffwizard.core.planner import load_plan
 from ffwizard.core.ports import Runtime
 from ffwizard.core.progress import gallery_counts
+from ffwizard.core.steps import step_title
 from ffwizard.core.steps.run_migration import follow_urls
 from ffwizard.i18n import N_, _
 
@@ -87,7 +89,7 @@ def read_status(root: Path) -> RunOverview | None:
     if run is None:
         return None
     state = run.state()
-    plan = Plan.load(run.path)
+    plan = load_plan(run.path)
     steps = [StepLine(s.id, step_title(s), state.step_status(s.id), state.durations.get(s.id),
                       s.point_of_no_return) for s in plan.steps]
     holder = read_holder(root) if is_locked(root) else None

@@ -36,12 +36,12 @@ _known: set[str] = set()
 def mask_secrets(text: str) -> str:
     """Replace the non-empty values of s3 credentials in YAML text by a mask."""
 
-    def masked(match: re.Match) -> str:
-        raw = match.group("value")
+    def masked(match: re.Match[str]) -> str:
+        raw: str = match.group("value")
         value = raw.rstrip()
         if value in ("''", '""', ""):
             return match.group(0)
-        return match.group("key") + MASK + raw[len(value):]
+        return str(match.group("key")) + MASK + raw[len(value):]
 
     return SECRET_VALUE.sub(masked, text)
 

@@ -11,6 +11,7 @@ computed.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 _SERVICES_KEY = re.compile(r"^services\s*:\s*(#.*)?$")
@@ -64,8 +65,9 @@ class ServiceText:
                 raise ValueError("unexpected indentation in services")
         if not keys:
             raise ValueError("no services")
+        key_indent = _indent(lines[keys[0]])
         # Comment lines directly above a key (no blank line between) are that key's lead.
-        leads = []
+        leads: list[int] = []
         for key in keys:
             first = key
             while first - 1 > start and _comment(lines[first - 1]) \
@@ -101,7 +103,8 @@ class ServiceText:
     def block_text(self, name: str) -> str:
         return "".join(self.units[self.index(name)].block)
 
-    def insert_after(self, template: str, others: list[str], new_blocks: list[tuple[str, str]]):
+    def insert_after(self, template: str, others: list[str],
+                     new_blocks: list[tuple[str, str]]) -> None:
         """Insert (name, block text) units after `template`, separated like the `others`."""
         position = self.index(template)
         unit = self.units[position]
@@ -135,7 +138,7 @@ class ServiceText:
 
 
 def _leading_blanks(lines: list[str]) -> list[str]:
-    result = []
+    result: list[str] = []
     for line in lines:
         if not _blank(line):
             break
@@ -143,9 +146,14 @@ def _leading_blanks(lines: list[str]) -> list[str]:
     return result
 
 
+def _literal(text: str) -> Callable[[re.Match[str]], str]:
+    """A replacement that is `text` as written (no backslash escapes)."""
+    return lambda _match: text
+
+
 def replace_values(block: str, pairs: list[tuple[str, str]]) -> str:
     """Replace each old scalar by the new one where it stands as a whole value."""
     for old, new in pairs:
         pattern = re.compile(r"(?<![\w./:=-])" + re.escape(old) + r"(?![\w./:=-])")
-        block = pattern.sub(lambda _m, new=new: new, block)
+        block = pattern.sub(_literal(new), block)
     return block

@@ -38,7 +38,7 @@ class WellKnownPaths:
 WELL_KNOWN = WellKnownPaths()
 
 
-def matching_names(directory: Path, pattern: re.Pattern) -> list[str]:
+def matching_names(directory: Path, pattern: re.Pattern[str]) -> list[str]:
     """Sorted names in `directory` that match `pattern`; none when it cannot be listed."""
     try:
         return sorted(p.name for p in directory.iterdir() if pattern.match(p.name))

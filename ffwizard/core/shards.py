@@ -8,6 +8,7 @@ disagreement between them is reported as a problem.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -109,21 +110,23 @@ def merge_shards(root: Path, compose_dir: Path | None, shard_services: list[Comp
         shard = shard_of(service)
         if service.name in replica_services:
             replica_service = replica_services[service.name]
-            shard = _with(shard, replica=replica_of_service(replica_service,
+            shard = replace(shard, replica=replica_of_service(replica_service,
                                                             shard_of(replica_service)))
         by_service[service.name] = len(shards)
         shards.append(shard)
 
     lines = {s.name: s.line for s in shard_services}
 
-    def _service_line(name):
-        return lines.get(name)
+    def _service_line(name: str | None) -> int | None:
+        return lines.get(name) if name is not None else None
 
     # sf-api URLs → services, by port (and host when several services share a port).
     matched: set[str] = set()
     for index, (master, slave) in enumerate(sf_api_urls, 1):
         host, port = parse_shard_url(master)
-        candidates = [s for s in shards if s.http_port == port and s.service not in matched]
+        # Only the compose file's shards (a shard only sf-api names has no service to match).
+        candidates = [s for s in shards if s.service is not None and s.http_port == port
+                      and s.service not in matched]
         if len(candidates) > 1 or (candidates and host not in LOOPBACK):
             by_host = [s for s in candidates if host in (s.service, s.http_host)]
             candidates = by_host if by_host or host not in LOOPBACK else candidates
@@ -143,11 +146,12 @@ def merge_shards(root: Path, compose_dir: Path | None, shard_services: list[Comp
                     master, slave_host, slave), where=sf_line(slave)))
             continue
         shard = candidates[0]
+        assert shard.service is not None  # a compose service, as chosen above
         matched.add(shard.service)
         position = by_service[shard.service]
-        shard = _with(shard, url=master, slave_url=slave,
-                      http_host=host if host not in LOOPBACK else shard.http_host,
-                      sources=shard.sources + ("sf-api",))
+        shard = replace(shard, url=master, slave_url=slave,
+                        http_host=host if host not in LOOPBACK else shard.http_host,
+                        sources=shard.sources + ("sf-api",))
         shards[position], slave_problems = match_slave(shard, slave, set(service_names),
                                                        sf_line(slave) if slave else None)
         problems += slave_problems
@@ -164,7 +168,7 @@ def merge_shards(root: Path, compose_dir: Path | None, shard_services: list[Comp
                  if s and s.data_dir and Path(s.data_dir).parent == data_root.resolve()}
     for shard_index, shard in enumerate(shards):
         if shard.data_dir and Path(shard.data_dir).is_dir():
-            shards[shard_index] = _with(shard, sources=shard.sources + ("dir",))
+            shards[shard_index] = replace(shard, sources=shard.sources + ("dir",))
     leftovers = [name for name in dir_names if name not in used_dirs]
     if leftovers:
         problems.append(Problem(
@@ -180,11 +184,7 @@ def merge_shards(root: Path, compose_dir: Path | None, shard_services: list[Comp
     return shards, leftovers, problems
 
 
-def _with(shard: Shard, **changes) -> Shard:
-    return replace(shard, **changes)
-
-
-def _int(value) -> int | None:
+def _int(value: object) -> int | None:
     try:
         return int(str(value))
     except (TypeError, ValueError):
@@ -223,7 +223,7 @@ def taken_ports(installation: Installation) -> set[int]:
     return ports
 
 
-def propose_new_shards(installation: Installation):
+def propose_new_shards(installation: Installation) -> tuple[list[ShardSpec], list[Problem]]:
     """As many new shards as old ones, in the first block of 10 above every name and port in use.
 
     The same offset moves names and both ports (shard-001/8101/32001 → shard-011/8111/32011),
@@ -239,15 +239,14 @@ def propose_new_shards(installation: Installation):
     names = _fill([_number(s.name) if s in named else None for s in old])
     if len(set(names)) != len(names):
         names = list(range(1, len(old) + 1))
-    width = max((len(NAME_NUMBER.match(s.name)["number"]) for s in named if _number(s.name)),
-                default=3)
-    prefix = next((NAME_NUMBER.match(s.name)["prefix"] for s in named if _number(s.name)),
-                  "shard-")
+    numbered = [m for m in (NAME_NUMBER.match(s.name) for s in named) if m and int(m["number"])]
+    width = max((len(m["number"]) for m in numbered), default=3)
+    prefix = next((m["prefix"] for m in numbered), "shard-")
     shared = shares_one_port(installation)
     taken = taken_names(installation)
     ports = taken_ports(installation)
     all_numbers = [n for n in (_number(x) for x in taken) if n is not None] or names
-    https = [s.http_port for s in old]
+    https = [s.http_port for s in old if s.http_port]  # all of them: `old` has ports
     # A shard whose Tarantool port no source tells gets the next one after the others.
     tnts = _fill([s.tarantool_port for s in old], start=32001)
     offset = 10
@@ -277,11 +276,11 @@ def propose_new_shards(installation: Installation):
     return specs, problems
 
 
-def _fill(values: list, start: int = 1) -> list[int]:
+def _fill(values: list[int | None], start: int = 1) -> list[int]:
     """Missing values (None) replaced by the next numbers above the known ones."""
     known = [v for v in values if v is not None]
     following = max(known) + 1 if known else start
-    result = []
+    result: list[int] = []
     for value in values:
         if value is None:
             value, following = following, following + 1
@@ -289,19 +288,20 @@ def _fill(values: list, start: int = 1) -> list[int]:
     return result
 
 
-def _spec_free(spec, taken: set[str], ports: set[int], installation: Installation,
+def _spec_free(spec: ShardSpec, taken: set[str], ports: set[int], installation: Installation,
                shared: bool) -> bool:
     if spec.name in taken or service_name_for(installation, spec.name) in installation.services:
         return False
     return shared or (spec.http_port not in ports and spec.tarantool_port not in ports)
 
 
-def validate_new_shards(installation: Installation, specs, *, where: str | None = None,
-                        item_where: list[str | None] | None = None, listed: int | None = None):
+def validate_new_shards(installation: Installation, specs: Sequence[ShardSpec], *,
+                        where: str | None = None, item_where: list[str | None] | None = None,
+                        listed: int | None = None) -> list[Problem]:
     """Problems of the new shards the user gave. `item_where[i]` locates spec i (else `where`).
     `listed`: how many shards the user listed, when some of them are not in `specs` because
     they could not be read (a table row with an empty port has a problem of its own)."""
-    problems = []
+    problems: list[Problem] = []
     spec_where = where
 
     def error(message: str) -> None:
@@ -349,15 +349,17 @@ def validate_new_shards(installation: Installation, specs, *, where: str | None 
     return problems
 
 
-def replica_port_clashes(installation: Installation, specs) -> list[str]:
+def replica_port_clashes(installation: Installation, specs: Sequence[ShardSpec]) -> list[str]:
     """Sentences for each new replica whose ports (moved with its shard's) are taken."""
     if shares_one_port(installation):
         return []
     ports = taken_ports(installation) | {p for s in specs for p in (s.http_port, s.tarantool_port)}
-    clashes = []
+    clashes: list[str] = []
     for shard in new_shards_for(installation, specs):
         replica = shard.replica
-        for port in (replica.http_port, replica.tarantool_port) if replica else ():
+        if replica is None:
+            continue
+        for port in (replica.http_port, replica.tarantool_port):
             if port and (port in ports or not 1 <= port <= 65535):
                 clashes.append(_("the replica {name} of the new shard {shard} would take port "
                                  "{port}, which is in use or no port: choose other ports for "
@@ -405,19 +407,20 @@ def service_name_for(installation: Installation, name: str) -> str:
     return f"{SERVICE_PREFIX}{name}"
 
 
-def new_shards_for(installation: Installation, specs) -> list[Shard]:
+def new_shards_for(installation: Installation, specs: Sequence[ShardSpec]) -> list[Shard]:
     """The new shards of `specs`, the i-th beside the i-th old shard (its replica copied)."""
     olds = list(installation.shards)
     return [new_shard_from_spec(installation, spec, olds[i] if i < len(olds) else None)
             for i, spec in enumerate(specs)]
 
 
-def new_shard_from_spec(installation: Installation, spec, old: Shard | None = None) -> Shard:
+def new_shard_from_spec(installation: Installation, spec: ShardSpec,
+                        old: Shard | None = None) -> Shard:
     service = service_name_for(installation, spec.name)
     data_root = installation.root / SHARDS_DATA_DIR
-    template = next((s for s in installation.shards if s.data_dir), None)
-    if template is not None:
-        data_root = Path(template.data_dir).parent
+    old_dir = next((s.data_dir for s in installation.shards if s.data_dir), None)
+    if old_dir is not None:
+        data_root = Path(old_dir).parent
     shared = shares_one_port(installation)
     template = installation.shards[-1] if installation.shards else None
     http_host = service if shared and template and template.http_host == template.service \
@@ -439,5 +442,5 @@ def new_shard_from_spec(installation: Installation, spec, old: Shard | None = No
     replica = new_replica(old, shard, shared_port=shared) if old is not None else None
     if replica is not None:
         # sf-api lists the new replica where it listed the old one (never '' over a replica).
-        shard = _with(shard, replica=replica, slave_url=replica.url or "")
+        shard = replace(shard, replica=replica, slave_url=replica.url or "")
     return shard

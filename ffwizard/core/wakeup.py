@@ -59,7 +59,7 @@ class ExitWatch:
         if self.ended or self._state is None:
             return
         try:
-            self._pidfd = os.pidfd_open(self._state.pid)  # type: ignore[attr-defined]
+            self._pidfd = os.pidfd_open(self._state.pid)
         except (AttributeError, OSError):
             return  # no pidfds here (or the pid is gone): short polls
         if not detached.is_running(self._state):  # gone, or the pid now names another process
@@ -76,7 +76,7 @@ class ExitWatch:
             stop.wait(seconds)
             return
         if self._pidfd is not None and isinstance(stop, StopFlag):
-            ready, _, _ = select.select([self._pidfd, stop], [], [], max(0.0, seconds))
+            ready, _, _ = select.select([self._pidfd, stop.fileno()], [], [], max(0.0, seconds))
             if self._pidfd in ready:
                 self.ended = True
                 self.close()

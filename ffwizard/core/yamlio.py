@@ -10,19 +10,34 @@ from __future__ import annotations
 import io
 import re
 from collections import Counter
+from collections.abc import Hashable
 from difflib import SequenceMatcher
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import yaml
+from yaml.constructor import SafeConstructor
 
+from ffwizard.core import limits
 from ffwizard.core.errors import YamlReadError
+from ffwizard.core.secrets import redact, remember
 from ffwizard.i18n import N_, _
 
+if TYPE_CHECKING:
+    from typing import TypeAlias
 
-def fast_loader():
+    from ruamel.yaml import YAML
+
+    # PyYAML's loaders: CSafeLoader only where libyaml is built in.
+    YamlLoader: TypeAlias = type[yaml.SafeLoader] | type[yaml.CSafeLoader]
+
+
+def fast_loader() -> YamlLoader:
     """PyYAML's C loader when libyaml is built in, else its pure-Python one (the offline bundle
     may ship PyYAML without the C extension). Asked at each read, never fixed at import."""
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader: YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return loader
+
 
 WIDTH = 1 << 16  # never re-wrap
 
@@ -35,8 +50,6 @@ FILE = N_("file")
 def read_text(path: Path, *, what: str = FILE) -> str:
     """The file's text. Refuses, in one sentence naming the file: a missing file, a directory,
     no permission, not UTF-8, over `limits.MAX_CONFIG_BYTES`, a NUL byte (with its line)."""
-    from ffwizard.core import limits, secrets
-
     size = limits.file_too_big(path)
     if size is not None:
         raise YamlReadError(_("the {what} is {size} MiB; FindFace files are kilobytes and "
@@ -64,7 +77,7 @@ def read_text(path: Path, *, what: str = FILE) -> str:
     except OSError as err:  # an I/O error, a name too long, ...
         raise YamlReadError(_("the {what} cannot be read ({error}).").format(
             what=_(what), error=err.strerror or err), where=str(path)) from None
-    secrets.remember(text)
+    remember(text)
     line = limits.nul_line(text)
     if line is not None:
         raise YamlReadError(_("the {what} holds a NUL byte, so it is not a text file (a "
@@ -74,40 +87,45 @@ def read_text(path: Path, *, what: str = FILE) -> str:
 
 
 class _DuplicateKey(Exception):
-    def __init__(self, key, first: int, second: int):
+    def __init__(self, key: object, first: int, second: int):
         super().__init__(key)
         self.key, self.first, self.second = key, first, second
 
 
-_UNIQUE_LOADERS: dict = {}
+class _UniqueKeys(SafeConstructor):
+    """Mixed into a loader: a mapping that has the same key twice raises _DuplicateKey."""
+
+    def construct_mapping(self, node: yaml.MappingNode,
+                          deep: bool = False) -> dict[Hashable, Any]:
+        if isinstance(node, yaml.MappingNode):  # anything else: the constructor refuses it
+            seen: dict[object, int] = {}
+            for key_node, _value in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                line = key_node.start_mark.line + 1
+                try:
+                    if key in seen:
+                        raise _DuplicateKey(key, seen[key], line)
+                    seen[key] = line
+                except TypeError:  # an unhashable key: the constructor says so
+                    continue
+        return super().construct_mapping(node, deep)
 
 
-def unique_key_loader(base):
+_UNIQUE_LOADERS: dict[YamlLoader, YamlLoader] = {}
+
+
+def unique_key_loader(base: YamlLoader) -> YamlLoader:
     """`base` (a PyYAML loader class) refusing a mapping that has the same key twice: PyYAML
     silently keeps the later one, and a duplicated key is a mistake in a config."""
     if base not in _UNIQUE_LOADERS:
-        class UniqueKeyLoader(base):
-            def construct_mapping(self, node, deep=False):
-                if isinstance(node, yaml.MappingNode):
-                    seen: dict = {}
-                    for key_node, _value in node.value:
-                        if key_node.tag == "tag:yaml.org,2002:merge":
-                            continue
-                        key = self.construct_object(key_node, deep=True)
-                        line = key_node.start_mark.line + 1
-                        try:
-                            if key in seen:
-                                raise _DuplicateKey(key, seen[key], line)
-                            seen[key] = line
-                        except TypeError:  # an unhashable key: the constructor says so
-                            continue
-                return super().construct_mapping(node, deep)
-
-        _UNIQUE_LOADERS[base] = UniqueKeyLoader
+        loader = type("UniqueKeyLoader", (_UniqueKeys, base), {})
+        _UNIQUE_LOADERS[base] = cast("YamlLoader", loader)  # type() says only `type`
     return _UNIQUE_LOADERS[base]
 
 
-def duplicate_key_error(what: str, where: str, key, first: int | None,
+def duplicate_key_error(what: str, where: str, key: object, first: int | None,
                         second: int) -> YamlReadError:
     """The one sentence for a key given twice: key and lines, never the values (they may be
     secrets)."""
@@ -122,13 +140,13 @@ def duplicate_key_error(what: str, where: str, key, first: int | None,
     return YamlReadError(message, where=f"{where}:{second}")
 
 
-def parse_yaml(text: str, *, where: str, what: str = FILE):
+def parse_yaml(text: str, *, where: str, what: str = FILE) -> object:
     """Parse with the fast loader; malformed YAML becomes a YamlReadError naming file and line.
-    A key given twice in a mapping is refused too. Secrets are masked in the parser's words."""
-    from ffwizard.core.secrets import redact
-
+    A key given twice in a mapping is refused too. Secrets are masked in the parser's words.
+    Any YAML value: the caller checks the shape it expects."""
     try:
-        return yaml.load(text, Loader=unique_key_loader(fast_loader()))  # noqa: S506 - safe
+        document: object = yaml.load(text, Loader=unique_key_loader(fast_loader()))  # noqa: S506 - safe
+        return document
     except _DuplicateKey as dup:
         raise duplicate_key_error(what, where, dup.key, dup.first, dup.second) from None
     except yaml.MarkedYAMLError as err:
@@ -144,7 +162,7 @@ def parse_yaml(text: str, *, where: str, what: str = FILE):
             where=where) from None
 
 
-def read_yaml_file(path: Path, *, what: str = FILE):
+def read_yaml_file(path: Path, *, what: str = FILE) -> object:
     return parse_yaml(read_text(path, what=what), where=str(path), what=what)
 
 
@@ -182,7 +200,7 @@ def detect_indent(text: str) -> tuple[int, int, int]:
     return mapping, offset + 2, offset
 
 
-def round_trip_yaml(text: str):
+def round_trip_yaml(text: str) -> YAML:
     """A ruamel YAML instance set up to dump `text`'s document back unchanged."""
     from ruamel.yaml import YAML  # lazy: ruamel (slow to import) only to edit, never to read
 
@@ -197,14 +215,13 @@ def round_trip_yaml(text: str):
     return rt
 
 
-def rt_load(text: str, *, where: str):
+def rt_load(text: str, *, where: str) -> tuple[YAML, Any]:
     """(yaml instance, document) for editing; malformed YAML becomes a YamlReadError (secrets
-    masked; a duplicated key named with its lines, never its values)."""
+    masked; a duplicated key named with its lines, never its values). The document is ruamel's
+    (CommentedMap, CommentedSeq or a scalar), as dynamic as the file."""
     # lazy: ruamel (slow to import) only to edit
     from ruamel.yaml.constructor import DuplicateKeyError
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
-    from ffwizard.core.secrets import redact
 
     rt = round_trip_yaml(text)
     try:
@@ -226,16 +243,20 @@ def rt_load(text: str, *, where: str):
                           source=text)), where=where) from None
 
 
-def same_scalar_type(original, text):
+ScalarT = TypeVar("ScalarT", str, int)
+
+
+def same_scalar_type(original: object, text: ScalarT) -> ScalarT:
     """`text` as the same kind of scalar as `original` (keeps its quoting style)."""
     from ruamel.yaml.scalarstring import ScalarString  # lazy: ruamel (slow to import) only to edit
 
-    if isinstance(original, ScalarString):
-        return type(original)(text)
+    if isinstance(original, ScalarString) and isinstance(text, str):
+        quoted: str = type(original)(text)  # ruamel types its str subclasses' __new__ loosely
+        return quoted
     return text
 
 
-def rt_dump(rt, document) -> str:
+def rt_dump(rt: YAML, document: object) -> str:
     buffer = io.StringIO()
     rt.dump(document, buffer)
     return buffer.getvalue()
@@ -260,7 +281,7 @@ def splice(original: str, baseline: str, edited: str) -> str:
     for block in matcher.get_matching_blocks():
         for offset in range(block.size):
             to_orig[block.a + offset] = block.b + offset
-    edits = []
+    edits: list[tuple[int, int, list[str]]] = []
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, base_lines, edit_lines,
                                                autojunk=False).get_opcodes():
         if tag == "equal":
@@ -277,7 +298,8 @@ def splice(original: str, baseline: str, edited: str) -> str:
         else:
             raise ValueError("insertion inside a re-formatted region")
         edits.append((start, end, edit_lines[j1:j2]))
-    result, position = [], 0
+    result: list[str] = []
+    position = 0
     for start, end, lines in edits:
         result += orig_lines[position:start] + lines
         position = end

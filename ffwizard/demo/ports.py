@@ -162,9 +162,6 @@ def reclaim_block(root: Path, block: PortBlock) -> None:
                 return
         except (OSError, ValueError):
             pass
-        from ffwizard.core.errors import UserError
-        from ffwizard.i18n import _
-
         raise UserError(_("the loopback ports of the sandbox at {root} are now claimed by another "
                           "sandbox; stop that one, or build a new sandbox elsewhere.").format(
             root=mine))

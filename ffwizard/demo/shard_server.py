@@ -23,6 +23,7 @@ import os
 import socket
 import sys
 import threading
+import time
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -227,8 +228,6 @@ def main(argv: list[str] | None = None) -> int:
 def serve_replica(name: str, host: str, port: int, source: str) -> int:
     """Follow the master TT_REPLICATION names (found again until it answers: it may start
     after its replica, as compose starts services in any order)."""
-    import time
-
     deadline = time.monotonic() + 60
     while True:
         try:

@@ -27,7 +27,7 @@ def open_runtime_for(installation: Installation, kind: str,
     opened_here = runtime is None
     if runtime is None:
         if kind == "sim":
-            from ffwizard.demo.sandbox import require_sandbox
+            from ffwizard.demo.sandbox import require_sandbox  # lazy: the demo only for sim
 
             require_sandbox(installation.root)  # else: "Available for face: none"
         runtime = open_runtime(kind, installation.root, installation.project, compose_file)

@@ -14,9 +14,11 @@ failure; argv values are lists, never shell strings.
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 from abc import ABC, abstractmethod
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from ffwizard.core.compose import DEFAULT_COMPOSE_COMMAND, compose_argv
 from ffwizard.core.ports import ExecResult, HttpAnswer, ServiceState, ServiceStateName
@@ -68,8 +70,6 @@ class BaseRuntime(ABC):
     def reachable_url(self, url: str) -> str:
         """`url` as reachable from here (see `core.ports.Runtime.reachable_url`): a URL whose
         host is one of the project's services gets that service's address."""
-        from urllib.parse import urlsplit
-
         try:
             parts = urlsplit(url)
             host, port = parts.hostname, parts.port
@@ -163,8 +163,6 @@ class BaseRuntime(ABC):
 
 
 def _is_address(host: str) -> bool:
-    import ipaddress
-
     try:
         ipaddress.ip_address(host)
     except ValueError:

@@ -17,7 +17,7 @@ from textual.binding import Binding
 
 from ffwizard.core.events import RunStatus
 from ffwizard.core.executor import Outcome
-from ffwizard.core.plan import Plan
+from ffwizard.core.planner import load_plan
 from ffwizard.core.settings import Settings
 from ffwizard.i18n import N_, _, current_language, set_language
 from ffwizard.ui.screens.dialogs import Choice, HelpScreen
@@ -62,7 +62,7 @@ class WizardApp(App):
         if finished is not None:
             # The last migration finished: show its result; Back leads to a new migration.
             self.push_screen(DoneScreen(Outcome(RunStatus.DONE, None, None, finished),
-                                        Plan.load(finished)))
+                                        load_plan(finished)))
 
     # --- app-wide keys -----------------------------------------------------------------------
     def action_help(self) -> None:

@@ -18,7 +18,7 @@ from executor_helpers import (
 )
 
 from ffwizard.core.journal import archive_dir, current_run_dir
-from ffwizard.core.plan import Plan
+from ffwizard.core.planner import load_plan
 
 POINTS = [
     "backup:started", "backup:dumped", "backup:copied", "backup:moved", "backup:done",
@@ -59,7 +59,7 @@ def check_finished_like_uninterrupted(root, old_digest, reference_content):
     assert not current_run_dir(root).exists()
     runs = list(archive_dir(root).iterdir())
     assert len(runs) == 1
-    plan = Plan.load(runs[0])
+    plan = load_plan(runs[0])
     afters = {}
     for step in plan.steps:
         for change in step.changes:

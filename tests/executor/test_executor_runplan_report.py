@@ -11,7 +11,7 @@ import pytest
 from ffwizard.core.answers import resolve_answers
 from ffwizard.core.detect import detect
 from ffwizard.core.journal import RunDir
-from ffwizard.core.plan import Plan, build_plan
+from ffwizard.core.planner import build_plan, load_plan
 from ffwizard.core.report import render_report
 
 INSTALLS = Path(__file__).resolve().parents[1] / "fixtures" / "installs"
@@ -37,7 +37,7 @@ def test_saved_plan_round_trips_and_keeps_secrets_private(s3_root):
     assert migration.secret and S3_SECRETS[0] in migration.after  # the fixture has secrets
     run = RunDir.create(s3_root, "sim")
     plan.save(run.path)
-    loaded = Plan.load(run.path)
+    loaded = load_plan(run.path)
     assert [s.id for s in loaded.steps] == [s.id for s in plan.steps]
     for original, again in zip(plan.steps, loaded.steps):
         assert again.params == original.params

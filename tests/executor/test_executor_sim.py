@@ -20,13 +20,13 @@ from executor_helpers import (
 )
 
 from ffwizard.core.journal import archive_dir, current_run_dir
-from ffwizard.core.plan import Plan
+from ffwizard.core.planner import load_plan
 from ffwizard.runtime import open_runtime
 
 
 def final_afters(run_dir: Path) -> dict[Path, str]:
     """Each file's last `after` in the saved plan: what an uninterrupted run leaves."""
-    plan = Plan.load(run_dir)
+    plan = load_plan(run_dir)
     result = {}
     for step in plan.steps:
         for change in step.changes:
@@ -104,7 +104,7 @@ def test_without_a_terminal_apply_stops_before_the_point_of_no_return(make_sandb
     status = ffwizard("status", "--root", str(root))
     assert "stopped" in status.stdout and "resume" in status.stdout
     # sf-api was not touched yet.
-    plan = Plan.load(current_run_dir(root))
+    plan = load_plan(current_run_dir(root))
     sf = plan.step("switch_sf_api").changes[0]
     assert sf.path.read_text() == sf.before
 

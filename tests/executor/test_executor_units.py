@@ -14,9 +14,9 @@ import pytest
 from ffwizard.core import detached
 from ffwizard.core.atomic import atomic_write_text
 from ffwizard.core.backup import Backups, move_aside
-from ffwizard.core.errors import UserError
+from ffwizard.core.errors import LockHeld, UserError
 from ffwizard.core.journal import Journal, RunDir, RunState, find_run
-from ffwizard.core.lock import InstallLock, LockHeld, is_locked, read_holder
+from ffwizard.core.lock import InstallLock, is_locked, read_holder
 from ffwizard.core.progress import ProgressMeter, format_duration, parse_gallery_counts
 from ffwizard.core.verify import compare_counts
 

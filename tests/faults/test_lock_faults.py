@@ -118,7 +118,7 @@ def test_a_lock_removed_by_a_refusal_is_never_held_twice(tmp_path):
     try:
         import pytest
 
-        from ffwizard.core.lock import LockHeld
+        from ffwizard.core.errors import LockHeld
 
         with pytest.raises(LockHeld):
             third.acquire()

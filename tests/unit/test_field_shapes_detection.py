@@ -12,7 +12,7 @@ import yaml
 from ffwizard.core.answers import resolve_answers
 from ffwizard.core.detect import detect
 from ffwizard.core.errors import UserError
-from ffwizard.core.plan import build_plan
+from ffwizard.core.planner import build_plan
 from ffwizard.core.ports import ExecResult
 from ffwizard.core.projectname import project_in_use
 from ffwizard.core.shards import propose_new_shards

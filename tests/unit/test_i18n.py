@@ -66,8 +66,7 @@ def test_argparse_speaks_the_chosen_language(capsys):
 
 @pytest.mark.parametrize("language", ["en", "ru"])
 def test_short_step_titles_fit_the_step_list_and_differ(language):
-    from ffwizard.core.plan import SHORT_TITLE_WIDTH, step_short_title, step_title
-    from ffwizard.core.steps import STEPS
+    from ffwizard.core.steps import SHORT_TITLE_WIDTH, STEPS, step_short_title, step_title
 
     STEP_IDS = [kind.id for kind in STEPS]
 

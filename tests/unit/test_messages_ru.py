@@ -182,7 +182,8 @@ def stopped_extraction_plan(sandbox):
 
 
 def test_a_failed_preflight_reads_in_russian(sim_sandbox):
-    from ffwizard.core.preflight import PreflightFailed, require_preflight
+    from ffwizard.core.errors import PreflightFailed
+    from ffwizard.core.preflight import require_preflight
 
     run_plan = stopped_extraction_plan(sim_sandbox)
     set_language("ru")
@@ -196,7 +197,8 @@ def test_a_failed_preflight_reads_in_russian(sim_sandbox):
 
 
 def test_the_same_preflight_failure_in_english(sim_sandbox):
-    from ffwizard.core.preflight import PreflightFailed, require_preflight
+    from ffwizard.core.errors import PreflightFailed
+    from ffwizard.core.preflight import require_preflight
 
     run_plan = stopped_extraction_plan(sim_sandbox)
     with pytest.raises(PreflightFailed) as refused:

@@ -18,7 +18,7 @@ from install_fixtures import (
 
 from ffwizard.core.answers import resolve_answers
 from ffwizard.core.detect import detect
-from ffwizard.core.plan import build_plan
+from ffwizard.core.planner import build_plan
 from ffwizard.core.secrets import mask_secrets
 from ffwizard.core.steps import STEPS
 

@@ -14,6 +14,7 @@ from ffwizard.core.errors import UserError
 from ffwizard.core.executor import Executor
 from ffwizard.core.journal import RunDir
 from ffwizard.core.plan import Plan, PlanSummary
+from ffwizard.core.planner import load_plan
 from ffwizard.core.progress import ProgressSample, format_duration
 from ffwizard.core.report import render_report
 from ffwizard.core.settings import Settings
@@ -101,7 +102,7 @@ def test_a_finished_run_reports_in_russian_then_in_english(finished_run_in_russi
 
     # The same run, reported in English.
     set_language("en")
-    english = render_report(RunDir(run_dir), Plan.load(run_dir))
+    english = render_report(RunDir(run_dir), load_plan(run_dir))
     for heading in ENGLISH_HEADINGS:
         assert heading in english
     assert "- Result: **finished**" in english

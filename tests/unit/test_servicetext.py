@@ -53,7 +53,7 @@ def test_replace_values_only_whole_values():
 def test_a_text_copy_that_does_not_match_falls_back_to_ruamel(monkeypatch):
     inst = detect(INSTALLS / "wrapped")
     from ffwizard.core.answers import resolve_answers
-    from ffwizard.core.plan import new_shards_from_specs
+    from ffwizard.core.planner import new_shards_from_specs
 
     answers, _ = resolve_answers(inst, {})
     new = new_shards_from_specs(inst, answers)

@@ -19,6 +19,7 @@ from ffwizard.core.steps.switch_sf_api import SwitchSfApi
 from ffwizard.core.steps.verify_copy import VerifyCopy
 from ffwizard.core.steps.verify_final import VerifyFinal
 from ffwizard.core.steps.write_migration_config import WriteMigrationConfig
+from ffwizard.i18n import _, pgettext
 
 STEPS: tuple[StepKind[Any], ...] = (
     Backup(),
@@ -37,9 +38,9 @@ STEPS: tuple[StepKind[Any], ...] = (
 _BY_ID: dict[str, StepKind[Any]] = {kind.id: kind for kind in STEPS}
 
 
-def find_kind(step_id: str | None) -> StepKind[Any] | None:
+def find_kind(step_id: object) -> StepKind[Any] | None:
     """The registered kind of a step id (None for an id ffwizard does not know)."""
-    return _BY_ID.get(step_id) if step_id is not None else None
+    return _BY_ID.get(step_id) if isinstance(step_id, str) else None
 
 
 def kind_of(step_id: str) -> StepKind[Any]:
@@ -47,3 +48,25 @@ def kind_of(step_id: str) -> StepKind[Any]:
     if kind is None:
         raise KeyError(f"unknown step {step_id!r}")
     return kind
+
+
+SHORT_TITLE_WIDTH = 25
+
+
+def step_title(step: object) -> str:
+    """A step's title in the current language, by its id; `step.title` for an id we do not know.
+    `step` is a Step or anything with `id` and `title` (a journal entry, a dict from JSON)."""
+    if isinstance(step, dict):
+        step_id, title = step.get("id"), step.get("title", "")
+    else:
+        step_id, title = getattr(step, "id", None), getattr(step, "title", "")
+    kind = find_kind(step_id)
+    return _(kind.title) if kind else (title or str(step_id or ""))
+
+
+def step_short_title(step: object) -> str:
+    """A step's name where room is short (a list beside the output): at most 25 characters."""
+    step_id = step.get("id") if isinstance(step, dict) else getattr(step, "id", None)
+    kind = find_kind(step_id)
+    title = pgettext(*kind.short_title) if kind else step_title(step)
+    return title if len(title) <= SHORT_TITLE_WIDTH else title[:SHORT_TITLE_WIDTH - 1] + "…"

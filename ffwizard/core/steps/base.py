@@ -18,16 +18,18 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
 
+from ffwizard.core import compose
 from ffwizard.core.answers import Answers
 from ffwizard.core.atomic import atomic_write_text, read_text_or_none
 from ffwizard.core.backup import Backups
-from ffwizard.core.errors import StepFailed, Stopped
+from ffwizard.core.errors import EditError, StepFailed, Stopped
 from ffwizard.core.events import EventKind, JournalEvent
 from ffwizard.core.installation import Installation, Problem, Shard
 from ffwizard.core.journal import RunDir, RunState
 from ffwizard.core.plan import FileChange, Plan, Step, compose_base, shard_url
 from ffwizard.core.ports import ExecResult, Runtime
 from ffwizard.core.progress import ProgressSample
+from ffwizard.core.replicas import replica_service_names
 from ffwizard.core.settings import Settings
 from ffwizard.core.toolprobe import ToolProbe
 from ffwizard.core.wakeup import ExitWatch, StopFlag
@@ -126,18 +128,14 @@ class PlanContext:
         """The compose file with the new shard services added, then with the old ones removed:
         one document edited twice (by two steps). None when it cannot be edited (the problem
         is recorded once)."""
-        from ffwizard.core import compose, configs
-
         inst = self.installation
         if inst.compose_file is None or not any(s.service for s in self.old_shards):
             return None  # no shard service to copy: detection has said why, once
         try:
             edited = compose.ComposeEdit(inst.compose_file)
-            from ffwizard.core.replicas import replica_service_names
-
             added = edited.add_shard_services(self.old_shards, self.new_shards)
             removed = edited.remove_services(replica_service_names(self.old_shards))
-        except configs.EditError as err:
+        except EditError as err:
             self.problems.append(err.problem)
             return None
         return (self.change(inst.compose_file, edited.original, added),
@@ -362,7 +360,7 @@ class StepKind(Generic[ParamsT]):
         """The planned step of this kind, titled in the current language."""
         return Step(id=self.id, title=_(self.title), explanation=explanation,
                     commands=commands or [], changes=changes or [], reversible=reversible,
-                    undo=undo, params=params, point_of_no_return=point_of_no_return)
+                    undo=undo, params=params, point_of_no_return=point_of_no_return, kind=self)
 
     def plan(self, ctx: PlanContext) -> Step[ParamsT] | None:
         """The planned step, or None when the plan goes without it."""

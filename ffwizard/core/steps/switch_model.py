@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ffwizard.core import configs
+from ffwizard.core.errors import EditError
+from ffwizard.core.installation import EXTRACTION_API_CONFIG
 from ffwizard.core.plan import FileChange, Plan, Step
 from ffwizard.core.steps.base import Needs, PlanContext, StepContext, StepKind, StepParams
 from ffwizard.i18n import N_, NP_, _
@@ -22,15 +25,13 @@ class SwitchModel(StepKind[SwitchModelParams]):
     params_type = SwitchModelParams
 
     def plan(self, ctx: PlanContext) -> Step[SwitchModelParams]:
-        from ffwizard.core import configs
-
         inst, answers = ctx.installation, ctx.answers
         changes: list[FileChange] = []
         try:
-            path = ctx.root / configs.EXTRACTION_API_CONFIG
+            path = ctx.root / EXTRACTION_API_CONFIG
             before, after = configs.switch_models(path, answers.models)
             changes.append(ctx.change(path, before, after))
-        except configs.EditError as err:
+        except EditError as err:
             ctx.problems.append(err.problem)
         names = ", ".join(f"{t} → {answers.models[t]}" for t in answers.object_types)
         extraction = inst.extraction_api_service

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ffwizard.core import configs
+from ffwizard.core.errors import EditError
+from ffwizard.core.installation import SF_API_CONFIG
 from ffwizard.core.plan import FileChange, Step
 from ffwizard.core.steps.base import PlanContext, StepContext, StepKind, StepParams
 from ffwizard.i18n import N_, NP_, _
@@ -23,15 +26,13 @@ class SwitchSfApi(StepKind[SwitchSfApiParams]):
     heals = True
 
     def plan(self, ctx: PlanContext) -> Step[SwitchSfApiParams]:
-        from ffwizard.core import configs
-
         changes: list[FileChange] = []
         try:
-            path = ctx.root / configs.SF_API_CONFIG
+            path = ctx.root / SF_API_CONFIG
             before, after = configs.switch_sf_api_shards(path, ctx.new_shards)
             # sf-api's config holds the s3 keys: its diff's context lines could show them.
             changes.append(ctx.change(path, before, after, secret=True))
-        except configs.EditError as err:
+        except EditError as err:
             ctx.problems.append(err.problem)
         return self.make(
             explanation=_("Replace the shard list in the sf-api config with the new shards and "

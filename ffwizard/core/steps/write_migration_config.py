@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ffwizard.core import configs
 from ffwizard.core.plan import Step
 from ffwizard.core.steps.base import PlanContext, StepContext, StepKind, StepParams
 from ffwizard.i18n import N_, NP_, _
@@ -24,8 +25,6 @@ class WriteMigrationConfig(StepKind[WriteMigrationConfigParams]):
     params_type = WriteMigrationConfigParams
 
     def plan(self, ctx: PlanContext) -> Step[WriteMigrationConfigParams]:
-        from ffwizard.core import configs
-
         path = ctx.run_dir / "migration.yaml"
         text = configs.migration_yaml(ctx.installation, ctx.answers, ctx.old_shards,
                                       ctx.new_shards)

@@ -9,7 +9,10 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Label, Static
 
+from ffwizard.core.journal import RunDir
 from ffwizard.core.progress import format_count
+from ffwizard.core.steps.verify_copy import copy_counts
+from ffwizard.core.steps.verify_final import final_counts
 from ffwizard.i18n import N_, _
 from ffwizard.ui.palette import BAD, GOOD
 from ffwizard.ui.screens.base import WizardScreen
@@ -17,10 +20,6 @@ from ffwizard.ui.screens.base import WizardScreen
 
 def verification_rows(run_dir: Path) -> tuple[Content, bool]:
     """Per gallery: objects before, copied, and now (from the run's journal)."""
-    from ffwizard.core.journal import RunDir
-    from ffwizard.core.steps.verify_copy import copy_counts
-    from ffwizard.core.steps.verify_final import final_counts
-
     state = RunDir(run_dir).state()
     copy = copy_counts(state.data)
     final = final_counts(state.data)

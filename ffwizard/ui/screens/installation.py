@@ -11,6 +11,7 @@ from ffwizard.core.installation import object_type_word, severity_word
 from ffwizard.i18n import N_, NP_, _, ngettext, pgettext
 from ffwizard.ui.palette import BAD, GOOD
 from ffwizard.ui.screens.base import WizardScreen
+from ffwizard.ui.screens.models import ModelsScreen
 from ffwizard.ui.widgets.columns import ColumnsText
 
 # The display words of problem severities and service states (the codes stay English).
@@ -156,6 +157,4 @@ class InstallationScreen(WizardScreen):
                        "ahead).").format(count=len(failed)), error=True)
 
     def go_next(self) -> None:
-        from ffwizard.ui.screens.models import ModelsScreen
-
         self.app.push_screen(ModelsScreen())

@@ -7,8 +7,10 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from ffwizard.core.installation import MODEL_CATEGORY, object_type_word
+from ffwizard.core.models import validate_models
 from ffwizard.i18n import N_, _
 from ffwizard.ui.screens.base import WizardScreen
+from ffwizard.ui.screens.shards import ShardsScreen
 
 OTHER = "__other__"
 class ModelsScreen(WizardScreen):
@@ -85,8 +87,6 @@ class ModelsScreen(WizardScreen):
 
     def check(self, *, quiet: bool = False) -> bool:
         """Validate; show each type's problem under it. True when all is well."""
-        from ffwizard.core.models import validate_models
-
         state = self.app.state
         types, models = self.chosen_values()
         available = state.detection.available_models
@@ -116,8 +116,6 @@ class ModelsScreen(WizardScreen):
         return True
 
     def go_next(self) -> None:
-        from ffwizard.ui.screens.shards import ShardsScreen
-
         if not self.check():
             return
         types, models = self.chosen_values()

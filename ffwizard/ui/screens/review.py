@@ -13,10 +13,12 @@ from textual.content import Content
 from textual.widgets import Collapsible, Static
 
 from ffwizard.core.installation import object_type_word
-from ffwizard.core.plan import step_title
+from ffwizard.core.steps import step_title
 from ffwizard.i18n import N_, _, ngettext
 from ffwizard.ui.palette import BAD, CAUTION
 from ffwizard.ui.screens.base import WizardScreen
+from ffwizard.ui.screens.dialogs import Choice
+from ffwizard.ui.screens.run import RunScreen
 from ffwizard.ui.state import build_wizard_plan
 from ffwizard.ui.widgets.diff_view import DiffView
 from ffwizard.ui.widgets.path_text import PathText
@@ -193,9 +195,6 @@ class ReviewScreen(WizardScreen):
         self.refresh_bindings()
 
     def go_next(self) -> None:
-        from ffwizard.ui.screens.dialogs import Choice
-        from ffwizard.ui.screens.run import RunScreen
-
         plan = self.app.state.plan
         if plan is None or plan.blocked:
             return

@@ -23,20 +23,23 @@ from textual.worker import get_current_worker
 
 from ffwizard import session
 from ffwizard.core.errors import UserError
-from ffwizard.core.plan import step_short_title, step_title
-from ffwizard.core.progress import format_count
+from ffwizard.core.events import EventKind, RunStatus, StepStatus
+from ffwizard.core.executor import Outcome
+from ffwizard.core.progress import ProgressMeter, format_count, format_duration
 from ffwizard.core.report import status_word
-from ffwizard.core.runstatus import migration_state_word
-from ffwizard.core.steps import find_kind
+from ffwizard.core.runstatus import migration_progress, migration_state_word, read_status
+from ffwizard.core.steps import find_kind, step_short_title, step_title
 from ffwizard.i18n import N_, _, ngettext
 from ffwizard.ui.palette import BAD, GOOD
+from ffwizard.ui.screens.dialogs import Choice
+from ffwizard.ui.screens.done import DoneScreen
 from ffwizard.ui.translate import translate_bindings
 from ffwizard.ui.widgets.log_pane import LogPane
 from ffwizard.ui.widgets.step_header import StepHeader
 
-ICONS = {"pending": ("○", "$text-muted"), "started": ("▶", "bold $text-accent"),
-         "done": ("✓", GOOD), "failed": ("✗", f"bold {BAD}"),
-         "undone": ("↺", "$text-warning"), "skipped": ("✓", GOOD)}
+ICONS = {StepStatus.PENDING: ("○", "$text-muted"), StepStatus.STARTED: ("▶", "bold $text-accent"),
+         StepStatus.DONE: ("✓", GOOD), StepStatus.FAILED: ("✗", f"bold {BAD}"),
+         StepStatus.UNDONE: ("↺", "$text-warning")}
 LOG_TAIL_BYTES = 512 * 1024
 
 DEFAULT_STOP_MEANING = N_("ffwizard finishes the current step, records where it stopped and "
@@ -108,7 +111,7 @@ class RunScreen(Screen):
         self.show_buttons()
         if self.plan is not None:
             self.run_plan = self.plan
-            self.step_states = {s.id: "pending" for s in self.run_plan.steps}
+            self.step_states = {s.id: StepStatus.PENDING for s in self.run_plan.steps}
             self.render_steps()
             self.start_run("apply")
         else:
@@ -135,8 +138,8 @@ class RunScreen(Screen):
             return
         parts: list = []
         for index, step in enumerate(self.run_plan.steps, 1):
-            status = self.step_states.get(step.id, "pending")
-            icon, style = ICONS.get(status, ICONS["pending"])
+            status = self.step_states.get(step.id, StepStatus.PENDING)
+            icon, style = ICONS.get(status, ICONS[StepStatus.PENDING])
             if step.point_of_no_return:
                 parts.append((_("── point of no return ──") + "\n", "$text-warning"))
             parts.append((f"{icon} ", style))
@@ -146,8 +149,6 @@ class RunScreen(Screen):
 
     # --- starting or re-opening a run -----------------------------------------------------------
     def open_existing(self) -> None:
-        from ffwizard.core.runstatus import read_status
-
         status = read_status(self.app.state.root)
         if status is None:
             self.say(_("There is no run to show."), error=True)
@@ -172,8 +173,9 @@ class RunScreen(Screen):
             self.offer_choices(status.status, status.last_error)
 
     def offer_choices(self, status: str, error: str | None) -> None:
-        sentences = {"stopped": N_("The run is stopped."), "failed": N_("The run failed."),
-                     "rollback-failed": N_("The rollback stopped.")}
+        sentences = {RunStatus.STOPPED: N_("The run is stopped."),
+                     RunStatus.FAILED: N_("The run failed."),
+                     RunStatus.ROLLBACK_FAILED: N_("The rollback stopped.")}
         words = (_(sentences[status]) if status in sentences
                  else _("The run is {status}.").format(status=status_word(status)))
         # The whole error (with the tool's last lines) is in the output pane, whose lines are cut
@@ -182,7 +184,7 @@ class RunScreen(Screen):
         lines = [line for line in (error or "").strip().splitlines() if line.strip()]
         first = lines[0] if lines else ""
         pnr = self.run_plan.point_of_no_return if self.run_plan else None
-        past = bool(pnr) and self.step_states.get(pnr) not in ("pending", None)
+        past = bool(pnr) and self.step_states.get(pnr) not in (StepStatus.PENDING, None)
         choices = (_("Continue, roll back (files restored, old shards kept) or quit.") if not past
                    else _("Past the point of no return: continue to finish."))
         parts = [(words + " ", "bold"), (first[:1].upper() + first[1:], BAD)]
@@ -193,7 +195,7 @@ class RunScreen(Screen):
             parts.append(("\n" + lines[-1].strip(), f"bold {BAD}"))
         parts.append(("\n" + choices, ""))
         self.query_one("#run-status", Static).update(Content.assemble(*parts))
-        self.query_one("#continue", Button).label = (_("Retry") if status == "failed"
+        self.query_one("#continue", Button).label = (_("Retry") if status == RunStatus.FAILED
                                                      else _("Continue"))
         self.show_buttons(choices=True, rollback=not past)
         self.say("")
@@ -271,27 +273,27 @@ class RunScreen(Screen):
         """Called by the executor (worker thread)."""
         pane = self.query_one("#log", LogPane)
         kind = event.kind
-        if kind == "output":
+        if kind == EventKind.OUTPUT:
             pane.add_lines(event.text.splitlines() or [""])
             return
-        if kind == "step_started":
+        if kind == EventKind.STEP_STARTED:
             pane.add_lines([f"▶ [{event.index}/{event.total}] {self.event_title(event)}"])
-        elif kind == "step_done":
+        elif kind == EventKind.STEP_DONE:
             # TRANSLATORS: under a step in the output pane: the step is done.
             pane.add_lines(["  ✓ " + _("done")])
-        elif kind == "step_failed":
+        elif kind == EventKind.STEP_FAILED:
             pane.add_lines([f"  ✗ {line}" for line in event.text.splitlines()])
-        elif kind == "message":
+        elif kind == EventKind.MESSAGE:
             pane.add_lines([f"  {event.text}"])
-        elif kind == "step_undone":
+        elif kind == EventKind.STEP_UNDONE:
             pane.add_lines(["  ↺ " + _("undone: {what}").format(what=event.text)])
-        elif kind == "run_done":
+        elif kind == EventKind.RUN_DONE:
             pane.add_lines(["✓ " + _("Finished: every step done and verified.")])
-        elif kind == "rollback_done":
+        elif kind == EventKind.ROLLBACK_DONE:
             pane.add_lines(["↺ " + _("Rolled back.")])
-        elif kind == "run_stopped":
+        elif kind == EventKind.RUN_STOPPED:
             pane.add_lines([_("Stopped: {reason}").format(reason=event.text)])
-        if kind != "message":
+        if kind != EventKind.MESSAGE:
             self.app.call_from_thread(self.apply_event, event)
 
     def event_title(self, event) -> str:
@@ -303,18 +305,18 @@ class RunScreen(Screen):
 
     def apply_event(self, event) -> None:
         kind, step = event.kind, event.step
-        if kind == "step_started" and step:
+        if kind == EventKind.STEP_STARTED and step:
             self.current_step = step
-            self.step_states[step] = "started"
+            self.step_states[step] = StepStatus.STARTED
             self.say(_("Step {index} of {total}: {title}. Ctrl+C to stop.").format(
                 index=event.index, total=event.total, title=self.event_title(event)))
-        elif kind in ("step_done", "step_skipped") and step:
-            self.step_states[step] = "done"
-        elif kind == "step_failed" and step:
-            self.step_states[step] = "failed"
-        elif kind == "step_undone" and step:
-            self.step_states[step] = "undone"
-        elif kind == "progress" and event.progress is not None:
+        elif kind in (EventKind.STEP_DONE, EventKind.STEP_SKIPPED) and step:
+            self.step_states[step] = StepStatus.DONE
+        elif kind == EventKind.STEP_FAILED and step:
+            self.step_states[step] = StepStatus.FAILED
+        elif kind == EventKind.STEP_UNDONE and step:
+            self.step_states[step] = StepStatus.UNDONE
+        elif kind == EventKind.PROGRESS and event.progress is not None:
             self.show_progress(event.progress)
             return
         self.render_steps()
@@ -330,8 +332,6 @@ class RunScreen(Screen):
                 # TRANSLATORS: the copy rate in objects per second.
                 text += " · " + _("{rate}/s").format(rate=format_count(round(sample.rate)))
             if sample.eta_seconds is not None:
-                from ffwizard.core.progress import format_duration
-
                 # TRANSLATORS: the time the copy still needs (estimated time of arrival).
                 text += " · " + _("ETA {duration}").format(
                     duration=format_duration(sample.eta_seconds))
@@ -339,8 +339,6 @@ class RunScreen(Screen):
 
     def confirm(self, step) -> bool:
         """The point of no return (worker thread): ask on screen, wait for the answer."""
-        from ffwizard.ui.screens.dialogs import Choice
-
         answer: dict = {}
         answered = threading.Event()
 
@@ -387,15 +385,15 @@ class RunScreen(Screen):
         self.render_steps()
         status = outcome.status
         sample = self.last_sample
-        if status == "rolled-back":
+        if status == RunStatus.ROLLED_BACK:
             self.show_no_progress(hide=True)  # the new shards and their copy are gone
-        elif sample is not None and status != "done":
+        elif sample is not None and status != RunStatus.DONE:
             # The copy is not going on here: its numbers are those of the moment the run ended.
             self.query_one("#progress-text", Static).update(
-                (_("{progress} when the run failed") if status == "failed"
+                (_("{progress} when the run failed") if status == RunStatus.FAILED
                  else _("{progress} when the run stopped")).format(
                     progress=objects_progress(sample.done, sample.total)))
-        if status == "done":
+        if status == RunStatus.DONE:
             if sample is not None:
                 self.query_one("#progress-text", Static).update(ngettext(
                     "{done}/{total} object copied", "{done}/{total} objects copied",
@@ -407,7 +405,7 @@ class RunScreen(Screen):
                 _("Report: {path}").format(path=report)))
             self.show_buttons(results=True)
             self.say("")
-        elif status == "rolled-back":
+        elif status == RunStatus.ROLLED_BACK:
             # TRANSLATORS: one sentence in two styles: "Rolled back:" in bold, then the rest.
             self.query_one("#run-status", Static).update(Content.assemble(
                 ("↺ " + _("Rolled back:") + " ", "bold $text-warning"),
@@ -418,7 +416,8 @@ class RunScreen(Screen):
             self.query_one("#quit").focus()
             self.say("")
         else:
-            self.offer_choices("failed" if status == "failed" else "stopped", outcome.error)
+            self.offer_choices(RunStatus.FAILED if status == RunStatus.FAILED else RunStatus.STOPPED,
+                               outcome.error)
 
     # --- buttons and keys -------------------------------------------------------------------------
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -426,7 +425,7 @@ class RunScreen(Screen):
         button = event.button.id
         if button == "continue":
             step = self.outcome.step if self.outcome else None
-            retry_copy = (self.outcome is not None and self.outcome.status == "failed"
+            retry_copy = (self.outcome is not None and self.outcome.status == RunStatus.FAILED
                           and getattr(find_kind(step), "retry_reruns_migration", False))
             self.start_run("rerun" if retry_copy else "resume")
         elif button == "rollback":
@@ -434,13 +433,9 @@ class RunScreen(Screen):
         elif button == "quit":
             self.app.exit(0)
         elif button == "results":
-            from ffwizard.ui.screens.done import DoneScreen
-
             self.app.push_screen(DoneScreen(self.outcome, self.run_plan))
 
     def confirm_rollback(self) -> None:
-        from ffwizard.ui.screens.dialogs import Choice
-
         def answered(answer: str | None) -> None:
             if answer == "rollback":
                 self.start_run("rollback")
@@ -456,8 +451,6 @@ class RunScreen(Screen):
         self.say(_("The run has started: there is no going back a screen. Ctrl+C to stop."))
 
     def action_interrupt(self) -> None:
-        from ffwizard.ui.screens.dialogs import Choice
-
         if not self.running or self.executor is None:
             self.app.action_quit_wizard()
             return
@@ -489,9 +482,6 @@ class RunScreen(Screen):
     # --- following a run another process drives -------------------------------------------------
     @work(thread=True, exclusive=True, group="observe")
     def observe(self) -> None:
-        from ffwizard.core.progress import ProgressMeter
-        from ffwizard.core.runstatus import migration_progress, read_status
-
         worker = get_current_worker()
         meter = None
         runtime = None
@@ -516,7 +506,7 @@ class RunScreen(Screen):
 
     def observed(self, status, sample) -> None:
         self.step_states = {line.id: line.status for line in status.steps}
-        self.current_step = next((line.id for line in status.steps if line.status == "started"),
+        self.current_step = next((line.id for line in status.steps if line.status == StepStatus.STARTED),
                                  None)
         self.render_steps()
         if sample is not None:
@@ -524,11 +514,9 @@ class RunScreen(Screen):
         if status.holder is None:
             if status.current:
                 self.offer_choices(status.status, status.last_error)
-            elif status.status == "done":
-                from ffwizard.core.executor import Outcome
-
+            elif status.status == RunStatus.DONE:
                 self.finished.set()
-                self.outcome = Outcome("done", None, None, status.run.path)
+                self.outcome = Outcome(RunStatus.DONE, None, None, status.run.path)
                 self.query_one("#run-status", Static).update(Content.assemble(
                     ("✓ " + _("The migration is finished and verified."), f"bold {GOOD}")))
                 self.show_buttons(results=True)

@@ -10,6 +10,7 @@ from textual.widgets import Checkbox, Input, Label, Static
 
 from ffwizard.i18n import N_, _
 from ffwizard.ui.screens.base import WizardScreen
+from ffwizard.ui.screens.review import ReviewScreen
 from ffwizard.ui.state import free_space, human_bytes
 
 # The migration tool's numbers: answers key, label (17 columns at most), hint, and the problem
@@ -99,8 +100,6 @@ class SettingsScreen(WizardScreen):
         return True
 
     def go_next(self) -> None:
-        from ffwizard.ui.screens.review import ReviewScreen
-
         if not self.check():
             return
         answers = self.app.state.answers

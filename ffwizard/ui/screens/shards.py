@@ -9,8 +9,11 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Input, Static
 
+from ffwizard.core.answers import ShardSpec
+from ffwizard.core.shards import new_shard_from_spec, validate_new_shards
 from ffwizard.i18n import N_, _
 from ffwizard.ui.screens.base import WizardScreen
+from ffwizard.ui.screens.settings import SettingsScreen
 
 
 class ShardsScreen(WizardScreen):
@@ -48,9 +51,6 @@ class ShardsScreen(WizardScreen):
         yield Static("", id="shard-problems", classes="problem")
 
     def data_dir(self, name: str) -> str:
-        from ffwizard.core.answers import ShardSpec
-        from ffwizard.core.shards import new_shard_from_spec
-
         inst = self.app.state.installation
         try:
             path = new_shard_from_spec(inst, ShardSpec(name or "?", 1, 1)).data_dir or ""
@@ -59,9 +59,6 @@ class ShardsScreen(WizardScreen):
         return Path(path).name + "/" if path else ""
 
     def data_parent(self) -> str:
-        from ffwizard.core.answers import ShardSpec
-        from ffwizard.core.shards import new_shard_from_spec
-
         inst = self.app.state.installation
         parent = Path(new_shard_from_spec(inst, ShardSpec("x", 1, 1)).data_dir or "x").parent
         try:
@@ -74,9 +71,6 @@ class ShardsScreen(WizardScreen):
 
     def read_specs(self) -> tuple[list, list[str], set[str]]:
         """(specs, problems, ids of the inputs at fault)."""
-        from ffwizard.core.answers import ShardSpec
-        from ffwizard.core.shards import validate_new_shards
-
         specs, problems, bad = [], [], set()
         port_problems = {
             "http": N_("row {row}: HTTP port must be a number from 1 to 65535."),
@@ -140,8 +134,6 @@ class ShardsScreen(WizardScreen):
         self.check()
 
     def go_next(self) -> None:
-        from ffwizard.ui.screens.settings import SettingsScreen
-
         if not self.check():
             return
         specs, _problems, _bad = self.read_specs()

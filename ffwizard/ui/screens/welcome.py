@@ -12,6 +12,7 @@ from textual.widgets import Button, Input, Label, Static
 from ffwizard.core.errors import UserError
 from ffwizard.i18n import N_, _, current_language
 from ffwizard.ui.screens.base import WizardScreen
+from ffwizard.ui.screens.installation import InstallationScreen
 from ffwizard.ui.state import default_answers, detect_installation
 from ffwizard.ui.translate import translate_bindings
 
@@ -138,8 +139,6 @@ class WelcomeScreen(WizardScreen):
         self.say(_("The installation could not be read: see above."), error=True)
 
     def detection_done(self, detection, answers: dict) -> None:
-        from ffwizard.ui.screens.installation import InstallationScreen
-
         state = self.app.state
         state.detection = detection
         if not state.answers:
