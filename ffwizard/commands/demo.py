@@ -11,7 +11,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ffwizard.demo import DEFAULT_DEVICE, DEFAULT_OBJECTS, DEFAULT_SHARDS, DEFAULT_TYPES
+from ffwizard.demo import (DEFAULT_DEVICE, DEFAULT_EVENTS_PER_SECOND, DEFAULT_OBJECTS,
+                           DEFAULT_SHARDS, DEFAULT_TYPES)
 from ffwizard.i18n import _, ngettext
 
 
@@ -33,6 +34,10 @@ def register(subparsers) -> None:
                         help=_("extraction-api build (default %(default)s)"))
     parser.add_argument("--types", default=",".join(DEFAULT_TYPES), metavar=_("LIST"),
                         help=_("object types in use, comma separated (default %(default)s)"))
+    parser.add_argument("--events-per-second", type=float, default=DEFAULT_EVENTS_PER_SECOND,
+                        metavar=_("N"),
+                        help=_("new events the simulated video worker adds per second, a live "
+                               "site during the migration (default %(default)s; 0: none)"))
     parser.add_argument("--prepare-only", action="store_true",
                         help=_("only build the sandbox and start its services"))
     parser.add_argument("--stop", type=Path, metavar=_("DIR"),
@@ -62,7 +67,11 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(_("--types needs at least one of face, body, car"))
     if args.sandbox is None:
         print(_("Building the demo installation in a fresh temporary directory…"), flush=True)
-    demo = prepare_demo(args.sandbox, shards=args.shards, objects=args.objects, device=args.device, types=types)
+    if not 0 <= args.events_per_second <= 1000:
+        raise UserError(_("--events-per-second must be between 0 and 1000, not {value}").format(
+            value=f"{args.events_per_second:g}"))
+    demo = prepare_demo(args.sandbox, shards=args.shards, objects=args.objects, device=args.device,
+                        types=types, events_per_second=args.events_per_second)
     prepared = "\n".join([
         demo.summary,
         _("Plan on it with:  ffwizard plan --root {root}").format(root=demo.root),

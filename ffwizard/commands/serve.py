@@ -188,10 +188,10 @@ def demo_sandbox(stack: ExitStack, sandbox: Path | None) -> Path:
     tabs. Its services stop with the server; a sandbox built in a temporary directory goes too."""
     import shutil
 
-    from ffwizard.demo import prepare_demo, stop_demo
+    from ffwizard.demo import DEFAULT_EVENTS_PER_SECOND, prepare_demo, stop_demo
 
     print(_("Preparing the simulated installation…"), file=sys.stderr, flush=True)
-    demo = prepare_demo(sandbox)
+    demo = prepare_demo(sandbox, events_per_second=DEFAULT_EVENTS_PER_SECOND)
     print(demo.summary, file=sys.stderr, flush=True)
     if sandbox is None:
         stack.callback(shutil.rmtree, demo.root, ignore_errors=True)

@@ -19,6 +19,7 @@ DEFAULT_SHARDS = 8
 DEFAULT_OBJECTS = 4000
 DEFAULT_DEVICE = "gpu"
 DEFAULT_TYPES = ("face", "body", "car")
+DEFAULT_EVENTS_PER_SECOND = 2.0  # a live site in the demo: the video worker adds events
 
 
 @dataclass
@@ -33,7 +34,8 @@ class PreparedDemo:
 
 def prepare_demo(sandbox: Path | str | None = None, *, shards: int = DEFAULT_SHARDS,
                  objects: int = DEFAULT_OBJECTS, device: str = DEFAULT_DEVICE,
-                 types: tuple[str, ...] = DEFAULT_TYPES, start: bool = True) -> PreparedDemo:
+                 types: tuple[str, ...] = DEFAULT_TYPES, start: bool = True,
+                 events_per_second: float | None = None) -> PreparedDemo:
     """Build a sandbox at `sandbox` (a fresh temporary directory when None; an existing sandbox
     is reused as it is) and start its services. Raises UserError for a non-empty non-sandbox."""
     from ffwizard.demo.ports import reclaim_block
@@ -49,6 +51,11 @@ def prepare_demo(sandbox: Path | str | None = None, *, shards: int = DEFAULT_SHA
         if created else open_sandbox(root)
     if not created:
         reclaim_block(box.root, box.ports)  # given back when it was stopped
+    if created and events_per_second:
+        from ffwizard.demo.faults import set_faults
+
+        # A live site: the video worker keeps adding events while the migration runs.
+        set_faults(box.root, FFSIM_EVENTS_PER_SECOND=f"{events_per_second:g}")
     runtime = SimRuntime(box.root, box.project, box.compose_file)
     if start:
         result = runtime.compose_up()

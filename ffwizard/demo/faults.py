@@ -13,6 +13,8 @@ FFSIM_SHARD_DOWN_AFTER_ADDS=K    a shard server exits after it has accepted K ad
 FFSIM_EXTRACTION_DELAY_MS=MS     the extraction service waits MS milliseconds per request
 FFSIM_DUMP_NO_SPACE=1            the dump tool fails with "no space left on device" halfway
 FFSIM_PACE=N                     the migration tool copies at most N objects/s (demos)
+FFSIM_EVENTS_PER_SECOND=N       the simulated video worker adds N new event objects per second to
+                                 the shards sf-api uses (a live site; `ffwizard demo` sets it)
 FFSIM_GPU_CACHE_SECONDS=S        a GPU extraction service spends S seconds building the cache of
                                  each model it has not cached yet before it listens (first start
                                  of a new model; default 0)
@@ -32,6 +34,7 @@ KNOBS = (
     "FFSIM_DUMP_NO_SPACE",
     "FFSIM_PACE",
     "FFSIM_GPU_CACHE_SECONDS",
+    "FFSIM_EVENTS_PER_SECOND",
 )
 FAULTS_FILE = Path(".sim") / "faults.json"
 

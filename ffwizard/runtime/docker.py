@@ -371,6 +371,32 @@ class DockerRuntime(Runtime):
                                                          service=service,
                                                          reason=_explain(err))) from None
 
+    def stop_services(self, services: list[str]) -> None:
+        self._each_container(services, "stop")
+
+    def start_services(self, services: list[str]) -> None:
+        self._each_container(services, "start")
+
+    def _each_container(self, services: list[str], action: str) -> None:
+        """`compose stop`/`compose start` of each service's containers, through the Engine."""
+        import docker
+        import requests
+
+        for service in services:
+            for container in self._project_containers(service):
+                try:
+                    if action == "stop":
+                        container.stop(timeout=10)
+                    else:
+                        container.start()
+                except docker.errors.NotFound:
+                    continue
+                except (docker.errors.APIError, requests.RequestException) as err:
+                    raise UserError(_("Could not {action} {container} (service {service}): "
+                                      "{reason}").format(action=action, container=container.name,
+                                                         service=service,
+                                                         reason=_explain(err))) from None
+
     # --- compose -------------------------------------------------------------------------------
     @property
     def compose_command(self) -> list[str]:
@@ -408,16 +434,18 @@ class DockerRuntime(Runtime):
                 "-p", self.project, "-f", str(self.compose_file),
                 "--project-directory", str(self.compose_file.parent), *args]
 
-    def compose_up(self, *, remove_orphans: bool = False) -> ExecResult:
+    def compose_up(self, *, remove_orphans: bool = False,
+                   services: list[str] | None = None) -> ExecResult:
         args = ["up", "-d"]
         if remove_orphans:
             args.append("--remove-orphans")
+        named = list(services or [])  # (measured: v1 and v2 remove orphans with names given too)
         if self.compose_command == ["docker", "compose"]:
             # Never reach for a registry (v1 has no such flag; it pulls only missing images).
-            result = self._run_compose([*args, "--pull", "never"])
+            result = self._run_compose([*args, "--pull", "never", *named])
             if "unknown flag: --pull" not in result.output:
                 return result  # else a compose v2 older than the flag: the same without it
-        return self._run_compose(args)
+        return self._run_compose([*args, *named])
 
     def _run_compose(self, args: list[str]) -> ExecResult:
         argv = self.compose_argv(*args)

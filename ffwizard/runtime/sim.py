@@ -165,18 +165,25 @@ class SimRuntime(Runtime):
             started = procs.start(self.root, spec)
         procs.wait_ready([started])
 
-    def compose_up(self, *, remove_orphans: bool = False) -> ExecResult:
+    def compose_up(self, *, remove_orphans: bool = False,
+                   services: list[str] | None = None) -> ExecResult:
         with self._engine_lock():
-            return self._compose_up(remove_orphans)
+            return self._compose_up(remove_orphans, services)
 
-    def _compose_up(self, remove_orphans: bool) -> ExecResult:
+    def _compose_up(self, remove_orphans: bool, services: list[str] | None = None) -> ExecResult:
         try:
             specs = containers.load_compose(self.compose_file)
         except containers.ComposeError as err:
             return ExecResult(1, f"{err}\n")
+        orphans_of = set(specs)  # services named or not, the rest are still no orphans
+        if services is not None:
+            unknown = sorted(set(services) - set(specs))
+            if unknown:
+                return ExecResult(1, f"no such service: {unknown[0]}\n")
+            specs = {name: spec for name, spec in specs.items() if name in services}
         records = procs.all_records(self.root)
         lines, started, to_stop = [], [], []
-        orphans = sorted(set(records) - set(specs))
+        orphans = sorted(set(records) - orphans_of)
         if orphans and remove_orphans:
             to_stop += [records[name] for name in orphans]
         elif orphans:
@@ -211,6 +218,20 @@ class SimRuntime(Runtime):
             procs.stop_many([records[s] for s in services if s in records])
             for service in services:
                 procs.delete_record(self.root, service)
+
+    def stop_services(self, services: list[str]) -> None:
+        with self._engine_lock():
+            records = procs.all_records(self.root)
+            procs.stop_many([records[s] for s in services if s in records])
+
+    def start_services(self, services: list[str]) -> None:
+        with self._engine_lock():
+            started = []
+            for service in services:
+                record = procs.read_record(self.root, service)
+                if record is not None and not procs.is_running(record):
+                    started.append(procs.start(self.root, procs.spec_of(record)))
+        procs.wait_ready(started)
 
     # --- beyond the interface: the demo's own needs ----------------------------------------
     def stop_all(self) -> list[str]:

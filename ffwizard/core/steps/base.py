@@ -293,12 +293,27 @@ class StepContext:
             self.sleep(min(1.0, self.settings.poll_interval))
 
     def compose_up(self, step: Step[Any], *, remove_orphans: bool = False) -> None:
-        result = self.runtime.compose_up(remove_orphans=remove_orphans)
+        services = self._services_to_up()
+        result = self.runtime.compose_up(remove_orphans=remove_orphans, services=services)
         for line in result.output.splitlines()[-self.settings.log_tail_lines:]:
             self.emit(EventKind.OUTPUT, step.id, line)
         if result.exit_code != 0:
             raise StepFailed(_("compose up ended with status {code}: {output}").format(
                 code=result.exit_code, output=result.output.strip()[-500:]))
+
+
+    def _services_to_up(self) -> list[str] | None:
+        """While the run holds event intake paused, `compose up` names every service of the
+        compose file but the paused ones (a bare `up -d` would start them again); else None."""
+        from ffwizard.core.intake import paused_services
+
+        paused = paused_services(self.plan, self.state)
+        if not paused:
+            return None
+        from ffwizard.core.yamlio import read_yaml_file
+
+        data = read_yaml_file(self.runtime.compose_file) or {}
+        return [str(name) for name in (data.get("services") or {}) if name not in paused]
 
 
 # --- the kind of a step ------------------------------------------------------------------------

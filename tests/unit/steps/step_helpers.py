@@ -104,9 +104,17 @@ class FakeRuntime:
     def restart(self, service: str) -> None:
         self.calls.append(("restart", service))
 
-    def compose_up(self, *, remove_orphans: bool = False) -> ExecResult:
-        self.calls.append(("compose_up", remove_orphans))
+    def compose_up(self, *, remove_orphans: bool = False,
+                   services: list[str] | None = None) -> ExecResult:
+        self.calls.append(("compose_up", remove_orphans) if services is None
+                          else ("compose_up", remove_orphans, tuple(services)))
         return ExecResult(0, "")
+
+    def stop_services(self, services: list[str]) -> None:
+        self.calls.append(("stop_services", tuple(services)))
+
+    def start_services(self, services: list[str]) -> None:
+        self.calls.append(("start_services", tuple(services)))
 
     def remove_services(self, services: list[str]) -> None:
         self.calls.append(("remove_services", tuple(services)))
