@@ -41,6 +41,8 @@ def run(args: argparse.Namespace) -> int:
     from ffwizard.core.errors import UserError
     from ffwizard.core.plan import step_title
     from ffwizard.core.progress import ProgressMeter
+    from ffwizard.core.settings import Settings
+    from ffwizard.core.stall import with_stall
     from ffwizard.core.runstatus import migration_progress, read_status
 
     root = args.root.resolve()
@@ -89,8 +91,9 @@ def run(args: argparse.Namespace) -> int:
                 progress = migration_progress(status, runtime)
                 if progress is not None:
                     meter = meter or ProgressMeter(progress[1])
-                    say(_("progress: {progress}").format(
-                        progress=meter.update(progress[0]).describe()))
+                    sample = with_stall(meter.update(progress[0]), status.run.path,
+                                        Settings.from_environ().stall_seconds)
+                    say(_("progress: {progress}").format(progress=sample.describe()))
             elif status.holder is None:
                 break  # nothing runs: neither a step nor the migration tool
             time.sleep(args.interval)

@@ -75,8 +75,11 @@ def run(args: argparse.Namespace) -> int:
     else:
         from ffwizard.demo.sandbox import is_sandbox
 
+        from ffwizard.core.reextract import objects_to_reextract, reextract_text
+
+        reextract = reextract_text(*objects_to_reextract(LoopbackHttp(), plan))
         sys.stdout.write(redact(render_plan(plan, models_listed=available is not None,
-                                            answers_file=args.answers,
+                                            answers_file=args.answers, reextract=reextract,
                                             runtime_hint="sim" if is_sandbox(installation.root)
                                             else "docker")))
     if plan.blocked:
@@ -86,6 +89,21 @@ def run(args: argparse.Namespace) -> int:
                     print(f"ffwizard: {redact(str(problem))}", file=sys.stderr)
         return EXIT_BLOCKED
     return 0
+
+
+class LoopbackHttp:
+    """GETs on the host's loopback, where the shards answer (read-only; `plan` needs no runtime)."""
+
+    def http_get(self, url: str, timeout: float = 5.0):
+        import httpx
+
+        from ffwizard.core.ports import HttpAnswer
+
+        try:
+            response = httpx.get(url, timeout=timeout, trust_env=False)
+        except httpx.HTTPError as err:
+            return HttpAnswer(status=0, error=str(err) or type(err).__name__)
+        return HttpAnswer(status=response.status_code, body=response.content)
 
 
 def models_through_runtime(kind: str, installation) -> list[str]:
@@ -165,7 +183,7 @@ def _label_width(kinds) -> int:
 
 
 def render_plan(plan, *, models_listed: bool = True, answers_file: Path | None = None,
-                runtime_hint: str = "docker") -> str:
+                runtime_hint: str = "docker", reextract: str | None = None) -> str:
     """The plan as an engineer reads it over SSH: facts, answers, steps, then the problems and
     the verdict at the end, where the eye lands. Paths under the install root are shown relative
     to it (the heading names it once); prose is wrapped, commands and diffs are shown whole.
@@ -173,7 +191,8 @@ def render_plan(plan, *, models_listed: bool = True, answers_file: Path | None =
     `models_listed`: whether the models the extraction service offers were known (else the
     proposal is today's model, and the output says how to get real proposals).
     `answers_file`: the file the answers came from, for the `apply` command shown at the end.
-    `runtime_hint`: the --runtime to suggest (sim for a demo sandbox)."""
+    `runtime_hint`: the --runtime to suggest (sim for a demo sandbox).
+    `reextract`: the objects to re-extract, as read from the old shards (None: not shown)."""
     from ffwizard.core.installation import severity_word
 
     inst = plan.installation
@@ -231,6 +250,11 @@ def render_plan(plan, *, models_listed: bool = True, answers_file: Path | None =
             batch=answers.extraction_batch_size))
     add(f"  {_('clusters'):<{width}}"
         + (_("migrated") if answers.migrate_clusters else _("not migrated")))
+    add(f"  {_('intake'):<{width}}"
+        + (_("paused from the model switch to the sf-api switch") if plan.has("pause_intake")
+           else _("running: events that arrive during the copy are counted")))
+    if reextract is not None:
+        field(_("objects"), reextract)
     errors = [p for p in plan.problems if p.severity == "error"]
     others = len(plan.problems) - len(errors)
     if plan.problems:

@@ -108,6 +108,10 @@ def make_confirm(root: Path, assume_yes: bool, state: dict):
             return False
         say(_("Next, back to back: stop the old shard services, then '{step}'. {explanation}")
             .format(step=step_title(step), explanation=step.explanation))
+        from ffwizard.core.intake import window_text
+
+        if window_text(root):
+            say(window_text(root))
         state["prompting"] = True
         try:
             answer = input(_("This is the point of no return. Type 'yes' to continue: "))

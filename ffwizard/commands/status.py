@@ -115,6 +115,14 @@ def run(args: argparse.Namespace) -> int:
         except UserError:
             progress = None
     say(render_status(status, progress).rstrip("\n"))
+    if progress is not None:
+        from ffwizard.core.progress import stalled_words
+        from ffwizard.core.settings import Settings
+        from ffwizard.core.stall import seconds_without_progress
+
+        idle = seconds_without_progress(status.run.path, progress[0])
+        if idle >= Settings.from_environ().stall_seconds and progress[0] < progress[1]:
+            say("  " + stalled_words(idle))
     if status.migration.state in ("running", "failed", "vanished"):
         lines = log_tail(status, 5)
         if lines:

@@ -8,6 +8,7 @@ the run was in when they happened."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from ffwizard.core.atomic import atomic_write_text
 from ffwizard.core.installation import object_type_word
@@ -135,6 +136,7 @@ def render_report(run: RunDir, plan: Plan) -> str:
             row = f"| {name} | " + " | ".join(format_count(n) for n in counts) + " |"
             w(row)
         w("")
+    _window_section(w, state.data)
     run_data = migration_facts(state.data)
     if run_data.get("seconds") and run_data.get("objects") is not None:
         objects = run_data["objects"]
@@ -163,6 +165,24 @@ def render_report(run: RunDir, plan: Plan) -> str:
     w("")
     w(_("The old shards' data directories are kept on disk untouched."))
     return "\n".join(out) + "\n"
+
+
+def _window_section(w: Any, data: dict[str, dict[str, Any]]) -> None:
+    """What arrived in the old shards during the copy, counted just before the point of no
+    return (the copy check's count when the run stopped before that)."""
+    from ffwizard.core.window import arrival_sentences, window_sentence
+
+    counted = data.get("count_arrivals") or {}
+    if "arrivals" not in counted:
+        counted = copy_counts(data)
+    if "arrivals" not in counted:
+        return
+    w("## " + _("Events during the copy"))
+    w("")
+    w(window_sentence(counted["arrivals"], paused=bool(counted.get("paused"))))
+    for line in arrival_sentences(counted["arrivals"]):
+        w("- " + line)
+    w("")
 
 
 def _manifest(run: RunDir) -> dict[str, dict[str, object]]:

@@ -329,6 +329,10 @@ class RunScreen(Screen):
         bar.update(total=max(sample.total, 1), progress=min(sample.done, sample.total))
         self.last_sample = sample
         text = objects_progress(sample.done, sample.total)
+        if getattr(sample, "stalled_for", None) is not None:
+            from ffwizard.core.progress import stalled_words
+
+            text += " · " + stalled_words(sample.stalled_for)
         # Once every object is copied, a rate and a time left no longer mean anything.
         if not self.app.state.frozen and sample.done < sample.total:
             if sample.rate:
@@ -358,9 +362,12 @@ class RunScreen(Screen):
             # TRANSLATORS: {step} is the next step's title with a lowercase first letter.
             first = _("Next, back to back: stop the old shard services, then {step}.").format(
                 step=title[:1].lower() + title[1:])
+            from ffwizard.core.intake import window_text
+
+            window = window_text(self.app.state.root)
             self.app.push_screen(Choice(
                 _("The point of no return"),
-                f"{first} {step.explanation}\n\n"
+                f"{first} {step.explanation}\n\n" + (window + "\n\n" if window else "")
                 + _("Everything so far is done and checked, and the old shards serve until you "
                     "answer. This can still be rolled back; after the switch it cannot."),
                 [("stop", _("Stop here")), ("continue", _("Continue"))]), done)
