@@ -37,6 +37,9 @@ def register(subparsers) -> None:
                                "docker (a real installation) or sim (a demo sandbox), and propose "
                                "real new models; without it, today's models are shown as the "
                                "proposal"))
+    parser.add_argument("--no-shard-counts", action="store_true",
+                        help=_("do not ask the old shards how many objects they hold (the "
+                               "objects to re-extract)"))
     parser.add_argument("--json", action="store_true",
                         help=_("print one JSON object"))
     parser.set_defaults(func=run)
@@ -77,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
 
         from ffwizard.core.reextract import objects_to_reextract, reextract_text
 
-        reextract = reextract_text(*objects_to_reextract(LoopbackHttp(), plan))
+        reextract = (None if args.no_shard_counts
+                     else reextract_text(*objects_to_reextract(LoopbackHttp(), plan)))
         sys.stdout.write(redact(render_plan(plan, models_listed=available is not None,
                                             answers_file=args.answers, reextract=reextract,
                                             runtime_hint="sim" if is_sandbox(installation.root)
@@ -194,6 +198,7 @@ def render_plan(plan, *, models_listed: bool = True, answers_file: Path | None =
     `runtime_hint`: the --runtime to suggest (sim for a demo sandbox).
     `reextract`: the objects to re-extract, as read from the old shards (None: not shown)."""
     from ffwizard.core.installation import severity_word
+    from ffwizard.core.intake import plan_pauses_intake
 
     inst = plan.installation
     prefix = str(inst.root).rstrip("/") + "/"
@@ -251,7 +256,7 @@ def render_plan(plan, *, models_listed: bool = True, answers_file: Path | None =
     add(f"  {_('clusters'):<{width}}"
         + (_("migrated") if answers.migrate_clusters else _("not migrated")))
     add(f"  {_('intake'):<{width}}"
-        + (_("paused from the model switch to the sf-api switch") if plan.has("pause_intake")
+        + (_("paused from the model switch to the sf-api switch") if plan_pauses_intake(plan)
            else _("running: events that arrive during the copy are counted")))
     if reextract is not None:
         field(_("objects"), reextract)

@@ -17,7 +17,6 @@ from ffwizard.core.journal import RunState
 # Images (the last path part, without the tag) and service names of the video pipeline:
 # `…/video-worker-cpu`, `…/video-worker-gpu`, `…/video-manager` (FINDFACE.md, 2.1.3.5 images).
 VIDEO_MARKERS = ("video-worker", "video-manager")
-PAUSE_STEP, RESUME_STEP = "pause_intake", "resume_intake"
 
 
 def _image_name(image: str | None) -> str:
@@ -40,29 +39,36 @@ def intake_services(installation: Installation) -> tuple[str, ...]:
 
 def paused_services(plan: Any, state: RunState) -> tuple[str, ...]:
     """The services a run holds stopped now: paused, and neither resumed nor undone yet."""
-    if not plan.has(PAUSE_STEP):
+    from ffwizard.core.steps.pause_event_intake import PauseIntake
+    from ffwizard.core.steps.resume_event_intake import ResumeIntake
+
+    pause, resume = PauseIntake.id, ResumeIntake.id
+    if not plan.has(pause):
         return ()
-    if state.step_status(PAUSE_STEP) in (StepStatus.PENDING, StepStatus.UNDONE):
+    if state.step_status(pause) in (StepStatus.PENDING, StepStatus.UNDONE):
         return ()
-    if plan.has(RESUME_STEP) and state.step_status(RESUME_STEP) == StepStatus.DONE:
+    if plan.has(resume) and state.step_status(resume) == StepStatus.DONE:
         return ()
-    return tuple(plan.step(PAUSE_STEP).params.services)
+    return tuple(plan.step(pause).params.services)
 
 
 def plan_pauses_intake(plan: Any) -> bool:
-    return bool(plan.has(PAUSE_STEP))
+    from ffwizard.core.steps.pause_event_intake import PauseIntake
+
+    return bool(plan.has(PauseIntake.id))
 
 
 def window_text(root: Path) -> str:
     """The window of the current run in one sentence (the question of the point of no return):
     empty when the run has not measured it."""
     from ffwizard.core.journal import RunDir, current_run_dir
+    from ffwizard.core.steps.count_arrivals import arrival_facts
     from ffwizard.core.window import window_sentence
 
     run = current_run_dir(Path(root))
     if not (run / "journal.jsonl").exists():
         return ""
-    counted = RunDir(run).state().data.get("count_arrivals") or {}
+    counted = arrival_facts(RunDir(run).state().data)
     if "arrivals" not in counted:
         return ""
     return window_sentence(counted["arrivals"], paused=bool(counted.get("paused")))

@@ -170,9 +170,10 @@ def render_report(run: RunDir, plan: Plan) -> str:
 def _window_section(w: Any, data: dict[str, dict[str, Any]]) -> None:
     """What arrived in the old shards during the copy, counted just before the point of no
     return (the copy check's count when the run stopped before that)."""
+    from ffwizard.core.steps.count_arrivals import arrival_facts
     from ffwizard.core.window import arrival_sentences, window_sentence
 
-    counted = data.get("count_arrivals") or {}
+    counted = arrival_facts(data)
     if "arrivals" not in counted:
         counted = copy_counts(data)
     if "arrivals" not in counted:

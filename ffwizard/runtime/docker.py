@@ -392,10 +392,11 @@ class DockerRuntime(Runtime):
                 except docker.errors.NotFound:
                     continue
                 except (docker.errors.APIError, requests.RequestException) as err:
-                    raise UserError(_("Could not {action} {container} (service {service}): "
-                                      "{reason}").format(action=action, container=container.name,
-                                                         service=service,
-                                                         reason=_explain(err))) from None
+                    sentence = (_("Could not stop {container} (service {service}): {reason}")
+                                if action == "stop" else
+                                _("Could not start {container} (service {service}): {reason}"))
+                    raise UserError(sentence.format(container=container.name, service=service,
+                                                    reason=_explain(err))) from None
 
     # --- compose -------------------------------------------------------------------------------
     @property

@@ -13,9 +13,9 @@ from ffwizard.core.steps.base import StepKind
 from ffwizard.core.steps.count_arrivals import CountArrivals
 from ffwizard.core.steps.create_shard_dirs import CreateShardDirs
 from ffwizard.core.steps.migrate_clusters import MigrateClusters
-from ffwizard.core.steps.pause_intake import PauseIntake
+from ffwizard.core.steps.pause_event_intake import PauseIntake
 from ffwizard.core.steps.remove_old_shards import RemoveOldShards
-from ffwizard.core.steps.resume_intake import ResumeIntake
+from ffwizard.core.steps.resume_event_intake import ResumeIntake
 from ffwizard.core.steps.run_migration import RunMigration
 from ffwizard.core.steps.switch_model import SwitchModel
 from ffwizard.core.steps.switch_sf_api import SwitchSfApi

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from ffwizard.core.events import EventKind
 from ffwizard.core.intake import paused_services
@@ -53,3 +54,8 @@ class CountArrivals(StepKind[CountArrivalsParams]):
         for line in arrival_sentences(arrivals):
             ctx.emit(EventKind.OUTPUT, step.id, line)
         ctx.emit(EventKind.MESSAGE, step.id, window_sentence(arrivals, paused=paused))
+
+
+def arrival_facts(data: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """What the count recorded in the journal (`arrivals`, `old_counts`, `paused`, `at`)."""
+    return data.get(CountArrivals.id, {})

@@ -61,7 +61,25 @@ class FakeRuntime:
         for base in (*self.old_urls, *self.new_urls):
             if url == base.rstrip("/") + "/" + STAT_PATH:
                 return HttpAnswer(200, json.dumps(self.counts(base)).encode())
+            objects = base.rstrip("/") + "/v2/galleries/"
+            if url.startswith(objects):
+                return self.listing(base, url[len(objects):])
         return HttpAnswer(200, b"not a gallery list")
+
+    def listing(self, base: str, rest: str) -> HttpAnswer:
+        """A gallery's objects, ids 1…count, after `after` (the window's reads)."""
+        from urllib.parse import parse_qs, urlsplit
+
+        parts = urlsplit(rest)
+        gallery = parts.path.split("/")[0]
+        query = parse_qs(parts.query)
+        after = int(query.get("after", ["0"])[0])
+        limit = int(query.get("limit", ["1000"])[0])
+        ids = [i for i in range(1, self.counts(base).get(gallery, 0) + 1) if i > after]
+        page = ids[:limit]
+        cursor = page[-1] if len(ids) > limit else None
+        return HttpAnswer(200, json.dumps({"objects": [[i, "v", "p"] for i in page],
+                                           "next": cursor}).encode())
 
     def path_exists(self, service: str, container_path: str) -> bool:
         return True

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ffwizard.core.plan import Step
 from ffwizard.core.steps.base import PlanContext, StepContext, StepKind, StepParams
-from ffwizard.core.steps.pause_intake import PauseIntake, start_again
+from ffwizard.core.steps.pause_event_intake import PauseIntake, start_again
 from ffwizard.i18n import N_, NP_, _
 
 
@@ -16,7 +16,7 @@ class ResumeIntakeParams(StepParams):
 
 
 class ResumeIntake(StepKind[ResumeIntakeParams]):
-    id = "resume_intake"
+    id = "resume_event_intake"
     title = N_("Resume event intake")
     short_title = NP_("step list", "Resume event intake")
     params_type = ResumeIntakeParams

@@ -23,7 +23,7 @@ class PauseIntakeParams(StepParams):
 
 
 class PauseIntake(StepKind[PauseIntakeParams]):
-    id = "pause_intake"
+    id = "pause_event_intake"
     title = N_("Pause event intake")
     short_title = NP_("step list", "Pause event intake")
     params_type = PauseIntakeParams
