@@ -156,6 +156,7 @@ class GalleryWindow:
     arrived: int        # old objects with an id above the mark: arrived during the window
     arrived_copied: int  # of those, the ones the new shards hold too
     new_above: int      # new objects with an id above the mark
+    last: int = 0       # the highest id that arrived (0: none)
 
     @property
     def old_at_mark(self) -> int:
@@ -171,7 +172,8 @@ class GalleryWindow:
 
     def to_json(self) -> dict[str, int]:
         return {"mark": self.mark, "old": self.old, "new": self.new, "arrived": self.arrived,
-                "arrived_copied": self.arrived_copied, "new_above": self.new_above}
+                "arrived_copied": self.arrived_copied, "new_above": self.new_above,
+                "last": self.last}
 
 
 def measure(runtime: Runtime, old_urls: list[str], new_urls: list[str],
@@ -181,7 +183,7 @@ def measure(runtime: Runtime, old_urls: list[str], new_urls: list[str],
     new_counts, new_after = _steady(runtime, new_urls, marks_)
     return [GalleryWindow(g, marks_[g], old_counts.get(g, 0), new_counts.get(g, 0),
                           len(old_after[g]), len(old_after[g] & new_after[g]),
-                          len(new_after[g]))
+                          len(new_after[g]), max(old_after[g], default=0))
             for g in sorted(marks_)]
 
 
@@ -191,8 +193,10 @@ def counts_of(windows: list[GalleryWindow]) -> tuple[dict[str, int], dict[str, i
 
 
 def arrivals_by_gallery(windows: list[GalleryWindow]) -> dict[str, dict[str, int]]:
-    """The journal's form: gallery -> {arrived, arrived_copied}, galleries with arrivals only."""
-    return {w.gallery: {"arrived": w.arrived, "arrived_copied": w.arrived_copied}
+    """The journal's form: gallery -> {arrived, arrived_copied, mark, last} (the ids counted:
+    above `mark`, up to `last`), galleries with arrivals only."""
+    return {w.gallery: {"arrived": w.arrived, "arrived_copied": w.arrived_copied,
+                        "mark": w.mark, "last": w.last}
             for w in windows if w.arrived}
 
 

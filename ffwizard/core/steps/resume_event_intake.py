@@ -36,4 +36,4 @@ class ResumeIntake(StepKind[ResumeIntakeParams]):
 
     def run(self, step: Step[ResumeIntakeParams], ctx: StepContext) -> None:
         start_again(step.params.services, step.id, ctx)
-        ctx.point(step.id, "started")
+        ctx.point(step.id, "resumed")
