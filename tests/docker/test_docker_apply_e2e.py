@@ -181,3 +181,51 @@ def test_a_shard_stopped_mid_migration_is_reported_plainly_and_rollback_undoes_t
     assert install.sf_api_galleries() == install.expected_counts()
     for directory in install.old_shard_dirs():
         assert data_dir_counts(directory) == old_data[directory.name][0]
+
+
+VIDEO = ("findface-video-worker-cpu", "findface-video-manager")
+
+
+def journal_data(root: Path) -> dict:
+    from ffwizard.core.journal import find_run
+
+    return find_run(root).state().data
+
+
+def test_a_paused_video_service_stays_stopped_through_the_window_and_runs_after(
+        engine, findface_image, tmp_path, project_name):
+    install = start_install(engine, findface_image, install_root(tmp_path), project_name,
+                            COMPOSE_V2, shards=2, objects=600)
+    # A live site: the video worker adds events from now on (the knob is read at its start).
+    text = install.compose_file.read_text()
+    install.compose_file.write_text(text.replace("environment: {ROUTER_URL:",
+                                                 "environment: {FFSIM_EVENTS_PER_SECOND: '20', ROUTER_URL:", 1))
+    assert install.runtime.compose_up().exit_code == 0
+    before = sum(install.sf_api_galleries().values())
+    deadline = time.monotonic() + 60
+    while sum(install.sf_api_galleries().values()) <= before:
+        assert time.monotonic() < deadline, "the video worker added no event"
+        time.sleep(0.3)
+
+    answers = write_answers(tmp_path / "answers.yaml")
+    code, output = run_ffwizard("apply", "--root", str(install.root), "--answers", str(answers),
+                                "--runtime", "docker")
+    assert code == 3, output  # stopped before the point of no return: no terminal to ask
+    assert "Pause event intake" in output and "Traceback" not in output
+    states = install.runtime.services()
+    assert {s: states[s].state for s in VIDEO} == {s: "exited" for s in VIDEO}
+    data = journal_data(install.root)
+    assert data["count_arrivals"]["arrivals"] == {} and data["count_arrivals"]["paused"] is True
+    assert data["verify_copy"]["old_counts"] == data["verify_copy"]["new_counts"]
+    assert "Event intake was paused: no object arrived in the old shards" in output
+
+    code, output = run_ffwizard("resume", "--root", str(install.root), "--yes")
+    assert code == 0, output
+    states = install.runtime.services()
+    assert {s: states[s].state for s in VIDEO} == {s: "running" for s in VIDEO}
+    # Events go on, now into the new shards that sf-api serves.
+    served = sum(install.sf_api_galleries().values())
+    deadline = time.monotonic() + 60
+    while sum(install.sf_api_galleries().values()) <= served:
+        assert time.monotonic() < deadline, "no event reached the new shards after the switch"
+        time.sleep(0.3)
