@@ -14,6 +14,7 @@ from ffwizard.core.errors import UserError
 from ffwizard.core.progress import ProgressMeter
 from ffwizard.core.report import status_word
 from ffwizard.core.runstatus import migration_progress, read_status
+from ffwizard.core.stall import with_stall
 from ffwizard.core.steps import step_title
 from ffwizard.i18n import N_, _
 
@@ -86,8 +87,9 @@ def run(args: argparse.Namespace) -> int:
                 progress = migration_progress(status, runtime)
                 if progress is not None:
                     meter = meter or ProgressMeter(progress[1])
-                    say(_("progress: {progress}").format(
-                        progress=meter.update(progress[0]).describe()))
+                    sample = with_stall(meter.update(progress[0]), status.run.path,
+                                        args.settings.stall_seconds)
+                    say(_("progress: {progress}").format(progress=sample.describe()))
             elif status.holder is None:
                 break  # nothing runs: neither a step nor the migration tool
             time.sleep(args.interval)

@@ -12,7 +12,13 @@ import argparse
 from pathlib import Path
 
 from ffwizard.core.errors import UserError
-from ffwizard.demo import DEFAULT_DEVICE, DEFAULT_OBJECTS, DEFAULT_SHARDS, DEFAULT_TYPES
+from ffwizard.demo import (
+    DEFAULT_DEVICE,
+    DEFAULT_EVENTS_PER_SECOND,
+    DEFAULT_OBJECTS,
+    DEFAULT_SHARDS,
+    DEFAULT_TYPES,
+)
 from ffwizard.demo.shapes import shape_names
 from ffwizard.i18n import _, ngettext
 from ffwizard.runtime.sim import prepare_demo, stop_demo
@@ -41,6 +47,10 @@ def register(subparsers) -> None:
                                "(default vendor): {names}; the README's table of shapes says "
                                "which ffwizard migrates and which it refuses").format(
                                    names=", ".join(shape_names())))
+    parser.add_argument("--events-per-second", type=float, default=DEFAULT_EVENTS_PER_SECOND,
+                        metavar=_("N"),
+                        help=_("new events the simulated video worker adds per second, a live "
+                               "site during the migration (default %(default)s; 0: none)"))
     parser.add_argument("--prepare-only", action="store_true",
                         help=_("only build the sandbox and start its services"))
     parser.add_argument("--stop", type=Path, metavar=_("DIR"),
@@ -67,8 +77,12 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(_("--types needs at least one of face, body, car"))
     if args.sandbox is None:
         print(_("Building the demo installation in a fresh temporary directory…"), flush=True)
+    if not 0 <= args.events_per_second <= 1000:
+        raise UserError(_("--events-per-second must be between 0 and 1000, not {value}").format(
+            value=f"{args.events_per_second:g}"))
     demo = prepare_demo(args.sandbox, shards=args.shards, objects=args.objects, device=args.device,
-                        types=types, shape=args.shape)
+                        types=types, shape=args.shape,
+                        events_per_second=args.events_per_second)
     prepared = "\n".join([
         demo.summary,
         _("Plan on it with:  ffwizard plan --root {root}").format(root=demo.root),

@@ -20,6 +20,9 @@ from ffwizard.commands.runcommon import add_root
 from ffwizard.core.answers import load_answers
 from ffwizard.core.errors import ExitCode, UserError
 from ffwizard.core.installation import severity_word
+from ffwizard.core.intake import plan_pauses_intake
+from ffwizard.core.ports import HttpAnswer
+from ffwizard.core.reextract import objects_to_reextract, reextract_text
 from ffwizard.core.secrets import redact
 from ffwizard.i18n import N_, _, ngettext
 
@@ -42,6 +45,9 @@ def register(subparsers) -> None:
                                "docker (a real installation) or sim (a demo sandbox), and propose "
                                "real new models; without it, today's models are shown as the "
                                "proposal"))
+    parser.add_argument("--no-shard-counts", action="store_true",
+                        help=_("do not ask the old shards how many objects they hold (the "
+                               "objects to re-extract)"))
     parser.add_argument("--json", action="store_true",
                         help=_("print one JSON object"))
     parser.set_defaults(func=run)
@@ -69,8 +75,10 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(redact(json.dumps(plan.to_json_dict(), indent=2, sort_keys=False)))
         sys.stdout.write("\n")
     else:
+        reextract = (None if args.no_shard_counts
+                     else reextract_text(*objects_to_reextract(LoopbackHttp(), plan)))
         sys.stdout.write(redact(render_plan(plan, models_listed=available is not None,
-                                            answers_file=args.answers,
+                                            answers_file=args.answers, reextract=reextract,
                                             runtime_hint=session.default_runtime_kind(
                                                 installation.root))))
     if plan.blocked:
@@ -80,6 +88,19 @@ def run(args: argparse.Namespace) -> int:
                     print(f"ffwizard: {redact(str(problem))}", file=sys.stderr)
         return ExitCode.REFUSED
     return ExitCode.OK
+
+
+class LoopbackHttp:
+    """GETs on the host's loopback, where the shards answer (read-only; `plan` needs no runtime)."""
+
+    def http_get(self, url: str, timeout: float = 5.0) -> HttpAnswer:
+        import httpx  # lazy: httpx only when the shards are asked (not for --help)
+
+        try:
+            response = httpx.get(url, timeout=timeout, trust_env=False)
+        except httpx.HTTPError as err:
+            return HttpAnswer(status=0, error=str(err) or type(err).__name__)
+        return HttpAnswer(status=response.status_code, body=response.content)
 
 
 def models_through_runtime(kind: str, installation) -> tuple[object, list[str]]:
@@ -152,7 +173,7 @@ def _label_width(kinds) -> int:
 
 
 def render_plan(plan, *, models_listed: bool = True, answers_file: Path | None = None,
-                runtime_hint: str = "docker") -> str:
+                runtime_hint: str = "docker", reextract: str | None = None) -> str:
     """The plan as an engineer reads it over SSH: facts, answers, steps, then the problems and
     the verdict at the end, where the eye lands. Paths under the install root are shown relative
     to it (the heading names it once); prose is wrapped, commands and diffs are shown whole.
@@ -160,7 +181,8 @@ def render_plan(plan, *, models_listed: bool = True, answers_file: Path | None =
     `models_listed`: whether the models the extraction service offers were known (else the
     proposal is today's model, and the output says how to get real proposals).
     `answers_file`: the file the answers came from, for the `apply` command shown at the end.
-    `runtime_hint`: the --runtime to suggest (sim for a demo sandbox)."""
+    `runtime_hint`: the --runtime to suggest (sim for a demo sandbox).
+    `reextract`: the objects to re-extract, as read from the old shards (None: not shown)."""
     inst = plan.installation
     prefix = str(inst.root).rstrip("/") + "/"
 
@@ -218,6 +240,11 @@ def render_plan(plan, *, models_listed: bool = True, answers_file: Path | None =
             batch=answers.extraction_batch_size))
     add(f"  {_('clusters'):<{width}}"
         + (_("migrated") if answers.migrate_clusters else _("not migrated")))
+    add(f"  {_('intake'):<{width}}"
+        + (_("paused from the model switch to the sf-api switch") if plan_pauses_intake(plan)
+           else _("running: events that arrive during the copy are counted")))
+    if reextract is not None:
+        field(_("objects"), reextract)
     errors = [p for p in plan.problems if p.severity == "error"]
     others = len(plan.problems) - len(errors)
     if plan.problems:

@@ -14,6 +14,7 @@ from ffwizard.core.progress import format_count, format_decimal, format_duration
 from ffwizard.core.report import status_word
 from ffwizard.core.settings import DEFAULT_ROOT
 from ffwizard.core.steps import step_title
+from ffwizard.core.steps.count_arrivals import window_text
 from ffwizard.i18n import N_, _, current_language
 
 
@@ -96,6 +97,8 @@ def make_confirm(root: Path, assume_yes: bool, state: dict):
             return False
         say(_("Next, back to back: stop the old shard services, then '{step}'. {explanation}")
             .format(step=step_title(step), explanation=step.explanation))
+        if window_text(root):
+            say(window_text(root))
         state["prompting"] = True
         try:
             answer = input(_("This is the point of no return. Type 'yes' to continue: "))

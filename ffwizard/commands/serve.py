@@ -22,6 +22,7 @@ from pathlib import Path
 import ffwizard
 from ffwizard.core.errors import UserError
 from ffwizard.core.settings import DEFAULT_ROOT
+from ffwizard.demo import DEFAULT_EVENTS_PER_SECOND
 from ffwizard.i18n import _, current_language
 from ffwizard.runtime.sim import prepare_demo, stop_demo
 
@@ -188,7 +189,7 @@ def demo_sandbox(stack: ExitStack, sandbox: Path | None) -> Path:
     """Build (or reuse) the demo's simulated installation and start its services, once for all
     tabs. Its services stop with the server; a sandbox built in a temporary directory goes too."""
     print(_("Preparing the simulated installation…"), file=sys.stderr, flush=True)
-    demo = prepare_demo(sandbox)
+    demo = prepare_demo(sandbox, events_per_second=DEFAULT_EVENTS_PER_SECOND)
     print(demo.summary, file=sys.stderr, flush=True)
     if sandbox is None:
         stack.callback(shutil.rmtree, demo.root, ignore_errors=True)

@@ -7,7 +7,9 @@ import argparse
 from ffwizard import session
 from ffwizard.commands.runcommon import add_root, next_hint, render_status, say
 from ffwizard.core.errors import UserError
+from ffwizard.core.progress import stalled_words
 from ffwizard.core.runstatus import log_tail, migration_progress, read_status
+from ffwizard.core.stall import seconds_without_progress
 from ffwizard.i18n import _
 
 
@@ -34,6 +36,10 @@ def run(args: argparse.Namespace) -> int:
         except UserError:
             progress = None
     say(render_status(status, progress).rstrip("\n"))
+    if progress is not None:
+        idle = seconds_without_progress(status.run.path, progress[0])
+        if idle >= args.settings.stall_seconds and progress[0] < progress[1]:
+            say("  " + stalled_words(idle))
     if status.migration.state in ("running", "failed", "vanished"):
         lines = log_tail(status, 5)
         if lines:

@@ -22,6 +22,7 @@ from ffwizard.core.installation import (
 )
 from ffwizard.core.models import propose_models, validate_models
 from ffwizard.core.shards import propose_new_shards, validate_new_shards
+from ffwizard.core.video import intake_services
 from ffwizard.core.yamlio import read_text, read_yaml_file
 from ffwizard.i18n import N_, _
 
@@ -34,8 +35,11 @@ DEFAULT_EXTRACTION_BATCH_SIZE = 8
 DEFAULT_BACKUP_DIR = Path("backups/ffmulti_dump")  # relative to the install root
 
 ANSWER_KEYS = ("object_types", "models", "new_shards", "backup_dir", "migration",
-               "migrate_clusters")
+               "migrate_clusters", "pause_intake")
 MIGRATION_KEYS = ("workers_num", "objects_limit", "extraction_batch_size")
+# Upper bounds of the migration tool's settings: far above any sane value, low enough that a
+# typo (99999999999999999999 workers) is refused instead of making the tool wait forever.
+MIGRATION_MAXIMUM = {"workers_num": 256, "objects_limit": 100_000, "extraction_batch_size": 1024}
 SHARD_SPEC_KEYS = ("name", "http_port", "tarantool_port")
 ANSWERS_FILE = N_("answers file")
 
@@ -50,6 +54,7 @@ class Answers:
     objects_limit: int = DEFAULT_OBJECTS_LIMIT
     extraction_batch_size: int = DEFAULT_EXTRACTION_BATCH_SIZE
     migrate_clusters: bool = False
+    pause_intake: bool = False  # stop the video pipeline from the model switch to the sf-api one
     # Which values the user gave (the rest are proposals): shown in the review.
     given: tuple[str, ...] = field(default=())
 
@@ -67,6 +72,7 @@ class Answers:
             "backup_dir": str(self.backup_dir),
             "migration": self.migration_settings(),
             "migrate_clusters": self.migrate_clusters,
+            "pause_intake": self.pause_intake,
         }
 
 
@@ -264,6 +270,9 @@ def resolve_answers(installation: Installation, raw: Mapping[str, object] | None
                 elif isinstance(item, bool) or not isinstance(item, int) or item < 1:
                     error(_("migration: {key} must be a whole number of at least 1, not "
                             "{value}.").format(key=key, value=repr(item)), "migration")
+                elif item > MIGRATION_MAXIMUM[key]:
+                    error(_("migration: {key} must be at most {maximum}, not {value}.").format(
+                        key=key, maximum=MIGRATION_MAXIMUM[key], value=repr(item)), "migration")
                 else:
                     settings[key] = item
 
@@ -282,9 +291,25 @@ def resolve_answers(installation: Installation, raw: Mapping[str, object] | None
                                  "this installation; the cluster step will run anyway."),
                     where=at("migrate_clusters")))
 
+    # pause_intake: on by default where a video pipeline produces events
+    video = intake_services(installation)
+    pause_intake = bool(video)
+    if "pause_intake" in raw:
+        value = raw["pause_intake"]
+        if not isinstance(value, bool):
+            error(_("pause_intake must be true or false, not {value}.").format(
+                value=repr(value)), "pause_intake")
+        elif value and not video:
+            problems.append(Problem(
+                "warning", _("pause_intake is true but the compose file has no video service "
+                             "(video-worker, video-manager) to pause; nothing is paused."),
+                where=at("pause_intake")))
+        else:
+            pause_intake = value
+
     answers = Answers(object_types=object_types, models=models, new_shards=new_shards,
                       backup_dir=backup_dir, migrate_clusters=migrate_clusters,
-                      given=tuple(given), **settings)
+                      pause_intake=pause_intake, given=tuple(given), **settings)
     return answers, problems
 
 

@@ -107,8 +107,16 @@ class Runtime(Protocol):
     def restart(self, service: str) -> None:
         """Restart one service and return once its process/container is running again."""
 
-    def compose_up(self, *, remove_orphans: bool = False) -> ExecResult:
-        """`compose up -d` of the project's compose file (optionally `--remove-orphans`)."""
+    def compose_up(self, *, remove_orphans: bool = False,
+                   services: list[str] | None = None) -> ExecResult:
+        """`compose up -d` of the project's compose file (optionally `--remove-orphans`);
+        with `services`, only those (and what they depend on) are started."""
+
+    def stop_services(self, services: list[str]) -> None:
+        """Stop the containers/processes of `services`, keeping them (`compose stop`)."""
+
+    def start_services(self, services: list[str]) -> None:
+        """Start the stopped containers/processes of `services` again (`compose start`)."""
 
     def remove_services(self, services: list[str]) -> None:
         """Stop and remove the containers/processes of `services` (rollback of new shards)."""

@@ -89,12 +89,19 @@ class ProgressSample:
     rate: float | None      # objects per second over the recent window
     eta_seconds: float | None
     elapsed: float
+    stalled_for: float | None = None  # seconds without a new object, once past the stall time
 
     @property
     def fraction(self) -> float:
         return min(1.0, self.done / self.total) if self.total else 1.0
 
     def describe(self) -> str:
+        text = self._describe()
+        if self.stalled_for is not None:
+            text += " — " + stalled_words(self.stalled_for)
+        return text
+
+    def _describe(self) -> str:
         percent = f"{self.fraction:.0%}"
         done, total = format_count(self.done), format_count(self.total)
         if self.rate and self.eta_seconds is not None:
@@ -171,3 +178,11 @@ def format_duration(seconds: float) -> str:
     days, hours = divmod(hours, 24)
     # TRANSLATORS: a duration in days and hours, short ("3d4h").
     return _("{days}d{hours}h").format(days=days, hours=hours)
+
+
+def stalled_words(seconds: float) -> str:
+    """What a stalled copy means and what to check, in one sentence."""
+    return _("stalled: no object copied for {duration}. Check the migration tool's output, the "
+             "extraction service and the new shards; stop it with 'ffwizard attach "
+             "--stop-migration', then 'ffwizard resume --rerun-migration'.").format(
+                 duration=format_duration(seconds))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from ffwizard.core.atomic import atomic_write_text
 from ffwizard.core.events import RunStatus, StepStatus
@@ -18,9 +19,11 @@ from ffwizard.core.plan import Plan, ShardSummary
 from ffwizard.core.progress import format_count, format_decimal, format_duration
 from ffwizard.core.steps import step_title
 from ffwizard.core.steps.backup import dump_dir
+from ffwizard.core.steps.count_arrivals import arrival_facts
 from ffwizard.core.steps.run_migration import migration_facts
 from ffwizard.core.steps.verify_copy import copy_counts
 from ffwizard.core.steps.verify_final import final_counts
+from ffwizard.core.window import arrival_sentences, window_sentence
 from ffwizard.i18n import N_, _, ngettext
 
 # Display words for journal status codes (the codes themselves stay in the journal and --json).
@@ -137,6 +140,7 @@ def render_report(run: RunDir, plan: Plan) -> str:
             row = f"| {name} | " + " | ".join(format_count(n) for n in counts) + " |"
             w(row)
         w("")
+    _window_section(w, state.data)
     run_data = migration_facts(state.data)
     if run_data.get("seconds") and run_data.get("objects") is not None:
         objects = run_data["objects"]
@@ -165,6 +169,22 @@ def render_report(run: RunDir, plan: Plan) -> str:
     w("")
     w(_("The old shards' data directories are kept on disk untouched."))
     return "\n".join(out) + "\n"
+
+
+def _window_section(w: Any, data: dict[str, dict[str, Any]]) -> None:
+    """What arrived in the old shards during the copy, counted just before the point of no
+    return (the copy check's count when the run stopped before that)."""
+    counted = arrival_facts(data)
+    if "arrivals" not in counted:
+        counted = copy_counts(data)
+    if "arrivals" not in counted:
+        return
+    w("## " + _("Events during the copy"))
+    w("")
+    w(window_sentence(counted["arrivals"], paused=bool(counted.get("paused"))))
+    for line in arrival_sentences(counted["arrivals"]):
+        w("- " + line)
+    w("")
 
 
 def _manifest(run: RunDir) -> dict[str, dict[str, object]]:

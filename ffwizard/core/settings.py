@@ -19,6 +19,7 @@ DEFAULT_ROOT = Path("/opt/findface-multi")
 ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "poll_interval": ("FFWIZARD_POLL_INTERVAL", float),
     "health_timeout": ("FFWIZARD_HEALTH_TIMEOUT", float),
+    "stall_seconds": ("FFWIZARD_STALL_SECONDS", float),
     "test_kill_at": ("FFWIZARD_TEST_KILL_AT", str),
     "test_points_file": ("FFWIZARD_TEST_POINTS_FILE", Path),
     "test_disk_free_bytes": ("FFWIZARD_TEST_DISK_FREE_BYTES", int),
@@ -32,6 +33,7 @@ class Settings:
     poll_interval: float = 2.0        # seconds between progress samples of the migration
     health_timeout: float = 600.0     # patience for a restarted service (GPU model caches)
     log_tail_lines: int = 20          # lines of a tool's output quoted in a failure
+    stall_seconds: float = 300.0      # a copy without a new object this long is "stalled"
     # Test failpoints: "<step>:<point>" where the executor SIGKILLs itself, and a file that
     # records every point passed (to enumerate them). Never set in production.
     test_kill_at: str | None = None

@@ -11,3 +11,4 @@ DEFAULT_SHARDS = 8
 DEFAULT_OBJECTS = 4000
 DEFAULT_DEVICE = "gpu"
 DEFAULT_TYPES = ("face", "body", "car")
+DEFAULT_EVENTS_PER_SECOND = 2.0  # a live site in the demo: the video worker adds events

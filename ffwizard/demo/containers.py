@@ -51,7 +51,8 @@ class ServiceSpec:
             return "shard"
         image = self.image.rsplit("/", 1)[-1]
         for kind, marker in (("extraction-api", "extraction-api"), ("sf-api", "sf-api"),
-                             ("upload", "upload"), ("legacy", "legacy")):
+                             ("upload", "upload"), ("legacy", "legacy"),
+                             ("video-worker", "video-worker")):
             if image.startswith(marker):
                 return kind
         return "idle"
@@ -161,7 +162,7 @@ _FAULT_NAMES = frozenset(KNOBS)
 def server_argv(spec: ServiceSpec) -> list[str]:
     """The host argv of the process that stands for the service's main process."""
     module = {"shard": "shard_server", "extraction-api": "extraction_server", "sf-api": "sfapi_server",
-              "upload": "upload_server"}.get(spec.kind, "idle_service")
+              "upload": "upload_server", "video-worker": "video_worker"}.get(spec.kind, "idle_service")
     args = list(spec.command) if spec.kind in ("extraction-api", "sf-api") else []
     return [sys.executable, "-m", f"ffwizard.demo.{module}", *args]
 

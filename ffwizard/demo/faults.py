@@ -16,6 +16,8 @@ FFSIM_PACE=N                     the migration tool copies at most N objects/s (
 FFSIM_CHATTER_LINES_PER_S=N|FILE while it copies, the migration tool also prints N lines/s of
                                  per-object detail (~80 characters each); FILE: a file holding
                                  N, read again every 0.2 s (bench/bench_terminal_bytes.py)
+FFSIM_EVENTS_PER_SECOND=N       the simulated video worker adds N new event objects per second to
+                                 the shards sf-api uses (a live site; `ffwizard demo` sets it)
 FFSIM_GPU_CACHE_SECONDS=S        a GPU extraction service spends S seconds building the cache of
                                  each model it has not cached yet before it listens (first start
                                  of a new model; default 0)
@@ -36,6 +38,7 @@ KNOBS = (
     "FFSIM_PACE",
     "FFSIM_CHATTER_LINES_PER_S",
     "FFSIM_GPU_CACHE_SECONDS",
+    "FFSIM_EVENTS_PER_SECOND",
 )
 FAULTS_FILE = Path(".sim") / "faults.json"
 

@@ -435,6 +435,33 @@ class DockerRuntime(BaseRuntime):
                                                          service=service,
                                                          reason=_explain(err))) from None
 
+    def stop_services(self, services: list[str]) -> None:
+        self._each_container(services, "stop")
+
+    def start_services(self, services: list[str]) -> None:
+        self._each_container(services, "start")
+
+    def _each_container(self, services: list[str], action: str) -> None:
+        """`compose stop`/`compose start` of each service's containers, through the Engine."""
+        import docker  # lazy: the SDK only when the Engine is used
+        import requests  # lazy: comes with the docker SDK
+
+        for service in services:
+            for container in self._project_containers(service):
+                try:
+                    if action == "stop":
+                        container.stop(timeout=10)
+                    else:
+                        container.start()
+                except docker.errors.NotFound:
+                    continue
+                except (docker.errors.APIError, requests.RequestException) as err:
+                    sentence = (_("Could not stop {container} (service {service}): {reason}")
+                                if action == "stop" else
+                                _("Could not start {container} (service {service}): {reason}"))
+                    raise UserError(sentence.format(container=container.name, service=service,
+                                                    reason=_explain(err))) from None
+
     # --- compose -------------------------------------------------------------------------------
     @property
     def compose_command(self) -> list[str]:
@@ -482,16 +509,18 @@ class DockerRuntime(BaseRuntime):
                             "--project-directory", str(self.compose_file.parent), *args,
                             version=self.compose_version)
 
-    def compose_up(self, *, remove_orphans: bool = False) -> ExecResult:
+    def compose_up(self, *, remove_orphans: bool = False,
+                   services: list[str] | None = None) -> ExecResult:
         args = ["up", "-d"]
         if remove_orphans:
             args.append("--remove-orphans")
+        named = list(services or [])  # (measured: v1 and v2 remove orphans with names given too)
         if self.compose_command == ["docker", "compose"]:
             # Never reach for a registry (v1 has no such flag; it pulls only missing images).
-            result = self._run_compose([*args, "--pull", "never"])
+            result = self._run_compose([*args, "--pull", "never", *named])
             if "unknown flag: --pull" not in result.output:
                 return result  # else a compose v2 older than the flag: the same without it
-        return self._run_compose(args)
+        return self._run_compose([*args, *named])
 
     def _run_compose(self, args: list[str]) -> ExecResult:
         argv = self.compose_argv(*args)

@@ -31,6 +31,7 @@ from ffwizard.demo import (
     network,
     procs,
 )
+from ffwizard.demo.faults import set_faults
 from ffwizard.demo.orphans import end_orphans
 from ffwizard.demo.ports import reclaim_block, release_block
 from ffwizard.demo.sandbox import (
@@ -187,18 +188,25 @@ class SimRuntime(BaseRuntime):
             started = procs.start(self.root, spec)
         procs.wait_ready([started])
 
-    def compose_up(self, *, remove_orphans: bool = False) -> ExecResult:
+    def compose_up(self, *, remove_orphans: bool = False,
+                   services: list[str] | None = None) -> ExecResult:
         with self._engine_lock():
-            return self._compose_up(remove_orphans)
+            return self._compose_up(remove_orphans, services)
 
-    def _compose_up(self, remove_orphans: bool) -> ExecResult:
+    def _compose_up(self, remove_orphans: bool, services: list[str] | None = None) -> ExecResult:
         try:
             specs = containers.load_compose(self.compose_file)
         except containers.ComposeError as err:
             return ExecResult(1, f"{err}\n")
+        orphans_of = set(specs)  # services named or not, the rest are still no orphans
+        if services is not None:
+            unknown = sorted(set(services) - set(specs))
+            if unknown:
+                return ExecResult(1, f"no such service: {unknown[0]}\n")
+            specs = {name: spec for name, spec in specs.items() if name in services}
         records = procs.all_records(self.root)
         lines, started, to_stop = [], [], []
-        orphans = sorted(set(records) - set(specs))
+        orphans = sorted(set(records) - orphans_of)
         if orphans and remove_orphans:
             to_stop += [records[name] for name in orphans]
         elif orphans:
@@ -246,6 +254,19 @@ class SimRuntime(BaseRuntime):
             return [open_sandbox(self.root).project]
         except UserError:
             return []
+    def stop_services(self, services: list[str]) -> None:
+        with self._engine_lock():
+            records = procs.all_records(self.root)
+            procs.stop_many([records[s] for s in services if s in records])
+
+    def start_services(self, services: list[str]) -> None:
+        with self._engine_lock():
+            started = []
+            for service in services:
+                record = procs.read_record(self.root, service)
+                if record is not None and not procs.is_running(record):
+                    started.append(procs.start(self.root, procs.spec_of(record)))
+        procs.wait_ready(started)
 
     # --- beyond the interface: the demo's own needs ----------------------------------------
     def stop_all(self) -> list[str]:
@@ -287,7 +308,8 @@ class PreparedDemo:
 def prepare_demo(sandbox: Path | str | None = None, *, shards: int = DEFAULT_SHARDS,
                  objects: int = DEFAULT_OBJECTS, device: str = DEFAULT_DEVICE,
                  types: tuple[str, ...] = DEFAULT_TYPES, start: bool = True,
-                 shape: str | None = None) -> PreparedDemo:
+                 shape: str | None = None,
+                 events_per_second: float | None = None) -> PreparedDemo:
     """Build a sandbox at `sandbox` in `shape` (ffwizard.demo.shapes; the vendor's when None) —
     a fresh temporary directory when None; an existing sandbox is reused as it is — and start
     its services. Raises UserError for a non-empty non-sandbox, or a sandbox of another shape."""
@@ -305,6 +327,9 @@ def prepare_demo(sandbox: Path | str | None = None, *, shards: int = DEFAULT_SHA
                               root=box.root, built=box.shape, wanted=wanted.name))
     if not created:
         reclaim_block(box.root, box.ports)  # given back when it was stopped
+    if created and events_per_second:
+        # A live site: the video worker keeps adding events while the migration runs.
+        set_faults(box.root, FFSIM_EVENTS_PER_SECOND=f"{events_per_second:g}")
     runtime = SimRuntime(box.root, box.project, box.compose_file)
     if start:
         result = runtime.compose_up()

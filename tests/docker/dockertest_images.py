@@ -36,6 +36,7 @@ ROLES: dict[str, tuple[list[str], dict[str, str]]] = {
     "extraction-cpu": (["python3", "-m", "ffwizard.demo.extraction_server"], {"FFSIM_DEVICE": "cpu"}),
     "extraction-gpu": (["python3", "-m", "ffwizard.demo.extraction_server"], {"FFSIM_DEVICE": "gpu"}),
     "upload": (["python3", "-m", "ffwizard.demo.upload_server"], {}),
+    "video-worker": (["python3", "-m", "ffwizard.demo.video_worker"], {}),
     "idle": (["python3", "-m", "ffwizard.demo.idle_service"], {}),  # pause, ntls, legacy, databases
 }
 
@@ -56,6 +57,8 @@ def role_of(image: str) -> str:
         return "shard"
     if name in ("sf-api", "upload"):
         return name
+    if name.startswith("video-worker"):
+        return "video-worker"
     if name.startswith("extraction-api"):
         return "extraction-cpu" if name.endswith("-cpu") else "extraction-gpu"
     return "idle"

@@ -13,7 +13,13 @@ import time
 from pathlib import Path
 
 import pytest
-from dockertest_install import data_dir_counts, shard_galleries, start_install, tree_digest
+from dockertest_install import (
+    data_dir_counts,
+    describe,
+    shard_galleries,
+    start_install,
+    tree_digest,
+)
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -181,3 +187,67 @@ def test_a_shard_stopped_mid_migration_is_reported_plainly_and_rollback_undoes_t
     assert install.sf_api_galleries() == install.expected_counts()
     for directory in install.old_shard_dirs():
         assert data_dir_counts(directory) == old_data[directory.name][0]
+
+
+VIDEO = ("findface-video-worker-cpu", "findface-video-manager")
+
+
+def journal_data(root: Path) -> dict:
+    from ffwizard.core.journal import find_run
+
+    return find_run(root).state().data
+
+
+def test_a_paused_video_service_stays_stopped_through_the_window_and_runs_after(
+        engine, findface_image, tmp_path, project_name):
+    install = start_install(engine, findface_image, install_root(tmp_path), project_name,
+                            COMPOSE_V2, shards=2, objects=600)
+    # A live site: the video worker adds events from now on (the knob is read at its start).
+    text = install.compose_file.read_text()
+    install.compose_file.write_text(text.replace("environment: {ROUTER_URL:",
+                                                 "environment: {FFSIM_EVENTS_PER_SECOND: '20', ROUTER_URL:", 1))
+    assert install.runtime.compose_up().exit_code == 0
+    wait_for_events(install)
+
+    answers = write_answers(tmp_path / "answers.yaml")
+    code, output = run_ffwizard("apply", "--root", str(install.root), "--answers", str(answers),
+                                "--runtime", "docker")
+    assert code == 3, output  # stopped before the point of no return: no terminal to ask
+    assert "Pause event intake" in output and "Traceback" not in output
+    states = install.runtime.services()
+    assert {s: states[s].state for s in VIDEO} == {s: "exited" for s in VIDEO}
+    data = journal_data(install.root)
+    assert data["count_arrivals"]["arrivals"] == {} and data["count_arrivals"]["paused"] is True
+    assert data["verify_copy"]["old_counts"] == data["verify_copy"]["new_counts"]
+    assert "Event intake was paused: no object arrived in the old shards" in output
+
+    code, output = run_ffwizard("resume", "--root", str(install.root), "--yes")
+    assert code == 0, output
+    states = install.runtime.services()
+    assert {s: states[s].state for s in VIDEO} == {s: "running" for s in VIDEO}, \
+        output + describe(install) + "\n".join(
+            f"{c.name} {c.attrs['State']}" for c in engine.containers.list(all=True)
+            if "video" in c.name and project_name in c.name)
+    # Events go on, now into the new shards that sf-api serves.
+    assert set(install.sf_api_shards()).isdisjoint(
+        install.sandbox.shard_url(i) for i in range(install.sandbox.shards))
+    wait_for_events(install)
+
+
+def wait_for_events(install, timeout: float = 60) -> None:
+    """Until sf-api serves more objects than at the first look: the video worker adds events."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    first = None
+    while time.monotonic() < deadline:
+        try:
+            total = sum(install.sf_api_galleries().values())
+        except httpx.HTTPError:
+            total = None  # sf-api (re)starting
+        if total is not None:
+            if first is not None and total > first:
+                return
+            first = total if first is None else first
+        time.sleep(0.3)
+    raise AssertionError("the video worker added no event within a minute")

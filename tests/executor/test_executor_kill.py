@@ -23,6 +23,7 @@ from ffwizard.core.planner import load_plan
 POINTS = [
     "backup:started", "backup:dumped", "backup:copied", "backup:moved", "backup:done",
     "create_shard_dirs:started", "create_shard_dirs:made_dir", "create_shard_dirs:done",
+    "pause_event_intake:started", "pause_event_intake:stopped", "pause_event_intake:done",
     "switch_model:started", "switch_model:backed_up", "switch_model:written",
     "switch_model:restarted", "switch_model:done",
     "add_new_shards:started", "add_new_shards:backed_up", "add_new_shards:written",
@@ -32,10 +33,12 @@ POINTS = [
     "write_migration_config:done",
     "run_migration:started", "run_migration:launched", "run_migration:waiting", "run_migration:done",
     "verify_copy:started", "verify_copy:done",
+    "count_arrivals:started", "count_arrivals:done",
     "remove_old_shards:started", "remove_old_shards:backed_up", "remove_old_shards:written",
     "remove_old_shards:composed_up", "remove_old_shards:done",
     "switch_sf_api:started", "switch_sf_api:backed_up", "switch_sf_api:written",
     "switch_sf_api:restarted", "switch_sf_api:done",
+    "resume_event_intake:started", "resume_event_intake:resumed", "resume_event_intake:done",
     "migrate_clusters:started", "migrate_clusters:done",
     "verify_final:started", "verify_final:done",
 ]

@@ -97,8 +97,9 @@ def test_without_a_terminal_apply_stops_before_the_point_of_no_return(make_sandb
     # It stops before the old shards stop: the live system keeps serving from them meanwhile.
     assert events[-1]["event"] == "run_stopped" and events[-1]["step"] == "remove_old_shards"
     done = [e["step"] for e in events if e["event"] == "step_done"]
-    assert done == ["backup", "create_shard_dirs", "switch_model", "add_new_shards",
-                    "write_migration_config", "run_migration", "verify_copy"]
+    assert done == ["backup", "create_shard_dirs", "pause_event_intake", "switch_model",
+                    "add_new_shards", "write_migration_config", "run_migration", "verify_copy",
+                    "count_arrivals"]
     states = open_runtime("sim", root, "findface-multi", root / "docker-compose.yaml").services()
     assert states["findface-tarantool-server-shard-001"].state == "running"
     status = ffwizard("status", "--root", str(root))
@@ -166,7 +167,7 @@ def test_rollback_is_refused_past_the_point_of_no_return(make_sandbox, tmp_path)
     assert json.loads((current_run_dir(root) / "run.json").read_text())["runtime"] == "sim"
     status = ffwizard("status", "--root", str(root))
     assert "interrupted (ffwizard is no longer running)" in status.stdout
-    assert "[stopped]  9. Point sf-api at the new shards" in status.stdout
+    assert "[stopped] 11. Point sf-api at the new shards" in status.stdout
     refused = ffwizard("rollback", "--root", str(root))
     assert refused.returncode == 2
     assert "point of no return" in refused.stderr and "resume" in refused.stderr

@@ -40,7 +40,7 @@ def test_steps_in_order_with_the_point_of_no_return(gpu8_plan):
     assert [s.id for s in gpu8_plan.steps] == [kind.id for kind in STEPS]
     assert [s.id for s in gpu8_plan.steps if s.point_of_no_return] == ["switch_sf_api"]
     assert [s.id for s in gpu8_plan.steps if not s.reversible] == \
-        ["switch_sf_api", "migrate_clusters", "verify_final"]
+        ["switch_sf_api", "resume_event_intake", "migrate_clusters", "verify_final"]
     assert not gpu8_plan.blocked
     assert gpu8_plan.run_dir == gpu8_plan.installation.root / ".ffwizard/run"
 

@@ -126,7 +126,7 @@ def test_problems_come_last_errors_first_with_a_count(capsys):
     status, out, _ = run_plan(capsys, "--root", INSTALLS / "disagree")
     assert status == 2
     assert "  problems       3 errors, 2 warnings (listed at the end)\n" in out
-    assert out.index("\nProblems\n") > out.index("10. Check the result")
+    assert out.index("\nProblems\n") > out.index("13. Check the result")
     severities = [p.split(":", 1)[0] for p in problem_lines(out)]
     assert severities == ["error"] * 3 + ["warning"] * 2
     assert out.endswith("\nThe plan cannot run until the 3 errors above are fixed.\n")

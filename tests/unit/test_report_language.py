@@ -77,7 +77,7 @@ def test_a_finished_run_reports_in_russian_then_in_english(finished_run_in_russi
     assert "- Результат: **завершён**" in russian
     assert "| № | шаг | результат | время |" in russian
     assert "| 1 | Создать резервную копию базы векторов признаков | готово |" in russian
-    assert "| 9 | Переключить sf-api на новые шарды | готово |" in russian
+    assert "| 11 | Переключить sf-api на новые шарды | готово |" in russian
     assert "| галерея | старые шарды | новые шарды (после копирования) | новые шарды (в конце) |" \
         in russian
     assert "- 4 шарда: shard-001 (порт " in russian
@@ -176,7 +176,7 @@ def test_a_failed_run_reported_in_russian_keeps_secrets_out(tmp_path):
     text = render_report(run, saved)
     assert "- Результат: **ошибка**" in text and "- Причина остановки: диск заполнен" in text
     assert "| 2 | Создать каталоги данных новых шардов | ошибка |" in text
-    assert "| 3 | Переключить модель извлечения | не выполнялся |" in text
+    assert "| 4 | Переключить модель извлечения | не выполнялся |" in text
     assert english_phrases(text) == []
     for secret in S3_SECRETS:
         assert secret not in text

@@ -10,9 +10,12 @@ from typing import Any
 from ffwizard.core.steps.add_new_shards import AddNewShards
 from ffwizard.core.steps.backup import Backup
 from ffwizard.core.steps.base import StepKind
+from ffwizard.core.steps.count_arrivals import CountArrivals
 from ffwizard.core.steps.create_shard_dirs import CreateShardDirs
 from ffwizard.core.steps.migrate_clusters import MigrateClusters
+from ffwizard.core.steps.pause_event_intake import PauseIntake
 from ffwizard.core.steps.remove_old_shards import RemoveOldShards
+from ffwizard.core.steps.resume_event_intake import ResumeIntake
 from ffwizard.core.steps.run_migration import RunMigration
 from ffwizard.core.steps.switch_model import SwitchModel
 from ffwizard.core.steps.switch_sf_api import SwitchSfApi
@@ -24,13 +27,16 @@ from ffwizard.i18n import _, pgettext
 STEPS: tuple[StepKind[Any], ...] = (
     Backup(),
     CreateShardDirs(),
+    PauseIntake(),
     SwitchModel(),
     AddNewShards(),
     WriteMigrationConfig(),
     RunMigration(),
     VerifyCopy(),
+    CountArrivals(),
     RemoveOldShards(),
     SwitchSfApi(),
+    ResumeIntake(),
     MigrateClusters(),
     VerifyFinal(),
 )

@@ -25,6 +25,7 @@ from ffwizard.core.backup import Backups
 from ffwizard.core.errors import EditError, StepFailed, Stopped
 from ffwizard.core.events import EventKind, JournalEvent
 from ffwizard.core.installation import Installation, Problem, Shard
+from ffwizard.core.intake import paused_services
 from ffwizard.core.journal import RunDir, RunState
 from ffwizard.core.plan import FileChange, Plan, Step, compose_base, shard_url
 from ffwizard.core.ports import ExecResult, Runtime
@@ -33,6 +34,7 @@ from ffwizard.core.replicas import replica_service_names
 from ffwizard.core.settings import Settings
 from ffwizard.core.toolprobe import ToolProbe
 from ffwizard.core.wakeup import ExitWatch, StopFlag
+from ffwizard.core.yamlio import read_yaml_file
 from ffwizard.i18n import N_, _
 
 # --- parameters --------------------------------------------------------------------------------
@@ -324,12 +326,25 @@ class StepContext:
             pause = min(pause * 2, HEALTH_RETRY_CAP, self.settings.poll_interval)
 
     def compose_up(self, step: Step[Any], *, remove_orphans: bool = False) -> None:
-        result = self.runtime.compose_up(remove_orphans=remove_orphans)
+        services = self._services_to_up()
+        result = self.runtime.compose_up(remove_orphans=remove_orphans, services=services)
         for line in result.output.splitlines()[-self.settings.log_tail_lines:]:
             self.emit(EventKind.OUTPUT, step.id, line)
         if result.exit_code != 0:
             raise StepFailed(_("compose up ended with status {code}: {output}").format(
                 code=result.exit_code, output=result.output.strip()[-500:]))
+
+
+    def _services_to_up(self) -> list[str] | None:
+        """While the run holds event intake paused, `compose up` names every service of the
+        compose file but the paused ones (a bare `up -d` would start them again); else None."""
+        paused = paused_services(self.plan, self.state)
+        if not paused:
+            return None
+        data = read_yaml_file(self.runtime.compose_file)
+        services = data.get("services") if isinstance(data, dict) else None
+        return [str(name) for name in (services if isinstance(services, dict) else {})
+                if name not in paused]
 
 
 # --- the kind of a step ------------------------------------------------------------------------

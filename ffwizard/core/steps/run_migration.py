@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ffwizard.core import detached
+from ffwizard.core import detached, window
 from ffwizard.core.backup import copy_tree_owner_mode, holds_data, move_aside
 from ffwizard.core.errors import CountError, RerunNeeded
 from ffwizard.core.events import EventKind, JournalEvent, StepStatus
@@ -22,6 +22,7 @@ from ffwizard.core.progress import (
     format_duration,
     gallery_counts,
 )
+from ffwizard.core.stall import with_stall
 from ffwizard.core.steps.add_new_shards import AddNewShards
 from ffwizard.core.steps.base import Needs, PlanContext, StepContext, StepKind, StepParams
 from ffwizard.core.steps.create_shard_dirs import CreateShardDirs
@@ -107,7 +108,9 @@ class RunMigration(StepKind[RunMigrationParams]):
                       "empty shards. Run 'ffwizard resume --rerun-migration' to move their data "
                       "aside and start again."))
             old_counts = gallery_counts(ctx.runtime, list(p.old_shard_urls))
-            ctx.data(step.id, old_counts=old_counts)
+            # The copy's start, per gallery: what arrives later lies above these marks.
+            marks = window.marks(ctx.runtime, list(p.old_shard_urls), sorted(old_counts))
+            ctx.data(step.id, old_counts=old_counts, marks=marks)
             argv = ctx.runtime.detached_host_argv(p.service, list(p.argv), workdir=p.workdir)
             ctx.data(step.id, launching=True, started_at=time.time())
             proc = detached.launch(argv, log_file=ctx.run_dir.log, exit_file=exit_file)
@@ -134,7 +137,7 @@ class RunMigration(StepKind[RunMigrationParams]):
             running = code is None and proc is not None and detached.group_alive(proc)
             try:
                 done = sum(gallery_counts(ctx.runtime, list(p.new_shard_urls)).values())
-                last = meter.update(done)
+                last = with_stall(meter.update(done), ctx.run_dir.path, ctx.settings.stall_seconds)
                 ctx.emit(EventKind.PROGRESS, step.id, last.describe(), progress=last)
             except CountError as err:
                 if running:

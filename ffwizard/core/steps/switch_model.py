@@ -9,6 +9,7 @@ from ffwizard.core.errors import EditError
 from ffwizard.core.installation import EXTRACTION_API_CONFIG
 from ffwizard.core.plan import FileChange, Plan, Step
 from ffwizard.core.steps.base import Needs, PlanContext, StepContext, StepKind, StepParams
+from ffwizard.core.video import intake_services
 from ffwizard.i18n import N_, NP_, _
 
 
@@ -42,8 +43,12 @@ class SwitchModel(StepKind[SwitchModelParams]):
                       names=names),
                 *([_("A GPU model's first start can take minutes while it builds its cache.")]
                   if inst.device == "gpu" else []),
-                _("Until sf-api is switched to the new shards, new events still go to the old "
-                  "ones: pause video processing if you can.")]),
+                (_("Event intake is paused by then (step '{step}'), so no new event reaches "
+                   "the old shards until sf-api is switched.").format(step=_("Pause event intake"))
+                 if ctx.answers.pause_intake and intake_services(inst) else
+                 _("Until sf-api is switched to the new shards, new events still go to the old "
+                   "ones, extracted with the new model: the copy check counts them, and those "
+                   "that arrive after the copy are not served after the switch."))]),
             commands=[[*ctx.compose_command, "restart", extraction]],
             changes=changes,
             undo=_("Restore the extraction-api config from its backup and restart the service."),

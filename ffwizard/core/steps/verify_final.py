@@ -47,11 +47,19 @@ class VerifyFinal(StepKind[VerifyFinalParams]):
             raise StepFailed(_("{problems}. Check the services, then 'ffwizard resume'.")
                              .format(problems="; ".join(sick)))
         copied = ctx.state.data.get(p.old_counts_from, {}).get("new_counts", {})
-        now = gallery_counts(ctx.runtime, list(p.new_shard_urls))
-        try:
-            served = parse_gallery_counts(sf.body)
-        except ValueError:
-            served = None  # an sf-api whose gallery list carries no counts: its answer suffices
+        # A live site adds events between the two reads: read both again until they agree
+        # (a few tries; a real difference stays and fails below).
+        for _attempt in range(5):
+            now = gallery_counts(ctx.runtime, list(p.new_shard_urls))
+            try:
+                served = parse_gallery_counts(sf.body)
+            except ValueError:
+                served = None  # an sf-api whose gallery list carries no counts: it suffices
+            if served is None or served == now:
+                break
+            sf = ctx.runtime.http_get(p.sf_api_url.rstrip("/") + "/v2/galleries", timeout=10)
+            if sf.status != 200:
+                break
         if served is not None and served != now:
             wrong = compare_counts(now, served, compared="sf-api").mismatches
             raise StepFailed(_("sf-api does not serve what the new shards hold ({mismatches}). "

@@ -25,10 +25,11 @@ from ffwizard import session
 from ffwizard.core.errors import UserError
 from ffwizard.core.events import EventKind, RunStatus, StepStatus
 from ffwizard.core.executor import Outcome
-from ffwizard.core.progress import ProgressMeter, format_count, format_duration
+from ffwizard.core.progress import ProgressMeter, format_count, format_duration, stalled_words
 from ffwizard.core.report import status_word
 from ffwizard.core.runstatus import migration_progress, migration_state_word, read_status
 from ffwizard.core.steps import find_kind, step_short_title, step_title
+from ffwizard.core.steps.count_arrivals import window_text
 from ffwizard.i18n import N_, _, ngettext
 from ffwizard.ui.palette import BAD, GOOD
 from ffwizard.ui.screens.dialogs import Choice
@@ -326,6 +327,8 @@ class RunScreen(Screen):
         bar.update(total=max(sample.total, 1), progress=min(sample.done, sample.total))
         self.last_sample = sample
         text = objects_progress(sample.done, sample.total)
+        if getattr(sample, "stalled_for", None) is not None:
+            text += " · " + stalled_words(sample.stalled_for)
         # Once every object is copied, a rate and a time left no longer mean anything.
         if not self.app.state.frozen and sample.done < sample.total:
             if sample.rate:
@@ -351,9 +354,10 @@ class RunScreen(Screen):
             # TRANSLATORS: {step} is the next step's title with a lowercase first letter.
             first = _("Next, back to back: stop the old shard services, then {step}.").format(
                 step=title[:1].lower() + title[1:])
+            window = window_text(self.app.state.root)
             self.app.push_screen(Choice(
                 _("The point of no return"),
-                f"{first} {step.explanation}\n\n"
+                f"{first} {step.explanation}\n\n" + (window + "\n\n" if window else "")
                 + _("Everything so far is done and checked, and the old shards serve until you "
                     "answer. This can still be rolled back; after the switch it cannot."),
                 [("stop", _("Stop here")), ("continue", _("Continue"))]), done)

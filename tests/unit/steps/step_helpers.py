@@ -61,7 +61,25 @@ class FakeRuntime:
         for base in (*self.old_urls, *self.new_urls):
             if url == base.rstrip("/") + "/" + STAT_PATH:
                 return HttpAnswer(200, json.dumps(self.counts(base)).encode())
+            objects = base.rstrip("/") + "/v2/galleries/"
+            if url.startswith(objects):
+                return self.listing(base, url[len(objects):])
         return HttpAnswer(200, b"not a gallery list")
+
+    def listing(self, base: str, rest: str) -> HttpAnswer:
+        """A gallery's objects, ids 1…count, after `after` (the window's reads)."""
+        from urllib.parse import parse_qs, urlsplit
+
+        parts = urlsplit(rest)
+        gallery = parts.path.split("/")[0]
+        query = parse_qs(parts.query)
+        after = int(query.get("after", ["0"])[0])
+        limit = int(query.get("limit", ["1000"])[0])
+        ids = [i for i in range(1, self.counts(base).get(gallery, 0) + 1) if i > after]
+        page = ids[:limit]
+        cursor = page[-1] if len(ids) > limit else None
+        return HttpAnswer(200, json.dumps({"objects": [[i, "v", "p"] for i in page],
+                                           "next": cursor}).encode())
 
     def path_exists(self, service: str, container_path: str) -> bool:
         return True
@@ -104,9 +122,17 @@ class FakeRuntime:
     def restart(self, service: str) -> None:
         self.calls.append(("restart", service))
 
-    def compose_up(self, *, remove_orphans: bool = False) -> ExecResult:
-        self.calls.append(("compose_up", remove_orphans))
+    def compose_up(self, *, remove_orphans: bool = False,
+                   services: list[str] | None = None) -> ExecResult:
+        self.calls.append(("compose_up", remove_orphans) if services is None
+                          else ("compose_up", remove_orphans, tuple(services)))
         return ExecResult(0, "")
+
+    def stop_services(self, services: list[str]) -> None:
+        self.calls.append(("stop_services", tuple(services)))
+
+    def start_services(self, services: list[str]) -> None:
+        self.calls.append(("start_services", tuple(services)))
 
     def remove_services(self, services: list[str]) -> None:
         self.calls.append(("remove_services", tuple(services)))

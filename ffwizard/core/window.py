@@ -1,0 +1,250 @@
+"""The window between the model switch and the sf-api switch, measured from the shards.
+
+A live site keeps adding events to the old shards while their objects are copied. Counts alone
+cannot tell which objects were copied, so the copy's start is marked per gallery by the highest
+object id then in the old shards (the *mark*). Afterwards:
+
+  objects at or below the mark = objects in the gallery - objects listed after the mark
+
+on both sides; equal numbers mean the objects present when the copy started are in the new
+shards (an object deleted from the old shards during the copy would count against that). What
+was listed after the mark in the old shards arrived during the window; those of its ids the new
+shards also list were copied.
+
+[guess] This relies on two properties of the real tntapi that the simulated shard and the
+migration tool share: a gallery lists its objects in increasing id order after a given id
+(`GET /v2/galleries/<g>/objects?after=ID&limit=N`), and FindFace gives a new object an id above
+every id of its gallery. Verify both on a real shard before trusting the check there.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from ffwizard.core.errors import CountError
+from ffwizard.core.ports import Runtime
+from ffwizard.core.progress import format_count, gallery_counts
+from ffwizard.i18n import _, ngettext
+
+PAGE = 1000  # ids listed per request when collecting the arrivals
+
+
+def _objects_url(base: str, gallery: str, after: int | None, limit: int) -> str:
+    url = f"{base.rstrip('/')}/v2/galleries/{gallery}/objects?limit={limit}"
+    return url if after is None else f"{url}&after={after}"
+
+
+def _page(runtime: Runtime, base: str, gallery: str, after: int | None,
+          limit: int) -> tuple[list[int], int | None]:
+    """Ids of one page of a gallery's objects after `after`, and the cursor of the next page."""
+    answer = runtime.http_get(_objects_url(base, gallery, after, limit), timeout=10)
+    if answer.status != 200:
+        raise CountError(_("the shard at {url} did not list the objects of {gallery} ({why})")
+                         .format(url=base, gallery=gallery,
+                                 why=answer.error or f"HTTP {answer.status}"))
+    try:
+        data = json.loads(answer.body)
+        ids = [int(item[0] if isinstance(item, list) else item["id"])
+               for item in data["objects"]]
+        cursor = data.get("next")
+    except (ValueError, KeyError, TypeError, IndexError):
+        raise CountError(_("the shard at {url} answered an object list ffwizard cannot read "
+                           "({gallery})").format(url=base, gallery=gallery)) from None
+    return ids, (int(cursor) if cursor is not None else None)
+
+
+def highest_id(runtime: Runtime, base: str, gallery: str) -> int:
+    """The highest object id of a gallery on one shard (0 when it is empty), found by asking
+    for the first id after a guess: a few dozen one-object requests, whatever the size."""
+    ids, _cursor = _page(runtime, base, gallery, None, 1)
+    if not ids:
+        return 0
+    low, step = ids[0], 1          # `low` exists; look for an id above it
+    while True:                    # gallop until nothing lies above low + step
+        ids, _cursor = _page(runtime, base, gallery, low + step, 1)
+        if not ids:
+            break
+        low, step = ids[0], step * 2
+    high = low + step              # nothing above `high`
+    while True:
+        ids, _cursor = _page(runtime, base, gallery, low, 1)
+        if not ids:
+            return low
+        middle = (ids[0] + high) // 2
+        above, _cursor = _page(runtime, base, gallery, middle, 1)
+        if above:
+            low = above[0]
+        else:
+            low, high = ids[0], middle
+
+
+def _each(urls: list[str], galleries: list[str],
+          work: Callable[[str, str], Any]) -> dict[tuple[str, str], Any]:
+    pairs = [(u, g) for u in urls for g in galleries]
+    if not pairs:
+        return {}
+    with ThreadPoolExecutor(max_workers=min(16, len(pairs))) as pool:
+        return dict(zip(pairs, pool.map(lambda pair: work(*pair), pairs)))
+
+
+def marks(runtime: Runtime, urls: list[str], galleries: list[str]) -> dict[str, int]:
+    """Per gallery, the highest object id over the shards at `urls` (the copy's start mark)."""
+    found = _each(urls, galleries, lambda url, g: highest_id(runtime, url, g))
+    return {g: max((found[(u, g)] for u in urls), default=0) for g in galleries}
+
+
+def ids_after(runtime: Runtime, base: str, gallery: str, mark: int) -> set[int]:
+    ids: set[int] = set()
+    after: int | None = mark
+    while after is not None:
+        page, after = _page(runtime, base, gallery, after, PAGE)
+        ids.update(page)
+    return ids
+
+
+STEADY_TRIES = 10
+
+
+def _steady_shard(runtime: Runtime, url: str,
+                  marks_: Mapping[str, int]) -> tuple[dict[str, int], dict[str, set[int]]]:
+    """One shard's counts and ids above the marks, read so that they belong together: the ids
+    are listed before and after the count, until both listings agree (nothing arrived in
+    between). Raises CountError when the shard never holds still."""
+    def listing() -> dict[str, set[int]]:
+        return {g: ids_after(runtime, url, g, mark) for g, mark in marks_.items()}
+
+    before = listing()
+    for _attempt in range(STEADY_TRIES):
+        counts = gallery_counts(runtime, [url])
+        after = listing()
+        if after == before:
+            return counts, after
+        before = after
+    raise CountError(_("the shard at {url} kept receiving objects while ffwizard counted them; "
+                       "try again ('ffwizard resume')").format(url=url))
+
+
+def _steady(runtime: Runtime, urls: list[str],
+            marks_: Mapping[str, int]) -> tuple[dict[str, int], dict[str, set[int]]]:
+    """Counts per gallery and ids above the marks, summed over the shards at `urls`."""
+    counts: dict[str, int] = {}
+    above: dict[str, set[int]] = {g: set() for g in marks_}
+    if not urls:
+        return counts, above
+    with ThreadPoolExecutor(max_workers=min(16, len(urls))) as pool:
+        for shard_counts, shard_above in pool.map(lambda u: _steady_shard(runtime, u, marks_),
+                                                  urls):
+            for name, count in shard_counts.items():
+                counts[name] = counts.get(name, 0) + count
+            for name, ids in shard_above.items():
+                above[name] |= ids
+    return counts, above
+
+
+@dataclass(frozen=True)
+class GalleryWindow:
+    """One gallery's objects, measured against the copy's start mark."""
+
+    gallery: str
+    mark: int
+    old: int            # objects in the old shards now
+    new: int            # objects in the new shards now
+    arrived: int        # old objects with an id above the mark: arrived during the window
+    arrived_copied: int  # of those, the ones the new shards hold too
+    new_above: int      # new objects with an id above the mark
+    last: int = 0       # the highest id that arrived (0: none)
+
+    @property
+    def old_at_mark(self) -> int:
+        return self.old - self.arrived
+
+    @property
+    def new_at_mark(self) -> int:
+        return self.new - self.new_above
+
+    @property
+    def start_copied(self) -> bool:
+        return self.old_at_mark == self.new_at_mark
+
+    def to_json(self) -> dict[str, int]:
+        return {"mark": self.mark, "old": self.old, "new": self.new, "arrived": self.arrived,
+                "arrived_copied": self.arrived_copied, "new_above": self.new_above,
+                "last": self.last}
+
+
+def measure(runtime: Runtime, old_urls: list[str], new_urls: list[str],
+            marks_: Mapping[str, int]) -> list[GalleryWindow]:
+    """Each gallery of `marks_` against its mark, old and new shards each read steadily."""
+    old_counts, old_after = _steady(runtime, old_urls, marks_)
+    new_counts, new_after = _steady(runtime, new_urls, marks_)
+    return [GalleryWindow(g, marks_[g], old_counts.get(g, 0), new_counts.get(g, 0),
+                          len(old_after[g]), len(old_after[g] & new_after[g]),
+                          len(new_after[g]), max(old_after[g], default=0))
+            for g in sorted(marks_)]
+
+
+def counts_of(windows: list[GalleryWindow]) -> tuple[dict[str, int], dict[str, int]]:
+    """(old counts, new counts) per gallery, as measured with the windows."""
+    return ({w.gallery: w.old for w in windows}, {w.gallery: w.new for w in windows})
+
+
+def arrivals_by_gallery(windows: list[GalleryWindow]) -> dict[str, dict[str, int]]:
+    """The journal's form: gallery -> {arrived, arrived_copied, mark, last} (the ids counted:
+    above `mark`, up to `last`), galleries with arrivals only."""
+    return {w.gallery: {"arrived": w.arrived, "arrived_copied": w.arrived_copied,
+                        "mark": w.mark, "last": w.last}
+            for w in windows if w.arrived}
+
+
+# --- words ---------------------------------------------------------------------------------------
+
+def start_mismatches(windows: list[GalleryWindow]) -> list[str]:
+    """One sentence per gallery whose objects of the copy's start are not all in the new shards."""
+    return [_("{gallery}: {old} objects up to the copy's start mark (id {mark}) in the old "
+              "shards, {new} in the new ones").format(
+                  gallery=w.gallery, old=format_count(w.old_at_mark),
+                  new=format_count(w.new_at_mark), mark=w.mark)
+            for w in windows if not w.start_copied]
+
+
+def arrival_sentences(arrivals: Mapping[str, Mapping[str, int]]) -> list[str]:
+    """Per gallery: how many objects arrived during the window, how many reached the new shards."""
+    lines = []
+    for gallery in sorted(arrivals):
+        item = arrivals[gallery]
+        arrived, copied = int(item.get("arrived", 0)), int(item.get("arrived_copied", 0))
+        lines.append(ngettext("{gallery}: {count} object arrived during the copy, {copied} of "
+                              "them in the new shards",
+                              "{gallery}: {count} objects arrived during the copy, {copied} of "
+                              "them in the new shards", arrived).format(
+            gallery=gallery, count=format_count(arrived), copied=format_count(copied)))
+    return lines
+
+
+def arrival_totals(arrivals: Mapping[str, Mapping[str, int]]) -> tuple[int, int]:
+    """(objects arrived, of them in the new shards), over every gallery."""
+    return (sum(int(a.get("arrived", 0)) for a in arrivals.values()),
+            sum(int(a.get("arrived_copied", 0)) for a in arrivals.values()))
+
+
+def window_sentence(arrivals: Mapping[str, Mapping[str, int]], *, paused: bool) -> str:
+    """The window in one sentence, for the question of the point of no return and the report."""
+    arrived, copied = arrival_totals(arrivals)
+    if not arrived:
+        if paused:
+            return _("Event intake was paused: no object arrived in the old shards after the "
+                     "copy started.")
+        return _("No object arrived in the old shards after the copy started.")
+    missing = arrived - copied
+    return ngettext("{count} object arrived in the old shards after the copy started; {copied} "
+                    "of them are in the new shards, {missing} are not (they stay in the old "
+                    "shards' data and are not served after the switch).",
+                    "{count} objects arrived in the old shards after the copy started; {copied} "
+                    "of them are in the new shards, {missing} are not (they stay in the old "
+                    "shards' data and are not served after the switch).", arrived).format(
+        count=format_count(arrived), copied=format_count(copied),
+        missing=format_count(missing))
