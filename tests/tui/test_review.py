@@ -58,8 +58,8 @@ async def test_review_is_a_summary_and_folded_steps_opened_on_demand(sim_sandbox
         text = screen_text(app)
         words = " ".join(text.split())
         assert "Files it changes (4):" in text and "docker-compose.yaml" in text
-        assert "Point of no return: step 9" in text
-        assert "steps 1–8 can be rolled back" in words
+        assert "Point of no return: step 11" in text
+        assert "steps 1–10 can be rolled back" in words
         assert "1. Back up the feature-vector database" in text
         assert "Open all" in text.splitlines()[-1]
 

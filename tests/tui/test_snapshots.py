@@ -160,7 +160,7 @@ def test_review_a_step_opened_in_16_colours(snap_compare, screens_demo):
         await forward(5)(pilot)
         app = pilot.app
         app.theme = "ansi-dark"
-        fold = app.screen.query_one("#step-3")
+        fold = app.screen.query_one("#step-4")
         fold.collapsed = False
         await pilot.pause(0.3)
         app.screen.query_one("#body").scroll_to_widget(fold.query_one(".file-label"), top=True,
