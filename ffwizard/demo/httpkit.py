@@ -15,6 +15,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
+from ffwizard.demo.lifeline import watch_owner
+
 
 class JsonHandler(BaseHTTPRequestHandler):
     """A request handler whose subclasses implement `route(method, path, query, body)`."""
@@ -89,6 +91,7 @@ def serve(handler_class, host: str, port: int, *, name: str, on_stop=None) -> in
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    watch_owner()
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
     thread.start()
     log(f"{name}: listening on {host}:{port}")
