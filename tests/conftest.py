@@ -1,10 +1,96 @@
-"""Fixtures shared by every test package."""
+"""Fixtures shared by every test package.
+
+A test session keeps to itself: its sandboxes claim ports in a registry of their own (not the
+machine's `<tmp>/ffwizard-sim-ports`, where earlier runs and demos leave claims), and every
+simulated service or tool started under it stops itself once the session's process is gone
+(`ffwizard.demo.lifeline`), also when the session is killed.
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
+import signal
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
+
+_SESSION_ENV = ("FFSIM_PORT_REGISTRY", "FFSIM_OWNER")
+_saved_env: dict[str, str | None] = {}
+
+
+def pytest_configure(config):
+    from ffwizard.demo.lifeline import OWNER_ENV, owner_value
+
+    for name in _SESSION_ENV:
+        _saved_env[name] = os.environ.get(name)
+    os.environ["FFSIM_PORT_REGISTRY"] = tempfile.mkdtemp(prefix="ffwizard-sim-ports-")
+    os.environ[OWNER_ENV] = owner_value()
+
+
+def pytest_unconfigure(config):
+    registry = os.environ.get("FFSIM_PORT_REGISTRY")
+    if registry and _saved_env:
+        _stop_what_the_session_left(Path(registry))
+        shutil.rmtree(registry, ignore_errors=True)
+    for name, value in _saved_env.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    _saved_env.clear()
+
+
+def _stop_what_the_session_left(registry: Path) -> None:
+    """Sandboxes a test did not stop (it failed in its set-up, or was interrupted), then any
+    process still carrying the session's FFSIM_OWNER (a detached tool, a service whose
+    sandbox was deleted)."""
+    import json
+
+    from ffwizard.demo import stop_demo
+    from ffwizard.demo.lifeline import OWNER_ENV
+
+    for claim in sorted(registry.glob("*.json")):
+        try:
+            root = Path(json.loads(claim.read_text())["root"])
+            if (root / ".sim" / "sandbox.json").exists():
+                stop_demo(root, release_ports=True)
+        except Exception:
+            pass
+    owner = f"{OWNER_ENV}={os.environ.get(OWNER_ENV)}".encode()
+    left = [pid for pid in _processes_with(owner) if pid != os.getpid()]
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in left:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + 5
+        while left and time.monotonic() < deadline:
+            left = [pid for pid in left if _alive(pid)]
+            time.sleep(0.05)
+
+
+def _processes_with(variable: bytes) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if variable in (entry / "environ").read_bytes().split(b"\0"):
+                    found.append(int(entry.name))
+            except OSError:
+                pass
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
 
 
 @pytest.fixture(autouse=True)
