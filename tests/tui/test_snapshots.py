@@ -1,7 +1,9 @@
 """Pictures of every screen at 80×24, compared with the accepted ones in __snapshots__/.
 
-Deterministic: the demo sandbox lives at a fixed path with a fixed block of ports, free disk and
-memory are pinned through the preflight's knobs, run ids are masked and cursors do not blink.
+Deterministic: the demo sandbox is shown at a fixed path (it lives in a directory of the run's
+own, `snapshot_dir`, whose path the pictures show as SHOWN_DIR) with a fixed block of ports, free
+disk and memory are pinned through the preflight's knobs, run ids are masked and cursors do not
+blink.
 Update after a deliberate change with `pytest tests/tui/test_snapshots.py --snapshot-update`
 and look at the pictures before committing them.
 """
@@ -12,14 +14,21 @@ import fcntl
 import json
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
+from textual.app import App
 
 from ffwizard.demo.ports import PortBlock, port_is_free, registry_dir
 from ffwizard.ui.app import create_app
 
-SNAPSHOT_DIR = Path("/tmp/ffwizard-snapshots")
+# The sandboxes' parent directory as the pictures show it. The real one is the run's own
+# (`snapshot_dir` in conftest.py), its path as long as this one so that every line wraps alike.
+SHOWN_DIR = "/tmp/ffwizard-snapshots"
+SNAPSHOT_DIR: Path | None = None  # the run's own, while a test runs (one_snapshot_run_at_a_time)
+# The fixed ports below are the machine's: runs on one machine take turns on them.
+PORTS_LOCK = Path("/tmp/ffwizard-snapshot-ports.lock")
 # Ports of their own, registered under offsets no ordinary sandbox reaches (their ports would
 # pass 65535), so other sandboxes keep off them; all outside the ephemeral range (32768-60999)
 # where client connections come and go.
@@ -60,10 +69,18 @@ def fixed_sandbox(monkeypatch, name: str, shards: int):
 
 
 @pytest.fixture(autouse=True)
-def one_snapshot_run_at_a_time():
-    """Two test runs on one machine would share the fixed paths and ports: take turns."""
-    SNAPSHOT_DIR.mkdir(parents=True, exist_ok=True)
-    with open(SNAPSHOT_DIR / ".lock", "w") as lock:
+def one_snapshot_run_at_a_time(monkeypatch, snapshot_dir):
+    """Two test runs on one machine would share the fixed ports: take turns. The sandboxes go
+    into this run's own directory, and every picture shows that directory as SHOWN_DIR."""
+    assert len(str(snapshot_dir)) == len(SHOWN_DIR)
+    monkeypatch.setattr(sys.modules[__name__], "SNAPSHOT_DIR", snapshot_dir)
+    export_screenshot = App.export_screenshot
+
+    def shown_at_the_fixed_path(app, *args, **kwargs):
+        return export_screenshot(app, *args, **kwargs).replace(str(snapshot_dir), SHOWN_DIR)
+
+    monkeypatch.setattr(App, "export_screenshot", shown_at_the_fixed_path)
+    with open(PORTS_LOCK, "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield
 
