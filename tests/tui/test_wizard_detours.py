@@ -160,8 +160,13 @@ async def start_run(pilot, app):
 
 
 async def test_stop_during_the_migration_then_reattach_and_finish(sim_sandbox_factory, monkeypatch):
+    from ffwizard.demo.faults import set_faults
+
     monkeypatch.setenv("FFWIZARD_POLL_INTERVAL", "0.2")
     demo = sim_sandbox_factory(shards=2, objects=3000)
+    # Paced (3,000 objects at 100/s: half a minute), so that Ctrl+C lands mid-way however
+    # slow the machine; the tool goes on detached and the second wizard follows it to the end.
+    set_faults(demo.root, FFSIM_PACE=100)
     app = create_app(demo.root, "sim", demo=True, runtime=demo.runtime)
     async with app.run_test(size=(80, 24)) as pilot:
         run_screen = await start_run(pilot, app)
@@ -169,9 +174,8 @@ async def test_stop_during_the_migration_then_reattach_and_finish(sim_sandbox_fa
                        timeout=60)
         await pilot.press("ctrl+c")
         await wait_for(pilot, lambda: screen_name(app) == "Choice")
-        await pilot.pause(0.2)
-        assert "keeps running" in widget_text(app, "#dialog-text") or \
-            "leaves it running" in widget_text(app, "#dialog-text")
+        await wait_for(pilot, lambda: "keeps running" in widget_text(app, "#dialog-text")
+                       or "leaves it running" in widget_text(app, "#dialog-text"), timeout=10)
         await pilot.press("right", "enter")  # Keep running -> Stop
         await wait_for(pilot, lambda: run_screen.outcome is not None, timeout=60)
         assert run_screen.outcome.status == "stopped"
@@ -184,9 +188,9 @@ async def test_stop_during_the_migration_then_reattach_and_finish(sim_sandbox_fa
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: screen_name(app) == "RunScreen")
         run_screen = app.screen
-        await pilot.pause(0.5)
-        assert any("migration" in line for line in run_screen.query_one("#log").lines)
-        assert "stopped" in widget_text(app, "#run-status")
+        await wait_for(pilot, lambda: any("migration" in line
+                                          for line in run_screen.query_one("#log").lines))
+        await wait_for(pilot, lambda: "stopped" in widget_text(app, "#run-status"))
         await pilot.press("enter")  # Continue has the focus
         await wait_for(pilot, lambda: screen_name(app) == "Choice", timeout=120)
         await pilot.press("right", "enter")
