@@ -106,6 +106,14 @@ async def settle(pilot) -> None:
     await pilot.pause(0.3)
 
 
+async def next_screen(pilot) -> None:
+    """Enter on the focused Next, then wait until the next screen is there and settled."""
+    before = pilot.app.screen
+    await pilot.press("enter")
+    await until(pilot, lambda: pilot.app.screen is not before)
+    await settle(pilot)
+
+
 async def until(pilot, condition, timeout: float = 120.0) -> None:
     waited = 0.0
     while not condition():
@@ -117,8 +125,7 @@ async def until(pilot, condition, timeout: float = 120.0) -> None:
 def forward(steps: int):
     async def run_before(pilot) -> None:
         for _ in range(steps):
-            await pilot.press("enter")
-            await settle(pilot)
+            await next_screen(pilot)
     return run_before
 
 

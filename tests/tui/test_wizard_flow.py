@@ -35,9 +35,8 @@ async def test_default_migration_from_welcome_to_done(sim_sandbox, fast_executor
     app = create_app(root, "sim", demo=True, runtime=demo.runtime)
     async with app.run_test(size=(100, 32)) as pilot:
         keys = KeyCounter(pilot)
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: "upgrade FindFace Multi first" in screen_text(app))
         assert screen_name(app) == "WelcomeScreen"
-        assert "upgrade FindFace Multi first" in screen_text(app)
 
         await keys.press("enter")
         await wait_for(pilot, lambda: screen_name(app) == "InstallationScreen")
@@ -84,14 +83,13 @@ async def test_default_migration_from_welcome_to_done(sim_sandbox, fast_executor
 
         # The point of no return asks again.
         await wait_for(pilot, lambda: screen_name(app) == "Choice", timeout=120)
-        await pilot.pause(0.3)
-        assert "point of no return" in widget_text(app, ".dialog-title").lower()
+        await wait_for(pilot, lambda: "point of no return" in widget_text(app, ".dialog-title").lower())
         await pilot.press("right", "enter")
         await wait_for(pilot, lambda: run_screen.outcome is not None, timeout=120)
         assert run_screen.outcome.status == "done", run_screen.outcome
         log_lines = list(run_screen.query_one("#log").lines)
         assert any("Re-extract every object" in line for line in log_lines)
-        await wait_for(pilot, lambda: "✓ Finished" in screen_text(app), timeout=5)
+        await wait_for(pilot, lambda: "✓ Finished" in screen_text(app), timeout=30)
         await wait_for(pilot, lambda: app.screen.query_one("#results").display)
         await pilot.press("enter")
         await wait_for(pilot, lambda: screen_name(app) == "DoneScreen")
