@@ -15,6 +15,7 @@ import json
 import re
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -27,8 +28,9 @@ from ffwizard.ui.app import create_app
 # (`snapshot_dir` in conftest.py), its path as long as this one so that every line wraps alike.
 SHOWN_DIR = "/tmp/ffwizard-snapshots"
 SNAPSHOT_DIR: Path | None = None  # the run's own, while a test runs (one_snapshot_run_at_a_time)
-# The fixed ports below are the machine's: runs on one machine take turns on them.
-PORTS_LOCK = Path("/tmp/ffwizard-snapshot-ports.lock")
+# The fixed ports below are the machine's: runs on one machine take turns on them, through the
+# lock file earlier versions of these tests took too (nothing else is kept in that directory).
+PORTS_LOCK = Path(SHOWN_DIR) / ".lock"
 # Ports of their own, registered under offsets no ordinary sandbox reaches (their ports would
 # pass 65535), so other sandboxes keep off them; all outside the ephemeral range (32768-60999)
 # where client connections come and go.
@@ -57,8 +59,11 @@ def fixed_sandbox(monkeypatch, name: str, shards: int):
             pass
         shutil.rmtree(root, ignore_errors=True)
     block = PortBlock(shards=shards, **BLOCKS[name])
-    if not all(port_is_free(port) for port in block.all_ports()):
-        pytest.skip(f"the snapshot ports ({name}) are taken on this machine")
+    deadline = time.monotonic() + 120  # a process that left them is on its way out
+    while not all(port_is_free(port) for port in block.all_ports()):
+        if time.monotonic() > deadline:
+            pytest.skip(f"the snapshot ports ({name}) are taken on this machine")
+        time.sleep(0.5)
     registry = registry_dir()
     registry.mkdir(parents=True, exist_ok=True)
     (registry / f"{block.offset}.json").write_text(json.dumps(
@@ -80,6 +85,7 @@ def one_snapshot_run_at_a_time(monkeypatch, snapshot_dir):
         return export_screenshot(app, *args, **kwargs).replace(str(snapshot_dir), SHOWN_DIR)
 
     monkeypatch.setattr(App, "export_screenshot", shown_at_the_fixed_path)
+    PORTS_LOCK.parent.mkdir(parents=True, exist_ok=True)
     with open(PORTS_LOCK, "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield
