@@ -211,3 +211,40 @@ def test_port_blocks_stay_out_of_the_ephemeral_range_and_apart():
     # Neighbouring blocks never share a port; farther ones may, and claim_block checks claims.
     for a, b in zip(usable, usable[1:]):
         assert not (a.all_ports() & b.all_ports()), (a.offset, b.offset)
+
+
+def test_a_port_taken_between_the_claim_and_the_start_moves_the_sandbox(tmp_path, monkeypatch,
+                                                                        private_port_registry):
+    """A program that does not hold its ports the way ffwizard does takes one of the block
+    while the sandbox is being built: the services that cannot listen are not left behind, the
+    sandbox is built again on another block."""
+    from ffwizard.demo import sandbox as sandbox_module
+
+    claim = sandbox_module.claim_block
+    squatters: list[socket.socket] = []
+
+    def claim_then_lose_a_port(root, shards):
+        block = claim(root, shards)
+        if not squatters:
+            squatter = socket.socket()
+            squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            squatter.bind(("127.0.0.1", block.sf_api))
+            squatter.listen(1)
+            squatters.append(squatter)
+        return block
+
+    monkeypatch.setattr(sandbox_module, "claim_block", claim_then_lose_a_port)
+    try:
+        demo = prepare_demo(tmp_path / "moved", shards=2, objects=40)
+        try:
+            box = open_sandbox(demo.root)
+            taken = squatters[0].getsockname()[1]
+            assert taken not in box.ports.all_ports()
+            states = demo.runtime.services()
+            assert all(s.state == "running" for s in states.values()), states
+            assert sum(per_gallery([box.shard_url(i) for i in range(2)]).values()) == 40
+        finally:
+            stop_demo(demo.root, release_ports=True)
+    finally:
+        for squatter in squatters:
+            squatter.close()
