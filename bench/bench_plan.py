@@ -63,8 +63,15 @@ def main() -> int:
     import yaml
     from ruamel.yaml import YAML
 
+    from ffwizard.core.answers import resolve_answers
     from ffwizard.core.detect import detect
-    from ffwizard.core.plan import plan_installation
+    from ffwizard.core.plan import build_plan
+
+    def plan_installation(root: Path):
+        """Detect, resolve the answers and build the plan, as `ffwizard plan` does."""
+        installation = detect(root)
+        answers, problems = resolve_answers(installation, None, None, source="answers")
+        return build_plan(installation, answers, problems=problems)
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "findface-multi"

@@ -14,6 +14,8 @@ import sys
 
 from ffwizard import __version__
 from ffwizard.core.errors import UserError
+from ffwizard.core.outputs import output_closed
+from ffwizard.core.secrets import redact
 from ffwizard.i18n import (
     LANGUAGES,
     UnknownLanguage,
@@ -100,8 +102,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except UserError as err:
-        print(f"ffwizard: {err}", file=sys.stderr)
+        print(f"ffwizard: {redact(str(err))}", file=sys.stderr)
         return err.exit_code
+    except BrokenPipeError:  # the reader went away (`ffwizard plan | head`): stop quietly
+        return output_closed()
     except KeyboardInterrupt:
         print(_("ffwizard: stopped."), file=sys.stderr)
         return EXIT_INTERRUPTED

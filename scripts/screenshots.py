@@ -1,11 +1,13 @@
 """Regenerate the pictures of every wizard screen from the demo: screenshots/NN-name.svg and .png.
 
-    .venv/bin/python scripts/screenshots.py [--size 100x30] [--lang en|ru] [--out screenshots]
+    .venv/bin/python scripts/screenshots.py [--size 80x24] [--lang en|ru] [--out screenshots]
 
 Russian pictures go to screenshots/ru/ unless --out says otherwise.
 
 Builds a fresh 8-shard demo sandbox, drives the wizard through a default migration with the
-same app factory the CLI uses, and saves each screen. PNGs come from cairosvg when it is
+same app factory the CLI uses, and saves each screen (the migration paced so that the Run
+screen is caught mid-copy). Each picture is checked to show the screen its name says, and no
+two pictures may be the same. PNGs come from cairosvg when it is
 installed (`pip install cairosvg`; Debian's `fonts-firacode` makes them look right), else from
 headless chromium when present; otherwise only the SVGs are written.
 """
@@ -35,15 +37,21 @@ async def wait_for(pilot, condition, timeout: float = 120.0, step: float = 0.2) 
 
 async def capture(out: Path, size: tuple[int, int], sandbox: Path) -> list[Path]:
     from ffwizard.demo import prepare_demo, stop_demo
+    from ffwizard.demo.faults import set_faults
     from ffwizard.ui.app import create_app
     from ffwizard.ui.screens.dialogs import Choice
 
     demo = prepare_demo(sandbox, shards=8)
+    # A copy slow enough to be seen under way (4,000 objects at 400/s: 10 s).
+    set_faults(demo.root, FFSIM_PACE=400)
     saved: list[Path] = []
     try:
         app = create_app(demo.root, "sim", demo=True, runtime=demo.runtime)
         async with app.run_test(size=size) as pilot:
-            def shot(name: str) -> None:
+            def shot(name: str, screen: str) -> None:
+                if type(app.screen).__name__ != screen:
+                    raise RuntimeError(f"{name}: the wizard shows {type(app.screen).__name__}, "
+                                       f"not {screen}")
                 path = out / f"{name}.svg"
                 app.save_screenshot(str(path))
                 saved.append(path)
@@ -56,10 +64,10 @@ async def capture(out: Path, size: tuple[int, int], sandbox: Path) -> list[Path]
                 return lambda: type(app.screen).__name__ == name
 
             await pilot.pause(0.3)
-            shot("01-welcome")
+            shot("01-welcome", "WelcomeScreen")
             await pilot.press("f1")
             await pilot.pause(0.2)
-            shot("01b-help")
+            shot("01b-help", "HelpScreen")
             await pilot.press("escape")
             for name, screen in (("02-installation", "InstallationScreen"),
                                  ("03-models", "ModelsScreen"), ("04-shards", "ShardsScreen"),
@@ -67,30 +75,52 @@ async def capture(out: Path, size: tuple[int, int], sandbox: Path) -> list[Path]
                 await pilot.press("enter")
                 await wait_for(pilot, screen_is(screen))
                 await settle()
-                shot(name)
+                shot(name, screen)
+            # A step opened: its commands and the diff of the file it writes.
+            review = app.screen
+            fold = review.query_one("#step-3")
+            fold.collapsed = False
+            await pilot.pause(0.3)
+            review.query_one("#body").scroll_to_widget(fold, top=True, animate=False)
+            await pilot.pause(0.3)
+            shot("06a-review-step-open", "ReviewScreen")
+            fold.collapsed = True
+            review.query_one("#body").scroll_home(animate=False)
+            review.query_one("#next").focus()
+            await pilot.pause(0.3)
             await pilot.press("enter")
             await wait_for(pilot, screen_is("Choice"))
-            shot("06b-confirm-start")
+            shot("06b-confirm-start", "Choice")
             await pilot.press("right", "enter")
             await wait_for(pilot, screen_is("RunScreen"))
             run_screen = app.screen
             await wait_for(pilot, lambda: run_screen.step_states.get("run_migration") == "started")
-            await pilot.pause(2.5)
-            shot("07-run")
+
+            def mid_copy() -> bool:
+                sample = run_screen.last_sample
+                return sample is not None and sample.total * 0.3 <= sample.done < sample.total * 0.8
+
+            await wait_for(pilot, mid_copy, timeout=300, step=0.1)
+            shot("07-run", "RunScreen")
             await wait_for(pilot, screen_is("Choice"), timeout=600)
             await pilot.pause(0.3)
-            shot("07b-point-of-no-return")
+            shot("07b-point-of-no-return", "Choice")
             await pilot.press("right", "enter")
             await wait_for(pilot, lambda: run_screen.outcome is not None, timeout=600)
             await pilot.pause(1.0)
-            shot("07c-run-finished")
+            shot("07c-run-finished", "RunScreen")
             await pilot.press("enter")
             await wait_for(pilot, screen_is("DoneScreen"))
             await pilot.pause(0.3)
-            shot("08-done")
+            shot("08-done", "DoneScreen")
             assert not isinstance(app.screen, Choice)
     finally:
         stop_demo(demo.root, release_ports=True)
+    pictures: dict[str, Path] = {}
+    for path in saved:
+        other = pictures.setdefault(path.read_text(), path)
+        if other is not path:
+            raise RuntimeError(f"{path.name} is the same picture as {other.name}")
     return saved
 
 
@@ -114,7 +144,8 @@ def to_png(svg: Path) -> Path | None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", default="100x30", help="terminal size, COLSxROWS")
+    parser.add_argument("--size", default="80x24",
+                        help="terminal size, COLSxROWS (the README promises 80x24)")
     parser.add_argument("--lang", choices=("en", "ru"), default="en")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()

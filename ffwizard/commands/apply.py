@@ -54,15 +54,16 @@ def run(args: argparse.Namespace) -> int:
     from ffwizard.core.errors import UserError
     from ffwizard.core.executor import Executor, RunExists
     from ffwizard.core.journal import current_run_dir
-    from ffwizard.core.lock import InstallLock
+    from ffwizard.core.lock import InstallLock, refuse_if_held
     from ffwizard.core.plan import build_plan
     from ffwizard.core.preflight import require_preflight
-    from ffwizard.core.runplan import RunPlan
+    from ffwizard.core.settings import Settings
     from ffwizard.runtime import open_runtime_for
 
     root = args.root.resolve()
     raw = load_answers(args.answers)
     if (current_run_dir(root) / "run.json").exists():
+        refuse_if_held(root)  # a run under way: say whose
         raise RunExists(_("a migration run is already under way here; continue it with "
                           "'ffwizard resume --root {root}' or undo it with 'ffwizard rollback "
                           "--root {root}'.").format(root=root))
@@ -86,14 +87,14 @@ def run(args: argparse.Namespace) -> int:
     with InstallLock(root, "apply") as lock:
         if lock.took_over is not None:
             say(took_over_message(lock))
-        run_plan = RunPlan.from_plan(plan)
-        checks = require_preflight(run_plan, runtime)
+        settings = Settings.from_environ()
+        checks = require_preflight(plan, runtime, settings)
         say(ngettext("Preflight: {count} check passed.", "Preflight: {count} checks passed.",
                      len(checks)).format(count=len(checks)))
         for check in checks:
             # TRANSLATORS: a preflight check that passed, under "Preflight: N checks passed."
             say("      " + _("ok: {check}").format(check=check.message))
-        executor = Executor.start(root, run_plan, runtime, on_event=EventPrinter(),
+        executor = Executor.start(root, plan, runtime, settings=settings, on_event=EventPrinter(),
                                   confirm=make_confirm(root, args.yes, state))
         say(_("Run directory: {path}").format(path=executor.run_dir.path))
         install_stop_handlers(executor, state)

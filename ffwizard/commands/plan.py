@@ -47,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
     from ffwizard.core.detect import detect
     from ffwizard.core.errors import UserError
     from ffwizard.core.plan import build_plan
+    from ffwizard.core.secrets import redact
 
     raw = load_answers(args.answers) if args.answers else {}
     available = None
@@ -69,20 +70,20 @@ def run(args: argparse.Namespace) -> int:
                                         source=str(args.answers) if args.answers else None)
     plan = build_plan(installation, answers, problems=problems)
     if args.json:
-        json.dump(plan.to_json_dict(), sys.stdout, indent=2, sort_keys=False)
+        sys.stdout.write(redact(json.dumps(plan.to_json_dict(), indent=2, sort_keys=False)))
         sys.stdout.write("\n")
     else:
         from ffwizard.demo.sandbox import is_sandbox
 
-        sys.stdout.write(render_plan(plan, models_listed=available is not None,
-                                     answers_file=args.answers,
-                                     runtime_hint="sim" if is_sandbox(installation.root)
-                                     else "docker"))
+        sys.stdout.write(redact(render_plan(plan, models_listed=available is not None,
+                                            answers_file=args.answers,
+                                            runtime_hint="sim" if is_sandbox(installation.root)
+                                            else "docker")))
     if plan.blocked:
         if args.json:
             for problem in plan.problems:
                 if problem.severity == "error":
-                    print(f"ffwizard: {problem}", file=sys.stderr)
+                    print(f"ffwizard: {redact(str(problem))}", file=sys.stderr)
         return EXIT_BLOCKED
     return 0
 

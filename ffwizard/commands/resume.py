@@ -35,6 +35,7 @@ def run(args: argparse.Namespace) -> int:
         took_over_message,
     )
     from ffwizard.core.executor import Executor
+    from ffwizard.core.settings import Settings
     from ffwizard.core.journal import RunDir, current_run_dir
     from ffwizard.core.lock import InstallLock
 
@@ -50,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
                               "with 'ffwizard apply'.").format(root=root))
         runtime = runtime_for_run(root, run_dir)
         runtime.ping()
-        executor = Executor.open(root, runtime, on_event=EventPrinter(),
+        executor = Executor.open(root, runtime, settings=Settings.from_environ(), on_event=EventPrinter(),
                                  confirm=make_confirm(root, args.yes, state))
         from ffwizard.core.report import status_word
 

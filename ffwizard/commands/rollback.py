@@ -30,6 +30,7 @@ def run(args: argparse.Namespace) -> int:
     )
     from ffwizard.core.errors import UserError
     from ffwizard.core.executor import Executor
+    from ffwizard.core.settings import Settings
     from ffwizard.core.journal import RunDir, current_run_dir
     from ffwizard.core.lock import InstallLock
 
@@ -52,6 +53,6 @@ def run(args: argparse.Namespace) -> int:
                 root=root))
         runtime = runtime_for_run(root, run_dir)
         runtime.ping()
-        executor = Executor.open(root, runtime, on_event=EventPrinter())
+        executor = Executor.open(root, runtime, settings=Settings.from_environ(), on_event=EventPrinter())
         outcome = executor.rollback()
     return print_outcome(outcome, root)

@@ -32,13 +32,13 @@ def say(text: str = "", *, err: bool = False) -> None:
 
 def runtime_for_run(root: Path, run_dir):
     """The runtime the run was started with (recorded in run.json), for the same project."""
-    from ffwizard.core.runplan import RunPlan
+    from ffwizard.core.plan import Plan
     from ffwizard.runtime import open_runtime
 
     kind = run_dir.info()["runtime"]
-    inst = RunPlan.load(run_dir.path).summary.get("installation", {})
-    compose_file = Path(inst.get("compose_file") or Path(root) / "docker-compose.yaml")
-    return open_runtime(kind, Path(root), inst.get("project", "findface-multi"), compose_file)
+    summary = Plan.load(run_dir.path).summary
+    compose_file = Path(summary.compose_file or Path(root) / "docker-compose.yaml")
+    return open_runtime(kind, Path(root), summary.project, compose_file)
 
 
 class EventPrinter:

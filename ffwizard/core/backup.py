@@ -14,6 +14,7 @@ import os
 import shutil
 import stat
 from pathlib import Path
+from typing import Any
 
 from ffwizard.core.atomic import atomic_write_bytes, atomic_write_text, fsync_dir
 from ffwizard.i18n import _
@@ -27,9 +28,10 @@ class Backups:
         self.root = Path(root)
 
     # --- bookkeeping -------------------------------------------------------------------------
-    def manifest(self) -> dict[str, dict]:
+    def manifest(self) -> dict[str, dict[str, Any]]:
         try:
-            return json.loads((self.dir / MANIFEST).read_text())
+            manifest: dict[str, dict[str, Any]] = json.loads((self.dir / MANIFEST).read_text())
+            return manifest
         except FileNotFoundError:
             return {}
 
@@ -53,7 +55,7 @@ class Backups:
             return
         self.dir.mkdir(parents=True, exist_ok=True)
         os.chmod(self.dir, 0o700)
-        entry: dict = {"existed": path.exists()}
+        entry: dict[str, Any] = {"existed": path.exists()}
         if entry["existed"]:
             st = os.stat(path)
             data = path.read_bytes()
@@ -119,3 +121,13 @@ def move_aside(path: Path, aside_dir: Path) -> Path:
     fsync_dir(aside_dir)
     fsync_dir(path.parent)
     return target
+
+
+def holds_data(path: Path) -> bool:
+    """Whether a shard dir holds anything but the three empty subdirectories."""
+    for entry in path.iterdir():
+        if entry.is_dir() and entry.name in ("index", "snapshots", "xlogs") \
+                and not any(entry.iterdir()):
+            continue
+        return True
+    return False

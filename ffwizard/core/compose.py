@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 from ffwizard.core.installation import ComposeService, Shard
+from ffwizard.core.portholders import real_holders
 from ffwizard.i18n import N_, _
 
 SHARD_ENV_KEYS = ("CFG_LISTEN_PORT", "TT_LISTEN")
@@ -212,7 +213,7 @@ def port_users(services: dict[str, ComposeService], document: dict) -> dict[int,
                            {"services": {name: table.get(name)}} if isinstance(table, dict) else {})
         for port in found:
             users.setdefault(port, name)
-    return users
+    return real_holders(users, services)  # a client setting names its server
 
 
 def _collect_ports(node, ports: set[int]) -> None:

@@ -185,7 +185,7 @@ def _main(argv: list[str]) -> int:
               flush=True)
         code = 127
     else:
-        def forward(signum, _frame):
+        def forward(signum: int, _frame: object) -> None:
             try:
                 child.send_signal(signum)
             except ProcessLookupError:

@@ -37,7 +37,11 @@ def _read(path: Path, what: str, problems: list[Problem], *, required: bool = Tr
     """(text, document) or (None, None) with the problem recorded."""
     try:
         text = read_text(path, what=what)
-        return text, parse_yaml(text, where=str(path), what=what)
+        document = parse_yaml(text, where=str(path), what=what)
+        if document is None:  # nothing but blanks and comments
+            problems.append(Problem("error", _("the {what} is empty.").format(what=_(what)),
+                                    where=str(path)))
+        return text, document
     except YamlReadError as err:
         if required or path.exists():
             problems.append(Problem("error", err.message, where=err.where))

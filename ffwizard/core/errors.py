@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """The exit status of every command, and of a run's outcome (the CLI contract)."""
+
+    OK = 0        # done (or rolled back as asked)
+    FAILED = 1    # failed while running
+    REFUSED = 2   # refused before anything changed: bad input, failed preflight, lock held
+    STOPPED = 3   # stopped: by the user, or before the point of no return without --yes
+
 
 class UserError(Exception):
     """A problem the user can act on. `str(err)` is shown as is; never a traceback.
@@ -11,7 +22,7 @@ class UserError(Exception):
     1 failed while running.
     """
 
-    exit_code = 2
+    exit_code: ExitCode = ExitCode.REFUSED
 
     def __init__(self, message: str, *, where: str | None = None, hint: str | None = None):
         super().__init__(message)
@@ -33,4 +44,4 @@ class RuntimeUnavailable(UserError):
 class StepFailed(UserError):
     """A step of a running plan failed; the run stopped there."""
 
-    exit_code = 1
+    exit_code = ExitCode.FAILED

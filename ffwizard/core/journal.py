@@ -4,7 +4,7 @@ Layout of `<root>/.ffwizard/run/` (the current run; moved to `<root>/.ffwizard/r
 when the run is done or rolled back, so `status` and the report find it again):
 
     run.json          run id, runtime kind, start time, command line
-    plan.json         the plan as started (see runplan.py); private/ holds secret contents
+    plan.json         the plan as started (see plan.py); private/ holds secret contents
     journal.jsonl     one JSON event per line, each fsynced before the next action
     backups/          every file as it was before the run's first write of it
     migration.*       the detached migration: .json (pid, start), .log (output), .exit (status)
@@ -19,8 +19,11 @@ import os
 import secrets
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from ffwizard.core.atomic import atomic_write_text, fsync_dir
+from ffwizard.core.events import JournalEvent, RunStatus, StepStatus
+from ffwizard.core.secrets import redact
 
 STATE_DIR = ".ffwizard"
 CURRENT_RUN = "run"
@@ -49,13 +52,26 @@ def new_run_id() -> str:
     return datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
 
 
+def tail(path: Path, lines: int) -> str:
+    """The last `lines` lines of a (log) file; empty when there is none."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            size = handle.tell()
+            handle.seek(max(0, size - 64 * 1024))
+            data = handle.read().decode("utf-8", "replace")
+    except FileNotFoundError:
+        return ""
+    return "\n".join(data.splitlines()[-lines:])
+
+
 class Journal:
     def __init__(self, run_dir: Path):
         self.path = Path(run_dir) / JOURNAL_FILE
 
-    def append(self, event: str, **fields) -> dict:
+    def append(self, event: JournalEvent, **fields: Any) -> dict[str, Any]:
         record = {"t": now_iso(), "event": event, **fields}
-        line = (json.dumps(record, sort_keys=True, default=str) + "\n").encode()
+        line = (redact(json.dumps(record, sort_keys=True, default=str)) + "\n").encode()
         created = not self.path.exists()
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
         try:
@@ -67,7 +83,7 @@ class Journal:
             fsync_dir(self.path.parent)
         return record
 
-    def events(self) -> list[dict]:
+    def events(self) -> list[dict[str, Any]]:
         try:
             raw = self.path.read_bytes()
         except FileNotFoundError:
@@ -84,60 +100,62 @@ class Journal:
 class RunState:
     """What the journal says about each step and the run (replayed from events)."""
 
-    def __init__(self, events: list[dict]):
+    def __init__(self, events: list[dict[str, Any]]):
         self.events = events
-        self.steps: dict[str, str] = {}         # step id -> started|done|failed|undone|stopped
+        self.steps: dict[str, StepStatus] = {}  # step id -> its status (absent: pending)
         self.points: dict[str, set[str]] = {}   # step id -> points passed (in the last attempt)
-        self.data: dict[str, dict] = {}         # step id -> facts recorded by the step
+        self.data: dict[str, dict[str, Any]] = {}  # step id -> facts recorded by the step
         self.durations: dict[str, float] = {}
-        self.status = "new"                     # running|stopped|failed|done|rolled-back|rolling-back
+        self.status = RunStatus.NEW
         self.last_error: str | None = None
         self.confirmed = False
         started: dict[str, str] = {}
+        J = JournalEvent
         for event in events:
-            kind, step = event["event"], event.get("step")
-            if kind == "run_started":
-                self.status = "running"
-            elif kind == "step_started":
-                self.steps[step] = "started"
+            kind, step = event["event"], str(event.get("step"))
+            if kind == J.RUN_STARTED:
+                self.status = RunStatus.RUNNING
+            elif kind == J.STEP_STARTED:
+                self.steps[step] = StepStatus.STARTED
                 self.points[step] = set()
                 started[step] = event["t"]
-                self.status = "running"
-            elif kind == "step_point":
+                self.status = RunStatus.RUNNING
+            elif kind == J.STEP_POINT:
                 self.points.setdefault(step, set()).add(event["point"])
-            elif kind == "step_data":
+            elif kind == J.STEP_DATA:
                 self.data.setdefault(step, {}).update(event.get("data", {}))
-            elif kind == "step_done":
-                self.steps[step] = "done"
+            elif kind == J.STEP_DONE:
+                self.steps[step] = StepStatus.DONE
                 if step in started:
-                    self.durations[step] = (parse_iso(event["t"]) - parse_iso(started[step])).total_seconds()
-            elif kind == "step_reset":
-                self.steps[step] = "pending"
+                    self.durations[step] = (parse_iso(event["t"])
+                                            - parse_iso(started[step])).total_seconds()
+            elif kind == J.STEP_RESET:
+                self.steps[step] = StepStatus.PENDING
                 self.data.pop(step, None)
-            elif kind == "step_failed":
-                self.steps[step] = "failed"
+            elif kind == J.STEP_FAILED:
+                self.steps[step] = StepStatus.FAILED
                 self.last_error = event.get("error")
-            elif kind == "confirmed":
+            elif kind == J.CONFIRMED:
                 self.confirmed = True
-            elif kind == "run_stopped":
-                self.status = "stopped"
-            elif kind == "run_failed":
-                self.status = "failed"
+            elif kind == J.RUN_STOPPED:
+                self.status = RunStatus.STOPPED
+            elif kind == J.RUN_FAILED:
+                self.status = RunStatus.FAILED
                 self.last_error = event.get("error", self.last_error)
-            elif kind == "run_done":
-                self.status = "done"
-            elif kind == "rollback_started":
-                self.status = "rolling-back"
-            elif kind == "step_undone":
-                self.steps[step] = "undone"
-            elif kind == "rollback_done":
-                self.status = "rolled-back"
-            elif kind == "rollback_failed":
-                self.status = "rollback-failed"
+            elif kind == J.RUN_DONE:
+                self.status = RunStatus.DONE
+            elif kind == J.ROLLBACK_STARTED:
+                self.status = RunStatus.ROLLING_BACK
+            elif kind == J.STEP_UNDONE:
+                self.steps[step] = StepStatus.UNDONE
+            elif kind == J.ROLLBACK_DONE:
+                self.status = RunStatus.ROLLED_BACK
+            elif kind == J.ROLLBACK_FAILED:
+                self.status = RunStatus.ROLLBACK_FAILED
                 self.last_error = event.get("error")
 
-    def step_status(self, step_id: str) -> str:
-        return self.steps.get(step_id, "pending")
+    def step_status(self, step_id: str) -> StepStatus:
+        return self.steps.get(step_id, StepStatus.PENDING)
 
     def passed(self, step_id: str, point: str) -> bool:
         return point in self.points.get(step_id, set())
@@ -167,8 +185,9 @@ class RunDir:
         atomic_write_text(path / RUN_FILE, json.dumps(info, indent=1))
         return run
 
-    def info(self) -> dict:
-        return json.loads((self.path / RUN_FILE).read_text())
+    def info(self) -> dict[str, Any]:
+        info: dict[str, Any] = json.loads((self.path / RUN_FILE).read_text())
+        return info
 
     def state(self) -> RunState:
         return RunState(self.journal.events())

@@ -1,106 +1,61 @@
-"""The plan: pure data built from the detected installation and the resolved answers.
+"""The plan: one type, read by the review, `ffwizard plan`, preflight, the executor, the journal's
+readers and the report.
 
-Every step says what it runs (display argv lists), which files it writes (before/after text, so a
-unified diff can be shown before anything is written), whether it can be undone and how, and what
-the executor needs (`params`). The review screen, `ffwizard plan`, the executor and the report all
-read this same structure.
+A plan is built from the detected installation and the resolved answers (`build_plan`, which
+asks each step of the registry `ffwizard.core.steps.STEPS` to plan itself), and saved in the run
+directory when a run starts (`Plan.save`), so that `resume` and `rollback` act on exactly the plan
+`apply` started, not on one rebuilt from files the run already changed (`Plan.load`).
+
+Every step says what it runs (display argv lists), which files it writes (before/after text, so
+a unified diff can be shown before anything is written), whether it can be undone and how, and
+its typed parameters. File contents are kept out of `plan.json`, in `private/` (0700 directory,
+0600 files): migration.yaml holds the s3 keys, and so does sf-api.yaml itself.
 """
 
 from __future__ import annotations
 
 import difflib
-import re
+import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Generic, Mapping, TypeVar
 
 from ffwizard.core.answers import Answers
-from ffwizard.i18n import N_, NP_, _, ngettext, pgettext
+from ffwizard.core.atomic import atomic_write_text
 from ffwizard.core.installation import Installation, Problem, Shard, shard_public_dict
+from ffwizard.core.secrets import mask_secrets
+from ffwizard.i18n import _, pgettext
 
-BACKUP_CONTAINER_DIR = "/ffmulti_dump"
-DUMP_ARGV = ["/storage-api-dump", "-config", "/etc/findface-sf-api.ini"]
-SHARD_SUBDIRS = ["index", "snapshots", "xlogs"]
-MIGRATE_ARGV = ["./sf-api-migrate", "-config", "/migration.yaml"]
-CLUSTERS_ARGV = ["/opt/findface-security/bin/python3", "/tigre_prototype/manage.py",
-                 "migrate_clusters"]
-CLUSTERS_FLAGS = ["--use-best-event", "--use-thumbnail", "--force-clustering"]
+if TYPE_CHECKING:
+    from ffwizard.core.steps.base import StepKind, StepParams
 
-STEP_IDS = ("backup", "create_shard_dirs", "switch_model", "add_new_shards",
-            "write_migration_config", "run_migration", "verify_copy", "remove_old_shards",
-            "switch_sf_api", "migrate_clusters", "verify_final")
-
-# Step titles by id: shown in the current language wherever a step is named (a run's journal
-# and JSON plan keep the title of the language the plan was made in).
-STEP_TITLES = {
-    "backup": N_("Back up the feature-vector database"),
-    "create_shard_dirs": N_("Create the new shards' data directories"),
-    "switch_model": N_("Switch the extraction model"),
-    "add_new_shards": N_("Add the new shard services"),
-    "write_migration_config": N_("Write the migration settings"),
-    "run_migration": N_("Re-extract every object into the new shards"),
-    "verify_copy": N_("Check the copy"),
-    "remove_old_shards": N_("Stop the old shard services"),
-    "switch_sf_api": N_("Point sf-api at the new shards"),
-    "migrate_clusters": N_("Migrate the clusters"),
-    "verify_final": N_("Check the result"),
-}
-
-# TRANSLATORS: the same steps, named in the run screen's step list: 25 characters at most.
-STEP_SHORT_TITLES = {
-    "backup": NP_("step list", "Back up the database"),
-    "create_shard_dirs": NP_("step list", "Create shard directories"),
-    "switch_model": NP_("step list", "Switch the model"),
-    "add_new_shards": NP_("step list", "Add the new shards"),
-    "write_migration_config": NP_("step list", "Write migration settings"),
-    "run_migration": NP_("step list", "Re-extract all objects"),
-    "verify_copy": NP_("step list", "Check the copy"),
-    "remove_old_shards": NP_("step list", "Stop the old shards"),
-    "switch_sf_api": NP_("step list", "sf-api to the new shards"),
-    "migrate_clusters": NP_("step list", "Migrate the clusters"),
-    "verify_final": NP_("step list", "Check the result"),
-}
+PLAN_FILE = "plan.json"
+PRIVATE_DIR = "private"
 SHORT_TITLE_WIDTH = 25
 
-# Values of these keys are masked in diffs of secret files, in block and flow style alike.
-SECRET_VALUE = re.compile(
-    r"""(?P<key>['"]?(?:access-key|secret-access-key|access_key|secret_key)['"]?\s*:[ \t]*)"""
-    r"""(?P<value>'(?:[^']|'')*'|"(?:[^"\\]|\\.)*"|[^,}\]\s#][^,}\]#\n]*)""")
-MASK = "'***'"
+
+def _kind_of(step_id: object) -> StepKind[Any] | None:
+    from ffwizard.core.steps import find_kind
+
+    return find_kind(step_id) if isinstance(step_id, str) else None
 
 
-def mask_secrets(text: str) -> str:
-    """Replace the non-empty values of s3 credentials in YAML text by a mask."""
-
-    def masked(match: re.Match) -> str:
-        raw = match.group("value")
-        value = raw.rstrip()
-        if value in ("''", '""', ""):
-            return match.group(0)
-        return match.group("key") + MASK + raw[len(value):]
-
-    return SECRET_VALUE.sub(masked, text)
-
-
-def _title_for(step_id: str) -> str:
-    return _(STEP_TITLES[step_id])
-
-
-def step_title(step) -> str:
+def step_title(step: object) -> str:
     """A step's title in the current language, by its id; `step.title` for an id we do not know.
     `step` is a Step or anything with `id` and `title` (a journal entry, a dict from JSON)."""
     if isinstance(step, dict):
         step_id, title = step.get("id"), step.get("title", "")
     else:
         step_id, title = getattr(step, "id", None), getattr(step, "title", "")
-    message = STEP_TITLES.get(step_id)
-    return _(message) if message else (title or str(step_id or ""))
+    kind = _kind_of(step_id)
+    return _(kind.title) if kind else (title or str(step_id or ""))
 
 
-def step_short_title(step) -> str:
+def step_short_title(step: object) -> str:
     """A step's name where room is short (a list beside the output): at most 25 characters."""
     step_id = step.get("id") if isinstance(step, dict) else getattr(step, "id", None)
-    marked = STEP_SHORT_TITLES.get(step_id)
-    title = pgettext(*marked) if marked else step_title(step)
+    kind = _kind_of(step_id)
+    title = pgettext(*kind.short_title) if kind else step_title(step)
     return title if len(title) <= SHORT_TITLE_WIDTH else title[:SHORT_TITLE_WIDTH - 1] + "…"
 
 
@@ -111,7 +66,7 @@ class FileChange:
     after: str  # the text after the step
     mode: int | None = None  # mode for new files; None: keep the file's (0o644 for new ones)
     secret: bool = False  # the diff masks secrets
-    root: Path | None = None  # labels are relative to it when the path lies under it
+    root: Path | None = field(default=None, compare=False)  # labels are relative to it
 
     @property
     def label(self) -> str:
@@ -137,19 +92,30 @@ class FileChange:
         return "".join(out)
 
 
+P = TypeVar("P", bound="StepParams")
+
+
 @dataclass(frozen=True)
-class Step:
+class Step(Generic[P]):
+    """One planned step: what its kind (`kind`, found by `id` in the registry) planned."""
+
     id: str
-    title: str
+    title: str  # in the language the plan was made in (shown: `step_title(step)`)
     explanation: str
     commands: list[list[str]]
     changes: list[FileChange]
     reversible: bool
     undo: str
+    params: P
     point_of_no_return: bool = False
-    params: dict = field(default_factory=dict)
 
-    def to_json_dict(self) -> dict:
+    @property
+    def kind(self) -> StepKind[P]:
+        from ffwizard.core.steps import kind_of
+
+        return kind_of(self.id)
+
+    def to_json_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "title": self.title,
@@ -159,40 +125,226 @@ class Step:
             "reversible": self.reversible,
             "undo": self.undo,
             "point_of_no_return": self.point_of_no_return,
-            "params": self.params,
+            "params": self.params.to_json(),
         }
+
+
+@dataclass(frozen=True)
+class ShardSummary:
+    """A shard as the plan remembers it (public: no secrets)."""
+
+    name: str
+    service: str | None = None
+    http_port: int | None = None
+    tarantool_port: int | None = None
+    data_dir: str | None = None
+    url: str | None = None
+    memtx_memory: int | None = None
+
+    @classmethod
+    def of(cls, shard: Shard) -> ShardSummary:
+        return cls(shard.name, shard.service, shard.http_port, shard.tarantool_port,
+                   shard.data_dir, shard.url, shard.memtx_memory)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ShardSummary:
+        return cls(str(data["name"]), data.get("service"), data.get("http_port"),
+                   data.get("tarantool_port"), data.get("data_dir"), data.get("url"),
+                   data.get("memtx_memory"))
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    """What was detected and chosen, public (no secrets): for preflight, status and the report."""
+
+    project: str = "findface-multi"
+    compose_file: str | None = None
+    device: str = "?"
+    models_root: str = "?"
+    models_before: Mapping[str, str] = field(default_factory=dict)  # object type -> model today
+    normalized_storage: str | None = None  # the storage type of the normalized images
+    clustering_enabled: bool = False
+    models: Mapping[str, str] = field(default_factory=dict)  # object type -> new model
+    migration: Mapping[str, int] = field(default_factory=dict)  # the migration tool's settings
+    backup_dir: str | None = None
+    old_shards: tuple[ShardSummary, ...] = ()
+    new_shards: tuple[ShardSummary, ...] = ()
+
+    @classmethod
+    def of(cls, installation: Installation, answers: Answers,
+           new_shards: list[Shard]) -> PlanSummary:
+        storage = installation.normalized_storage
+        chosen = answers.to_dict()
+        return cls(
+            project=installation.project,
+            compose_file=str(installation.compose_file) if installation.compose_file else None,
+            device=installation.device, models_root=installation.models_root,
+            models_before=dict(installation.models),
+            normalized_storage=storage.type if storage else None,
+            clustering_enabled=bool(installation.clustering_enabled),
+            models=dict(answers.models), migration=dict(chosen["migration"]),
+            backup_dir=str(answers.backup_dir),
+            old_shards=tuple(ShardSummary.of(s) for s in installation.shards),
+            new_shards=tuple(ShardSummary.of(s) for s in new_shards))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "installation": {
+                "project": self.project, "compose_file": self.compose_file,
+                "device": self.device, "models_root": self.models_root,
+                "models": dict(self.models_before),
+                "normalized_storage": ({"type": self.normalized_storage}
+                                       if self.normalized_storage else None),
+                "clustering_enabled": self.clustering_enabled,
+            },
+            "answers": {"models": dict(self.models), "migration": dict(self.migration),
+                        "backup_dir": self.backup_dir},
+            "new_shards": [s.to_json() for s in self.new_shards],
+            "old_shards": [s.to_json() for s in self.old_shards],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> PlanSummary:
+        inst = data.get("installation") or {}
+        answers = data.get("answers") or {}
+        storage = inst.get("normalized_storage") or {}
+        default = cls()
+        return cls(
+            project=inst.get("project", default.project),
+            compose_file=inst.get("compose_file"),
+            device=inst.get("device", default.device),
+            models_root=inst.get("models_root", default.models_root),
+            models_before=dict(inst.get("models") or {}),
+            normalized_storage=storage.get("type") if storage else None,
+            clustering_enabled=bool(inst.get("clustering_enabled")),
+            models=dict(answers.get("models") or {}),
+            migration=dict(answers.get("migration") or {}),
+            backup_dir=answers.get("backup_dir"),
+            old_shards=tuple(ShardSummary.from_json(s) for s in data.get("old_shards", [])),
+            new_shards=tuple(ShardSummary.from_json(s) for s in data.get("new_shards", [])))
 
 
 @dataclass
 class Plan:
-    installation: Installation
-    answers: Answers
-    new_shards: list[Shard]
-    steps: list[Step]
-    problems: list[Problem]
-    run_dir: Path
+    """The steps in order, and what they were planned from.
+
+    `installation`, `answers` and `new_shards` are there when the plan was built in this process
+    (the review and `ffwizard plan` show them); a plan loaded from a run directory has its
+    `summary` only."""
+
+    root: Path
+    steps: list[Step[Any]]
+    summary: PlanSummary = field(default_factory=PlanSummary)
+    problems: list[Problem] = field(default_factory=list)
+    run_dir: Path | None = None
+    installation: Installation | None = None
+    answers: Answers | None = None
+    new_shards: list[Shard] = field(default_factory=list)
 
     @property
     def blocked(self) -> bool:
         return any(p.severity == "error" for p in self.problems)
 
-    def step(self, id: str) -> Step:
+    def step(self, step_id: str) -> Step[Any]:
         for step in self.steps:
-            if step.id == id:
+            if step.id == step_id:
                 return step
-        raise KeyError(id)
+        raise KeyError(step_id)
 
-    def to_json_dict(self) -> dict:
-        answers = self.answers.to_dict()
+    def has(self, step_id: str) -> bool:
+        return any(s.id == step_id for s in self.steps)
+
+    def index(self, step_id: str) -> int:
+        """The 1-based position of a step."""
+        return [s.id for s in self.steps].index(step_id) + 1
+
+    @property
+    def point_of_no_return(self) -> str | None:
+        for step in self.steps:
+            if step.point_of_no_return:
+                return step.id
+        return None
+
+    @property
+    def confirm_before(self) -> str | None:
+        """The step before which the user confirms the point of no return: the point of no
+        return itself, or the step right before it when that step's kind asks to be confirmed
+        with it (stopping the old shard services leaves the live sf-api without shards until it
+        is switched, so the two then run back to back instead of with a question between)."""
+        pnr = self.point_of_no_return
+        if pnr is None:
+            return None
+        position = self.index(pnr) - 1
+        if position > 0 and self.steps[position - 1].kind.confirmed_with_next:
+            return self.steps[position - 1].id
+        return pnr
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The plan as `ffwizard plan --json` prints it (built plans only)."""
+        assert self.installation is not None and self.answers is not None
         return {
             "installation": self.installation.to_public_dict(),
-            "answers": answers,
+            "answers": self.answers.to_dict(),
             "new_shards": [shard_public_dict(s) for s in self.new_shards],
             "run_dir": str(self.run_dir),
             "steps": [s.to_json_dict() for s in self.steps],
             "problems": [asdict(p) for p in self.problems],
             "blocked": self.blocked,
         }
+
+    # --- saving -----------------------------------------------------------------------------
+    def save(self, run_dir: Path) -> None:
+        """Write plan.json (and the files' contents into private/) in `run_dir`."""
+        private = Path(run_dir) / PRIVATE_DIR
+        steps = []
+        for step in self.steps:
+            changes = []
+            for index, change in enumerate(step.changes):
+                item: dict[str, Any] = {"path": str(change.path), "before": change.before,
+                                        "after": change.after, "mode": change.mode,
+                                        "secret": change.secret}
+                private.mkdir(mode=0o700, exist_ok=True)
+                name = f"{step.id}.{index}"
+                for key in ("before", "after"):
+                    if item[key] is not None:
+                        atomic_write_text(private / f"{name}.{key}", item[key], mode=0o600)
+                        item[key] = {"private": f"{name}.{key}"}
+                changes.append(item)
+            steps.append({"id": step.id, "title": step.title, "explanation": step.explanation,
+                          "commands": step.commands, "changes": changes,
+                          "reversible": step.reversible, "undo": step.undo,
+                          "point_of_no_return": step.point_of_no_return,
+                          "params": step.params.to_json()})
+        data = {"root": str(self.root), "summary": self.summary.to_json(), "steps": steps}
+        atomic_write_text(Path(run_dir) / PLAN_FILE, json.dumps(data, indent=1), mode=0o644)
+
+    @classmethod
+    def load(cls, run_dir: Path) -> Plan:
+        from ffwizard.core.steps import kind_of
+
+        run_dir = Path(run_dir)
+        data = json.loads((run_dir / PLAN_FILE).read_text())
+
+        def text(value: Any) -> Any:
+            if isinstance(value, dict):
+                return (run_dir / PRIVATE_DIR / value["private"]).read_text()
+            return value
+
+        root = Path(data["root"])
+        steps: list[Step[Any]] = []
+        for item in data["steps"]:
+            changes = [FileChange(Path(c["path"]), text(c["before"]), text(c["after"]),
+                                  c.get("mode"), bool(c.get("secret")), root)
+                       for c in item["changes"]]
+            params = kind_of(item["id"]).params_type.from_json(item.get("params", {}))
+            steps.append(Step(item["id"], item["title"], item.get("explanation", ""),
+                              [list(argv) for argv in item.get("commands", [])], changes,
+                              bool(item.get("reversible", True)), item.get("undo", ""), params,
+                              bool(item.get("point_of_no_return", False))))
+        return cls(root, steps, PlanSummary.from_json(data.get("summary", {})), run_dir=run_dir)
 
 
 # --- building ----------------------------------------------------------------------------------
@@ -208,264 +360,37 @@ def new_shards_from_specs(installation: Installation, answers: Answers) -> list[
     return [new_shard_from_spec(installation, spec) for spec in answers.new_shards]
 
 
-def build_plan(installation: Installation, answers: Answers, *, run_dir: Path | None = None,
-               problems: list[Problem] | None = None) -> Plan:
-    """The whole plan. `problems`: those found while resolving the answers (added to detection's).
-
-    File changes are computed even when a problem blocks the plan, as far as the inputs allow,
-    so the user sees what would happen.
-    """
-    from ffwizard.core import compose, configs
-
-    inst = installation
-    root = inst.root
-    run_dir = run_dir or root / ".ffwizard" / "run"
-    all_problems = list(inst.problems) + list(problems or [])
-    new_shards = new_shards_from_specs(inst, answers)
-    old_shards = list(inst.shards)
-    compose_cmd = compose_base(inst)
-    sf_api = inst.sf_api_service
-    sf_container = inst.container_name(sf_api)
-    old_urls = [shard_url(s) for s in old_shards if s.http_port]
-    new_urls = [shard_url(s) for s in new_shards]
-    steps: list[Step] = []
-    edit_problems: list[Problem] = []
-
-    def change(path: Path, before, after, **kw) -> FileChange:
-        return FileChange(path=path, before=before, after=after, root=root, **kw)
-
-    # 1. backup
-    host_dir = Path(answers.backup_dir)
-    steps.append(Step(
-        id="backup",
-        title=_title_for("backup"),
-        explanation=_("Dump every gallery of every shard with the vendor's storage-api-dump tool "
-                      "inside the sf-api container, then copy the dump to the host. It is the way "
-                      "back should anything go wrong; it is never deleted by ffwizard."),
-        commands=[
-            ["docker", "exec", sf_container, "mkdir", "-p", BACKUP_CONTAINER_DIR],
-            ["docker", "exec", "-w", BACKUP_CONTAINER_DIR, sf_container, *DUMP_ARGV],
-            ["docker", "cp", f"{sf_container}:{BACKUP_CONTAINER_DIR}/.", str(host_dir)],
-        ],
-        changes=[],
-        reversible=True,
-        undo="",
-        params={"service": sf_api, "container_dir": BACKUP_CONTAINER_DIR,
-                "dump_argv": list(DUMP_ARGV), "host_dir": str(host_dir)},
-    ))
-
-    # 2. create_shard_dirs
-    new_dirs = [s.data_dir for s in new_shards if s.data_dir]
-    like = next((s.data_dir for s in old_shards if s.data_dir and "dir" in s.sources), None) \
-        or next((s.data_dir for s in old_shards if s.data_dir), None)
-    steps.append(Step(
-        id="create_shard_dirs",
-        title=_title_for("create_shard_dirs"),
-        explanation=ngettext(
-            "Create {count} empty data directory with index/, snapshots/ and xlogs/, with the "
-            "owner and mode of the existing shards. The new shards must start empty.",
-            "Create {count} empty data directories, each with index/, snapshots/ and xlogs/, "
-            "with the owner and mode of the existing shards. The new shards must start empty.",
-            len(new_dirs)).format(count=len(new_dirs)),
-        commands=[["mkdir", "-p", *[f"{d}/{sub}" for sub in SHARD_SUBDIRS]] for d in new_dirs],
-        changes=[],
-        reversible=True,
-        undo=_("Remove the directories ffwizard created, if they hold nothing but the three "
-               "empty subdirectories."),
-        params={"dirs": new_dirs, "subdirs": list(SHARD_SUBDIRS), "like": like},
-    ))
-
-    # 3. switch_model
-    extraction = inst.extraction_api_service
-    model_changes = []
-    try:
-        ex_path = root / configs.EXTRACTION_API_CONFIG
-        before, after = configs.switch_models(ex_path, answers.models)
-        model_changes.append(change(ex_path, before, after))
-    except configs.EditError as err:
-        edit_problems.append(err.problem)
-    names = ", ".join(f"{t} → {answers.models[t]}" for t in answers.object_types)
-    steps.append(Step(
-        id="switch_model",
-        title=_title_for("switch_model"),
-        explanation=" ".join([
-            _("Set the default embedding model of each migrated object type ({names}) in the "
-              "extraction-api config and restart the extraction service.").format(names=names),
-            *([_("A GPU model's first start can take minutes while it builds its cache.")]
-              if inst.device == "gpu" else []),
-            _("Until sf-api is switched to the new shards, new events still go to the old ones: "
-              "pause video processing if you can.")]),
-        commands=[[*compose_cmd, "restart", extraction]],
-        changes=model_changes,
-        reversible=True,
-        undo=_("Restore the extraction-api config from its backup and restart the service."),
-        params={"service": extraction, "health_url": inst.extraction_api_url},
-    ))
-
-    # 4. add_new_shards and 8. remove_old_shards: one compose document, edited twice.
-    add_changes, remove_changes = [], []
-    if inst.compose_file is not None:
-        try:
-            edited = compose.ComposeEdit(inst.compose_file)
-            added = edited.add_shard_services(old_shards, new_shards)
-            add_changes.append(change(inst.compose_file, edited.original, added))
-            removed = edited.remove_services([s.service for s in old_shards if s.service])
-            remove_changes.append(change(inst.compose_file, added, removed))
-        except configs.EditError as err:
-            edit_problems.append(err.problem)
-    new_services = [s.service for s in new_shards]
-    steps.append(Step(
-        id="add_new_shards",
-        title=_title_for("add_new_shards"),
-        explanation=ngettext(
-            "Add {count} shard service to the compose file, copied from an existing one with a "
-            "new name, ports and data directory, and start it. Old shards keep running untouched.",
-            "Add {count} shard services to the compose file, copied from an existing one with new "
-            "names, ports and data directories, and start them. Old shards keep running untouched.",
-            len(new_shards)).format(count=len(new_shards)),
-        commands=[[*compose_cmd, "up", "-d"]],
-        changes=add_changes,
-        reversible=True,
-        undo=_("Restore the compose file from its backup and remove the new shard services."),
-        params={"services": new_services,
-                "health_urls": [f"{u}v2/status" for u in new_urls]},
-    ))
-
-    # 5. write_migration_config
-    migration_path = run_dir / "migration.yaml"
-    migration_text = configs.migration_yaml(inst, answers, old_shards, new_shards)
-    steps.append(Step(
-        id="write_migration_config",
-        title=_title_for("write_migration_config"),
-        explanation=_("Write migration.yaml (old shards, new shards, extraction service, "
-                      "normalized storage, workers) readable by root only, and copy it into the "
-                      "sf-api container for the migration tool."),
-        commands=[["docker", "cp", str(migration_path), f"{sf_container}:/"]],
-        changes=[change(migration_path, None, migration_text, mode=0o600, secret=True)],
-        reversible=True,
-        undo=_("Nothing to undo: the file only describes the migration."),
-        params={"service": sf_api, "host_path": str(migration_path), "container_dir": "/"},
-    ))
-
-    # 6. run_migration
-    steps.append(Step(
-        id="run_migration",
-        title=_title_for("run_migration"),
-        explanation=_("Run the vendor's sf-api-migrate tool in the sf-api container: it reads "
-                      "each object's normalized image, extracts a new vector with the new model "
-                      "and writes it to the new shards. It can run for hours; it runs detached, "
-                      "so a dropped SSH session does not stop it."),
-        commands=[["docker", "exec", "-w", "/", sf_container, *MIGRATE_ARGV]],
-        changes=[],
-        reversible=True,
-        undo=_("The new shards are removed with their services; the old data is untouched."),
-        params={"service": sf_api, "argv": list(MIGRATE_ARGV), "workdir": "/",
-                "old_shard_urls": old_urls, "new_shard_urls": new_urls,
-                "object_types": list(answers.object_types)},
-    ))
-
-    # 7. verify_copy
-    steps.append(Step(
-        id="verify_copy",
-        title=_title_for("verify_copy"),
-        explanation=_("Compare, gallery by gallery, the number of objects in the new shards "
-                      "with the old ones, and check the new shards are healthy. A mismatch stops "
-                      "here."),
-        commands=[],
-        changes=[],
-        reversible=True,
-        undo="",
-        params={"old_shard_urls": old_urls, "new_shard_urls": new_urls},
-    ))
-
-    # 8. remove_old_shards
-    old_services = [s.service for s in old_shards if s.service]
-    steps.append(Step(
-        id="remove_old_shards",
-        title=_title_for("remove_old_shards"),
-        explanation=_("Remove the old shard services from the compose file and stop their "
-                      "containers. Their data directories stay on disk: they are the way back."),
-        commands=[[*compose_cmd, "up", "-d", "--remove-orphans"]],
-        changes=remove_changes,
-        reversible=True,
-        undo=_("Restore the compose file from its backup and start the old shards again."),
-        params={"services": old_services},
-    ))
-
-    # 9. switch_sf_api
-    sf_changes = []
-    try:
-        sf_path = root / configs.SF_API_CONFIG
-        before, after = configs.switch_sf_api_shards(sf_path, new_shards)
-        # sf-api's config holds the s3 keys: its diff's context lines could show them.
-        sf_changes.append(change(sf_path, before, after, secret=True))
-    except configs.EditError as err:
-        edit_problems.append(err.problem)
-    steps.append(Step(
-        id="switch_sf_api",
-        title=_title_for("switch_sf_api"),
-        explanation=_("Replace the shard list in the sf-api config with the new shards and "
-                      "restart sf-api. From here on the system serves the new vectors: new events "
-                      "go to the new shards, so there is no automatic way back."),
-        commands=[[*compose_cmd, "restart", sf_api]],
-        changes=sf_changes,
-        reversible=False,
-        undo="",
-        point_of_no_return=True,
-        params={"service": sf_api, "health_url": inst.sf_api_url.rstrip("/") + "/v2/galleries"},
-    ))
-
-    # 10. migrate_clusters
-    if answers.migrate_clusters:
-        legacy = inst.legacy_service
-        argv = [*CLUSTERS_ARGV, *[f"--{t}" for t in answers.object_types], *CLUSTERS_FLAGS]
-        steps.append(Step(
-            id="migrate_clusters",
-            title=_title_for("migrate_clusters"),
-            explanation=_("Regenerate the vectors of cluster events with the new model and "
-                          "re-run clustering, with the application's migrate_clusters command."),
-            commands=[["docker", "exec", inst.container_name(legacy), *argv]],
-            changes=[],
-            reversible=False,
-            undo="",
-            params={"service": legacy, "argv": argv},
-        ))
-
-    # 11. verify_final
-    steps.append(Step(
-        id="verify_final",
-        title=_title_for("verify_final"),
-        explanation=_("Check the new shards are healthy, sf-api answers, and the object counts "
-                      "still match those found after the copy."),
-        commands=[],
-        changes=[],
-        reversible=False,
-        undo="",
-        params={"new_shard_urls": new_urls, "sf_api_url": inst.sf_api_url,
-                "old_counts_from": "verify_copy"},
-    ))
-
-    # A file detection already found broken is reported once.
-    reported = {(p.where or "").split(":")[0] for p in all_problems if p.severity == "error"}
-    edit_problems = [p for p in edit_problems if (p.where or "").split(":")[0] not in reported]
-    return Plan(installation=inst, answers=answers, new_shards=new_shards, steps=steps,
-                problems=all_problems + edit_problems, run_dir=run_dir)
-
-
 def compose_base(inst: Installation) -> list[str]:
     command = list(inst.compose_command or ["docker", "compose"])
     compose_file = str(inst.compose_file) if inst.compose_file else "docker-compose.yaml"
     return [*command, "--ansi", "never", "-p", inst.project, "-f", compose_file]
 
 
-def plan_installation(root: Path | str, raw_answers: dict | None = None, *,
-                      available_models: list[str] | None = None, answers_source: str = "answers",
-                      run_dir: Path | None = None) -> Plan:
-    """Detect, resolve the answers and build the plan: the one call a front end needs."""
-    from ffwizard.core.answers import resolve_answers
-    from ffwizard.core.detect import detect
+def build_plan(installation: Installation, answers: Answers, *, run_dir: Path | None = None,
+               problems: list[Problem] | None = None) -> Plan:
+    """The whole plan: each step of the registry, in order, plans itself (or leaves itself out).
+    `problems`: those found while resolving the answers (added to detection's).
 
-    installation = detect(Path(root))
-    answers, problems = resolve_answers(installation, raw_answers, available_models,
-                                        source=answers_source)
-    return build_plan(installation, answers, run_dir=run_dir, problems=problems)
+    File changes are computed even when a problem blocks the plan, as far as the inputs allow,
+    so the user sees what would happen.
+    """
+    from ffwizard.core.steps import STEPS
+    from ffwizard.core.steps.base import PlanContext
+
+    inst = installation
+    run_dir = run_dir or inst.root / ".ffwizard" / "run"
+    all_problems = list(inst.problems) + list(problems or [])
+    context = PlanContext(inst, answers, run_dir, new_shards_from_specs(inst, answers))
+    steps: list[Step[Any]] = []
+    for kind in STEPS:
+        step = kind.plan(context)
+        if step is not None:
+            steps.append(step)
+    # A file detection already found broken is reported once.
+    reported = {(p.where or "").split(":")[0] for p in all_problems if p.severity == "error"}
+    edit_problems = [p for p in context.problems
+                     if (p.where or "").split(":")[0] not in reported]
+    return Plan(root=inst.root, steps=steps,
+                summary=PlanSummary.of(inst, answers, context.new_shards),
+                problems=all_problems + edit_problems, run_dir=run_dir, installation=inst,
+                answers=answers, new_shards=context.new_shards)

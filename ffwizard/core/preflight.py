@@ -7,16 +7,15 @@ import shutil
 import socket
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Iterator
 
 from ffwizard.core.atomic import read_text_or_none
-from ffwizard.core.errors import UserError
-from ffwizard.core.runplan import RunPlan
+from ffwizard.core.errors import ExitCode, UserError
+from ffwizard.core.plan import Plan, Step
+from ffwizard.core.ports import Runtime
+from ffwizard.core.settings import Settings
+from ffwizard.core.steps.base import Needs
 from ffwizard.i18n import N_, _, ngettext
-
-# Test knobs: pretend the disk has this many free bytes / the host this much available memory.
-DISK_FREE_KNOB = "FFWIZARD_TEST_DISK_FREE_BYTES"
-MEM_AVAILABLE_KNOB = "FFWIZARD_TEST_MEM_AVAILABLE_BYTES"
-
 
 @dataclass(frozen=True)
 class Check:
@@ -26,9 +25,9 @@ class Check:
 
 
 class PreflightFailed(UserError):
-    exit_code = 2
+    exit_code = ExitCode.REFUSED
 
-    def __init__(self, failures: list[Check]):
+    def __init__(self, failures: list[Check]) -> None:
         self.failures = failures
         lines = "\n".join(f"  - {c.message}" for c in failures)
         super().__init__(_("the installation is not ready; nothing was changed:\n{failures}").format(
@@ -44,26 +43,6 @@ def directory_size(path: Path) -> int:
             except OSError:
                 pass
     return total
-
-
-def disk_free(path: Path) -> int:
-    if os.environ.get(DISK_FREE_KNOB):
-        return int(os.environ[DISK_FREE_KNOB])
-    while not path.exists():
-        path = path.parent
-    return shutil.disk_usage(path).free
-
-
-def mem_available(meminfo: Path = Path("/proc/meminfo")) -> int | None:
-    if os.environ.get(MEM_AVAILABLE_KNOB):
-        return int(os.environ[MEM_AVAILABLE_KNOB])
-    try:
-        for line in meminfo.read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        return None
-    return None
 
 
 def port_free(host: str, port: int) -> bool:
@@ -88,13 +67,40 @@ def human_bytes(n: float) -> str:
     return f"{n:.1f} {_('TiB')}"
 
 
-def run_preflight(plan: RunPlan, runtime) -> list[Check]:
+def disk_free(path: Path, settings: Settings = Settings()) -> int:
+    if settings.test_disk_free_bytes is not None:
+        return settings.test_disk_free_bytes
+    while not path.exists():
+        path = path.parent
+    return shutil.disk_usage(path).free
+
+
+def mem_available(meminfo: Path = Path("/proc/meminfo"), settings: Settings = Settings()) -> int | None:
+    if settings.test_mem_available_bytes is not None:
+        return settings.test_mem_available_bytes
+    try:
+        for line in meminfo.read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+def plan_needs(plan: Plan) -> list[tuple[Step[Any], Needs]]:
+    """What each step of the plan needs from the installation, in the plan's order."""
+    return [(step, step.kind.needs(step, plan)) for step in plan.steps]
+
+
+def run_preflight(plan: Plan, runtime: Runtime, settings: Settings = Settings()) -> list[Check]:
     """All checks, passed and failed (the caller raises PreflightFailed on failures)."""
     checks: list[Check] = []
-    add = lambda name, ok, msg: checks.append(Check(name, ok, msg))  # noqa: E731
+
+    def add(name: str, ok: bool, message: str) -> None:
+        checks.append(Check(name, ok, message))
+
     summary = plan.summary
-    inst = summary.get("installation", {})
-    answers = summary.get("answers", {})
+    needs = plan_needs(plan)
 
     # The runtime answers at all; without it nothing else can be checked.
     try:
@@ -106,13 +112,7 @@ def run_preflight(plan: RunPlan, runtime) -> list[Check]:
     add("runtime", True, _("the {kind} runtime answers").format(kind=runtime.kind))
 
     # The services the steps use exist and run.
-    needed: list[str] = []
-    for step in plan.steps:
-        for key in ("service",):
-            if step.params.get(key) and step.id in ("backup", "switch_model", "migrate_clusters"):
-                needed.append(step.params[key])
-        if step.id == "remove_old_shards":
-            needed += list(step.params.get("services", []))
+    needed = [service for _step, need in needs for service in need.services]
     states = runtime.services()
     for service in dict.fromkeys(needed):
         state = states.get(service)
@@ -125,40 +125,44 @@ def run_preflight(plan: RunPlan, runtime) -> list[Check]:
             add("service", False, _("the service {service} is {state}, not running: start it "
                                     "and try again.").format(service=service, state=state.state))
     if all(c.ok for c in checks if c.name == "service"):
+        # Say what was checked, and that the other services listed were not.
         count = len(set(needed))
-        add("service", True, ngettext("{count} service runs", "{count} services run",
-                                      count).format(count=count))
+        text = ngettext("the {count} service the steps use runs",
+                        "the {count} services the steps use run", count).format(count=count)
+        others = len(set(states) - set(needed))
+        if others:
+            text += " " + ngettext("(the {others} other is not checked)",
+                                   "(the {others} others are not checked)", others).format(
+                                       others=others)
+        add("service", True, text)
 
     # Every old shard answers.
-    migration = plan.step("run_migration").params if plan.has("run_migration") else {}
-    for base in migration.get("old_shard_urls", []):
+    old_urls = [url for _step, need in needs for url in need.healthy_shards]
+    for base in old_urls:
         answer = runtime.http_get(base.rstrip("/") + "/v2/status", timeout=5)
         if answer.status != 200:
             why = answer.error or f"HTTP {answer.status}"
             add("old_shards", False, _("the shard at {url} is not healthy ({why}): bring it "
                                        "back before migrating.").format(url=base, why=why))
-
-    old_urls = migration.get("old_shard_urls", [])
     if old_urls and not any(c.name == "old_shards" for c in checks):
         add("old_shards", True, ngettext("{count} old shard healthy", "{count} old shards healthy",
                                          len(old_urls)).format(count=len(old_urls)))
 
     # New ports are free, new data dirs absent or empty.
     ports = 0
-    for shard in summary.get("new_shards", []):
-        for key in ("http_port", "tarantool_port"):
-            port = shard.get(key)
+    for shard in summary.new_shards:
+        for port in (shard.http_port, shard.tarantool_port):
             if port and not port_free("127.0.0.1", int(port)):
                 add("ports", False, _("port {port} for the new shard {name} is already in use "
                                       "on this host: choose another in new_shards.").format(
-                                          port=port, name=shard["name"]))
+                                          port=port, name=shard.name))
             elif port:
                 ports += 1
     if ports and not any(c.name == "ports" for c in checks):
         add("ports", True, ngettext("{count} port for the new shards free",
                                     "{count} ports for the new shards free",
                                     ports).format(count=ports))
-    dirs = plan.step("create_shard_dirs").params.get("dirs", []) if plan.has("create_shard_dirs") else []
+    dirs = [d for _step, need in needs for d in need.free_dirs]
     for d in dirs:
         path = Path(d)
         if path.exists() and (not path.is_dir() or any(_non_empty(path))):
@@ -170,9 +174,9 @@ def run_preflight(plan: RunPlan, runtime) -> list[Check]:
                                    len(dirs)).format(count=len(dirs)))
 
     # Files the run will write: writable, and unchanged since the plan was made.
-    for step in plan.steps:
+    for step, need in needs:
         for change in step.changes:
-            if change.before is None or step.id == "remove_old_shards":
+            if change.before is None or not need.files_as_planned:
                 continue
             current = read_text_or_none(change.path)
             if current != change.before and current != change.after:
@@ -185,32 +189,31 @@ def run_preflight(plan: RunPlan, runtime) -> list[Check]:
         add("files", True, _("the files to change are writable and as planned"))
 
     # Disk: the dump and the new shards each need about the old shards' size.
-    old_dirs = [Path(s["data_dir"]) for s in summary.get("old_shards", []) if s.get("data_dir")]
+    old_dirs = [Path(s.data_dir) for s in summary.old_shards if s.data_dir]
     size = sum(directory_size(p) for p in old_dirs if p.is_dir())
     margin = 64 * 1024 * 1024
-    backup_dir = Path(plan.step("backup").params["host_dir"]) if plan.has("backup") else plan.root
-    shard_parent = Path(dirs[0]).parent if dirs else plan.root
-    need_by_fs: dict[int, list] = {}
-    for path, need in ((backup_dir, size), (shard_parent, size)):
+    need_by_fs: dict[int, tuple[Path, int]] = {}
+    for path in (p for _step, need in needs for p in need.room_for_old_shards):
         probe = path
         while not probe.exists():
             probe = probe.parent
-        entry = need_by_fs.setdefault(os.stat(probe).st_dev, [probe, 0])
-        entry[1] += need
-    for probe, need in need_by_fs.values():
-        free = disk_free(probe)
-        if free < need + margin:
+        file_system = os.stat(probe).st_dev
+        first, total = need_by_fs.get(file_system, (probe, 0))
+        need_by_fs[file_system] = (first, total + size)
+    for probe, room in need_by_fs.values():
+        free = disk_free(probe, settings)
+        if free < room + margin:
             add("disk", False, _("{path} has {free} free but the dump and the new shards need "
                                  "about {need}: free some space first.").format(
                                      path=probe, free=human_bytes(free),
-                                     need=human_bytes(need + margin)))
+                                     need=human_bytes(room + margin)))
     if not any(c.name == "disk" for c in checks):
         add("disk", True, _("enough disk for {size} (dump and new shards)").format(
             size=human_bytes(2 * size)))
 
     # Memory: the new shards run next to the old ones for the whole migration.
-    memory = sum(int(s.get("memtx_memory") or 0) for s in summary.get("new_shards", []))
-    available = mem_available()
+    memory = sum(int(s.memtx_memory or 0) for s in summary.new_shards)
+    available = mem_available(settings=settings)
     if memory and available is not None and memory > available:
         add("memory", False, _("the new shards need {need} of memory (TT_MEMTX_MEMORY) while "
                                "only {available} is available: free memory or lower "
@@ -222,10 +225,10 @@ def run_preflight(plan: RunPlan, runtime) -> list[Check]:
                                                need=human_bytes(memory)))
 
     # The new models exist in the extraction service and suit its device.
-    device = inst.get("device")
-    models_root = inst.get("models_root", "/usr/share/findface-data/models")
-    extraction = plan.step("switch_model").params.get("service") if plan.has("switch_model") else None
-    for kind, model in (answers.get("models") or {}).items():
+    device = summary.device
+    models_root = summary.models_root
+    extraction = next((need.models_in for _step, need in needs if need.models_in), None)
+    for kind, model in summary.models.items():
         if device == "cpu" and str(model).endswith(".gpu.fnk"):
             add("models", False, _("the {kind} model {model} is a GPU model but this "
                                    "extraction service runs on CPU: choose a .cpu.fnk "
@@ -236,14 +239,14 @@ def run_preflight(plan: RunPlan, runtime) -> list[Check]:
                                    "extraction service: install it or choose another "
                                    "model.").format(kind=kind, model=model,
                                                     models_root=models_root))
-    if answers.get("models") and not any(c.name == "models" for c in checks):
+    if summary.models and not any(c.name == "models" for c in checks):
         # TRANSLATORS: {device} is CPU or GPU.
         add("models", True, _("the new models are in the extraction service and suit its "
                               "{device}").format(device=str(device).upper()))
     return checks
 
 
-def _non_empty(path: Path):
+def _non_empty(path: Path) -> Iterator[Path]:
     """Entries of `path` other than the three empty shard subdirectories."""
     for entry in path.iterdir():
         if entry.is_dir() and entry.name in ("index", "snapshots", "xlogs") and not any(entry.iterdir()):
@@ -251,8 +254,9 @@ def _non_empty(path: Path):
         yield entry
 
 
-def require_preflight(plan: RunPlan, runtime) -> list[Check]:
-    checks = run_preflight(plan, runtime)
+def require_preflight(plan: Plan, runtime: Runtime,
+                      settings: Settings = Settings()) -> list[Check]:
+    checks = run_preflight(plan, runtime, settings)
     failures = [c for c in checks if not c.ok]
     if failures:
         raise PreflightFailed(failures)

@@ -11,7 +11,9 @@ import json
 import time
 from collections import deque
 from dataclasses import dataclass
+from typing import Callable
 
+from ffwizard.core.ports import Runtime
 from ffwizard.i18n import _, current_language
 
 STAT_PATH = "stat/list/1/99"
@@ -57,7 +59,8 @@ def stat_url(base_url: str) -> str:
     return base_url.rstrip("/") + "/" + STAT_PATH
 
 
-def gallery_counts(runtime, base_urls: list[str], timeout: float = 10.0) -> dict[str, int]:
+def gallery_counts(runtime: Runtime, base_urls: list[str],
+                   timeout: float = 10.0) -> dict[str, int]:
     """Objects per gallery summed over the shards at `base_urls` (asked in parallel: a poll
     costs about one request, not one per shard)."""
     from concurrent.futures import ThreadPoolExecutor
@@ -114,7 +117,8 @@ class ProgressSample:
 
 
 class ProgressMeter:
-    def __init__(self, total: int, *, window: float = 60.0, clock=time.monotonic):
+    def __init__(self, total: int, *, window: float = 60.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.total = total
         self.window = window
         self.clock = clock

@@ -12,21 +12,26 @@ from pathlib import Path
 from ffwizard.core.atomic import atomic_write_text
 from ffwizard.core.installation import object_type_word
 from ffwizard.core.journal import RunDir
-from ffwizard.core.plan import step_title
+from ffwizard.core.events import RunStatus, StepStatus
+from ffwizard.core.plan import Plan, ShardSummary, step_title
 from ffwizard.core.progress import format_count, format_decimal, format_duration
-from ffwizard.core.runplan import RunPlan
+from ffwizard.core.steps.backup import dump_dir
+from ffwizard.core.steps.run_migration import migration_facts
+from ffwizard.core.steps.verify_copy import copy_counts
+from ffwizard.core.steps.verify_final import final_counts
 from ffwizard.i18n import N_, _, ngettext
 
 # Display words for journal status codes (the codes themselves stay in the journal and --json).
-STATUS_WORDS = {
-    "done": N_("finished"), "failed": N_("failed"), "stopped": N_("stopped (can be resumed)"),
-    "running": N_("running"), "rolled-back": N_("rolled back"),
-    "rolling-back": N_("being rolled back"), "rollback-failed": N_("rollback stopped"),
-    "new": N_("not started"),
+STATUS_WORDS: dict[str, str] = {
+    RunStatus.DONE: N_("finished"), RunStatus.FAILED: N_("failed"),
+    RunStatus.STOPPED: N_("stopped (can be resumed)"), RunStatus.RUNNING: N_("running"),
+    RunStatus.ROLLED_BACK: N_("rolled back"), RunStatus.ROLLING_BACK: N_("being rolled back"),
+    RunStatus.ROLLBACK_FAILED: N_("rollback stopped"), RunStatus.NEW: N_("not started"),
 }
 # TRANSLATORS: the STEP_WORDS below are the result of one step, in a table cell.
-STEP_WORDS = {"done": N_("done"), "failed": N_("failed"), "started": N_("interrupted"),
-              "pending": N_("not run"), "undone": N_("undone")}
+STEP_WORDS: dict[str, str] = {StepStatus.DONE: N_("done"), StepStatus.FAILED: N_("failed"),
+              StepStatus.STARTED: N_("interrupted"), StepStatus.PENDING: N_("not run"),
+              StepStatus.UNDONE: N_("undone")}
 RUNTIME_WORDS = {"docker": N_("Docker Engine"), "sim": N_("simulated installation (demo)")}
 
 
@@ -47,23 +52,21 @@ def runtime_word(kind: str | None) -> str:
     return _(word) if word else str(kind)
 
 
-def _shard_list(shards: list[dict]) -> str:
-    return ", ".join(_("{name} (port {port})").format(name=s["name"], port=s.get("http_port"))
+def _shard_list(shards: tuple[ShardSummary, ...]) -> str:
+    return ", ".join(_("{name} (port {port})").format(name=s.name, port=s.http_port)
                      for s in shards)
 
 
-def render_report(run: RunDir, plan: RunPlan) -> str:
+def render_report(run: RunDir, plan: Plan) -> str:
     state = run.state()
     info = run.info()
     summary = plan.summary
-    inst = summary.get("installation", {})
-    answers = summary.get("answers", {})
     out: list[str] = []
     w = out.append
     w("# " + _("Feature-vector migration report — run {run_id}").format(run_id=info["run_id"]))
     w("")
     w("- " + _("Installation: `{root}` (compose project `{project}`)").format(
-        root=plan.root, project=inst.get("project", "?")))
+        root=plan.root, project=summary.project))
     w("- " + _("Runtime: {runtime}").format(runtime=runtime_word(info.get("runtime"))))
     w("- " + _("Started: {time} UTC").format(
         time=info.get("created", "?").replace("T", " ")[:19]))
@@ -74,32 +77,31 @@ def render_report(run: RunDir, plan: RunPlan) -> str:
     w("## " + _("What was found"))
     w("")
     w("- " + _("Extraction runs on **{device}**; models under `{models_root}`.").format(
-        device=str(inst.get("device", "?")).upper(), models_root=inst.get("models_root", "?")))
-    old = summary.get("old_shards", [])
+        device=summary.device.upper(), models_root=summary.models_root))
+    old = summary.old_shards
     w("- " + ngettext("{count} shard: {shards}", "{count} shards: {shards}", len(old)).format(
         count=len(old), shards=_shard_list(old)))
-    storage = inst.get("normalized_storage") or {}
-    if storage:
-        w("- " + _("Normalized images stored in {storage}.").format(storage=storage.get("type")))
-    w("- " + (_("Clustering enabled.") if inst.get("clustering_enabled")
+    if summary.normalized_storage:
+        w("- " + _("Normalized images stored in {storage}.").format(
+            storage=summary.normalized_storage))
+    w("- " + (_("Clustering enabled.") if summary.clustering_enabled
               else _("Clustering disabled.")))
     w("")
     w("## " + _("What was chosen"))
     w("")
-    old_models = inst.get("models", {})
+    old_models = summary.models_before
     w("| " + " | ".join([_("object type"), _("model before"), _("model after")]) + " |")
     w("|---|---|---|")
-    for kind, model in (answers.get("models") or {}).items():
+    for kind, model in summary.models.items():
         w(f"| {object_type_word(kind)} | `{old_models.get(kind, '?')}` | `{model}` |")
     w("")
-    new = summary.get("new_shards", [])
-    w("- " + _("New shards: {shards}").format(shards=_shard_list(new)))
-    migration = answers.get("migration", {})
+    w("- " + _("New shards: {shards}").format(shards=_shard_list(summary.new_shards)))
+    migration = summary.migration
     if migration:
         # Keys are the migration tool's own setting names (workers_num, …): not translated.
         w("- " + _("Migration settings: {settings}").format(
             settings=", ".join(f"{k} {v}" for k, v in migration.items())))
-    w("- " + _("Database backup directory: `{path}`").format(path=answers.get("backup_dir")))
+    w("- " + _("Database backup directory: `{path}`").format(path=summary.backup_dir))
     w("")
     w("## " + _("Steps"))
     w("")
@@ -112,13 +114,12 @@ def render_report(run: RunDir, plan: RunPlan) -> str:
         took = format_duration(seconds) if seconds is not None else ""
         w(f"| {index} | {step_title(step)} | {step_word(status)} | {took} |")
     w("")
-    backup = state.data.get("backup", {})
-    if backup.get("dump_dir"):
-        w(_("The database dump is in `{path}`; ffwizard never deletes it.").format(
-            path=backup["dump_dir"]))
+    dump = dump_dir(state.data)
+    if dump:
+        w(_("The database dump is in `{path}`; ffwizard never deletes it.").format(path=dump))
         w("")
-    copy = state.data.get("verify_copy", {})
-    final = state.data.get("verify_final", {})
+    copy = copy_counts(state.data)
+    final = final_counts(state.data)
     if copy.get("old_counts"):
         w("## " + _("Objects per gallery"))
         w("")
@@ -134,7 +135,7 @@ def render_report(run: RunDir, plan: RunPlan) -> str:
             row = f"| {name} | " + " | ".join(format_count(n) for n in counts) + " |"
             w(row)
         w("")
-    run_data = state.data.get("run_migration", {})
+    run_data = migration_facts(state.data)
     if run_data.get("seconds") and run_data.get("objects") is not None:
         objects = run_data["objects"]
         rate = objects / run_data["seconds"]
@@ -164,14 +165,17 @@ def render_report(run: RunDir, plan: RunPlan) -> str:
     return "\n".join(out) + "\n"
 
 
-def _manifest(run: RunDir) -> dict:
+def _manifest(run: RunDir) -> dict[str, dict[str, object]]:
     import json
     try:
-        return json.loads((run.path / "backups" / "manifest.json").read_text())
+        manifest: dict[str, dict[str, object]] = json.loads(
+            (run.path / "backups" / "manifest.json").read_text())
+        return manifest
     except (FileNotFoundError, ValueError):
         return {}
 
 
-def write_report(run: RunDir, plan: RunPlan) -> Path:
-    atomic_write_text(run.report, render_report(run, plan))
-    return run.report
+def write_report(run: RunDir, plan: Plan) -> Path:
+    path: Path = run.report
+    atomic_write_text(path, render_report(run, plan))
+    return path

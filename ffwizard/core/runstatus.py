@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ffwizard.core import detached
-from ffwizard.core.executor import tail
-from ffwizard.core.journal import RunDir, find_run
+from ffwizard.core.events import RunStatus, StepStatus
+from ffwizard.core.journal import RunDir, find_run, tail
 from ffwizard.core.lock import LockHolder, is_locked, read_holder
-from ffwizard.core.plan import step_title
+from ffwizard.core.plan import Plan, step_title
+from ffwizard.core.ports import Runtime
 from ffwizard.core.progress import CountError, gallery_counts
-from ffwizard.core.runplan import RunPlan
+from ffwizard.core.steps.run_migration import follow_urls
 from ffwizard.i18n import N_, _
 
 # Display words for MigrationStatus.state (the codes stay in --json output).
@@ -33,7 +34,7 @@ def migration_state_word(state: str) -> str:
 class StepLine:
     id: str
     title: str
-    status: str            # pending | started | done | failed | undone
+    status: StepStatus
     seconds: float | None
     point_of_no_return: bool
 
@@ -48,17 +49,17 @@ class MigrationStatus:
 
 
 @dataclass
-class RunStatus:
+class RunOverview:
     run: RunDir
     run_id: str
     runtime: str
-    status: str
+    status: RunStatus
     steps: list[StepLine]
     migration: MigrationStatus
     holder: LockHolder | None      # who runs the steps now (None: nobody)
     last_error: str | None
     report: Path
-    plan: RunPlan = field(repr=False, default=None)
+    plan: Plan = field(repr=False)
 
     @property
     def current(self) -> bool:
@@ -80,32 +81,33 @@ def migration_status(run: RunDir) -> MigrationStatus:
     return MigrationStatus("vanished", proc.pid, None, run.log, started)
 
 
-def read_status(root: Path) -> RunStatus | None:
+def read_status(root: Path) -> RunOverview | None:
     run = find_run(root)
     if run is None:
         return None
     state = run.state()
-    plan = RunPlan.load(run.path)
+    plan = Plan.load(run.path)
     steps = [StepLine(s.id, step_title(s), state.step_status(s.id), state.durations.get(s.id),
                       s.point_of_no_return) for s in plan.steps]
     holder = read_holder(root) if is_locked(root) else None
     info = run.info()
-    return RunStatus(run, info["run_id"], info.get("runtime", "?"), state.status, steps,
+    return RunOverview(run, info["run_id"], info.get("runtime", "?"), state.status, steps,
                      migration_status(run), holder, state.last_error, run.report, plan)
 
 
-def migration_progress(status: RunStatus, runtime) -> tuple[int, int] | None:
+def migration_progress(status: RunOverview, runtime: Runtime) -> tuple[int, int] | None:
     """(objects in the new shards, objects in the old shards), None if the shards do not say."""
-    if not status.plan.has("run_migration"):
+    urls = follow_urls(status.plan)
+    if urls is None:
         return None
-    params = status.plan.step("run_migration").params
+    new_urls, old_urls = urls
     try:
-        done = sum(gallery_counts(runtime, params["new_shard_urls"], timeout=5).values())
-        total = sum(gallery_counts(runtime, params["old_shard_urls"], timeout=5).values())
+        done = sum(gallery_counts(runtime, list(new_urls), timeout=5).values())
+        total = sum(gallery_counts(runtime, list(old_urls), timeout=5).values())
     except CountError:
         return None
     return done, total
 
 
-def log_tail(status: RunStatus, lines: int = 10) -> str:
+def log_tail(status: RunOverview, lines: int = 10) -> str:
     return tail(status.run.log, lines)

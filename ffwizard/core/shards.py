@@ -263,18 +263,21 @@ def _spec_free(spec, taken: set[str], ports: set[int], installation: Installatio
 
 
 def validate_new_shards(installation: Installation, specs, *, where: str | None = None,
-                        item_where: list[str | None] | None = None):
-    """Problems of the new shards the user gave. `item_where[i]` locates spec i (else `where`)."""
+                        item_where: list[str | None] | None = None, listed: int | None = None):
+    """Problems of the new shards the user gave. `item_where[i]` locates spec i (else `where`).
+    `listed`: how many shards the user listed, when some of them are not in `specs` because
+    they could not be read (a table row with an empty port has a problem of its own)."""
     problems = []
     spec_where = where
 
     def error(message: str) -> None:
         problems.append(Problem("error", message, where=spec_where))
 
-    if len(specs) != len(installation.shards):
+    count = len(specs) if listed is None else listed
+    if count != len(installation.shards):
         error(_("new_shards lists {count} shards; the installation has {existing}: the "
                 "migration needs the same number of new shards.").format(
-                    count=len(specs), existing=len(installation.shards)))
+                    count=count, existing=len(installation.shards)))
     shared = shares_one_port(installation)
     taken = taken_names(installation)
     ports = taken_ports(installation)
@@ -283,7 +286,10 @@ def validate_new_shards(installation: Installation, specs, *, where: str | None 
     for index, spec in enumerate(specs):
         if item_where and index < len(item_where):
             spec_where = item_where[index]
-        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", spec.name):
+        if spec.name.startswith("-"):
+            error(_("new shard name '{name}' may not start with '-' (a command would read it as "
+                    "an option).").format(name=spec.name))
+        elif not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", spec.name):
             error(_("new shard name '{name}' may hold only letters, digits, '-', '_' and "
                     "'.'.").format(name=spec.name))
         if spec.name in seen_names:

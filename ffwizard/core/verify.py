@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ffwizard.core.progress import gallery_counts
+from ffwizard.core.ports import Runtime
 from ffwizard.i18n import N_, _
 
 # One whole sentence per comparison, so that a translation can order its parts freely.
@@ -39,9 +39,9 @@ def compare_counts(old: dict[str, int], new: dict[str, int], *, at_least: bool =
     return result
 
 
-def unhealthy_shards(runtime, base_urls: list[str]) -> list[str]:
+def unhealthy_shards(runtime: Runtime, base_urls: list[str]) -> list[str]:
     """Sentences for each shard that does not answer GET /v2/status with 200."""
-    problems = []
+    problems: list[str] = []
     for base in base_urls:
         answer = runtime.http_get(base.rstrip("/") + "/v2/status", timeout=5)
         if answer.status != 200:
@@ -49,6 +49,3 @@ def unhealthy_shards(runtime, base_urls: list[str]) -> list[str]:
                 url=base, why=answer.error or f"HTTP {answer.status}"))
     return problems
 
-
-def count_both(runtime, old_urls: list[str], new_urls: list[str]) -> CountComparison:
-    return compare_counts(gallery_counts(runtime, old_urls), gallery_counts(runtime, new_urls))

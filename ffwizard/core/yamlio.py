@@ -37,8 +37,19 @@ FILE = N_("file")
 
 
 def read_text(path: Path, *, what: str = FILE) -> str:
+    """The file's text. Refuses, in one sentence naming the file: a missing file, a directory,
+    no permission, not UTF-8, over `limits.MAX_CONFIG_BYTES`, a NUL byte (with its line)."""
+    from ffwizard.core import limits, secrets
+
+    size = limits.file_too_big(path)
+    if size is not None:
+        raise YamlReadError(_("the {what} is {size} MiB; FindFace files are kilobytes and "
+                              "ffwizard reads none over {limit} MiB: is it the right "
+                              "file?").format(what=_(what), size=limits.mebibytes(size),
+                                              limit=limits.MAX_CONFIG_BYTES // (1024 * 1024)),
+                            where=str(path))
     try:
-        return Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise YamlReadError(_("the {what} is missing.").format(what=_(what)),
                             where=str(path)) from None
@@ -51,22 +62,87 @@ def read_text(path: Path, *, what: str = FILE) -> str:
     except UnicodeDecodeError:
         raise YamlReadError(_("the {what} is not UTF-8 text.").format(what=_(what)),
                             where=str(path)) from None
+    except OSError as err:  # an I/O error, a name too long, ...
+        raise YamlReadError(_("the {what} cannot be read ({error}).").format(
+            what=_(what), error=err.strerror or err), where=str(path)) from None
+    secrets.remember(text)
+    line = limits.nul_line(text)
+    if line is not None:
+        raise YamlReadError(_("the {what} holds a NUL byte, so it is not a text file (a "
+                              "truncated write or a binary copied over it?).").format(
+            what=_(what)), where=f"{path}:{line}")
+    return text
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key, first: int, second: int):
+        super().__init__(key)
+        self.key, self.first, self.second = key, first, second
+
+
+_UNIQUE_LOADERS: dict = {}
+
+
+def unique_key_loader(base):
+    """`base` (a PyYAML loader class) refusing a mapping that has the same key twice: PyYAML
+    silently keeps the later one, and a duplicated key is a mistake in a config."""
+    if base not in _UNIQUE_LOADERS:
+        class UniqueKeyLoader(base):
+            def construct_mapping(self, node, deep=False):
+                if isinstance(node, yaml.MappingNode):
+                    seen: dict = {}
+                    for key_node, _value in node.value:
+                        if key_node.tag == "tag:yaml.org,2002:merge":
+                            continue
+                        key = self.construct_object(key_node, deep=True)
+                        line = key_node.start_mark.line + 1
+                        try:
+                            if key in seen:
+                                raise _DuplicateKey(key, seen[key], line)
+                            seen[key] = line
+                        except TypeError:  # an unhashable key: the constructor says so
+                            continue
+                return super().construct_mapping(node, deep)
+
+        _UNIQUE_LOADERS[base] = UniqueKeyLoader
+    return _UNIQUE_LOADERS[base]
+
+
+def duplicate_key_error(what: str, where: str, key, first: int | None,
+                        second: int) -> YamlReadError:
+    """The one sentence for a key given twice: key and lines, never the values (they may be
+    secrets)."""
+    shown = str(key)
+    shown = shown if len(shown) <= 60 else shown[:59] + "…"
+    if first is None or first == second:
+        message = _("the {what} has the key '{key}' twice on line {line}; keep one of "
+                    "them.").format(what=_(what), key=shown, line=second)
+    else:
+        message = _("the {what} has the key '{key}' twice (lines {first} and {second}); keep "
+                    "one of them.").format(what=_(what), key=shown, first=first, second=second)
+    return YamlReadError(message, where=f"{where}:{second}")
 
 
 def parse_yaml(text: str, *, where: str, what: str = FILE):
-    """Parse with the fast loader; malformed YAML becomes a YamlReadError naming file and line."""
+    """Parse with the fast loader; malformed YAML becomes a YamlReadError naming file and line.
+    A key given twice in a mapping is refused too. Secrets are masked in the parser's words."""
+    from ffwizard.core.secrets import redact
+
     try:
-        return yaml.load(text, Loader=fast_loader())  # noqa: S506 - a safe loader
+        return yaml.load(text, Loader=unique_key_loader(fast_loader()))  # noqa: S506 - safe
+    except _DuplicateKey as dup:
+        raise duplicate_key_error(what, where, dup.key, dup.first, dup.second) from None
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = f":{mark.line + 1}" if mark is not None else ""
         # TRANSLATORS: why YAML could not be parsed, when the parser does not say.
-        reason = err.problem or err.context or _("malformed")
+        reason = redact(str(err.problem or err.context or _("malformed")), source=text)
         raise YamlReadError(_("the {what} is not valid YAML ({reason}).").format(
             what=_(what), reason=reason), where=f"{where}{line}") from None
     except yaml.YAMLError as err:
         raise YamlReadError(_("the {what} is not valid YAML ({reason}).").format(
-            what=_(what), reason=err), where=where) from None
+            what=_(what), reason=redact(str(err).splitlines()[0], source=text)),
+            where=where) from None
 
 
 def read_yaml_file(path: Path, *, what: str = FILE):
@@ -136,17 +212,31 @@ def round_trip_yaml(text: str):
 
 
 def rt_load(text: str, *, where: str):
-    """(yaml instance, document) for editing; malformed YAML becomes a YamlReadError."""
-    from ruamel.yaml.error import MarkedYAMLError
+    """(yaml instance, document) for editing; malformed YAML becomes a YamlReadError (secrets
+    masked; a duplicated key named with its lines, never its values)."""
+    from ruamel.yaml.constructor import DuplicateKeyError
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    from ffwizard.core.secrets import redact
 
     rt = round_trip_yaml(text)
     try:
         return rt, rt.load(text)
+    except DuplicateKeyError as err:
+        parse_yaml(text, where=where)  # names the key and both of its lines
+        match = re.search(r'duplicate key "(.*?)" with value', str(err.problem))
+        second = err.problem_mark.line + 1 if err.problem_mark is not None else 0
+        raise duplicate_key_error(FILE, where, match.group(1) if match else "?", None,
+                                  second) from None
     except MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = f":{mark.line + 1}" if mark is not None else ""
         raise YamlReadError(_("the file is not valid YAML ({reason}).").format(
-            reason=err.problem), where=f"{where}{line}") from None
+            reason=redact(str(err.problem), source=text)), where=f"{where}{line}") from None
+    except YAMLError as err:  # e.g. a character YAML does not allow
+        raise YamlReadError(_("the file is not valid YAML ({reason}).").format(
+            reason=redact(str(getattr(err, "problem", None) or err).splitlines()[0],
+                          source=text)), where=where) from None
 
 
 def rt_dump(rt, document) -> str:

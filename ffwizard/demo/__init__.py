@@ -36,6 +36,7 @@ def prepare_demo(sandbox: Path | str | None = None, *, shards: int = DEFAULT_SHA
                  types: tuple[str, ...] = DEFAULT_TYPES, start: bool = True) -> PreparedDemo:
     """Build a sandbox at `sandbox` (a fresh temporary directory when None; an existing sandbox
     is reused as it is) and start its services. Raises UserError for a non-empty non-sandbox."""
+    from ffwizard.demo.ports import reclaim_block
     from ffwizard.demo.sandbox import build_sandbox, is_sandbox, open_sandbox
     from ffwizard.runtime.sim import SimRuntime
 
@@ -47,6 +48,8 @@ def prepare_demo(sandbox: Path | str | None = None, *, shards: int = DEFAULT_SHA
     for attempt in range(PORT_RACE_ATTEMPTS):
         box = build_sandbox(root, shards=shards, objects=objects, device=device, types=tuple(types)) \
             if created else open_sandbox(root)
+        if not created:
+            reclaim_block(box.root, box.ports)  # given back when it was stopped
         runtime = SimRuntime(box.root, box.project, box.compose_file)
         result = runtime.compose_up() if start else None
         if not (created and result is not None and attempt + 1 < PORT_RACE_ATTEMPTS
@@ -125,9 +128,9 @@ def _discard(runtime, box) -> None:
             child.unlink(missing_ok=True)
 
 
-def stop_demo(root: Path | str, *, release_ports: bool = False) -> list[str]:
-    """Stop every service of the sandbox at `root`; with `release_ports`, give its port block back
-    (for sandboxes about to be deleted, e.g. in tests)."""
+def stop_demo(root: Path | str, *, release_ports: bool = True) -> list[str]:
+    """Stop every service of the sandbox at `root` and give its port block back (a stopped
+    sandbox holds no ports; `prepare_demo` claims them again when it is reused)."""
     from ffwizard.demo.ports import release_block
     from ffwizard.demo.sandbox import open_sandbox
     from ffwizard.runtime.sim import SimRuntime

@@ -183,3 +183,33 @@ def release_block(root: Path, offset: int) -> None:
         return
     if data.get("root") == str(Path(root).resolve()):
         path.unlink(missing_ok=True)
+
+
+def reclaim_block(root: Path, block: PortBlock) -> None:
+    """Claim `block` again for the sandbox at `root`, which gave it back when it was stopped.
+    Raises UserError when another sandbox claimed it meanwhile."""
+    directory = registry_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{block.offset}.json"
+    mine = str(Path(root).resolve())
+    claims = _live_claims(directory)  # drops the claims of sandboxes that are gone
+    if block.offset in claims or set(block.all_ports()) & set().union(*claims.values(), set()):
+        try:
+            if json.loads(path.read_text()).get("root") == mine:
+                return
+        except (OSError, ValueError):
+            pass
+        from ffwizard.core.errors import UserError
+        from ffwizard.i18n import _
+
+        raise UserError(_("the loopback ports of the sandbox at {root} are now claimed by another "
+                          "sandbox; stop that one, or build a new sandbox elsewhere.").format(
+            root=mine))
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        return reclaim_block(root, block)  # claimed between our look and now: look again
+    with os.fdopen(fd, "w") as f:
+        json.dump({"offset": block.offset, "root": mine, "ports": sorted(block.all_ports())}, f)
+    if (mine, block.offset) not in _held:
+        _hold(root, block)  # until its services listen again (best effort: they may already)

@@ -145,7 +145,11 @@ def start(sandbox_root: Path, spec: ServiceSpec) -> ProcRecord:
                         {k: v for k, v in env.items() if k.startswith(("FFSIM_", "CFG_", "TT_", "UPLOAD_"))},
                         str(fs.root), str(log_path), listen_ports(spec, env),
                         json.loads(json.dumps(spec.definition, default=str)))
-    write_record(sandbox_root, record)
+    try:
+        write_record(sandbox_root, record)
+    except BaseException:  # e.g. a full disk: a process nobody could find again must not stay
+        stop(record, timeout=2.0)
+        raise
     return record
 
 

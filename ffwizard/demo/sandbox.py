@@ -56,6 +56,14 @@ def is_sandbox(root: Path) -> bool:
     return (Path(root) / MARKER).is_file()
 
 
+def require_sandbox(root: Path) -> None:
+    """Refuse `--runtime sim` on an installation that is not a demo sandbox."""
+    if not is_sandbox(root):
+        raise UserError(_("{root} is not a demo sandbox (ffwizard demo builds those), so "
+                          "--runtime sim has nothing to ask; for a real installation use "
+                          "--runtime docker.").format(root=Path(root)))
+
+
 def open_sandbox(root: Path) -> Sandbox:
     root = Path(root).resolve()
     try:

@@ -12,6 +12,10 @@ def open_runtime_for(installation, kind: str, runtime: Runtime | None = None) ->
     installation's compose command set to the one the runtime sees managing the project, so
     plans show the commands and container names this host really uses."""
     if runtime is None:
+        if kind == "sim":
+            from ffwizard.demo.sandbox import require_sandbox
+
+            require_sandbox(installation.root)  # else: "Available for face: none"
         compose_file = installation.compose_file or installation.root / "docker-compose.yaml"
         runtime = open_runtime(kind, installation.root, installation.project, compose_file)
     installation.compose_command = runtime.compose_command_in_use() or installation.compose_command

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ffwizard.core.errors import RuntimeUnavailable, UserError
 from ffwizard.demo import containers, procs
+from ffwizard.demo.orphans import end_orphans
 from ffwizard.demo.sandbox import COMPOSE_FILE, MARKER, PROJECT, is_sandbox
 from ffwizard.i18n import _
 from ffwizard.runtime.base import ExecResult, Runtime, ServiceState
@@ -218,6 +219,7 @@ class SimRuntime(Runtime):
             records = procs.all_records(self.root)
             running = [r for r in records.values() if procs.is_running(r)]
             procs.stop_many(running)
+            end_orphans(self.root)  # programs it started but holds no record of
         return sorted(r.service for r in running)
 
     def stop_service(self, service: str) -> None:

@@ -56,10 +56,11 @@ class WizardApp(App):
         if finished is not None:
             # The last migration finished: show its result; Back leads to a new migration.
             from ffwizard.core.executor import Outcome
-            from ffwizard.core.runplan import RunPlan
+            from ffwizard.core.events import RunStatus
+            from ffwizard.core.plan import Plan
             from ffwizard.ui.screens.done import DoneScreen
 
-            self.push_screen(DoneScreen(Outcome("done", None, None, finished), RunPlan.load(finished)))
+            self.push_screen(DoneScreen(Outcome(RunStatus.DONE, None, None, finished), Plan.load(finished)))
 
     # --- app-wide keys -----------------------------------------------------------------------
     def action_help(self) -> None:

@@ -73,7 +73,7 @@ def detect_installation(state: WizardState) -> Detection:
     from ffwizard.core.detect import detect
     from ffwizard.core.plan import build_plan
     from ffwizard.core.preflight import run_preflight
-    from ffwizard.core.runplan import RunPlan
+    from ffwizard.core.settings import Settings
 
     root = state.root
     if not root.is_dir():
@@ -97,7 +97,7 @@ def detect_installation(state: WizardState) -> Detection:
     answers, problems = resolve_answers(installation, {}, available, source="proposal")
     plan = build_plan(installation, answers, problems=problems)
     try:
-        checks = run_preflight(RunPlan.from_plan(plan), runtime)
+        checks = run_preflight(plan, runtime, Settings.from_environ())
     except UserError as err:
         checks = [_failed_check(str(err))]
     return Detection(installation, services, available, checks, problems)
@@ -132,9 +132,10 @@ def build_wizard_plan(state: WizardState):
 def free_space(path: Path) -> int | None:
     """Free bytes on the file system that would hold `path` (its nearest existing parent)."""
     from ffwizard.core.preflight import disk_free
+    from ffwizard.core.settings import Settings
 
     try:
-        return disk_free(Path(path))
+        return disk_free(Path(path), Settings.from_environ())
     except OSError:
         return None
 

@@ -88,3 +88,14 @@ def journal_events(root: Path) -> list[dict]:
 
     run = find_run(root)
     return run.journal.events() if run else []
+
+
+def plan_of(root, raw_answers: dict | None = None):
+    """Detect, resolve the answers and build the plan, as `ffwizard plan` does."""
+    from ffwizard.core.answers import resolve_answers
+    from ffwizard.core.detect import detect
+    from ffwizard.core.plan import build_plan
+
+    installation = detect(Path(root))
+    answers, problems = resolve_answers(installation, raw_answers, None, source="answers")
+    return build_plan(installation, answers, problems=problems)

@@ -12,7 +12,7 @@ from executor_helpers import (ffwizard, install_files, shard_content, shard_dirs
                               write_answers)
 
 from ffwizard.core.journal import archive_dir, current_run_dir
-from ffwizard.core.runplan import RunPlan
+from ffwizard.core.plan import Plan
 
 POINTS = [
     "backup:started", "backup:dumped", "backup:copied", "backup:moved", "backup:done",
@@ -53,7 +53,7 @@ def check_finished_like_uninterrupted(root, old_digest, reference_content):
     assert not current_run_dir(root).exists()
     runs = list(archive_dir(root).iterdir())
     assert len(runs) == 1
-    plan = RunPlan.load(runs[0])
+    plan = Plan.load(runs[0])
     afters = {}
     for step in plan.steps:
         for change in step.changes:

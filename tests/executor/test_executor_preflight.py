@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from ffwizard.core.plan import plan_installation
 from ffwizard.core.preflight import run_preflight
-from ffwizard.core.runplan import RunPlan
 from ffwizard.runtime.sim import SimRuntime
 
-from executor_helpers import NEW_MODELS
+from executor_helpers import NEW_MODELS, plan_of
 
 
 def plan_for(root):
-    plan = plan_installation(root, {"models": NEW_MODELS["gpu"]})
+    plan = plan_of(root, {"models": NEW_MODELS["gpu"]})
     assert not plan.blocked, plan.problems
-    return RunPlan.from_plan(plan)
+    return plan
 
 
 def failures(plan, root):
@@ -28,7 +26,7 @@ def test_a_ready_installation_passes(make_sandbox):
 def test_new_shard_dir_holding_data_is_refused(make_sandbox):
     root = make_sandbox()
     plan = plan_for(root)
-    new_dir = plan.step("create_shard_dirs").params["dirs"][0]
+    new_dir = plan.step("create_shard_dirs").params.dirs[0]
     (root / new_dir).mkdir(parents=True)
     (root / new_dir / "00000000000000000001.snap").write_text("{}")
     assert failures(plan, root) == [f"the new shard directory {new_dir} already holds data: choose "
@@ -38,7 +36,7 @@ def test_new_shard_dir_holding_data_is_refused(make_sandbox):
 def test_an_empty_new_shard_dir_is_fine(make_sandbox):
     root = make_sandbox()
     plan = plan_for(root)
-    new_dir = plan.step("create_shard_dirs").params["dirs"][0]
+    new_dir = plan.step("create_shard_dirs").params.dirs[0]
     for sub in ("index", "snapshots", "xlogs"):
         (root / new_dir / sub).mkdir(parents=True)
     assert failures(plan, root) == []

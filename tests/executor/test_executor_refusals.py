@@ -72,9 +72,9 @@ def test_gpu_model_on_a_cpu_installation(make_sandbox, tmp_path):
 
 def test_new_port_already_in_use(sandbox, tmp_path):
     root, before = sandbox
-    from ffwizard.core.plan import plan_installation
+    from executor_helpers import plan_of
 
-    port = plan_installation(root).new_shards[0].http_port
+    port = plan_of(root).new_shards[0].http_port
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", port))
         listener.listen()

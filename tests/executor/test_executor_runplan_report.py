@@ -13,7 +13,7 @@ from ffwizard.core.detect import detect
 from ffwizard.core.journal import RunDir
 from ffwizard.core.plan import build_plan
 from ffwizard.core.report import render_report
-from ffwizard.core.runplan import RunPlan
+from ffwizard.core.plan import Plan
 
 INSTALLS = Path(__file__).resolve().parents[1] / "fixtures" / "installs"
 S3_SECRETS = ("wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY", "AKIAIOSFODNN7EXAMPLE")
@@ -37,9 +37,8 @@ def test_saved_plan_round_trips_and_keeps_secrets_private(s3_root):
     migration = plan.step("write_migration_config").changes[0]
     assert migration.secret and S3_SECRETS[0] in migration.after  # the fixture has secrets
     run = RunDir.create(s3_root, "sim")
-    saved = RunPlan.from_plan(plan)
-    saved.save(run.path)
-    loaded = RunPlan.load(run.path)
+    plan.save(run.path)
+    loaded = Plan.load(run.path)
     assert [s.id for s in loaded.steps] == [s.id for s in plan.steps]
     for original, again in zip(plan.steps, loaded.steps):
         assert again.params == original.params
@@ -56,7 +55,7 @@ def test_saved_plan_round_trips_and_keeps_secrets_private(s3_root):
 def test_report_reads_like_a_report_and_holds_no_secret(s3_root):
     plan = make_plan(s3_root)
     run = RunDir.create(s3_root, "sim")
-    saved = RunPlan.from_plan(plan)
+    saved = plan
     saved.save(run.path)
     run.journal.append("run_started")
     run.journal.append("step_started", step="backup")

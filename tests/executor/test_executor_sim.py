@@ -12,13 +12,13 @@ from executor_helpers import (NEW_MODELS, ffwizard, install_files, journal_event
                       shard_dirs, tree_digest, write_answers)
 
 from ffwizard.core.journal import archive_dir, current_run_dir
-from ffwizard.core.runplan import RunPlan
+from ffwizard.core.plan import Plan
 from ffwizard.runtime import open_runtime
 
 
 def final_afters(run_dir: Path) -> dict[Path, str]:
     """Each file's last `after` in the saved plan: what an uninterrupted run leaves."""
-    plan = RunPlan.load(run_dir)
+    plan = Plan.load(run_dir)
     result = {}
     for step in plan.steps:
         for change in step.changes:
@@ -96,7 +96,7 @@ def test_without_a_terminal_apply_stops_before_the_point_of_no_return(make_sandb
     status = ffwizard("status", "--root", str(root))
     assert "stopped" in status.stdout and "resume" in status.stdout
     # sf-api was not touched yet.
-    plan = RunPlan.load(current_run_dir(root))
+    plan = Plan.load(current_run_dir(root))
     sf = plan.step("switch_sf_api").changes[0]
     assert sf.path.read_text() == sf.before
 

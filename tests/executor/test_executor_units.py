@@ -232,7 +232,7 @@ def test_compare_counts_speaks_of_what_it_compares():
 
 
 def test_exit_status_in_plain_words():
-    from ffwizard.core.executor import migration_exit_words
+    from ffwizard.core.steps.run_migration import migration_exit_words
 
     assert migration_exit_words(1) == "the migration tool failed (exit status 1)"
     assert migration_exit_words(137).startswith(

@@ -172,10 +172,28 @@ def test_review(snap_compare, screens_demo):
 def test_review_point_of_no_return(snap_compare, screens_demo):
     async def run_before(pilot) -> None:
         await forward(5)(pilot)
+        await pilot.press("f3")  # every step opened
         await pilot.pause(0.3)
         screen = pilot.app.screen
         screen.query_one("#body").scroll_to_widget(screen.query_one(".no-return"), top=True,
                                                    animate=False)
+        await pilot.pause(0.3)
+
+    assert snap_compare(wizard(screens_demo), terminal_size=SIZE, run_before=run_before)
+
+
+def test_review_a_step_opened_in_16_colours(snap_compare, screens_demo):
+    """The terminal's own 16 colours (the ansi theme): the diff's additions and deletions, and
+    what cannot be undone, each in a colour of its own."""
+    async def run_before(pilot) -> None:
+        await forward(5)(pilot)
+        app = pilot.app
+        app.theme = "ansi-dark"
+        fold = app.screen.query_one("#step-3")
+        fold.collapsed = False
+        await pilot.pause(0.3)
+        app.screen.query_one("#body").scroll_to_widget(fold.query_one(".file-label"), top=True,
+                                                       animate=False)
         await pilot.pause(0.3)
 
     assert snap_compare(wizard(screens_demo), terminal_size=SIZE, run_before=run_before)

@@ -66,7 +66,10 @@ def test_argparse_speaks_the_chosen_language(capsys):
 
 @pytest.mark.parametrize("language", ["en", "ru"])
 def test_short_step_titles_fit_the_step_list_and_differ(language):
-    from ffwizard.core.plan import SHORT_TITLE_WIDTH, STEP_IDS, step_short_title, step_title
+    from ffwizard.core.plan import SHORT_TITLE_WIDTH, step_short_title, step_title
+    from ffwizard.core.steps import STEPS
+
+    STEP_IDS = [kind.id for kind in STEPS]
 
     i18n.set_language(language)
     short = [step_short_title({"id": step_id}) for step_id in STEP_IDS]

@@ -173,13 +173,12 @@ NEW_GPU_MODELS = {"face": "face/nectarine_m_160.gpu.fnk", "body": "pedrec/wheat_
 
 
 def stopped_extraction_plan(sandbox):
-    from ffwizard.core.plan import plan_installation
-    from ffwizard.core.runplan import RunPlan
+    from install_fixtures import plan_of
 
-    plan = plan_installation(sandbox.root, {"models": NEW_GPU_MODELS})
+    plan = plan_of(sandbox.root, {"models": NEW_GPU_MODELS})
     assert not plan.blocked, plan.problems
     sandbox.runtime.stop_service("findface-extraction-api")
-    return RunPlan.from_plan(plan)
+    return plan
 
 
 def test_a_failed_preflight_reads_in_russian(sim_sandbox):
@@ -209,11 +208,11 @@ def test_the_same_preflight_failure_in_english(sim_sandbox):
 
 
 def test_passed_checks_count_in_russian(sim_sandbox):
-    from ffwizard.core.plan import plan_installation
-    from ffwizard.core.preflight import run_preflight
-    from ffwizard.core.runplan import RunPlan
+    from install_fixtures import plan_of
 
-    plan = RunPlan.from_plan(plan_installation(sim_sandbox.root, {"models": NEW_GPU_MODELS}))
+    from ffwizard.core.preflight import run_preflight
+
+    plan = plan_of(sim_sandbox.root, {"models": NEW_GPU_MODELS})
     set_language("ru")
     passed = [c.message for c in run_preflight(plan, sim_sandbox.runtime) if c.ok]
     assert "4 старых шарда исправны" in passed

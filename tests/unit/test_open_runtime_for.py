@@ -26,6 +26,6 @@ def test_the_runtime_s_compose_command_replaces_the_guess(tmp_path):
 def test_a_runtime_that_cannot_tell_keeps_the_detected_command():
     installation = detect(FIXTURES / "gpu8")
     installation.compose_command = ["docker", "compose"]
-    runtime = open_runtime_for(installation, "sim")
+    runtime = open_runtime_for(installation, "sim", SimRuntime(installation.root))
     assert isinstance(runtime, SimRuntime)
     assert installation.compose_command == ["docker", "compose"]

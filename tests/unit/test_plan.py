@@ -6,11 +6,14 @@ import re
 
 import pytest
 import yaml
-from install_fixtures import INSTALLS, NAMES, changed_lines, copy_install, make_installs, service_block
+from install_fixtures import (INSTALLS, NAMES, changed_lines, copy_install, make_installs, plan_of,
+                              service_block)
 
 from ffwizard.core.answers import resolve_answers
 from ffwizard.core.detect import detect
-from ffwizard.core.plan import STEP_IDS, build_plan, mask_secrets, plan_installation
+from ffwizard.core.plan import build_plan
+from ffwizard.core.secrets import mask_secrets
+from ffwizard.core.steps import STEPS
 
 NEW_FACE = {"face": "face/jackfruit_480.gpu.fnk"}
 
@@ -27,7 +30,7 @@ def gpu8_plan():
 
 
 def test_steps_in_order_with_the_point_of_no_return(gpu8_plan):
-    assert [s.id for s in gpu8_plan.steps] == list(STEP_IDS)
+    assert [s.id for s in gpu8_plan.steps] == [kind.id for kind in STEPS]
     assert [s.id for s in gpu8_plan.steps if s.point_of_no_return] == ["switch_sf_api"]
     assert [s.id for s in gpu8_plan.steps if not s.reversible] == \
         ["switch_sf_api", "migrate_clusters", "verify_final"]
@@ -40,38 +43,38 @@ def test_no_cluster_step_when_clustering_is_off():
     assert "migrate_clusters" not in [s.id for s in plan.steps]
     plan = make_plan("cpu4_block", {"migrate_clusters": True})
     step = plan.step("migrate_clusters")
-    assert step.params["argv"][-4:] == ["--face", "--use-best-event", "--use-thumbnail",
-                                        "--force-clustering"]
+    assert step.params.argv[-4:] == ("--face", "--use-best-event", "--use-thumbnail",
+                                       "--force-clustering")
 
 
 def test_step_params_follow_the_contract(gpu8_plan):
     plan = gpu8_plan
     root = plan.installation.root
-    backup = plan.step("backup").params
+    backup = plan.step("backup").params.to_json()
     assert backup == {"service": "findface-sf-api", "container_dir": "/ffmulti_dump",
                       "dump_argv": ["/storage-api-dump", "-config", "/etc/findface-sf-api.ini"],
                       "host_dir": str(root / "backups/ffmulti_dump")}
-    dirs = plan.step("create_shard_dirs").params
+    dirs = plan.step("create_shard_dirs").params.to_json()
     assert dirs["dirs"][0] == str(root / "data/findface-tarantool-server/shard-011")
     assert dirs["subdirs"] == ["index", "snapshots", "xlogs"]
     assert dirs["like"] == str(root / "data/findface-tarantool-server/shard-001")
-    assert plan.step("switch_model").params == {"service": "findface-extraction-api",
+    assert plan.step("switch_model").params.to_json() == {"service": "findface-extraction-api",
                                                 "health_url": "http://127.0.0.1:18666"}
-    add = plan.step("add_new_shards").params
+    add = plan.step("add_new_shards").params.to_json()
     assert add["services"][0] == "findface-tarantool-server-shard-011"
     assert add["health_urls"][0] == "http://127.0.0.1:8111/v2/status"
     write = plan.step("write_migration_config")
-    assert write.params["host_path"] == str(root / ".ffwizard/run/migration.yaml")
+    assert write.params.host_path == str(root / ".ffwizard/run/migration.yaml")
     assert write.changes[0].mode == 0o600 and write.changes[0].secret
-    run = plan.step("run_migration").params
+    run = plan.step("run_migration").params.to_json()
     assert run["argv"] == ["./sf-api-migrate", "-config", "/migration.yaml"]
     assert run["old_shard_urls"][0] == "http://127.0.0.1:8101/"
     assert run["new_shard_urls"][-1] == "http://127.0.0.1:8118/"
     assert run["object_types"] == ["face", "body", "car"]
-    assert plan.step("remove_old_shards").params["services"][-1] == \
+    assert plan.step("remove_old_shards").params.services[-1] == \
         "findface-tarantool-server-shard-008"
-    assert plan.step("switch_sf_api").params["health_url"] == "http://127.0.0.1:18411/v2/galleries"
-    assert plan.step("verify_final").params["old_counts_from"] == "verify_copy"
+    assert plan.step("switch_sf_api").params.health_url == "http://127.0.0.1:18411/v2/galleries"
+    assert plan.step("verify_final").params.old_counts_from == "verify_copy"
 
 
 def test_commands_use_the_detected_compose_command_and_container_names(gpu8_plan):
@@ -224,7 +227,7 @@ storage-api:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_a_plan_is_built_for_every_fixture(name):
-    plan = plan_installation(INSTALLS / name)
+    plan = plan_of(INSTALLS / name)
     assert [s.id for s in plan.steps][:2] == ["backup", "create_shard_dirs"]
     assert plan.blocked == (name in ("disagree", "flat_models"))
 
@@ -233,7 +236,7 @@ def test_a_broken_config_blocks_with_its_line(tmp_path):
     root = copy_install("gpu8", tmp_path)
     path = root / "configs/findface-sf-api/findface-sf-api.yaml"
     path.write_text(path.read_text().replace("storage-api:", "storage-api: ["))
-    plan = plan_installation(root)
+    plan = plan_of(root)
     assert plan.blocked
     assert any(p.where and re.match(rf"{re.escape(str(path))}:\d+$", p.where)
                for p in plan.problems)
@@ -242,8 +245,8 @@ def test_a_broken_config_blocks_with_its_line(tmp_path):
 @pytest.mark.parametrize("name", ["gpu8", "cpu4_block", "wrapped"])
 def test_files_after_the_plan_describe_the_migrated_installation(tmp_path, name):
     root = copy_install(name, tmp_path)
-    plan = plan_installation(root)
-    for directory in plan.step("create_shard_dirs").params["dirs"]:
+    plan = plan_of(root)
+    for directory in plan.step("create_shard_dirs").params.dirs:
         for sub in ("index", "snapshots", "xlogs"):
             (root / directory / sub).mkdir(parents=True)
     for step_id in ("switch_model", "add_new_shards", "remove_old_shards", "switch_sf_api"):
@@ -255,7 +258,7 @@ def test_files_after_the_plan_describe_the_migrated_installation(tmp_path, name)
     assert [(s.name, s.http_port, s.tarantool_port) for s in migrated.shards] == \
         [(s.name, s.http_port, s.tarantool_port) for s in plan.new_shards]
     assert migrated.leftover_shard_dirs == [s.name for s in plan.installation.shards]
-    again = plan_installation(root)  # a second migration goes above the leftovers too
+    again = plan_of(root)  # a second migration goes above the leftovers too
     assert again.new_shards[0].name == "shard-021"
 
 
@@ -274,11 +277,11 @@ def test_shards_sharing_one_port_get_new_addresses_not_new_ports(tmp_path):
         sf_text = sf_text.replace(f"127.0.0.1:810{n}", f"{service}:8001")
     compose.write_text(text)
     sf.write_text(sf_text)
-    plan = plan_installation(root)
+    plan = plan_of(root)
     assert not plan.blocked
     _, added = changed_lines(plan.step("add_new_shards").changes[0].diff())
     assert sum("CFG_LISTEN_HOST: findface-tarantool-server-shard-011, CFG_LISTEN_PORT: '8001'" in a
                for a in added) == 1
-    assert plan.step("run_migration").params["new_shard_urls"] == [
+    assert plan.step("run_migration").params.new_shard_urls == (
         "http://findface-tarantool-server-shard-011:8001/",
-        "http://findface-tarantool-server-shard-012:8001/"]
+        "http://findface-tarantool-server-shard-012:8001/")

@@ -193,7 +193,9 @@ def test_runtime_and_a_models_list_are_exclusive(capsys, sandbox, tmp_path):
 
 
 def test_runtime_that_cannot_list_models_says_so(capsys, tmp_path):
-    root = copy_install("cpu4_block", tmp_path)  # not a sandbox: the sim has nothing to list
+    root = copy_install("cpu4_block", tmp_path)
+    (root / ".sim").mkdir()
+    (root / ".sim" / "sandbox.json").write_text("{}")  # a sandbox whose services never ran
     status, out, err = run_plan(capsys, "--root", root, "--runtime", "sim")
     assert status == 2 and out == ""
     assert "the sim runtime could not list the models" in err

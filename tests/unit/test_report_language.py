@@ -10,12 +10,14 @@ from pathlib import Path
 import pytest
 
 from ffwizard.core.errors import UserError
-from ffwizard.core.executor import Executor, ExecutorSettings
+from ffwizard.core.executor import Executor
 from ffwizard.core.journal import RunDir
-from ffwizard.core.plan import STEP_IDS, STEP_TITLES, plan_installation
+from ffwizard.core.plan import Plan, PlanSummary
 from ffwizard.core.progress import ProgressSample, format_duration
 from ffwizard.core.report import render_report
-from ffwizard.core.runplan import RunPlan
+from ffwizard.core.settings import Settings
+from ffwizard.core.steps import STEPS
+from install_fixtures import plan_of
 from ffwizard.i18n import set_language, translate_in
 
 NEW_MODELS = {"face": "face/nectarine_m_160.gpu.fnk", "body": "pedrec/wheat_m_256.gpu.fnk",
@@ -53,11 +55,11 @@ def finished_run_in_russian(sim_sandbox):
     """A whole migration of the simulated installation, run with Russian as the language:
     (run directory, events)."""
     set_language("ru")
-    plan = plan_installation(sim_sandbox.root, {"models": NEW_MODELS})
+    plan = plan_of(sim_sandbox.root, {"models": NEW_MODELS})
     events = []
     executor = Executor.start(sim_sandbox.root, plan, sim_sandbox.runtime,
                               on_event=events.append, confirm=lambda step: True,
-                              settings=ExecutorSettings(poll_interval=0.2, health_timeout=30))
+                              settings=Settings(poll_interval=0.2, health_timeout=30))
     outcome = executor.run()
     assert outcome.status == "done", outcome.error
     return outcome.run_dir, events
@@ -84,9 +86,9 @@ def test_a_finished_run_reports_in_russian_then_in_english(finished_run_in_russi
     assert re.search(r"^Миграция: 600 объектов за (<1|\d+) с \([\d\u00a0]+,\d объектов/с\)\.$", russian, re.M)
     assert "ffwizard никогда его не удаляет" in russian
     assert "Каталоги данных старых шардов сохранены на диске нетронутыми." in russian
-    for step_id in STEP_IDS:
-        assert STEP_TITLES[step_id] not in russian  # every step named in Russian
-        assert translate_in("ru", STEP_TITLES[step_id]) in russian
+    for kind in STEPS:
+        assert kind.title not in russian  # every step named in Russian
+        assert translate_in("ru", kind.title) in russian
     assert english_phrases(russian) == []
     # Numbers, names and paths are the same in both languages.
     assert "| ffsec_face_events | 138 | 138 | 138 |" in russian
@@ -99,7 +101,7 @@ def test_a_finished_run_reports_in_russian_then_in_english(finished_run_in_russi
 
     # The same run, reported in English.
     set_language("en")
-    english = render_report(RunDir(run_dir), RunPlan.load(run_dir))
+    english = render_report(RunDir(run_dir), Plan.load(run_dir))
     for heading in ENGLISH_HEADINGS:
         assert heading in english
     assert "- Result: **finished**" in english
@@ -119,7 +121,7 @@ def report_with(root: Path, *, shards: int, objects: int) -> str:
                               for n in range(1, shards + 1)]}
     run.journal.append("step_data", step="run_migration",
                        data={"seconds": 60.0, "objects": objects})
-    return render_report(run, RunPlan(root, [], summary))
+    return render_report(run, Plan(root, [], PlanSummary.from_json(summary)))
 
 
 @pytest.mark.parametrize("count, shards, objects", [
@@ -160,9 +162,9 @@ def test_a_failed_run_reported_in_russian_keeps_secrets_out(tmp_path):
     root = tmp_path / "s3"
     shutil.copytree(INSTALLS / "s3", root)
     set_language("ru")
-    plan = plan_installation(root)
+    plan = plan_of(root)
     run = RunDir.create(root, "sim")
-    saved = RunPlan.from_plan(plan)
+    saved = plan
     saved.save(run.path)
     run.journal.append("run_started")
     run.journal.append("step_started", step="backup")

@@ -8,7 +8,7 @@ from install_fixtures import INSTALLS, copy_install
 
 from ffwizard.core.answers import load_answers
 from ffwizard.core.detect import detect
-from ffwizard.core.plan import plan_installation
+from install_fixtures import plan_of
 
 
 def without_libyaml(monkeypatch) -> list[str]:
@@ -38,9 +38,9 @@ def test_plan_and_answers_without_libyaml(monkeypatch, tmp_path):
     root = copy_install("cpu4_block", tmp_path)
     answers_file = tmp_path / "answers.yaml"
     answers_file.write_text("object_types: [face]\nbackup_dir: /var/backups/ff\n")
-    expected = plan_installation(root, load_answers(answers_file)).to_json_dict()
+    expected = plan_of(root, load_answers(answers_file)).to_json_dict()
     loaded = without_libyaml(monkeypatch)
-    plan = plan_installation(root, load_answers(answers_file))
+    plan = plan_of(root, load_answers(answers_file))
     assert any("object_types" in text for text in loaded)
     # the edits' self-checks parse the edited texts too
     assert any("findface-tarantool-server-shard-011" in text for text in loaded)

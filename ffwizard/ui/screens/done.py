@@ -11,16 +11,19 @@ from textual.widgets import Label, Static
 
 from ffwizard.core.progress import format_count
 from ffwizard.i18n import N_, _
+from ffwizard.ui.palette import BAD, GOOD
 from ffwizard.ui.screens.base import WizardScreen
 
 
 def verification_rows(run_dir: Path) -> tuple[Content, bool]:
     """Per gallery: objects before, copied, and now (from the run's journal)."""
     from ffwizard.core.journal import RunDir
+    from ffwizard.core.steps.verify_copy import copy_counts
+    from ffwizard.core.steps.verify_final import final_counts
 
     state = RunDir(run_dir).state()
-    copy = state.data.get("verify_copy", {})
-    final = state.data.get("verify_final", {})
+    copy = copy_counts(state.data)
+    final = final_counts(state.data)
     old = copy.get("old_counts") or {}
     new = copy.get("new_counts") or {}
     now = final.get("final_counts") or new
@@ -41,7 +44,7 @@ def verification_rows(run_dir: Path) -> tuple[Content, bool]:
     for name in sorted(set(old) | set(new)):
         ok = old.get(name, 0) == new.get(name, 0) and now.get(name, 0) >= new.get(name, 0)
         all_ok = all_ok and ok
-        parts.append(("✓ " if ok else "✗ ", "$text-success" if ok else "bold $text-error"))
+        parts.append(("✓ " if ok else "✗ ", GOOD if ok else f"bold {BAD}"))
         parts.append(row(name, old.get(name, 0), new.get(name, 0), now.get(name, 0)) + "\n")
     # TRANSLATORS: the last row of the verification table, the sums of the columns.
     parts.append(("  " + row(_("total"), sum(old.values()), sum(new.values()),
@@ -69,13 +72,12 @@ class DoneScreen(WizardScreen):
         rows, ok = verification_rows(run_dir)
         yield Static(Content.assemble(
             ("✓ " + _("Migration finished") if ok else _("Migration finished, with differences"),
-             "bold $text-success" if ok else "bold $text-error")), classes="screen-title")
+             f"bold {GOOD}" if ok else f"bold {BAD}")), classes="screen-title")
         yield Static(_("Verification: objects per gallery"), classes="section")
         yield Static(rows, id="verification", classes="table")
-        summary = self.run_plan.summary if self.run_plan else {}
-        answers = summary.get("answers", {})
-        old = summary.get("old_shards", [])
-        backup = answers.get("backup_dir", "?")
+        summary = self.run_plan.summary if self.run_plan else None
+        old = summary.old_shards if summary else ()
+        backup = (summary.backup_dir if summary else None) or "?"
         report = run_dir / "report.md"
         yield Static(_("Where things are"), classes="section")
         with Vertical(id="where", classes="para"):
@@ -87,7 +89,7 @@ class DoneScreen(WizardScreen):
                 with Horizontal(classes="fact"):
                     yield Label(label, classes="field-label fact-label")
                     yield Static(value, classes="fact-value")
-        dirs = [s.get("data_dir") for s in old if s.get("data_dir")]
+        dirs = [s.data_dir for s in old if s.data_dir]
         shown = ", ".join(Path(d).name for d in dirs[:4]) + (" …" if len(dirs) > 4 else "")
         parent = str(Path(dirs[0]).parent) if dirs else "?"
         yield Static(_("What to keep"), classes="section")

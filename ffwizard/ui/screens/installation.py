@@ -9,7 +9,9 @@ from textual.widgets import Label, Static
 
 from ffwizard.core.installation import object_type_word, severity_word
 from ffwizard.i18n import N_, NP_, _, ngettext, pgettext
+from ffwizard.ui.palette import BAD, GOOD
 from ffwizard.ui.screens.base import WizardScreen
+from ffwizard.ui.widgets.columns import ColumnsText
 
 # The display words of problem severities and service states (the codes stay English).
 # A run's or a step's "running" is said in other words, too wide for this column: a service's
@@ -19,8 +21,8 @@ STATE_WORDS = {"running": NP_("service state", "running"),
                "restarting": NP_("service state", "restarting"),
                "exited": NP_("service state", "exited"), "created": NP_("service state", "created"),
                "missing": NP_("service state", "missing")}
-SEVERITY_STYLE = {"error": "$text-error", "warning": "$text-warning", "info": "$text-muted"}
-STATE_STYLE = {"running": "$text-success", "missing": "$text-error"}
+SEVERITY_STYLE = {"error": BAD, "warning": "$text-warning", "info": "$text-muted"}
+STATE_STYLE = {"running": GOOD, "missing": BAD}
 
 
 def state_word(state: str) -> str:
@@ -114,7 +116,7 @@ class InstallationScreen(WizardScreen):
         yield Static(_("Ready to migrate?"), classes="section")
         yield Static(Content.assemble(*[
             (("✓ " if c.ok else "✗ ") + c.message + "\n",
-             "$text-success" if c.ok else "bold $text-error") for c in detection.checks]).rstrip(),
+             GOOD if c.ok else f"bold {BAD}") for c in detection.checks]).rstrip(),
             id="checks")
 
     @staticmethod
@@ -130,23 +132,17 @@ class InstallationScreen(WizardScreen):
         return _("{type} {where} (disabled)").format(type=storage.type, where=where)
 
     @staticmethod
-    def services_text(services: dict) -> Content:
+    def services_text(services: dict) -> ColumnsText:
+        """One item per service (its dot, name and state word), in columns that fit."""
         names = sorted(services)
-        parts = []
-        half = (len(names) + 1) // 2
-        for left, right in zip(names[:half], names[half:] + [None]):
-            for name in (left, right):
-                if name is None:
-                    continue
-                state = services[name].state
-                short = name.removeprefix("findface-")
-                parts.append((f"{'●' if state == 'running' else '○'} ",
-                              STATE_STYLE.get(state, "$text-warning")))
-                parts.append(f"{short[:26]:<27}{state_word(state)[:10]:<10}"
-                             + (" " if name == left else "\n"))
-            if right is None:
-                parts.append("\n")
-        return Content.assemble(*parts).rstrip()
+        width = max((len(name.removeprefix("findface-")) for name in names), default=0)
+        items = []
+        for name in names:
+            state = services[name].state
+            items.append(Content.assemble(
+                ("● " if state == "running" else "○ ", STATE_STYLE.get(state, "$text-warning")),
+                f"{name.removeprefix('findface-'):<{width}} {state_word(state)}"))
+        return ColumnsText(items)
 
     def on_mount(self) -> None:
         detection = self.app.state.detection

@@ -1,4 +1,5 @@
-"""Step 6: every step with its commands, every file with its diff; the point of no return."""
+"""Step 6: a summary of the plan (what changes, which files, the point of no return), then
+every step folded, opened on demand to its commands and the diff of every file it writes."""
 
 from __future__ import annotations
 
@@ -6,15 +7,18 @@ import shlex
 
 from textual import work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.widgets import Static
+from textual.widgets import Collapsible, Static
 
 from ffwizard.core.installation import object_type_word
 from ffwizard.core.plan import step_title
 from ffwizard.i18n import N_, _, ngettext
+from ffwizard.ui.palette import BAD, CAUTION
 from ffwizard.ui.screens.base import WizardScreen
 from ffwizard.ui.widgets.diff_view import DiffView
+from ffwizard.ui.widgets.path_text import PathText
 
 
 def shard_names(shards) -> str:
@@ -25,17 +29,36 @@ def shard_names(shards) -> str:
     return ", ".join(names)
 
 
+def changed_files(plan) -> list[str]:
+    """The files the plan writes, each once, in the order the steps write them."""
+    return list(dict.fromkeys(change.label for step in plan.steps for change in step.changes))
+
+
+class StepFold(Collapsible):
+    """One step of the plan, folded to its title; Enter (or a click) opens it."""
+
+
 class ReviewScreen(WizardScreen):
     STEP = 5
     TITLE_TEXT = N_("Review")
     NEXT_LABEL = N_("Apply…")
-    HELP = N_("Every step ffwizard will run, with its exact commands and the diff of every file "
-              "it writes. Steps before the marked point of no return can be rolled back to "
-              "byte-identical files. Apply asks for a confirmation before anything starts.")
+    HELP = N_("A summary first: what changes, which files, the point of no return. Below it every "
+              "step ffwizard will run, folded: Tab to a step and Enter opens its exact commands "
+              "and the diff of every file it writes; F3 opens (and folds) them all. Steps before "
+              "the marked point of no return can be rolled back to byte-identical files. Apply "
+              "asks for a confirmation before anything starts.")
+
+    BINDINGS = [
+        Binding("f3", "open_all", N_("Open all"), priority=True),
+        Binding("f3", "fold_all", N_("Fold all"), priority=True),
+        Binding("down", "app.focus_next", show=False),
+        Binding("up", "app.focus_previous", show=False),
+    ]
 
     def compose_body(self) -> ComposeResult:
         yield Static(_("Review the plan"), classes="screen-title")
         yield Static(_("Building the plan…"), id="plan-status", classes="muted")
+        yield Vertical(id="summary")
         yield Vertical(id="steps")
 
     def on_mount(self) -> None:
@@ -54,9 +77,56 @@ class ReviewScreen(WizardScreen):
             return
         self.app.call_from_thread(self.show_plan, plan)
 
+    # --- the summary: what changes, which files, the point of no return -----------------------
+    def summary_widgets(self, plan) -> list:
+        widgets = []
+        files = changed_files(plan)
+        if files:
+            label = ngettext("Files it changes ({count}):", "Files it changes ({count}):",
+                             len(files)).format(count=len(files))
+            widgets.append(Static(PathText(Content.assemble(
+                (label + " ", "bold"), ", ".join(files))), classes="summary-line"))
+        pnr = next((i for i, s in enumerate(plan.steps, 1) if s.point_of_no_return), None)
+        if pnr:
+            title = step_title(plan.steps[pnr - 1])
+            if pnr > 1:
+                after = _("steps 1–{last} can be rolled back; ffwizard asks again before step "
+                          "{pnr}, and after it nothing can be.").format(last=pnr - 1, pnr=pnr)
+            else:
+                after = _("nothing can be rolled back after it; ffwizard asks again before it.")
+            widgets.append(Static(Content.assemble(
+                (_("Point of no return:") + " ", f"bold {CAUTION}"),
+                _("step {pnr}, {title}: ").format(pnr=pnr, title=title[:1].lower() + title[1:]),
+                after), classes="summary-line"))
+        else:
+            widgets.append(Static(_("Every step can be rolled back."), classes="summary-line"))
+        widgets.append(Static(_("Enter on a step opens its commands and diffs; F3 opens all."),
+                              classes="muted summary-line"))
+        return widgets
+
+    def step_fold(self, index: int, step) -> StepFold:
+        body = []
+        text = step.explanation
+        if step.undo:
+            text += "\n" + _("Undo: {undo}").format(undo=step.undo)
+        body.append(Static(text, classes="step-text"))
+        for argv in step.commands:
+            body.append(Static(PathText(Content("$ " + shlex.join(argv))), classes="command"))
+        for change in step.changes:
+            # TRANSLATORS: a muted word before the path of a file the step writes.
+            body.append(Static(PathText(Content.assemble((_("file") + " ", "$text-muted"),
+                                                         (change.label, "bold"))),
+                               classes="file-label"))
+            body.append(DiffView(change.diff()))
+        title = Content.assemble(
+            (f"{index}. {step_title(step)}", "bold"),
+            ("" if step.reversible else "  " + _("(cannot be undone)"), CAUTION),
+            ("  " + ngettext("· {count} file", "· {count} files", len(step.changes)).format(
+                count=len(step.changes)) if step.changes else "", "$text-muted"))
+        return StepFold(*body, title=title, id=f"step-{index}", classes="step")
+
     def show_plan(self, plan) -> None:
         self.app.state.plan = plan
-        container = self.query_one("#steps", Vertical)
         errors = [p for p in plan.problems if p.severity == "error"]
         status = self.query_one("#plan-status", Static)
         answers = plan.answers
@@ -69,32 +139,21 @@ class ReviewScreen(WizardScreen):
                 models=", ".join(f"{object_type_word(k)} → {m}" for k, m in answers.models.items()),
                 shards=shard_names(plan.new_shards),
                 backup=answers.backup_dir))
-        widgets = []
+        status.remove_class("muted")
+        summary = []
         if errors:
-            widgets.append(Static(Content.assemble(*[(f"✗ {p}\n", "bold $text-error")
+            summary.append(Static(Content.assemble(*[(f"✗ {p}\n", f"bold {BAD}")
                                                      for p in errors]), classes="problem"))
+        summary.extend(self.summary_widgets(plan))
+        self.query_one("#summary", Vertical).mount_all(summary)
+        widgets = []
         for index, step in enumerate(plan.steps, 1):
             if step.point_of_no_return:
                 widgets.append(Static(
                     _("━━ POINT OF NO RETURN ━━ from here on, rollback is impossible; "
                       "ffwizard asks again before this step."), classes="no-return"))
-            title = Content.assemble((f"{index}. {step_title(step)}", "bold"),
-                                     ("" if step.reversible else "  " + _("(cannot be undone)"),
-                                      "$text-warning"))
-            widgets.append(Static(title, classes="step-title"))
-            text = step.explanation
-            if step.undo:
-                text += "\n" + _("Undo: {undo}").format(undo=step.undo)
-            widgets.append(Static(text, classes="step-text"))
-            for argv in step.commands:
-                widgets.append(Static(Content("$ " + shlex.join(argv)), classes="command"))
-            for change in step.changes:
-                # TRANSLATORS: a muted word before the path of a file the step writes.
-                widgets.append(Static(Content.assemble((_("file") + " ", "$text-muted"),
-                                                       (change.label, "bold")),
-                                      classes="file-label"))
-                widgets.append(DiffView(change.diff()))
-        container.mount_all(widgets)
+            widgets.append(self.step_fold(index, step))
+        self.query_one("#steps", Vertical).mount_all(widgets)
         if errors:
             self.say(ngettext("{count} problem blocks the plan: go Back and fix them.",
                               "{count} problems block the plan: go Back and fix them.",
@@ -103,6 +162,36 @@ class ReviewScreen(WizardScreen):
             self.query_one("#next").disabled = False
             self.say("")
             self.query_one("#next").focus()
+        self.refresh_bindings()
+
+    # --- opening and folding every step ------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        folds = list(self.query(StepFold))
+        if action == "open_all":
+            return bool(folds) and any(f.collapsed for f in folds)
+        if action == "fold_all":
+            return bool(folds) and all(not f.collapsed for f in folds)
+        return super().check_action(action, parameters)
+
+    def action_open_all(self) -> None:
+        folds = list(self.query(StepFold))
+        for fold in folds:
+            fold.collapsed = False
+        # Each fold scrolls itself into view as it opens, the last one winning: show the steps
+        # from the focused one (else the first) instead.
+        focused = next((f for f in folds if f.has_focus_within), folds[0] if folds else None)
+        if focused is not None:
+            self.call_after_refresh(self.query_one("#body").scroll_to_widget, focused, top=True,
+                                    animate=False)
+        self.refresh_bindings()
+
+    def action_fold_all(self) -> None:
+        for fold in self.query(StepFold):
+            fold.collapsed = True
+        self.refresh_bindings()
+
+    def on_collapsible_toggled(self, event: Collapsible.Toggled) -> None:
+        self.refresh_bindings()
 
     def go_next(self) -> None:
         from ffwizard.ui.screens.dialogs import Choice

@@ -26,23 +26,19 @@ from ffwizard.core.plan import step_short_title, step_title
 from ffwizard.core.progress import format_count
 from ffwizard.core.report import status_word
 from ffwizard.core.runstatus import migration_state_word
+from ffwizard.core.settings import Settings
+from ffwizard.core.steps import find_kind
 from ffwizard.i18n import N_, _, ngettext
+from ffwizard.ui.palette import BAD, GOOD
 from ffwizard.ui.translate import translate_bindings
 from ffwizard.ui.widgets.log_pane import LogPane
 from ffwizard.ui.widgets.step_header import StepHeader
 
 ICONS = {"pending": ("○", "$text-muted"), "started": ("▶", "bold $text-accent"),
-         "done": ("✓", "$text-success"), "failed": ("✗", "bold $text-error"),
-         "undone": ("↺", "$text-warning"), "skipped": ("✓", "$text-success")}
+         "done": ("✓", GOOD), "failed": ("✗", f"bold {BAD}"),
+         "undone": ("↺", "$text-warning"), "skipped": ("✓", GOOD)}
 LOG_TAIL_BYTES = 512 * 1024
 
-STOP_MEANING = {
-    "run_migration": N_("The migration tool runs on its own, detached: stopping ffwizard here "
-                        "leaves it running (open ffwizard again to follow it). You may also stop "
-                        "the tool; the new shards then hold a partial copy, and continuing starts "
-                        "the copy again into emptied shards."),
-    "backup": N_("The backup in progress is finished first; continuing later starts it again."),
-}
 DEFAULT_STOP_MEANING = N_("ffwizard finishes the current step, records where it stopped and "
                           "stops. Nothing is half-done: you can continue or roll back later.")
 
@@ -68,6 +64,8 @@ class RunScreen(Screen):
 
     BINDINGS = [
         Binding("ctrl+c", "interrupt", N_("Stop"), priority=True),
+        Binding("f6", "full_output", N_("Full output"), priority=True),
+        Binding("ctrl+o", "full_output", show=False, priority=True),
         Binding("escape", "nothing", show=False),
     ]
 
@@ -76,7 +74,7 @@ class RunScreen(Screen):
         translate_bindings(self)
         self.plan = plan  # a core Plan for a new run
         self.attach = attach
-        self.run_plan = None  # the RunPlan being run (steps with ids and titles)
+        self.run_plan = None  # the Plan being run (steps with ids and titles)
         self.step_states: dict[str, str] = {}
         self.current_step: str | None = None
         self.executor = None
@@ -109,9 +107,7 @@ class RunScreen(Screen):
         self.query_one("#log", LogPane).border_title = _("output")
         self.show_buttons()
         if self.plan is not None:
-            from ffwizard.core.runplan import RunPlan
-
-            self.run_plan = RunPlan.from_plan(self.plan)
+            self.run_plan = self.plan
             self.step_states = {s.id: "pending" for s in self.run_plan.steps}
             self.render_steps()
             self.start_run("apply")
@@ -180,17 +176,21 @@ class RunScreen(Screen):
                      "rollback-failed": N_("The rollback stopped.")}
         words = (_(sentences[status]) if status in sentences
                  else _("The run is {status}.").format(status=status_word(status)))
-        # The whole error (with the tool's last lines) is already in the output pane: here its
-        # first sentence, and what the buttons below do, where the line beside them is too short.
-        lines = (error or "").strip().splitlines()
+        # The whole error (with the tool's last lines) is in the output pane, whose lines are cut
+        # at its width: here, wrapped, its first sentence and its last (what to do next), and
+        # what the buttons below do, where the line beside them is too short.
+        lines = [line for line in (error or "").strip().splitlines() if line.strip()]
         first = lines[0] if lines else ""
         pnr = self.run_plan.point_of_no_return if self.run_plan else None
         past = bool(pnr) and self.step_states.get(pnr) not in ("pending", None)
         choices = (_("Continue, roll back (files restored, old shards kept) or quit.") if not past
                    else _("Past the point of no return: continue to finish."))
-        parts = [(words + " ", "bold"), (first[:1].upper() + first[1:], "$text-error")]
+        parts = [(words + " ", "bold"), (first[:1].upper() + first[1:], BAD)]
+        if len(lines) > 2:
+            parts.append(("\n" + _("(The lines between are in the output above; F6 shows it "
+                                   "full width.)"), "$text-muted"))
         if len(lines) > 1:
-            parts.append((" " + _("(All of it is in the output above.)"), "$text-muted"))
+            parts.append(("\n" + lines[-1].strip(), f"bold {BAD}"))
         parts.append(("\n" + choices, ""))
         self.query_one("#run-status", Static).update(Content.assemble(*parts))
         self.query_one("#continue", Button).label = (_("Retry") if status == "failed"
@@ -200,6 +200,7 @@ class RunScreen(Screen):
 
     def start_run(self, how: str) -> None:
         self.show_buttons()
+        self.show_no_progress(hide=False)
         self.query_one("#run-status", Static).update("")
         self.running = True
         self.finished.clear()
@@ -213,6 +214,17 @@ class RunScreen(Screen):
         self.query_one("#log", LogPane).follow_file(
             path, until=self.finished.is_set, start_at_tail=LOG_TAIL_BYTES, poll=0.25)
 
+    def show_no_progress(self, *, hide: bool) -> None:
+        """Forget the last run's numbers: a new start waits for its own, a rollback has none."""
+        self.last_sample = None
+        self.query_one("#progress", ProgressBar).update(total=None, progress=0)
+        self.query_one("#progress-text", Static).update("")
+        self.query_one("#progress-row").display = not hide
+
+    def action_full_output(self) -> None:
+        """The output pane alone, full width and height (and back)."""
+        self.toggle_class("-full-output")
+
     # --- the executor, in a thread ---------------------------------------------------------------
     @work(thread=True, exclusive=True, group="executor")
     def execute(self, how: str) -> None:
@@ -220,8 +232,6 @@ class RunScreen(Screen):
         from ffwizard.core.journal import current_run_dir
         from ffwizard.core.lock import InstallLock
         from ffwizard.core.preflight import require_preflight
-        from ffwizard.core.runplan import RunPlan
-
         state = self.app.state
         root = state.root
         pane = self.query_one("#log", LogPane)
@@ -230,14 +240,14 @@ class RunScreen(Screen):
             state.runtime = runtime
             with InstallLock(root, "wizard"):
                 if how == "apply":
-                    run_plan = self.run_plan or RunPlan.from_plan(self.plan)
+                    run_plan = self.run_plan or self.plan
                     pane.add_lines([_("Checking the installation is ready…")])
-                    checks = require_preflight(run_plan, runtime)
+                    checks = require_preflight(run_plan, runtime, Settings.from_environ())
                     pane.add_lines([f"✓ {c.message}" for c in checks])
-                    executor = Executor.start(root, run_plan, runtime, on_event=self.executor_event,
+                    executor = Executor.start(root, run_plan, runtime, settings=Settings.from_environ(), on_event=self.executor_event,
                                               confirm=self.confirm)
                 else:
-                    executor = Executor.open(root, runtime, on_event=self.executor_event,
+                    executor = Executor.open(root, runtime, settings=Settings.from_environ(), on_event=self.executor_event,
                                              confirm=self.confirm)
                 self.executor = executor
                 self.app.call_from_thread(self.follow_log, current_run_dir(root) / "migration.log")
@@ -368,7 +378,7 @@ class RunScreen(Screen):
         self.finished.set()
         # TRANSLATORS: in bold before the reason the run could not start or go on.
         self.query_one("#run-status", Static).update(
-            Content.assemble((_("Could not run:") + " ", "bold $text-error"), message))
+            Content.assemble((_("Could not run:") + " ", f"bold {BAD}"), message))
         self.query_one("#continue", Button).label = _("Retry")
         self.show_buttons(choices=True, rollback=self.executor is not None)
         self.say(_("Nothing more was changed."), error=True)
@@ -382,10 +392,14 @@ class RunScreen(Screen):
         self.render_steps()
         status = outcome.status
         sample = self.last_sample
-        if sample is not None and status != "done":
-            # The copy is not going on: its last rate and time left no longer mean anything.
+        if status == "rolled-back":
+            self.show_no_progress(hide=True)  # the new shards and their copy are gone
+        elif sample is not None and status != "done":
+            # The copy is not going on here: its numbers are those of the moment the run ended.
             self.query_one("#progress-text", Static).update(
-                objects_progress(sample.done, sample.total))
+                (_("{progress} when the run failed") if status == "failed"
+                 else _("{progress} when the run stopped")).format(
+                    progress=objects_progress(sample.done, sample.total)))
         if status == "done":
             if sample is not None:
                 self.query_one("#progress-text", Static).update(ngettext(
@@ -394,7 +408,7 @@ class RunScreen(Screen):
                                          total=format_count(sample.total)))
             report = self.app.state.show_path(Path(outcome.run_dir) / "report.md")
             self.query_one("#run-status", Static).update(Content.assemble(
-                ("✓ " + _("The migration is finished and verified.") + " ", "bold $text-success"),
+                ("✓ " + _("The migration is finished and verified.") + " ", f"bold {GOOD}"),
                 _("Report: {path}").format(path=report)))
             self.show_buttons(results=True)
             self.say("")
@@ -418,7 +432,7 @@ class RunScreen(Screen):
         if button == "continue":
             step = self.outcome.step if self.outcome else None
             retry_copy = (self.outcome is not None and self.outcome.status == "failed"
-                          and step in ("run_migration", "verify_copy"))
+                          and getattr(find_kind(step), "retry_reruns_migration", False))
             self.start_run("rerun" if retry_copy else "resume")
         elif button == "rollback":
             self.confirm_rollback()
@@ -457,9 +471,10 @@ class RunScreen(Screen):
             question = _("Stop during '{step}'?").format(step=step_title(self.run_plan.step(step)))
         else:
             question = _("Stop during 'this step'?")
-        meaning = _(STOP_MEANING.get(step, DEFAULT_STOP_MEANING))
+        kind = find_kind(step)
+        meaning = _(kind.stop_meaning if kind and kind.stop_meaning else DEFAULT_STOP_MEANING)
         answers = [("keep", _("Keep running")), ("stop", _("Stop"))]
-        if step == "run_migration":
+        if kind is not None and kind.stops_a_tool:
             answers.append(("stop-tool", _("Stop the tool too")))
 
         def answered(answer: str | None) -> None:
@@ -520,7 +535,7 @@ class RunScreen(Screen):
                 self.finished.set()
                 self.outcome = Outcome("done", None, None, status.run.path)
                 self.query_one("#run-status", Static).update(Content.assemble(
-                    ("✓ " + _("The migration is finished and verified."), "bold $text-success")))
+                    ("✓ " + _("The migration is finished and verified."), f"bold {GOOD}")))
                 self.show_buttons(results=True)
                 self.say("")
             else:

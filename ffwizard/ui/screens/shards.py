@@ -101,8 +101,11 @@ class ShardsScreen(WizardScreen):
         # Each problem is located by its row (`where`); the cell at fault is the port whose
         # number the message quotes, else the name (the message itself is not parsed: it may
         # be in any language).
+        # The count is the table's rows: a row left out of `specs` for an unreadable port has
+        # said so above, and is still a shard the user lists.
         found = validate_new_shards(self.app.state.installation, [s for _, s in specs],
-                                    item_where=[str(index) for index, _spec in specs])
+                                    item_where=[str(index) for index, _spec in specs],
+                                    listed=self.rows())
         rows = dict(specs)
         for problem in found:
             problems.append(problem.message)

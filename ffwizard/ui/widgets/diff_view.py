@@ -1,4 +1,4 @@
-"""A unified diff coloured with the theme's own colours (readable in a 16-colour terminal)."""
+"""A unified diff in colours that stay apart in a 16-colour terminal, long paths wrapped at '/'."""
 
 from __future__ import annotations
 
@@ -6,13 +6,15 @@ from textual.content import Content
 from textual.widgets import Static
 
 from ffwizard.i18n import _
+from ffwizard.ui.palette import BAD, GOOD
+from ffwizard.ui.widgets.path_text import PathText
 
 LINE_STYLES = (
     ("+++", "bold $text-muted"),
     ("---", "bold $text-muted"),
     ("@@", "$text-accent"),
-    ("+", "$text-success"),
-    ("-", "$text-error"),
+    ("+", GOOD),
+    ("-", BAD),
 )
 
 
@@ -29,11 +31,12 @@ class DiffView(Static):
     DiffView {
         background: $boost;
         padding: 0 1;
-        margin: 0 0 1 2;
+        margin: 0 0 1 0;
         width: 1fr;
         height: auto;
     }
     """
 
     def __init__(self, diff: str, **kw) -> None:
-        super().__init__(diff_content(diff) if diff.strip() else Content(_("(no change)")), **kw)
+        super().__init__(PathText(diff_content(diff)) if diff.strip() else Content(_("(no change)")),
+                         **kw)

@@ -6,6 +6,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from ffwizard.i18n import N_, _
+from ffwizard.ui.palette import GOOD
 
 # TRANSLATORS: the step names share one line of 80 columns; keep them short.
 STEP_NAMES = (N_("Welcome"), N_("Installation"), N_("Models"), N_("Shards"), N_("Settings"),
@@ -50,7 +51,7 @@ class StepHeader(Static):
             if index == current:
                 parts.append((f"{index + 1}.{name}", "bold reverse $accent"))
             elif index < current:
-                parts.append((name, "$text-success"))
+                parts.append((name, GOOD))
             else:
                 parts.append((name, "$text-muted"))
         if demo:

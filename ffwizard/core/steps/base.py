@@ -1,0 +1,350 @@
+"""What every step is made of: its parameters, its kind (how it is planned, checked, run, undone
+and stopped), and the two contexts it is given — one while planning, one while running.
+
+A step kind is one class in its own module of this package, registered once in
+`ffwizard.core.steps.STEPS`; the executor walks that registry and never names a step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import threading
+import time
+import typing
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Callable, ClassVar, Generic, Mapping, TypeVar
+
+from ffwizard.core.answers import Answers
+from ffwizard.core.atomic import atomic_write_text, read_text_or_none
+from ffwizard.core.backup import Backups
+from ffwizard.core.errors import StepFailed
+from ffwizard.core.events import EventKind, JournalEvent
+from ffwizard.core.installation import Installation, Problem, Shard
+from ffwizard.core.journal import RunDir, RunState
+from ffwizard.core.plan import FileChange, Plan, Step, compose_base, shard_url
+from ffwizard.core.ports import ExecResult, Runtime
+from ffwizard.core.progress import ProgressSample
+from ffwizard.core.settings import Settings
+from ffwizard.i18n import N_, _
+
+# --- parameters --------------------------------------------------------------------------------
+
+ParamsT = TypeVar("ParamsT", bound="StepParams")
+
+
+@dataclass(frozen=True)
+class StepParams:
+    """A step's typed parameters: a frozen dataclass of JSON values (tuples for lists) that
+    round-trips through plan.json (`from_json(p.to_json()) == p`)."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {f.name: _json_value(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+    @classmethod
+    def from_json(cls: type[ParamsT], data: Mapping[str, Any]) -> ParamsT:
+        hints = typing.get_type_hints(cls)
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            if f.name in data:
+                values[f.name] = _from_json_value(hints[f.name], data[f.name])
+        return cls(**values)
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, (tuple, list)):
+        return [_json_value(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _json_value(v) for k, v in value.items()}
+    return value
+
+
+def _from_json_value(hint: Any, value: Any) -> Any:
+    if typing.get_origin(hint) is tuple and isinstance(value, list):
+        args = typing.get_args(hint)
+        inner = args[0] if args else Any
+        return tuple(_from_json_value(inner, v) for v in value)
+    return value
+
+
+# --- planning ----------------------------------------------------------------------------------
+
+@dataclass
+class PlanContext:
+    """What every step plans from; `problems` collects the files a step could not edit."""
+
+    installation: Installation
+    answers: Answers
+    run_dir: Path
+    new_shards: list[Shard]
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def root(self) -> Path:
+        return self.installation.root
+
+    @property
+    def old_shards(self) -> list[Shard]:
+        return list(self.installation.shards)
+
+    @property
+    def compose_command(self) -> list[str]:
+        return compose_base(self.installation)
+
+    @property
+    def sf_api(self) -> str:
+        return self.installation.sf_api_service
+
+    @property
+    def sf_container(self) -> str:
+        return self.installation.container_name(self.installation.sf_api_service)
+
+    @property
+    def old_urls(self) -> tuple[str, ...]:
+        return tuple(shard_url(s) for s in self.old_shards if s.http_port)
+
+    @property
+    def new_urls(self) -> tuple[str, ...]:
+        return tuple(shard_url(s) for s in self.new_shards)
+
+    def change(self, path: Path, before: str | None, after: str, *, mode: int | None = None,
+               secret: bool = False) -> FileChange:
+        return FileChange(path=path, before=before, after=after, mode=mode, secret=secret,
+                          root=self.root)
+
+    @cached_property
+    def compose_changes(self) -> tuple[FileChange, FileChange] | None:
+        """The compose file with the new shard services added, then with the old ones removed:
+        one document edited twice (by two steps). None when it cannot be edited (the problem
+        is recorded once)."""
+        from ffwizard.core import compose, configs
+
+        inst = self.installation
+        if inst.compose_file is None:
+            return None
+        try:
+            edited = compose.ComposeEdit(inst.compose_file)
+            added = edited.add_shard_services(self.old_shards, self.new_shards)
+            removed = edited.remove_services([s.service for s in self.old_shards if s.service])
+        except configs.EditError as err:
+            self.problems.append(err.problem)
+            return None
+        return (self.change(inst.compose_file, edited.original, added),
+                self.change(inst.compose_file, added, removed))
+
+
+# --- preflight ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Needs:
+    """What a step needs from the installation before the run starts (checked by preflight)."""
+
+    services: tuple[str, ...] = ()        # services that must exist and run
+    healthy_shards: tuple[str, ...] = ()  # shard base URLs that must answer GET /v2/status
+    free_dirs: tuple[str, ...] = ()       # directories that must be absent or empty
+    room_for_old_shards: tuple[Path, ...] = ()  # where a copy of the old shards' data goes
+    models_in: str | None = None          # the service the new models must be found in
+    files_as_planned: bool = True         # its files must still read as when it was planned
+
+
+# --- running -----------------------------------------------------------------------------------
+
+class Stopped(Exception):
+    """The user asked to stop; the journal says so and `resume` continues."""
+
+
+# What `StepContext.wait_http` waits for, each in a whole sentence.
+NO_ANSWER = {
+    "extraction": N_("the extraction service did not answer at {url} within {seconds} s "
+                     "({why}); check its logs, then 'ffwizard resume' or 'ffwizard rollback'."),
+    "shard": N_("a new shard did not answer at {url} within {seconds} s ({why}); check its "
+                "logs, then 'ffwizard resume' or 'ffwizard rollback'."),
+    "sf-api": N_("sf-api did not answer at {url} within {seconds} s ({why}); check its logs, "
+                 "then 'ffwizard resume' or 'ffwizard rollback'."),
+}
+
+
+@dataclass(frozen=True)
+class Event:
+    """What happened (see EventKind), for the front end."""
+
+    kind: EventKind
+    step: str | None = None
+    text: str = ""
+    index: int | None = None      # 1-based position of `step` in the plan
+    total: int | None = None      # number of steps
+    progress: ProgressSample | None = None
+
+
+class StepContext:
+    """What a running step is given: the run directory (journal, backups), the runtime, the
+    settings, and the helpers every step shares (events, failpoints, stopping, file writes,
+    commands, waiting for a service)."""
+
+    def __init__(self, run_dir: RunDir, plan: Plan, runtime: Runtime, settings: Settings,
+                 on_event: Callable[[Event], None]) -> None:
+        self.run_dir = run_dir
+        self.plan = plan
+        self.runtime = runtime
+        self.settings = settings
+        self.on_event = on_event
+        self.backups = Backups(run_dir.path, plan.root)
+        self.stop_requested = threading.Event()
+
+    @property
+    def state(self) -> RunState:
+        return self.run_dir.state()
+
+    def journal(self, event: JournalEvent, **fields: Any) -> None:
+        self.run_dir.journal.append(event, **fields)
+
+    def emit(self, kind: EventKind, step: str | None = None, text: str = "", *,
+             progress: ProgressSample | None = None) -> None:
+        index = total = None
+        if step is not None and self.plan.has(step):
+            index = self.plan.index(step)
+            total = len(self.plan.steps)
+        self.on_event(Event(kind, step, text, index, total, progress))
+
+    def point(self, step: str, point: str, *, journal: bool = True) -> None:
+        """A named moment inside a step: journaled, and where tests may kill us."""
+        if journal:
+            self.journal(JournalEvent.STEP_POINT, step=step, point=point)
+        name = f"{step}:{point}"
+        trace = self.settings.test_points_file
+        if trace:
+            with open(trace, "a") as handle:
+                handle.write(name + "\n")
+        if self.settings.test_kill_at == name:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    def data(self, step: str, **data: Any) -> None:
+        """Record facts of a step in the journal (`state.data[step]`)."""
+        self.journal(JournalEvent.STEP_DATA, step=step, data=data)
+
+    def check_stop(self) -> None:
+        if self.stop_requested.is_set():
+            raise Stopped()
+
+    def sleep(self, seconds: float) -> None:
+        if self.stop_requested.wait(seconds):
+            raise Stopped()
+
+    def write_changes(self, step: Step[Any]) -> bool:
+        """Write the step's files (backup first). True if anything was written now."""
+        wrote = False
+        for change in step.changes:
+            current = read_text_or_none(change.path)
+            if current == change.after:
+                continue
+            if current != change.before:
+                raise StepFailed(
+                    _("{path} is not as the plan expected (it was changed since the plan was "
+                      "made); nothing was written to it. Undo the run with 'ffwizard rollback' "
+                      "and plan again.").format(path=change.path))
+            change.path.parent.mkdir(parents=True, exist_ok=True)
+            self.backups.ensure(change.path)
+            self.point(step.id, "backed_up")
+            atomic_write_text(change.path, change.after, mode=change.mode)
+            self.point(step.id, "written")
+            wrote = True
+        return wrote
+
+    def restore(self, step: Step[Any]) -> bool:
+        """Restore the step's files from the backups. True if a file had to change."""
+        changed = False
+        for change in step.changes:
+            if self.backups.has(change.path):
+                before = read_text_or_none(change.path)
+                message = self.backups.restore(change.path)
+                self.emit(EventKind.OUTPUT, step.id, message)
+                changed = changed or read_text_or_none(change.path) != before
+        return changed
+
+    def exec(self, step: Step[Any], service: str, argv: list[str], *,
+             workdir: str | None = None) -> ExecResult:
+        self.emit(EventKind.OUTPUT, step.id, "$ " + " ".join(argv))
+        result = self.runtime.exec(service, argv, workdir=workdir)
+        lines = result.output.splitlines()[-self.settings.log_tail_lines:]
+        for line in lines:
+            self.emit(EventKind.OUTPUT, step.id, line)
+        if result.exit_code != 0:
+            raise StepFailed(_("'{command}' in {service} ended with status {code}.\nIts last "
+                               "output:\n{output}").format(command=" ".join(argv),
+                                                           service=service,
+                                                           code=result.exit_code,
+                                                           output="\n".join(lines)))
+        return result
+
+    def wait_http(self, url: str, what: str, *, any_answer: bool = False) -> None:
+        """Wait until `url` answers 200 (any answer with `any_answer`); `what`: a NO_ANSWER key."""
+        deadline = time.monotonic() + self.settings.health_timeout
+        while True:
+            answer = self.runtime.http_get(url, timeout=5)
+            if answer.status == 200 or (any_answer and answer.answered):
+                return
+            if time.monotonic() > deadline:
+                raise StepFailed(_(NO_ANSWER[what]).format(
+                    url=url, seconds=f"{self.settings.health_timeout:.0f}",
+                    why=answer.error or f"HTTP {answer.status}"))
+            self.sleep(min(1.0, self.settings.poll_interval))
+
+    def compose_up(self, step: Step[Any], *, remove_orphans: bool = False) -> None:
+        result = self.runtime.compose_up(remove_orphans=remove_orphans)
+        for line in result.output.splitlines()[-self.settings.log_tail_lines:]:
+            self.emit(EventKind.OUTPUT, step.id, line)
+        if result.exit_code != 0:
+            raise StepFailed(_("compose up ended with status {code}: {output}").format(
+                code=result.exit_code, output=result.output.strip()[-500:]))
+
+
+# --- the kind of a step ------------------------------------------------------------------------
+
+class StepKind(Generic[ParamsT]):
+    """One step: its id, words, parameters, and how it is planned, checked, run and undone.
+
+    Subclasses set the class attributes and implement `plan` and `run` (and `undo` when there
+    is something to undo); `needs` says what preflight checks for it."""
+
+    id: ClassVar[str]
+    title: ClassVar[str]                    # N_-marked; shown translated (`step_title`)
+    short_title: ClassVar[tuple[str, str]]  # NP_("step list", ...): 25 characters at most
+    params_type: type[ParamsT]
+    # What stopping means during this step (N_-marked; None: the general sentence).
+    stop_meaning: ClassVar[str | None] = None
+    # Whether a tool of this step outlives ffwizard and can be stopped on request.
+    stops_a_tool: ClassVar[bool] = False
+    # Whether retrying after this step failed re-runs the migration into emptied shards.
+    retry_reruns_migration: ClassVar[bool] = False
+    # Whether the question of the point of no return is asked before this step, when it comes
+    # right before the point of no return (the two then run back to back).
+    confirmed_with_next: ClassVar[bool] = False
+
+    def make(self, *, explanation: str, params: ParamsT, commands: list[list[str]] | None = None,
+             changes: list[FileChange] | None = None, reversible: bool = True, undo: str = "",
+             point_of_no_return: bool = False) -> Step[ParamsT]:
+        """The planned step of this kind, titled in the current language."""
+        return Step(id=self.id, title=_(self.title), explanation=explanation,
+                    commands=commands or [], changes=changes or [], reversible=reversible,
+                    undo=undo, params=params, point_of_no_return=point_of_no_return)
+
+    def plan(self, ctx: PlanContext) -> Step[ParamsT] | None:
+        """The planned step, or None when the plan goes without it."""
+        raise NotImplementedError
+
+    def needs(self, step: Step[ParamsT], plan: Plan) -> Needs:
+        return Needs()
+
+    def run(self, step: Step[ParamsT], ctx: StepContext) -> None:
+        """Do the step. Idempotent: a run killed anywhere in it runs it again."""
+        raise NotImplementedError
+
+    def undo(self, step: Step[ParamsT], ctx: StepContext) -> None:
+        """Undo what the step did (rollback, before the point of no return)."""
+
+    def stop_tool(self, step: Step[ParamsT], ctx: StepContext) -> bool:
+        """Stop the step's tool that outlives ffwizard (see `stops_a_tool`); True if one was."""
+        return False

@@ -1,0 +1,92 @@
+"""The Review screen at 80×24: a summary first, every step folded and opened on demand, long
+paths cut only where a path may be cut."""
+
+from __future__ import annotations
+
+import shlex
+
+import pytest
+from textual.geometry import Region
+
+from ffwizard.ui.app import create_app
+from ffwizard.ui.screens.review import StepFold
+from ffwizard.ui.widgets.path_text import SEPARATORS
+from tui_helpers import screen_name, screen_text, wait_for
+
+pytestmark = pytest.mark.asyncio
+BREAKABLE = "".join(SEPARATORS)
+
+
+def shown_lines(widget) -> list[str]:
+    strips = widget.render_lines(Region(0, 0, widget.size.width, widget.size.height))
+    return [strip.text.strip() for strip in strips if strip.text.strip()]
+
+
+def cut_inside_a_name(original: str, lines: list[str]) -> list[str]:
+    """The lines of `original` (as shown) that end inside a name rather than at a space or a
+    separator."""
+    cut, position = [], 0
+    for line in lines[:-1]:
+        position = original.index(line, position) + len(line)
+        if original[position:position + 1] != " " and line[-1] not in BREAKABLE:
+            cut.append(line)
+    return cut
+
+
+async def open_review(pilot, app) -> None:
+    for _ in range(5):
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.2)
+    await wait_for(pilot, lambda: screen_name(app) == "ReviewScreen")
+    await wait_for(pilot, lambda: app.state.plan is not None
+                   and not app.screen.query_one("#next").disabled)
+    await pilot.pause(0.2)
+
+
+async def test_review_is_a_summary_and_folded_steps_opened_on_demand(sim_sandbox_factory):
+    demo = sim_sandbox_factory("a-site-with-a-rather-long-directory-name", shards=8)
+    app = create_app(demo.root, "sim", demo=True, runtime=demo.runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_review(pilot, app)
+        screen = app.screen
+        body = screen.query_one("#body")
+        folds = list(screen.query(StepFold))
+        assert len(folds) == len(app.state.plan.steps) and all(f.collapsed for f in folds)
+        # Summary and step titles: little more than a page, not 31.
+        assert body.virtual_size.height <= 2 * body.size.height, body.virtual_size
+        text = screen_text(app)
+        words = " ".join(text.split())
+        assert "Files it changes (4):" in text and "docker-compose.yaml" in text
+        assert "Point of no return: step 9" in text
+        assert "steps 1–8 can be rolled back" in words
+        assert "1. Back up the feature-vector database" in text
+        assert "Open all" in text.splitlines()[-1]
+
+        # Tab to the second step, Enter opens it; the keyboard alone does it.
+        await pilot.press("tab", "tab")
+        assert app.focused.parent is folds[0] or app.focused.parent is folds[1]
+        opened = app.focused.parent
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert not opened.collapsed and sum(not f.collapsed for f in folds) == 1
+
+        # F3 opens every step, and then folds them all again.
+        await pilot.press("f3")
+        await pilot.pause(0.3)
+        assert not any(f.collapsed for f in folds)
+        assert "Fold all" in screen_text(app).splitlines()[-1]
+        # Commands wrap at spaces and path separators, never inside a name.
+        commands = [("$ " + shlex.join(argv)) for step in app.state.plan.steps
+                    for argv in step.commands]
+        shown = list(screen.query(".command"))
+        assert len(shown) == len(commands)
+        wrapped = 0
+        for original, widget in zip(commands, shown):
+            lines = shown_lines(widget)
+            wrapped += len(lines) > 1
+            assert cut_inside_a_name(original, lines) == [], lines
+        assert wrapped, "the long paths of this sandbox should need more than one line"
+        await pilot.press("f3")
+        await pilot.pause(0.2)
+        assert all(f.collapsed for f in folds)
