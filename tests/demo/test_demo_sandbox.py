@@ -131,7 +131,8 @@ def test_vendor_ports_are_shifted_as_a_whole_when_one_is_busy(tmp_path, private_
                 continue
         busy.listen(1)
         block = ports.claim_block(tmp_path / "b", shards=4)
-    assert block.offset > first.offset and block.offset % ports.STEP == 0
+    # Another block (a lower one may have been let go by another run meanwhile), whole.
+    assert block.offset != first.offset and block.offset % ports.STEP == 0
     assert block.sf_api - ports.VENDOR["sf_api"] == block.shard_http - ports.VENDOR["shard_http"] == block.offset
     assert first.sf_api not in block.all_ports()
 
