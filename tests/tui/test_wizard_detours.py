@@ -7,18 +7,13 @@ from textual.widgets import Input, Select
 
 from ffwizard.ui.app import create_app
 from ffwizard.ui.screens.models import OTHER
-from tui_helpers import screen_name, screen_text, wait_for, widget_text
+from tui_helpers import press_next, screen_name, screen_text, wait_for, widget_text
 
 pytestmark = pytest.mark.asyncio
 
 
 async def reach(pilot, app, name: str, presses: int) -> None:
-    for _ in range(presses):
-        before = app.screen
-        await pilot.press("enter")
-        await app.workers.wait_for_complete()
-        await wait_for(pilot, lambda: app.screen is not before)  # the next step is on screen
-        await pilot.pause()
+    await press_next(pilot, app, presses)
     await wait_for(pilot, lambda: screen_name(app) == name)
 
 

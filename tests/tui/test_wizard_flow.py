@@ -68,8 +68,7 @@ async def test_default_migration_from_welcome_to_done(sim_sandbox, fast_executor
         await wait_for(pilot, lambda: screen_name(app) == "ReviewScreen")
         await wait_for(pilot, lambda: app.state.plan is not None
                        and not app.screen.query_one("#next").disabled)
-        review = screen_text(app)
-        assert "1. Back up the feature-vector database" in review
+        await wait_for(pilot, lambda: "1. Back up the feature-vector database" in screen_text(app))
         diffs = [w.render() for w in app.screen.query("DiffView")]
         assert any("+" in str(d) and "shard-011" in str(d) for d in diffs)
         assert app.screen.query(".no-return")
