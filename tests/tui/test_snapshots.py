@@ -45,6 +45,39 @@ BLOCKS = {
                        extraction_api=6591, upload=6592, ntls=6593),
 }
 SIZE = (80, 24)
+# When another program holds a port of BLOCKS[name] (a sandbox some older run left behind), the
+# sandbox runs on the block shifted by one of these (each port keeping its number of digits, so
+# every line wraps alike) and the pictures show its ports back at BLOCKS' numbers.
+SHIFTS = range(0, 3000, 100)
+PORTS_SHOWN: dict[int, int] = {}  # port the sandbox uses -> port the picture shows (this test)
+
+
+def block_ports(block: PortBlock) -> list[int]:
+    """Every port of the block, in an order two blocks of one shape share."""
+    return [*range(block.shard_http, block.shard_http + block.span),
+            *range(block.shard_tarantool, block.shard_tarantool + block.span),
+            block.sf_api, block.extraction_api, block.upload, block.ntls]
+
+
+def block_like(shown: PortBlock, root: Path) -> PortBlock:
+    """`shown` itself when its ports are free, else the first free shift of it; held (the
+    sentinel port, as every sandbox's claim is) so that no other run takes it meanwhile."""
+    from ffwizard.demo import ports
+
+    fields = ("shard_http", "shard_tarantool", "sf_api", "extraction_api", "upload", "ntls")
+    deadline = time.monotonic() + 120
+    while True:
+        for delta in SHIFTS:
+            block = PortBlock(shards=shown.shards, offset=shown.offset + delta,
+                              **{f: getattr(shown, f) + delta for f in fields})
+            if any(len(str(a)) != len(str(s)) or a > 65535 or a in ports.ephemeral_ports()
+                   for a, s in zip(block_ports(block), block_ports(shown))):
+                continue
+            if all(port_is_free(p) for p in block.all_ports()) and ports._hold(root, block):
+                return block
+        if time.monotonic() > deadline:
+            pytest.skip(f"no free shift of the snapshot ports of {root.parent.name}")
+        time.sleep(0.5)
 
 
 def fixed_sandbox(monkeypatch, name: str, shards: int):
@@ -58,12 +91,9 @@ def fixed_sandbox(monkeypatch, name: str, shards: int):
         except Exception:
             pass
         shutil.rmtree(root, ignore_errors=True)
-    block = PortBlock(shards=shards, **BLOCKS[name])
-    deadline = time.monotonic() + 120  # a process that left them is on its way out
-    while not all(port_is_free(port) for port in block.all_ports()):
-        if time.monotonic() > deadline:
-            pytest.skip(f"the snapshot ports ({name}) are taken on this machine")
-        time.sleep(0.5)
+    shown = PortBlock(shards=shards, **BLOCKS[name])
+    block = block_like(shown, root)
+    PORTS_SHOWN.update({a: s for a, s in zip(block_ports(block), block_ports(shown)) if a != s})
     registry = registry_dir()
     registry.mkdir(parents=True, exist_ok=True)
     (registry / f"{block.offset}.json").write_text(json.dumps(
@@ -82,9 +112,14 @@ def one_snapshot_run_at_a_time(monkeypatch, snapshot_dir):
     export_screenshot = App.export_screenshot
 
     def shown_at_the_fixed_path(app, *args, **kwargs):
-        return export_screenshot(app, *args, **kwargs).replace(str(snapshot_dir), SHOWN_DIR)
+        svg = export_screenshot(app, *args, **kwargs).replace(str(snapshot_dir), SHOWN_DIR)
+        if PORTS_SHOWN:
+            svg = re.sub(r"(?<!\d)(?<!\d\.)\d{4,5}(?!\d|\.\d)",
+                         lambda m: str(PORTS_SHOWN.get(int(m[0]), m[0])), svg)
+        return svg
 
     monkeypatch.setattr(App, "export_screenshot", shown_at_the_fixed_path)
+    PORTS_SHOWN.clear()
     PORTS_LOCK.parent.mkdir(parents=True, exist_ok=True)
     with open(PORTS_LOCK, "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
