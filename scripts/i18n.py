@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import fcntl
+import gettext
 import io
 import os
 import re
@@ -118,6 +119,61 @@ def compile_mo(catalog: Catalog) -> bytes:
     return buffer.getvalue()
 
 
+# Header fields that say which compiler wrote the file, not what the program reads.
+COMPILER_HEADERS = ("Generated-By",)
+
+
+def _header_fields(text: str) -> dict[str, str]:
+    fields = {}
+    for line in text.splitlines():
+        name, sep, value = line.partition(":")
+        if sep and name.strip() not in COMPILER_HEADERS:
+            fields[name.strip()] = value.strip()
+    return fields
+
+
+def expected_messages(catalog: Catalog) -> dict:
+    """What gettext should read from the catalog compiled from `catalog`, keyed as
+    GNUTranslations keys it: `msgid`, `context\x04msgid`, and `(msgid, n)` per plural form.
+    Untranslated and fuzzy messages are left out (the program shows the English text)."""
+    expected = {}
+    for message in catalog:
+        if not message.id or message.fuzzy or not is_translated(message):
+            continue
+        prefix = f"{message.context}\x04" if message.context else ""
+        if isinstance(message.id, (tuple, list)):
+            for form, string in enumerate(message.string):
+                expected[(prefix + message.id[0], form)] = string
+        else:
+            expected[prefix + message.id] = message.string
+    return expected
+
+
+def mo_differences(mo: bytes, catalog: Catalog) -> list[str]:
+    """How the compiled catalog `mo`, read as the program reads it, differs from `catalog`:
+    every message, context and plural form, and the header (the plural rule, the charset),
+    but not the compiler's own version line. [] when the .mo is the .po compiled."""
+    try:
+        translations = gettext.GNUTranslations(io.BytesIO(mo))
+    except (OSError, UnicodeDecodeError) as exc:
+        return [f"unreadable: {exc}"]
+    found = []
+    compiled = dict(translations._catalog)  # every entry of the file, as gettext looks them up
+    header = compiled.pop("", "")
+    wanted = _header_fields("\n".join(f"{k}: {v}" for k, v in catalog.mime_headers))
+    if _header_fields(header) != wanted:
+        found.append(f"header differs: {_header_fields(header)!r} != {wanted!r}")
+    expected = expected_messages(catalog)
+    for key in sorted(expected.keys() | compiled.keys(), key=repr):
+        if key not in compiled:
+            found.append(f"missing from the .mo: {key!r}")
+        elif key not in expected:
+            found.append(f"not in the .po: {key!r}")
+        elif compiled[key] != expected[key]:
+            found.append(f"differs: {key!r}: {compiled[key]!r} != {expected[key]!r}")
+    return found
+
+
 def po_bytes(catalog: Catalog) -> bytes:
     buffer = io.BytesIO()
     write_po(buffer, catalog, width=100, include_lineno=False, omit_header=False,
@@ -190,7 +246,7 @@ def cmd_check() -> int:
     for language in LANGUAGES:
         catalog = read_catalog(po_path(language), language)
         found = problems(template, catalog)
-        if mo_path(language).read_bytes() != compile_mo(catalog):
+        if mo_differences(mo_path(language).read_bytes(), catalog):
             found.append(f"{mo_path(language).relative_to(ROOT)} is not compiled from the .po: "
                          "run scripts/i18n.py update")
         for line in found:

@@ -1,15 +1,101 @@
-"""Fixtures shared by every test package."""
+"""Fixtures shared by every test package.
+
+A test session keeps to itself: its sandboxes claim ports in a registry of their own (not the
+machine's `<tmp>/ffwizard-sim-ports`, where earlier runs and demos leave claims), and every
+simulated service or tool started under it stops itself once the session's process is gone
+(`ffwizard.demo.lifeline`), also when the session is killed.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
 
+_SESSION_ENV = ("FFSIM_PORT_REGISTRY", "FFSIM_OWNER")
+_saved_env: dict[str, str | None] = {}
+
 
 def pytest_configure(config: pytest.Config) -> None:
+    from ffwizard.demo.lifeline import OWNER_ENV, owner_value
+
+    _private_basetemp(config)
+    for name in _SESSION_ENV:
+        _saved_env[name] = os.environ.get(name)
+    os.environ["FFSIM_PORT_REGISTRY"] = tempfile.mkdtemp(prefix="ffwizard-sim-ports-")
+    os.environ[OWNER_ENV] = owner_value()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    registry = os.environ.get("FFSIM_PORT_REGISTRY")
+    if registry and _saved_env:
+        _stop_what_the_session_left(Path(registry))
+        shutil.rmtree(registry, ignore_errors=True)
+    for name, value in _saved_env.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    _saved_env.clear()
+    _remove_private_basetemp_after(config)  # last: the sandboxes left in it are stopped now
+
+
+def _stop_what_the_session_left(registry: Path) -> None:
+    """Sandboxes a test did not stop (it failed in its set-up, or was interrupted), then any
+    process still carrying the session's FFSIM_OWNER (a detached tool, a service whose
+    sandbox was deleted)."""
+    import json
+
+    from ffwizard.demo.lifeline import OWNER_ENV
+    from ffwizard.runtime.sim import stop_demo
+
+    for claim in sorted(registry.glob("*.json")):
+        try:
+            root = Path(json.loads(claim.read_text())["root"])
+            if (root / ".sim" / "sandbox.json").exists():
+                stop_demo(root, release_ports=True)
+        except Exception:
+            pass
+    owner = f"{OWNER_ENV}={os.environ.get(OWNER_ENV)}".encode()
+    left = [pid for pid in _processes_with(owner) if pid != os.getpid()]
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in left:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + 5
+        while left and time.monotonic() < deadline:
+            left = [pid for pid in left if _alive(pid)]
+            time.sleep(0.05)
+
+
+def _processes_with(variable: bytes) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if variable in (entry / "environ").read_bytes().split(b"\0"):
+                    found.append(int(entry.name))
+            except OSError:
+                pass
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def _private_basetemp(config: pytest.Config) -> None:
     """Each run's temporary directories in a base of its own (unless --basetemp names one).
 
     pytest's shared default, /tmp/pytest-of-<user>/pytest-<N>, keeps only the newest three runs:
@@ -21,7 +107,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config._ffwizard_private_basetemp = config.option.basetemp  # type: ignore[attr-defined]
 
 
-def pytest_unconfigure(config: pytest.Config) -> None:
+def _remove_private_basetemp_after(config: pytest.Config) -> None:
     private = getattr(config, "_ffwizard_private_basetemp", None)
     if private is None:
         return

@@ -85,9 +85,21 @@ def migration_status(run: RunDir) -> MigrationStatus:
 
 
 def read_status(root: Path) -> RunOverview | None:
+    for _attempt in range(5):
+        run = find_run(root)
+        if run is None:
+            return None
+        try:
+            return _read_status(root, run)
+        except FileNotFoundError:
+            if run.path.exists():
+                raise
+            # The run finished and was archived while we read it: read it where it went.
     run = find_run(root)
-    if run is None:
-        return None
+    return _read_status(root, run) if run is not None else None
+
+
+def _read_status(root: Path, run: RunDir) -> RunOverview:
     state = run.state()
     plan = load_plan(run.path)
     steps = [StepLine(s.id, step_title(s), state.step_status(s.id), state.durations.get(s.id),

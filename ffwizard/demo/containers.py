@@ -20,6 +20,7 @@ import yaml
 from ffwizard.demo import network
 from ffwizard.demo.containerfs import ContainerFS
 from ffwizard.demo.faults import KNOBS
+from ffwizard.demo.lifeline import OWNER_ENV
 from ffwizard.i18n import _
 
 PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
@@ -141,7 +142,8 @@ def prepare_container(sandbox_root: Path, spec: ServiceSpec) -> ContainerFS:
 
 
 def service_env(sandbox_root: Path, spec: ServiceSpec, fs: ContainerFS) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FFSIM_") or k in _FAULT_NAMES}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("FFSIM_") or k in _FAULT_NAMES or k == OWNER_ENV}
     env.update(spec.environment)
     env.update({
         "FFSIM_FS": fs.to_env(),

@@ -16,6 +16,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
+from ffwizard.demo.lifeline import watch_owner
 from ffwizard.demo.network import listen_host, resolve
 
 
@@ -93,6 +94,7 @@ def serve(handler_class, host: str, port: int, *, name: str, on_stop=None) -> in
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    watch_owner()
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
     thread.start()
     log(f"{name}: listening on {host}:{port}")

@@ -9,11 +9,14 @@ import signal
 import sys
 import threading
 
+from ffwizard.demo.lifeline import watch_owner
+
 
 def main() -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    watch_owner()
     while not stop.wait(1.0):
         pass
     return 0

@@ -26,6 +26,7 @@ import yaml
 from ffwizard.demo import catalog, faults, goflags
 from ffwizard.demo.containerfs import resolve
 from ffwizard.demo.httpkit import Client, HttpError
+from ffwizard.demo.lifeline import watch_owner
 
 PROGRAM = "./sf-api-migrate"
 FLAGS = [
@@ -375,6 +376,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sf-api-migrate: config {values['config']}: {err}", file=sys.stderr)
         return EXIT_REFUSED
     pace = int(values["pace"]) or (faults.int_knob("FFSIM_PACE") or 0)
+    watch_owner()
     return Migration(config, pace, float(values["progress-interval"])).run()
 
 

@@ -4,6 +4,11 @@ Two sandboxes must never collide, also on ports nobody listens on yet (a stopped
 new shards a migration will add). So a sandbox claims its block in a small registry
 (`<tmp>/ffwizard-sim-ports/<offset>.json`) besides probing every port by binding it; a claim
 whose sandbox is gone is taken over.
+
+A registry is only seen by the sandboxes that use it (a test session has its own). Between the
+claim and the moment its services listen, a block would look free to everyone else: so the
+process that claimed it listens on one spare port of the block (`PortBlock.sentinel`, never a
+service's) until the block is released or the process ends, and any probe of the block fails.
 """
 
 from __future__ import annotations
@@ -51,6 +56,11 @@ class PortBlock:
         ports.update(range(self.shard_tarantool, self.shard_tarantool + self.span))
         return ports
 
+    @property
+    def sentinel(self) -> int:
+        """The last port of the shard HTTP range: in the margin no shard ever takes."""
+        return self.shard_http + self.span - 1
+
     def to_dict(self) -> dict:
         return asdict(self)
 
@@ -86,6 +96,28 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
         except OSError:
             return False
     return True
+
+
+_held: dict[tuple[str, int], socket.socket] = {}  # (root, offset) -> the sentinel's socket
+
+
+def _hold(root: Path, block: PortBlock) -> bool:
+    """Listen on the block's sentinel port; False if someone else has it (the block is taken)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.bind(("127.0.0.1", block.sentinel))
+        sock.listen(1)
+    except OSError:
+        sock.close()
+        return False
+    _held[(str(Path(root).resolve()), block.offset)] = sock
+    return True
+
+
+def _let_go(root: Path, offset: int) -> None:
+    sock = _held.pop((str(Path(root).resolve()), offset), None)
+    if sock is not None:
+        sock.close()
 
 
 def _live_claims(directory: Path) -> dict[int, set[int]]:
@@ -126,10 +158,14 @@ def claim_block(root: Path, shards: int) -> PortBlock:
             offset += STEP
             continue
         if offset not in claims and not (ports & taken) and all(port_is_free(p) for p in sorted(ports)):
+            if not _hold(root, block):
+                offset += STEP  # another process took the block between our look and now
+                continue
             path = directory / f"{offset}.json"
             try:
                 fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
             except FileExistsError:
+                _let_go(root, offset)
                 offset += STEP  # claimed between our look and now
                 continue
             with os.fdopen(fd, "w") as f:
@@ -139,6 +175,7 @@ def claim_block(root: Path, shards: int) -> PortBlock:
 
 
 def release_block(root: Path, offset: int) -> None:
+    _let_go(root, offset)
     path = registry_dir() / f"{offset}.json"
     try:
         data = json.loads(path.read_text())
@@ -171,3 +208,5 @@ def reclaim_block(root: Path, block: PortBlock) -> None:
         return reclaim_block(root, block)  # claimed between our look and now: look again
     with os.fdopen(fd, "w") as f:
         json.dump({"offset": block.offset, "root": mine, "ports": sorted(block.all_ports())}, f)
+    if (mine, block.offset) not in _held:
+        _hold(root, block)  # until its services listen again (best effort: they may already)

@@ -23,6 +23,7 @@ import time
 
 from ffwizard.demo import catalog, faults
 from ffwizard.demo.httpkit import Client, HttpError, log
+from ffwizard.demo.lifeline import watch_owner
 
 
 def events_per_second() -> float:
@@ -79,6 +80,7 @@ def main() -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    watch_owner()  # a test's worker stops with the test run that started it
     name = os.environ.get("FFSIM_SERVICE", "findface-video-worker")
     rate = events_per_second()
     sf_api = os.environ.get("ROUTER_URL", "")

@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -319,23 +320,29 @@ def prepare_demo(sandbox: Path | str | None = None, *, shards: int = DEFAULT_SHA
     else:
         root = Path(sandbox).expanduser().resolve()
     created = not is_sandbox(root)
-    box = build_sandbox(root, shards=shards, objects=objects, device=device, types=tuple(types),
-                        shape=wanted) if created else open_sandbox(root)
-    if not created and shape is not None and box.shape != wanted.name:
-        raise UserError(_("{root} is a demo sandbox of shape {built}, not {wanted}: give a new "
-                          "directory for the shape {wanted}.").format(
-                              root=box.root, built=box.shape, wanted=wanted.name))
-    if not created:
-        reclaim_block(box.root, box.ports)  # given back when it was stopped
-    if created and events_per_second:
-        # A live site: the video worker keeps adding events while the migration runs.
-        set_faults(box.root, FFSIM_EVENTS_PER_SECOND=f"{events_per_second:g}")
-    runtime = SimRuntime(box.root, box.project, box.compose_file)
-    if start:
-        result = runtime.compose_up()
-        if result.exit_code != 0:
-            raise UserError(_("the sandbox's services did not start: {output}").format(
-                output=result.output.strip()))
+    for attempt in range(PORT_RACE_ATTEMPTS):
+        box = build_sandbox(root, shards=shards, objects=objects, device=device,
+                            types=tuple(types), shape=wanted) if created else open_sandbox(root)
+        if not created and shape is not None and box.shape != wanted.name:
+            raise UserError(_("{root} is a demo sandbox of shape {built}, not {wanted}: give a new "
+                              "directory for the shape {wanted}.").format(
+                                  root=box.root, built=box.shape, wanted=wanted.name))
+        if not created:
+            reclaim_block(box.root, box.ports)  # given back when it was stopped
+        if created and events_per_second:
+            # A live site: the video worker keeps adding events while the migration runs.
+            set_faults(box.root, FFSIM_EVENTS_PER_SECOND=f"{events_per_second:g}")
+        runtime = SimRuntime(box.root, box.project, box.compose_file)
+        result = runtime.compose_up() if start else None
+        if not (created and result is not None and attempt + 1 < PORT_RACE_ATTEMPTS
+                and _lost_a_port(box.root)):
+            break
+        # Another program took a port of the block between the claim and the start (one that
+        # does not hold its blocks the way ffwizard does): build the new sandbox on another.
+        _discard(runtime, box)
+    if result is not None and result.exit_code != 0:
+        raise UserError(_("the sandbox's services did not start: {output}").format(
+            output=result.output.strip()))
     p = box.ports
     heading = (_("Built a simulated FindFace Multi installation at {root}") if created
                else _("Reusing a simulated FindFace Multi installation at {root}"))
@@ -356,6 +363,46 @@ def prepare_demo(sandbox: Path | str | None = None, *, shards: int = DEFAULT_SHA
                                "plan on it to read why)")).format(
                                    name=built.name, description=_(built.description))
     return PreparedDemo(box.root, box.project, box.compose_file, runtime, created, summary)
+
+
+PORT_RACE_ATTEMPTS = 5
+
+
+def _lost_a_port(root: Path, timeout: float = 60.0) -> bool:
+    """Whether a service of the sandbox just started could not listen on its port. A port
+    someone else listens on answers as if the service were up: so each service that has ports
+    is watched until its log says it listens, or it has died."""
+    def log_of(record) -> str:
+        try:
+            return Path(record.log).read_text(errors="replace")
+        except OSError:
+            return ""
+
+    pending = [r for r in procs.all_records(root).values() if r.ports]
+    deadline = time.monotonic() + timeout
+    while pending:
+        for record in list(pending):
+            text = log_of(record)
+            if "cannot listen on" in text:
+                return True
+            if "listening on" in text or not procs.is_running(record):
+                pending.remove(record)
+        if pending:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
+    return False
+
+
+def _discard(runtime, box) -> None:
+    """Stop and remove a sandbox this call has just built (its directory was empty)."""
+    runtime.stop_all()
+    release_block(box.root, box.ports.offset)
+    for child in box.root.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)
 
 
 def stop_demo(root: Path | str, *, release_ports: bool = True) -> list[str]:

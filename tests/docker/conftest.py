@@ -7,11 +7,16 @@ else that goes wrong (an image that cannot be built, compose missing) fails.
 from __future__ import annotations
 
 import os
-import uuid
 
 import dockertest_images as images
 import pytest
-from dockertest_engine import engine_client, engine_problem, remove_project
+from dockertest_engine import (
+    engine_client,
+    engine_problem,
+    new_project_name,
+    remove_leftover_projects,
+    remove_project,
+)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -29,6 +34,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def engine():
     client = engine_client()
+    remove_leftover_projects(client)
     yield client
     client.close()
 
@@ -43,7 +49,7 @@ def findface_image(engine) -> str:
 @pytest.fixture
 def project_name(engine):
     """A compose project name of its own; its containers are removed at the end."""
-    name = f"ffwt-{uuid.uuid4().hex[:8]}"
+    name = new_project_name()
     yield name
     if not os.environ.get("FFWIZARD_KEEP_CONTAINERS"):
         remove_project(engine, name)

@@ -2,10 +2,37 @@
 
 from __future__ import annotations
 
+import os
+import re
 import socket
+import uuid
 from contextlib import closing
 
 PROJECT_LABEL = "com.docker.compose.project"
+# Project names carry the test session that made them (its FFSIM_OWNER, tests/conftest.py), so a
+# later session can tell a killed session's leftovers from a concurrent run's projects.
+_OWNED = re.compile(r"^ffwt-s(\d+)t(\d+)-")
+
+
+def new_project_name(kind: str = "") -> str:
+    """`ffwt-s<pid>t<start>-[kind-]<random>`: unique, and naming this session."""
+    pid, _, ticks = os.environ.get("FFSIM_OWNER", f"{os.getpid()}:0").partition(":")
+    return f"ffwt-s{pid}t{ticks}-{kind + '-' if kind else ''}{uuid.uuid4().hex[:8]}"
+
+
+def remove_leftover_projects(client) -> list[str]:
+    """Remove the projects of test sessions that are gone (killed before their clean-up)."""
+    from ffwizard.demo.lifeline import owner_alive
+
+    gone = set()
+    for container in client.containers.list(all=True, filters={"label": PROJECT_LABEL}):
+        project = container.labels.get(PROJECT_LABEL, "")
+        owner = _OWNED.match(project)
+        if owner and not owner_alive(f"{owner[1]}:{owner[2]}"):
+            gone.add(project)
+    for project in sorted(gone):
+        remove_project(client, project)
+    return sorted(gone)
 
 
 def engine_client():

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import dockertest_images as images
 import pytest
-from dockertest_engine import remove_project
+from dockertest_engine import new_project_name, remove_project
 from dockertest_project import IMAGES, small_project
 
 from ffwizard.core.errors import UserError
@@ -50,7 +50,7 @@ def wait_http(runtime: DockerRuntime, port: int, timeout: float = 60.0) -> None:
 @pytest.fixture(scope="module")
 def running(engine, vendor_images, tmp_path_factory):
     """One project for the tests that only look or act inside containers (v2)."""
-    name = "ffwt-shared-" + os.urandom(3).hex()
+    name = new_project_name("shared")
     root = tmp_path_factory.mktemp("findface-multi")
     project, runtime = start_project(engine, root, name, COMPOSE_V2)
     yield project, runtime

@@ -16,6 +16,15 @@ NEW_MODELS = {
             "car": "carrec/cedar_m_224.cpu.fnk"},
 }
 FAST_ENV = {"FFWIZARD_POLL_INTERVAL": "0.2", "FFWIZARD_HEALTH_TIMEOUT": "30"}
+# What a CLI subprocess keeps of the FFSIM_ variables: the session's port registry and the
+# owner its services stop with (tests/conftest.py), never a fault knob set outside.
+SESSION_VARS = ("FFSIM_PORT_REGISTRY", "FFSIM_OWNER")
+
+
+def inherited_env() -> dict[str, str]:
+    """The test process's environment without test knobs and fault knobs."""
+    return {k: v for k, v in os.environ.items()
+            if not k.startswith(("FFWIZARD_TEST_", "FFSIM_")) or k in SESSION_VARS}
 
 
 def write_answers(directory: Path, device: str = "gpu", **extra) -> Path:
@@ -28,9 +37,7 @@ def write_answers(directory: Path, device: str = "gpu", **extra) -> Path:
 def ffwizard(*args: str, env: dict | None = None, timeout: float = 180,
              stdin=subprocess.DEVNULL) -> subprocess.CompletedProcess:
     """Run the ffwizard CLI in a subprocess (stdin not a terminal)."""
-    inherited = {k: v for k, v in os.environ.items()
-                 if not k.startswith(("FFWIZARD_TEST_", "FFSIM_"))}
-    full_env = {**inherited, **FAST_ENV, **(env or {})}
+    full_env = {**inherited_env(), **FAST_ENV, **(env or {})}
     return subprocess.run([sys.executable, "-m", "ffwizard", *args], env=full_env, stdin=stdin,
                           capture_output=True, text=True, timeout=timeout)
 

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 
-from executor_helpers import FAST_ENV, ffwizard, journal_events, write_answers
+from executor_helpers import FAST_ENV, ffwizard, inherited_env, journal_events, write_answers
 
 from ffwizard.core import detached
 from ffwizard.core.journal import current_run_dir
@@ -24,10 +24,18 @@ def wait_for(predicate, timeout=60.0):
     return False
 
 
+def migration_log(root) -> str:
+    try:
+        return (current_run_dir(root) / "migration.log").read_text(errors="replace")
+    except OSError:
+        return ""
+
+
 def test_ctrl_c_stops_cleanly_and_the_migration_keeps_running(make_sandbox, tmp_path):
     root = make_sandbox(objects=300)
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("FFSIM_")}, **FAST_ENV,
-           "FFSIM_PACE": "60"}
+    # Paced: 300 objects at 20/s, so the tool is still copying when ffwizard has stopped.
+    env = {**inherited_env(), **FAST_ENV,
+           "FFSIM_PACE": "20"}
     apply = subprocess.Popen(
         [sys.executable, "-m", "ffwizard", "apply", "--root", str(root), "--answers",
          str(write_answers(tmp_path)), "--runtime", "sim", "--yes"],
@@ -35,7 +43,7 @@ def test_ctrl_c_stops_cleanly_and_the_migration_keeps_running(make_sandbox, tmp_
         text=True, start_new_session=True)
     try:
         assert wait_for(lambda: any(e.get("point") == "launched" for e in journal_events(root)))
-        time.sleep(0.5)
+        assert wait_for(lambda: "progress:" in migration_log(root))  # the tool is copying
         os.killpg(apply.pid, signal.SIGINT)  # the terminal's Ctrl+C: the whole foreground group
         out, err = apply.communicate(timeout=30)
     finally:
@@ -74,8 +82,9 @@ def test_attach_without_a_run_says_so(make_sandbox):
 
 def test_the_user_can_stop_the_migration_and_rerun_it(make_sandbox, tmp_path):
     root = make_sandbox(objects=300)
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("FFSIM_")}, **FAST_ENV,
-           "FFSIM_PACE": "40"}
+    # Paced: 300 objects at 20/s, so the stop comes while the tool copies.
+    env = {**inherited_env(), **FAST_ENV,
+           "FFSIM_PACE": "20"}
     apply = subprocess.Popen(
         [sys.executable, "-m", "ffwizard", "apply", "--root", str(root), "--answers",
          str(write_answers(tmp_path)), "--runtime", "sim", "--yes"],

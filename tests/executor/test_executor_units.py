@@ -205,13 +205,16 @@ def test_compare_counts_names_each_mismatch():
 # --- detached launcher --------------------------------------------------------------------------
 
 def test_detached_process_survives_and_records_exit(tmp_path):
-    exit_file, log = tmp_path / "m.exit", tmp_path / "m.log"
-    state = detached.launch([sys.executable, "-c", "import time; print('hello', flush=True); "
-                             "time.sleep(0.5); raise SystemExit(7)"], log_file=log, exit_file=exit_file)
+    exit_file, log, go = tmp_path / "m.exit", tmp_path / "m.log", tmp_path / "go"
+    # The tool runs until the test lets it finish (creates `go`), then exits 7.
+    state = detached.launch([sys.executable, "-c", "import os, sys, time; print('hello', flush=True)\n"
+                             "while not os.path.exists(sys.argv[1]): time.sleep(0.02)\n"
+                             "raise SystemExit(7)", str(go)], log_file=log, exit_file=exit_file)
     assert detached.is_running(state)
     assert os.getsid(state.pid) == state.pid  # its own session: no SIGHUP from our terminal
     assert detached.find_wrapper(exit_file) == state.pid
-    deadline = time.time() + 10
+    go.touch()
+    deadline = time.time() + 60
     while detached.read_exit(exit_file) is None and time.time() < deadline:
         time.sleep(0.05)
     assert detached.read_exit(exit_file) == 7
@@ -231,11 +234,11 @@ def test_the_tool_outliving_a_killed_wrapper_still_counts_as_running(tmp_path):
     log = tmp_path / "m.log"
     state = detached.launch([sys.executable, "-c", "import time; print('ready', flush=True); "
                              "time.sleep(60)"], log_file=log, exit_file=exit_file)
-    deadline = time.time() + 10
+    deadline = time.time() + 60
     while "ready" not in log.read_text() and time.time() < deadline:
         time.sleep(0.02)  # the tool runs (the wrapper records its pid before starting it)
     os.kill(state.pid, signal.SIGKILL)  # only the wrapper
-    deadline = time.time() + 5
+    deadline = time.time() + 30
     while detached.is_running(state) and time.time() < deadline:
         time.sleep(0.02)
     assert not detached.is_running(state)

@@ -6,6 +6,7 @@ empty HOME and working directory in a temporary folder, no PYTHONPATH and no vir
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -246,8 +247,10 @@ def test_a_whole_migration_runs_from_the_bundle(bundle, bare_host, tmp_path):
     answers = tmp_path / "answers.yaml"
     answers.write_text("models: {face: face/nectarine_m_160.gpu.fnk, "
                        "body: pedrec/wheat_m_256.gpu.fnk, car: carrec/cedar_m_224.gpu.fnk}\n")
+    # The test session stays the services' owner (they stop if it is killed; tests/conftest.py).
     host = {**bare_host, "env": {**bare_host["env"], "FFWIZARD_POLL_INTERVAL": "0.2",
-                                 "FFSIM_PORT_REGISTRY": str(tmp_path / "ports")}}
+                                 "FFSIM_PORT_REGISTRY": str(tmp_path / "ports"),
+                                 "FFSIM_OWNER": os.environ["FFSIM_OWNER"]}}
     ffwizard = [str(SYSTEM_PYTHON), str(bundle)]
     try:
         prepared = run_bare(host, [*ffwizard, "demo", "--prepare-only", "--sandbox", str(sandbox),

@@ -20,7 +20,7 @@ async def open_installation(pilot, app) -> None:
     await pilot.press("enter")
     await app.workers.wait_for_complete()
     await wait_for(pilot, lambda: screen_name(app) == "InstallationScreen")
-    await pilot.pause(0.2)
+    await wait_for(pilot, lambda: "✓" in widget_text(app, "#checks") or "✗" in widget_text(app, "#checks"))
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])
@@ -33,7 +33,8 @@ async def test_every_service_is_one_line_with_its_state(sim_sandbox_factory, lan
         services = app.state.detection.services
         body = app.screen.query_one("#body")
         body.scroll_to_widget(app.screen.query_one("#services"), top=True, animate=False)
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: "●" in screen_text(app) or "○" in screen_text(app))
+        await pilot.pause()
         rows = screen_text(app).splitlines()
         words = {state_word(s.state) for s in services.values()}
         assert RUNNING[language] in words

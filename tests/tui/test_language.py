@@ -26,8 +26,7 @@ async def test_the_switch_on_welcome_turns_screen_and_footer_russian_and_back(si
     demo = sim_sandbox
     app = create_app(demo.root, "sim", runtime=demo.runtime)  # not the demo: the root is typed
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.2)
-        assert "Migrate feature vectors to a new model" in screen_text(app)
+        await wait_for(pilot, lambda: "Migrate feature vectors to a new model" in screen_text(app))
         assert "Language / Язык:" in screen_text(app)
         assert {"Next", "Quit", "Help", "Language"} <= set(footer_words(app))
         assert app.focused.id == "next"  # the switch stays out of the default path
@@ -87,7 +86,8 @@ async def next_step(pilot, app, name: str) -> None:
     await pilot.press("ctrl+n")
     await app.workers.wait_for_complete()
     await wait_for(pilot, lambda: screen_name(app) == name, timeout=120)
-    await pilot.pause(0.1)
+    await wait_for(pilot, lambda: len(nav_labels(app)) == 2)  # composed: Back and Next
+    await pilot.pause()
 
 
 def assert_russian_step(app, title: str, header: str) -> None:
@@ -105,9 +105,8 @@ async def test_every_step_in_russian_from_the_start_to_the_review(sim_sandbox):
     set_language("ru")
     app = create_app(demo.root, "sim", demo=True, runtime=demo.runtime)
     async with app.run_test(size=(100, 32)) as pilot:
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: "Миграция векторов признаков на новую модель" in screen_text(app))
         text = screen_text(app)
-        assert "Миграция векторов признаков на новую модель" in text
         assert "ДЕМО" in text.splitlines()[0]
         assert "Установка: демо, симулированная" in text
         assert app.screen.query_one("#language-ru", Button).has_class("-current")
@@ -139,17 +138,16 @@ async def test_every_step_in_russian_from_the_start_to_the_review(sim_sandbox):
         # A model the extraction service lacks: refused, its problem under its own type.
         proposal = app.screen.query_one("#model-body", Select).value
         app.screen.query_one("#model-body", Select).value = OTHER
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: app.focused.id == "other-body")
         await pilot.press(*"pedrec/pear_9.gpu.fnk")
         await pilot.press("ctrl+n")
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: widget_text(app, "#message")
+                       == "Исправьте выбор моделей, отмеченный красным.")
         assert screen_name(app) == "ModelsScreen"
-        assert widget_text(app, "#message") == "Исправьте выбор моделей, отмеченный красным."
         assert "pear_9" in widget_text(app, "#problem-body")
         assert widget_text(app, "#problem-face") == widget_text(app, "#problem-car") == ""
         app.screen.query_one("#model-body", Select).value = proposal
-        await pilot.pause(0.1)
-        assert widget_text(app, "#problem-body") == ""
+        await wait_for(pilot, lambda: widget_text(app, "#problem-body") == "")
 
         await next_step(pilot, app, "ShardsScreen")
         assert_russian_step(app, "Новые шарды (4, столько же, сколько старых)", "4.Шарды")
@@ -158,18 +156,15 @@ async def test_every_step_in_russian_from_the_start_to_the_review(sim_sandbox):
         old_port = str(app.state.installation.shards[0].http_port)
         app.screen.query_one("#http-1", Input).value = old_port
         app.screen.query_one("#name-2", Input).value = "shard-011"
-        await pilot.pause(0.1)
-        assert widget_text(app, "#message") == "Проблем: 2 — см. под таблицей."
+        await wait_for(pilot, lambda: widget_text(app, "#message") == "Проблем: 2 — см. под таблицей.")
         invalid = {field.id for field in app.screen.query(Input) if field.has_class("-invalid-value")}
         assert invalid == {"http-1", "name-2"}
         app.screen.query_one("#tnt-3", Input).value = "0"
-        await pilot.pause(0.1)
-        assert "строка 4: порт Tarantool должен быть числом от 1 до 65535." in widget_text(
-            app, "#shard-problems")
+        await wait_for(pilot, lambda: "строка 4: порт Tarantool должен быть числом от 1 до 65535."
+                       in widget_text(app, "#shard-problems"))
         for cell, value in (("http-1", "5621"), ("name-2", "shard-013"), ("tnt-3", "61113")):
             app.screen.query_one(f"#{cell}", Input).value = value
-        await pilot.pause(0.1)
-        assert widget_text(app, "#message") == ""
+        await wait_for(pilot, lambda: widget_text(app, "#message") == "")
 
         await next_step(pilot, app, "SettingsScreen")
         assert_russian_step(app, "Настройки", "5.Настройки")
@@ -177,9 +172,9 @@ async def test_every_step_in_russian_from_the_start_to_the_review(sim_sandbox):
         assert "перекластеризовать события после переключения" in screen_text(app)
         app.screen.query_one("#workers_num", Input).value = "0"
         await pilot.press("ctrl+n")
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: widget_text(app, "#message")
+                       == "Исправьте значения, отмеченные красным.")
         assert screen_name(app) == "SettingsScreen"
-        assert widget_text(app, "#message") == "Исправьте значения, отмеченные красным."
         assert "обработчики: нужно целое число не меньше 1." in widget_text(
             app, "#settings-problems")
         app.screen.query_one("#workers_num", Input).value = "2"

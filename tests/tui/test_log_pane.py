@@ -8,6 +8,7 @@ import threading
 import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import Log
+from tui_helpers import wait_for
 
 from ffwizard.ui.widgets.log_pane import LineSplitter, LogPane, clean_line
 
@@ -31,6 +32,8 @@ async def wait_until(pilot, condition, timeout: float = 10.0) -> None:
             return
         await pilot.pause(0.01)
     assert condition()
+def shows(app: App, text: str) -> bool:
+    return any(text in row for row in screen_rows(app))
 
 
 # --- LineSplitter ---------------------------------------------------------------------------
@@ -109,7 +112,7 @@ async def test_pane_past_max_lines_shows_last_line_written(tmp_path):
         for batch in range(10):
             pane.feed("".join(f"line {batch * 20 + i}\n" for i in range(20)).encode())
             await pilot.pause(0.08)
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: shows(app, "line 199"), timeout=30)
         rows = [row.strip("│ ") for row in screen_rows(app)]
         shown = [row for row in rows if row.startswith("line ")]
         assert shown[-1] == "line 199"
@@ -137,7 +140,7 @@ async def test_pane_reads_pipe_in_thread_and_announces_end(tmp_path):
         writer.start()
         await app.workers.wait_for_complete()
         writer.join()
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: finished and shows(app, "no newline"), timeout=30)
         assert finished and finished[0].lines_total == 5001
         assert pane.lines[-1] == "no newline" and pane.lines[-2] == "row 4999"
         assert len(pane.lines) == 1000
@@ -154,16 +157,14 @@ async def test_pane_tails_growing_file_from_its_end(tmp_path):
     app = PaneApp(pane)
     async with app.run_test(size=(60, 12)) as pilot:
         pane.follow_file(source, until=lambda: done["value"], start_at_tail=1000, poll=0.02)
-        await pilot.pause(0.2)
-        assert pane.lines[-1] == "old 9999"
+        await wait_for(pilot, lambda: pane.lines and pane.lines[-1] == "old 9999", timeout=30)
         assert len(pane.lines) < 200  # only the tail was read
         with source.open("a") as handle:
             handle.write("new line\nlast")
         done["value"] = True
         await app.workers.wait_for_complete()
-        await pilot.pause(0.2)
-        assert list(pane.lines[-2:]) == ["new line", "last"]
-        assert any("last" in row for row in screen_rows(app))
+        await wait_for(pilot, lambda: list(pane.lines[-2:]) == ["new line", "last"]
+                       and shows(app, "last"), timeout=30)
 
 
 async def test_pane_follows_the_end_until_the_user_scrolls_up():
@@ -173,20 +174,20 @@ async def test_pane_follows_the_end_until_the_user_scrolls_up():
         for batch in range(5):
             pane.add_lines([f"a{batch}-{i}" for i in range(30)])
             await pilot.pause(0.1)
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: shows(app, "a4-29"), timeout=30)
         assert pane.scroll_y == pane.max_scroll_y > 0
-        assert any("a4-29" in row for row in screen_rows(app))
         pane.scroll_home(animate=False, immediate=True)
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: shows(app, "a0-0"), timeout=30)
         pane.add_lines([f"b{i}" for i in range(30)])
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: pane.lines[-1] == "b29", timeout=30)  # flushed to the pane
+        await pilot.pause()
         assert pane.scroll_y == 0  # reading the top: not dragged away
+        assert shows(app, "a0-0")
         pane.scroll_end(animate=False, immediate=True)
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: shows(app, "b29"), timeout=30)
         pane.add_lines([f"c{i}" for i in range(30)])
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: shows(app, "c29"), timeout=30)
         assert pane.scroll_y == pane.max_scroll_y
-        assert any("c29" in row for row in screen_rows(app))
 
 
 async def test_pane_keeps_last_line_in_view_when_it_shrinks():
@@ -203,10 +204,9 @@ async def test_pane_keeps_last_line_in_view_when_it_shrinks():
     async with app.run_test(size=(40, 12)) as pilot:
         pane = app.query_one(LogPane)
         pane.add_lines([f"line {i}" for i in range(100)])
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: shows(app, "line 99"), timeout=30)
         app.query_one("#below", Static).update("one\ntwo\nthree")
-        await pilot.pause(0.2)
-        assert any("line 99" in row for row in screen_rows(app))
+        await wait_for(pilot, lambda: shows(app, "three") and shows(app, "line 99"), timeout=30)
 
 
 async def test_a_very_long_line_is_bounded_in_the_pane_and_whole_in_the_file(tmp_path):

@@ -7,7 +7,7 @@ import shlex
 
 import pytest
 from textual.geometry import Region
-from tui_helpers import screen_name, screen_text, wait_for
+from tui_helpers import press_next, screen_name, screen_text, wait_for
 
 from ffwizard.ui.app import create_app
 from ffwizard.ui.screens.review import StepFold
@@ -34,14 +34,11 @@ def cut_inside_a_name(original: str, lines: list[str]) -> list[str]:
 
 
 async def open_review(pilot, app) -> None:
-    for _ in range(5):
-        await pilot.press("enter")
-        await app.workers.wait_for_complete()
-        await pilot.pause(0.2)
+    await press_next(pilot, app, 5)
     await wait_for(pilot, lambda: screen_name(app) == "ReviewScreen")
     await wait_for(pilot, lambda: app.state.plan is not None
                    and not app.screen.query_one("#next").disabled)
-    await pilot.pause(0.2)
+    await pilot.pause()
 
 
 async def test_review_is_a_summary_and_folded_steps_opened_on_demand(sim_sandbox_factory):
@@ -68,14 +65,13 @@ async def test_review_is_a_summary_and_folded_steps_opened_on_demand(sim_sandbox
         assert app.focused.parent is folds[0] or app.focused.parent is folds[1]
         opened = app.focused.parent
         await pilot.press("enter")
-        await pilot.pause(0.2)
-        assert not opened.collapsed and sum(not f.collapsed for f in folds) == 1
+        await wait_for(pilot, lambda: not opened.collapsed)
+        assert sum(not f.collapsed for f in folds) == 1
 
         # F3 opens every step, and then folds them all again.
         await pilot.press("f3")
-        await pilot.pause(0.3)
-        assert not any(f.collapsed for f in folds)
-        assert "Fold all" in screen_text(app).splitlines()[-1]
+        await wait_for(pilot, lambda: not any(f.collapsed for f in folds)
+                       and "Fold all" in screen_text(app).splitlines()[-1])
         # Commands wrap at spaces and path separators, never inside a name.
         commands = [("$ " + shlex.join(argv)) for step in app.state.plan.steps
                     for argv in step.commands]
@@ -88,5 +84,4 @@ async def test_review_is_a_summary_and_folded_steps_opened_on_demand(sim_sandbox
             assert cut_inside_a_name(original, lines) == [], lines
         assert wrapped, "the long paths of this sandbox should need more than one line"
         await pilot.press("f3")
-        await pilot.pause(0.2)
-        assert all(f.collapsed for f in folds)
+        await wait_for(pilot, lambda: all(f.collapsed for f in folds))

@@ -4,7 +4,7 @@ output pane full width on one key, and no stale progress after a stop or a rollb
 from __future__ import annotations
 
 import pytest
-from tui_helpers import screen_name, screen_text, wait_for, widget_text
+from tui_helpers import press_next, screen_name, screen_text, wait_for, widget_text
 
 from ffwizard.ui.app import create_app
 
@@ -12,10 +12,7 @@ pytestmark = pytest.mark.asyncio
 
 
 async def start_run(pilot, app):
-    for _ in range(5):
-        await pilot.press("enter")
-        await app.workers.wait_for_complete()
-        await pilot.pause(0.2)
+    await press_next(pilot, app, 5)
     await wait_for(pilot, lambda: screen_name(app) == "ReviewScreen")
     await wait_for(pilot, lambda: app.state.plan is not None
                    and not app.screen.query_one("#next").disabled)
@@ -41,9 +38,11 @@ async def test_a_failure_reads_whole_and_the_output_takes_the_width(sim_sandbox_
         run_screen = await start_run(pilot, app)
         await wait_for(pilot, lambda: run_screen.outcome is not None, timeout=120)
         assert run_screen.outcome.status == "failed"
-        await pilot.pause(0.5)
         last = run_screen.outcome.error.strip().splitlines()[-1].strip()
         assert "ffwizard resume --rerun-migration" in last
+        await wait_for(pilot, lambda: words(last) in words(widget_text(app, "#run-status"))
+                       and "when the run failed" in widget_text(app, "#progress-text"))
+        await pilot.pause()
         # The last sentence of the error, whole, on the screen above the buttons.
         status = run_screen.query_one("#run-status")
         assert words(last) in words(widget_text(app, "#run-status"))
@@ -55,16 +54,15 @@ async def test_a_failure_reads_whole_and_the_output_takes_the_width(sim_sandbox_
         # F6: the output pane alone, full width; the footer says so; F6 again brings it back.
         pane = run_screen.query_one("#log")
         narrow = pane.size.width
-        assert "Full output" in screen_text(app).splitlines()[-1]
+        await wait_for(pilot, lambda: "Full output" in screen_text(app).splitlines()[-1])
         await pilot.press("f6")
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: pane.size.width >= 76)
         assert not run_screen.query_one("#step-list").display or \
             run_screen.query_one("#step-list").region.width == 0
         assert pane.size.width >= 76 > narrow
         assert words(last) in words(widget_text(app, "#run-status"))
         await pilot.press("f6")
-        await pilot.pause(0.2)
-        assert pane.size.width == narrow
+        await wait_for(pilot, lambda: pane.size.width == narrow)
 
         # Rolled back: no numbers of a copy that no longer exists.
         run_screen.query_one("#rollback").focus()
@@ -72,6 +70,5 @@ async def test_a_failure_reads_whole_and_the_output_takes_the_width(sim_sandbox_
         await wait_for(pilot, lambda: screen_name(app) == "Choice")
         await pilot.press("right", "enter")
         await wait_for(pilot, lambda: run_screen.outcome.status == "rolled-back", timeout=180)
-        await pilot.pause(0.2)
-        assert widget_text(app, "#progress-text") == ""
+        await wait_for(pilot, lambda: widget_text(app, "#progress-text") == "")
         assert not run_screen.query_one("#progress-row").display

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from textual.widgets import Input
-from tui_helpers import screen_name, wait_for, widget_text
+from tui_helpers import press_next, screen_name, wait_for, widget_text
 
 from ffwizard.i18n import set_language
 from ffwizard.ui.app import create_app
@@ -25,15 +25,13 @@ async def test_one_empty_port_is_one_problem_of_its_row(sim_sandbox, language):
     set_language(language)
     app = create_app(demo.root, "sim", demo=True, runtime=demo.runtime)
     async with app.run_test(size=(80, 24)) as pilot:
-        for _ in range(3):
-            await pilot.press("enter")
-            await app.workers.wait_for_complete()
-            await pilot.pause(0.2)
+        await press_next(pilot, app, 3)
         await wait_for(pilot, lambda: screen_name(app) == "ShardsScreen")
         words = WORDS[language]
         for value in ("", "99999"):
             app.screen.query_one("#http-1", Input).value = value
-            await pilot.pause(0.2)
+            await wait_for(pilot, lambda: words["message"] in widget_text(app, "#message")
+                           and app.screen.query_one("#http-1").has_class("-invalid-value"))
             problems = widget_text(app, "#shard-problems").splitlines()
             assert len(problems) == 1, problems
             assert problems[0].startswith(words["row"]), problems

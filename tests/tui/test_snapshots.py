@@ -1,7 +1,9 @@
 """Pictures of every screen at 80×24, compared with the accepted ones in __snapshots__/.
 
-Deterministic: the demo sandbox lives at a fixed path with a fixed block of ports, free disk and
-memory are pinned through the preflight's knobs, run ids are masked and cursors do not blink.
+Deterministic: the demo sandbox is shown at a fixed path (it lives in a directory of the run's
+own, `snapshot_dir`, whose path the pictures show as SHOWN_DIR) with a fixed block of ports, free
+disk and memory are pinned through the preflight's knobs, run ids are masked and cursors do not
+blink.
 Update after a deliberate change with `pytest tests/tui/test_snapshots.py --snapshot-update`
 and look at the pictures before committing them.
 """
@@ -12,14 +14,23 @@ import fcntl
 import json
 import re
 import shutil
+import sys
+import time
 from pathlib import Path
 
 import pytest
+from textual.app import App
 
 from ffwizard.demo.ports import PortBlock, port_is_free, registry_dir
 from ffwizard.ui.app import create_app
 
-SNAPSHOT_DIR = Path("/tmp/ffwizard-snapshots")
+# The sandboxes' parent directory as the pictures show it. The real one is the run's own
+# (`snapshot_dir` in conftest.py), its path as long as this one so that every line wraps alike.
+SHOWN_DIR = "/tmp/ffwizard-snapshots"
+SNAPSHOT_DIR: Path | None = None  # the run's own, while a test runs (one_snapshot_run_at_a_time)
+# The fixed ports below are the machine's: runs on one machine take turns on them, through the
+# lock file earlier versions of these tests took too (nothing else is kept in that directory).
+PORTS_LOCK = Path(SHOWN_DIR) / ".lock"
 # Ports of their own, registered under offsets no ordinary sandbox reaches (their ports would
 # pass 65535), so other sandboxes keep off them; all outside the ephemeral range (32768-60999)
 # where client connections come and go.
@@ -34,6 +45,39 @@ BLOCKS = {
                        extraction_api=6591, upload=6592, ntls=6593),
 }
 SIZE = (80, 24)
+# When another program holds a port of BLOCKS[name] (a sandbox some older run left behind), the
+# sandbox runs on the block shifted by one of these (each port keeping its number of digits, so
+# every line wraps alike) and the pictures show its ports back at BLOCKS' numbers.
+SHIFTS = range(0, 3000, 100)
+PORTS_SHOWN: dict[int, int] = {}  # port the sandbox uses -> port the picture shows (this test)
+
+
+def block_ports(block: PortBlock) -> list[int]:
+    """Every port of the block, in an order two blocks of one shape share."""
+    return [*range(block.shard_http, block.shard_http + block.span),
+            *range(block.shard_tarantool, block.shard_tarantool + block.span),
+            block.sf_api, block.extraction_api, block.upload, block.ntls]
+
+
+def block_like(shown: PortBlock, root: Path) -> PortBlock:
+    """`shown` itself when its ports are free, else the first free shift of it; held (the
+    sentinel port, as every sandbox's claim is) so that no other run takes it meanwhile."""
+    from ffwizard.demo import ports
+
+    fields = ("shard_http", "shard_tarantool", "sf_api", "extraction_api", "upload", "ntls")
+    deadline = time.monotonic() + 120
+    while True:
+        for delta in SHIFTS:
+            block = PortBlock(shards=shown.shards, offset=shown.offset + delta,
+                              **{f: getattr(shown, f) + delta for f in fields})
+            if any(len(str(a)) != len(str(s)) or a > 65535 or a in ports.ephemeral_ports()
+                   for a, s in zip(block_ports(block), block_ports(shown))):
+                continue
+            if all(port_is_free(p) for p in block.all_ports()) and ports._hold(root, block):
+                return block
+        if time.monotonic() > deadline:
+            pytest.skip(f"no free shift of the snapshot ports of {root.parent.name}")
+        time.sleep(0.5)
 
 
 def fixed_sandbox(monkeypatch, name: str, shards: int):
@@ -48,9 +92,9 @@ def fixed_sandbox(monkeypatch, name: str, shards: int):
         except Exception:
             pass
         shutil.rmtree(root, ignore_errors=True)
-    block = PortBlock(shards=shards, **BLOCKS[name])
-    if not all(port_is_free(port) for port in block.all_ports()):
-        pytest.skip(f"the snapshot ports ({name}) are taken on this machine")
+    shown = PortBlock(shards=shards, **BLOCKS[name])
+    block = block_like(shown, root)
+    PORTS_SHOWN.update({a: s for a, s in zip(block_ports(block), block_ports(shown)) if a != s})
     registry = registry_dir()
     registry.mkdir(parents=True, exist_ok=True)
     (registry / f"{block.offset}.json").write_text(json.dumps(
@@ -61,10 +105,24 @@ def fixed_sandbox(monkeypatch, name: str, shards: int):
 
 
 @pytest.fixture(autouse=True)
-def one_snapshot_run_at_a_time():
-    """Two test runs on one machine would share the fixed paths and ports: take turns."""
-    SNAPSHOT_DIR.mkdir(parents=True, exist_ok=True)
-    with open(SNAPSHOT_DIR / ".lock", "w") as lock:
+def one_snapshot_run_at_a_time(monkeypatch, snapshot_dir):
+    """Two test runs on one machine would share the fixed ports: take turns. The sandboxes go
+    into this run's own directory, and every picture shows that directory as SHOWN_DIR."""
+    assert len(str(snapshot_dir)) == len(SHOWN_DIR)
+    monkeypatch.setattr(sys.modules[__name__], "SNAPSHOT_DIR", snapshot_dir)
+    export_screenshot = App.export_screenshot
+
+    def shown_at_the_fixed_path(app, *args, **kwargs):
+        svg = export_screenshot(app, *args, **kwargs).replace(str(snapshot_dir), SHOWN_DIR)
+        if PORTS_SHOWN:
+            svg = re.sub(r"(?<!\d)(?<!\d\.)\d{4,5}(?!\d|\.\d)",
+                         lambda m: str(PORTS_SHOWN.get(int(m[0]), m[0])), svg)
+        return svg
+
+    monkeypatch.setattr(App, "export_screenshot", shown_at_the_fixed_path)
+    PORTS_SHOWN.clear()
+    PORTS_LOCK.parent.mkdir(parents=True, exist_ok=True)
+    with open(PORTS_LOCK, "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield
 
@@ -90,6 +148,14 @@ async def settle(pilot) -> None:
     await pilot.pause(0.3)
 
 
+async def next_screen(pilot) -> None:
+    """Enter on the focused Next, then wait until the next screen is there and settled."""
+    before = pilot.app.screen
+    await pilot.press("enter")
+    await until(pilot, lambda: pilot.app.screen is not before)
+    await settle(pilot)
+
+
 async def until(pilot, condition, timeout: float = 120.0) -> None:
     waited = 0.0
     while not condition():
@@ -101,8 +167,7 @@ async def until(pilot, condition, timeout: float = 120.0) -> None:
 def forward(steps: int):
     async def run_before(pilot) -> None:
         for _ in range(steps):
-            await pilot.press("enter")
-            await settle(pilot)
+            await next_screen(pilot)
     return run_before
 
 

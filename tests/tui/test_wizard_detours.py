@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from textual.widgets import Input, Select
-from tui_helpers import screen_name, screen_text, wait_for, widget_text
+from tui_helpers import press_next, screen_name, screen_text, wait_for, widget_text
 
 from ffwizard.ui.app import create_app
 from ffwizard.ui.screens.models import OTHER
@@ -13,10 +13,7 @@ pytestmark = pytest.mark.asyncio
 
 
 async def reach(pilot, app, name: str, presses: int) -> None:
-    for _ in range(presses):
-        await pilot.press("enter")
-        await app.workers.wait_for_complete()
-        await pilot.pause(0.2)
+    await press_next(pilot, app, presses)
     await wait_for(pilot, lambda: screen_name(app) == name)
 
 
@@ -28,25 +25,21 @@ async def test_bad_values_are_explained_and_back_keeps_answers(sim_sandbox):
 
         # A model typed by hand that the extraction service does not have.
         app.screen.query_one("#model-face", Select).value = OTHER
-        await pilot.pause(0.1)
-        assert app.focused.id == "other-face"
+        await wait_for(pilot, lambda: app.focused.id == "other-face")
         await pilot.press(*"face/pear_9.gpu.fnk")
         await pilot.press("ctrl+n")
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: "Fix the model choice" in widget_text(app, "#message"))
         assert screen_name(app) == "ModelsScreen"
         assert "not among the models" in widget_text(app, "#problem-face")
-        assert "Fix the model choice" in widget_text(app, "#message")
         # Fixed: a real GPU model typed by hand is accepted.
         typed = app.screen.query_one("#other-face", Input)
         typed.value = "face/nectarine_l_320.gpu.fnk"
-        await pilot.pause(0.1)
-        assert widget_text(app, "#problem-face") == ""
+        await wait_for(pilot, lambda: widget_text(app, "#problem-face") == "")
         # No object type at all is refused.
         for kind in ("face", "body", "car"):
             app.screen.query_one(f"#use-{kind}").value = False
         await pilot.press("ctrl+n")
-        await pilot.pause(0.1)
-        assert "at least one object type" in widget_text(app, "#message")
+        await wait_for(pilot, lambda: "at least one object type" in widget_text(app, "#message"))
         app.screen.query_one("#use-face").value = True
         await pilot.press("ctrl+n")
         await wait_for(pilot, lambda: screen_name(app) == "ShardsScreen")
@@ -57,14 +50,13 @@ async def test_bad_values_are_explained_and_back_keeps_answers(sim_sandbox):
         old_port = str(app.state.installation.shards[0].http_port)
         port = app.screen.query_one("#http-1", Input)
         port.value = old_port
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: f"HTTP port {old_port} is already"
+                       in widget_text(app, "#shard-problems"))
         assert port.has_class("-invalid-value")
-        assert f"HTTP port {old_port} is already" in widget_text(app, "#shard-problems")
         app.screen.query_one("#name-2", Input).value = "shard-011"
-        await pilot.pause(0.1)
-        assert "given twice" in widget_text(app, "#shard-problems")
+        await wait_for(pilot, lambda: "given twice" in widget_text(app, "#shard-problems"))
         await pilot.press("ctrl+n")
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: widget_text(app, "#message") != "")
         assert screen_name(app) == "ShardsScreen"  # refused
         # Back to the models and forward again: the typed model is still chosen.
         await pilot.press("escape")
@@ -79,9 +71,9 @@ async def test_bad_values_are_explained_and_back_keeps_answers(sim_sandbox):
         await wait_for(pilot, lambda: screen_name(app) == "SettingsScreen")
         app.screen.query_one("#workers_num", Input).value = "0"
         await pilot.press("ctrl+n")
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: "workers must be a whole number"
+                       in widget_text(app, "#settings-problems"))
         assert screen_name(app) == "SettingsScreen"
-        assert "workers must be a whole number" in widget_text(app, "#settings-problems")
         app.screen.query_one("#workers_num", Input).value = "2"
         await pilot.press("ctrl+n")
         await wait_for(pilot, lambda: screen_name(app) == "ReviewScreen")
@@ -108,11 +100,10 @@ async def test_letters_typed_into_an_input_do_not_trigger_keys(sim_sandbox):
         assert field.value == "/tmp/qnb"
         assert screen_name(app) == "SettingsScreen"
         await pilot.press("f1")
-        await pilot.pause(0.1)
-        assert screen_name(app) == "HelpScreen"
+        await wait_for(pilot, lambda: screen_name(app) == "HelpScreen")
         assert "backup directory" in widget_text(app, "#help-text")
         await pilot.press("escape")
-        assert screen_name(app) == "SettingsScreen"
+        await wait_for(pilot, lambda: screen_name(app) == "SettingsScreen")
 
 
 async def test_missing_install_root_is_a_calm_message(tmp_path):
@@ -120,9 +111,8 @@ async def test_missing_install_root_is_a_calm_message(tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("enter")
         await app.workers.wait_for_complete()
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: "there is no directory" in widget_text(app, "#problem"))
         assert screen_name(app) == "WelcomeScreen"
-        assert "there is no directory" in widget_text(app, "#problem")
         assert "see above" in widget_text(app, "#message")
         assert "Traceback" not in screen_text(app)
 
@@ -140,7 +130,7 @@ async def test_an_engine_that_does_not_answer_is_said_in_full(tmp_path, monkeypa
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("enter")
         await app.workers.wait_for_complete()
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: "does not answer" in widget_text(app, "#problem"))
         assert screen_name(app) == "WelcomeScreen"
         problem = widget_text(app, "#problem")
         assert f"The Docker Engine does not answer at unix://{socket}" in problem
@@ -160,8 +150,13 @@ async def start_run(pilot, app):
 
 
 async def test_stop_during_the_migration_then_reattach_and_finish(sim_sandbox_factory, monkeypatch):
+    from ffwizard.demo.faults import set_faults
+
     monkeypatch.setenv("FFWIZARD_POLL_INTERVAL", "0.2")
     demo = sim_sandbox_factory(shards=2, objects=3000)
+    # Paced (3,000 objects at 100/s: half a minute), so that Ctrl+C lands mid-way however
+    # slow the machine; the tool goes on detached and the second wizard follows it to the end.
+    set_faults(demo.root, FFSIM_PACE=100)
     app = create_app(demo.root, "sim", demo=True, runtime=demo.runtime)
     async with app.run_test(size=(80, 24)) as pilot:
         run_screen = await start_run(pilot, app)
@@ -169,9 +164,8 @@ async def test_stop_during_the_migration_then_reattach_and_finish(sim_sandbox_fa
                        timeout=60)
         await pilot.press("ctrl+c")
         await wait_for(pilot, lambda: screen_name(app) == "Choice")
-        await pilot.pause(0.2)
-        assert "keeps running" in widget_text(app, "#dialog-text") or \
-            "leaves it running" in widget_text(app, "#dialog-text")
+        await wait_for(pilot, lambda: "keeps running" in widget_text(app, "#dialog-text")
+                       or "leaves it running" in widget_text(app, "#dialog-text"), timeout=10)
         await pilot.press("right", "enter")  # Keep running -> Stop
         await wait_for(pilot, lambda: run_screen.outcome is not None, timeout=60)
         assert run_screen.outcome.status == "stopped"
@@ -184,9 +178,9 @@ async def test_stop_during_the_migration_then_reattach_and_finish(sim_sandbox_fa
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: screen_name(app) == "RunScreen")
         run_screen = app.screen
-        await pilot.pause(0.5)
-        assert any("migration" in line for line in run_screen.query_one("#log").lines)
-        assert "stopped" in widget_text(app, "#run-status")
+        await wait_for(pilot, lambda: any("migration" in line
+                                          for line in run_screen.query_one("#log").lines))
+        await wait_for(pilot, lambda: "stopped" in widget_text(app, "#run-status"))
         await pilot.press("enter")  # Continue has the focus
         await wait_for(pilot, lambda: screen_name(app) == "Choice", timeout=120)
         await pilot.press("right", "enter")
@@ -207,7 +201,7 @@ async def test_roll_back_before_the_point_of_no_return(sim_sandbox, fast_executo
         await pilot.press("enter")  # Stop here (the focused, safe answer)
         await wait_for(pilot, lambda: run_screen.outcome is not None, timeout=60)
         assert run_screen.outcome.status == "stopped"
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: run_screen.query_one("#rollback").display)
         run_screen.query_one("#rollback").focus()
         await pilot.press("enter")
         await wait_for(pilot, lambda: screen_name(app) == "Choice")
@@ -226,14 +220,16 @@ async def test_opening_during_a_run_driven_elsewhere_follows_it(sim_sandbox_fact
     demo = sim_sandbox_factory(shards=2, objects=3000)
     answers = tmp_path / "answers.yaml"
     answers.write_text("migration: {workers_num: 1}\n")
-    env = dict(os.environ, FFWIZARD_POLL_INTERVAL="0.2")
+    # Paced (3,000 objects at 150/s: twenty seconds), so the run is still under way when the
+    # wizard opens, however slow the machine.
+    env = dict(os.environ, FFWIZARD_POLL_INTERVAL="0.2", FFSIM_PACE="150")
     apply = subprocess.Popen(
         [sys.executable, "-m", "ffwizard", "apply", "--root", str(demo.root), "--runtime", "sim",
          "--answers", str(answers), "--yes"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
     try:
         run_json = demo.root / ".ffwizard" / "run" / "run.json"
-        for _ in range(300):
+        for _ in range(1200):
             if run_json.exists() or apply.poll() is not None:
                 break
             await __import__("asyncio").sleep(0.1)
@@ -242,8 +238,7 @@ async def test_opening_during_a_run_driven_elsewhere_follows_it(sim_sandbox_fact
         async with app.run_test(size=(80, 24)) as pilot:
             await wait_for(pilot, lambda: screen_name(app) == "RunScreen")
             run_screen = app.screen
-            await pilot.pause(0.3)
-            assert "Another ffwizard runs it" in widget_text(app, "#message")
+            await wait_for(pilot, lambda: "Another ffwizard runs it" in widget_text(app, "#message"))
             assert not run_screen.query_one("#continue").display  # nothing to press: following
             await wait_for(pilot, lambda: apply.poll() is not None, timeout=120)
             await wait_for(pilot, lambda: run_screen.step_states.get("verify_final") == "done",

@@ -34,9 +34,8 @@ async def test_default_migration_from_welcome_to_done(sim_sandbox, fast_executor
     app = create_app(root, "sim", demo=True, runtime=demo.runtime)
     async with app.run_test(size=(100, 32)) as pilot:
         keys = KeyCounter(pilot)
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: "upgrade FindFace Multi first" in screen_text(app))
         assert screen_name(app) == "WelcomeScreen"
-        assert "upgrade FindFace Multi first" in screen_text(app)
 
         await keys.press("enter")
         await wait_for(pilot, lambda: screen_name(app) == "InstallationScreen")
@@ -68,8 +67,7 @@ async def test_default_migration_from_welcome_to_done(sim_sandbox, fast_executor
         await wait_for(pilot, lambda: screen_name(app) == "ReviewScreen")
         await wait_for(pilot, lambda: app.state.plan is not None
                        and not app.screen.query_one("#next").disabled)
-        review = screen_text(app)
-        assert "1. Back up the feature-vector database" in review
+        await wait_for(pilot, lambda: "1. Back up the feature-vector database" in screen_text(app))
         diffs = [w.render() for w in app.screen.query("DiffView")]
         assert any("+" in str(d) and "shard-011" in str(d) for d in diffs)
         assert app.screen.query(".no-return")
@@ -83,14 +81,13 @@ async def test_default_migration_from_welcome_to_done(sim_sandbox, fast_executor
 
         # The point of no return asks again.
         await wait_for(pilot, lambda: screen_name(app) == "Choice", timeout=120)
-        await pilot.pause(0.3)
-        assert "point of no return" in widget_text(app, ".dialog-title").lower()
+        await wait_for(pilot, lambda: "point of no return" in widget_text(app, ".dialog-title").lower())
         await pilot.press("right", "enter")
         await wait_for(pilot, lambda: run_screen.outcome is not None, timeout=120)
         assert run_screen.outcome.status == "done", run_screen.outcome
         log_lines = list(run_screen.query_one("#log").lines)
         assert any("Re-extract every object" in line for line in log_lines)
-        await wait_for(pilot, lambda: "✓ Finished" in screen_text(app), timeout=5)
+        await wait_for(pilot, lambda: "✓ Finished" in screen_text(app), timeout=30)
         await wait_for(pilot, lambda: app.screen.query_one("#results").display)
         await pilot.press("enter")
         await wait_for(pilot, lambda: screen_name(app) == "DoneScreen")

@@ -12,6 +12,17 @@ async def wait_for(pilot, condition, timeout: float = 60.0, step: float = 0.1) -
             raise AssertionError(f"timed out after {timeout}s waiting for {condition}")
 
 
+async def press_next(pilot, app, presses: int = 1) -> None:
+    """Enter on the focused Next, `presses` times, each time waiting until the next screen is
+    there (a step may first run a worker), never a fixed time."""
+    for _ in range(presses):
+        before = app.screen
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await wait_for(pilot, lambda before=before: app.screen is not before)
+        await pilot.pause()
+
+
 def screen_name(app) -> str:
     return type(app.screen).__name__
 

@@ -45,9 +45,58 @@ def test_russian_catalog_has_every_message(tool, template):
 
 
 def test_program_reads_the_catalog_built_from_the_po(tool):
+    """Every message, context and plural form the program reads from the .mo is the .po's
+    (whichever Babel version compiled it: its version line is not compared)."""
     catalog = tool.read_catalog(tool.po_path("ru"), "ru")
-    assert tool.mo_path("ru").read_bytes() == tool.compile_mo(catalog), \
-        "ffwizard.mo is stale: run scripts/i18n.py update"
+    differences = tool.mo_differences(tool.mo_path("ru").read_bytes(), catalog)
+    assert differences == [], ("ffwizard.mo is stale: run scripts/i18n.py update\n"
+                               + "\n".join(differences[:20]))
+    assert len(tool.expected_messages(catalog)) > 300
+
+
+def test_the_compiled_catalog_check_fails_on_a_stale_mo(tool):
+    """The check itself can fail: a changed translation, a plural form, a message added to or
+    removed from the .po since the .mo was compiled, or another plural rule."""
+    catalog = tool.read_catalog(tool.po_path("ru"), "ru")
+    mo = tool.compile_mo(catalog)
+    assert tool.mo_differences(mo, catalog) == []
+
+    changed = tool.read_catalog(tool.po_path("ru"), "ru")
+    simple = next(m for m in changed if m.id and isinstance(m.id, str) and not m.context)
+    simple.string = "Другой перевод"
+    assert any("differs" in d and simple.id in d for d in tool.mo_differences(mo, changed))
+
+    in_context = next(m for m in changed if m.id and m.context)
+    in_context.string = "Другой перевод в контексте"
+    assert any(f"{in_context.context}\\x04" in d for d in tool.mo_differences(mo, changed))
+
+    plural = next(m for m in changed if isinstance(m.id, (tuple, list)))
+    plural.string = (*plural.string[:2], "иначе")
+    assert any(f"{plural.id[0]!r}, 2)" in d for d in tool.mo_differences(mo, changed))
+
+    grown = tool.read_catalog(tool.po_path("ru"), "ru")
+    grown.add("A message added after compiling", "Добавлено после компиляции")
+    assert any("missing from the .mo" in d for d in tool.mo_differences(mo, grown))
+
+    shrunk = tool.read_catalog(tool.po_path("ru"), "ru")
+    shrunk.delete(simple.id)
+    assert any("not in the .po" in d for d in tool.mo_differences(mo, shrunk))
+
+    other_rule = tool.read_catalog(tool.po_path("ru"), "ru")
+    other_rule.locale = "en"  # two plural forms instead of three
+    assert any("header differs" in d for d in tool.mo_differences(mo, other_rule))
+
+
+def test_the_compiler_version_line_is_not_compared(tool):
+    import babel
+
+    catalog = tool.read_catalog(tool.po_path("ru"), "ru")
+    mo = tool.compile_mo(catalog)
+    version = babel.__version__.encode()
+    same_length = bytes(ord("9") if chr(c).isdigit() else c for c in version)  # offsets stay valid
+    other = mo.replace(b"Generated-By: Babel " + version, b"Generated-By: Babel " + same_length)
+    assert other != mo
+    assert tool.mo_differences(other, catalog) == []
 
 
 def test_check_fails_on_a_missing_message(tool, template):
