@@ -240,7 +240,7 @@ class RunScreen(Screen):
                     executor = session.start_run(
                         root, self.run_plan or self.plan, runtime, settings=state.settings,
                         on_event=self.executor_event, confirm=self.confirm,
-                        on_checks=lambda checks: pane.add_lines([f"✓ {c.message}"
+                        on_checks=lambda checks: pane.add_lines([f"{'!' if c.warning else '✓'} {c.message}"
                                                                  for c in checks]))
                 else:
                     executor = session.reopen_run(root, runtime, settings=state.settings,
