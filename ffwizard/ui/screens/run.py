@@ -83,6 +83,7 @@ class RunScreen(Screen):
         self.following_log = False
         self.last_sample = None  # the latest progress sample shown
         self.finished = threading.Event()
+        self.stop_asked = False  # the user chose Stop here (not a failure)
 
     # --- layout -------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -176,6 +177,12 @@ class RunScreen(Screen):
                      "rollback-failed": N_("The rollback stopped.")}
         words = (_(sentences[status]) if status in sentences
                  else _("The run is {status}.").format(status=status_word(status)))
+        tool_stopped = status == "stopped" and self.tool_stopped_on_request()
+        if tool_stopped:
+            words = _("Stopped as you asked, the migration tool too: the new shards hold a "
+                      "partial copy.")
+        elif status == "stopped" and self.stop_asked:
+            words = _("Stopped as you asked.")
         # The whole error (with the tool's last lines) is in the output pane, whose lines are cut
         # at its width: here, wrapped, its first sentence and its last (what to do next), and
         # what the buttons below do, where the line beside them is too short.
@@ -185,6 +192,9 @@ class RunScreen(Screen):
         past = bool(pnr) and self.step_states.get(pnr) not in ("pending", None)
         choices = (_("Continue, roll back (files restored, old shards kept) or quit.") if not past
                    else _("Past the point of no return: continue to finish."))
+        if tool_stopped:
+            choices = _("Continue starts the copy again into emptied new shards (their partial "
+                        "copy is kept aside); or roll back, or quit.")
         parts = [(words + " ", "bold"), (first[:1].upper() + first[1:], BAD)]
         if len(lines) > 2:
             parts.append(("\n" + _("(The lines between are in the output above; F6 shows it "
@@ -198,7 +208,16 @@ class RunScreen(Screen):
         self.show_buttons(choices=True, rollback=not past)
         self.say("")
 
+    def tool_stopped_on_request(self) -> bool:
+        """Whether the run's migration tool was stopped as the user asked (journaled)."""
+        from ffwizard.core.steps.run_migration import RunMigration
+
+        run = session.current_run(self.app.state.root)
+        return run is not None and RunMigration.stopped_on_request(run.state(),
+                                                                   run.migration_exit)
+
     def start_run(self, how: str) -> None:
+        self.stop_asked = False
         self.show_buttons()
         self.show_no_progress(hide=False)
         self.query_one("#run-status", Static).update("")
@@ -474,6 +493,7 @@ class RunScreen(Screen):
 
         def answered(answer: str | None) -> None:
             if answer in ("stop", "stop-tool") and self.executor is not None:
+                self.stop_asked = True
                 self.executor.request_stop(stop_migration=answer == "stop-tool")
                 self.say(_("Stopping at the next safe point…"))
 
