@@ -22,7 +22,7 @@ from textual.widgets import Button, Footer, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from ffwizard import session
-from ffwizard.core.errors import UserError
+from ffwizard.core.errors import PreflightFailed, UserError
 from ffwizard.core.plan import step_short_title, step_title
 from ffwizard.core.progress import format_count
 from ffwizard.core.report import status_word
@@ -41,6 +41,12 @@ LOG_TAIL_BYTES = 512 * 1024
 
 DEFAULT_STOP_MEANING = N_("ffwizard finishes the current step, records where it stopped and "
                           "stops. Nothing is half-done: you can continue or roll back later.")
+
+# The wizard step that owns what a failed preflight check is about (default: the review).
+CHECK_OWNERS = {"ports": "ShardsScreen", "dirs": "ShardsScreen", "memory": "ShardsScreen",
+                "models": "ModelsScreen", "disk": "SettingsScreen",
+                "runtime": "InstallationScreen", "service": "InstallationScreen",
+                "old_shards": "InstallationScreen"}
 
 START_MESSAGES = {
     "apply": N_("Starting…"), "resume": N_("Continuing the run…"),
@@ -273,6 +279,9 @@ class RunScreen(Screen):
                     outcome = executor.rerun_migration()
                 else:
                     outcome = executor.run()
+        except PreflightFailed as err:
+            self.app.call_from_thread(self.preflight_refused, err)
+            return
         except UserError as err:
             self.app.call_from_thread(self.run_refused, str(err))
             return
@@ -397,6 +406,24 @@ class RunScreen(Screen):
         self.show_buttons(choices=True, rollback=self.executor is not None)
         self.say(_("Nothing more was changed."), error=True)
 
+    def preflight_refused(self, err: PreflightFailed) -> None:
+        """Nothing ran: back to the step that owns the first failed check, edits kept."""
+        self.running = False
+        self.finished.set()
+        owner = CHECK_OWNERS.get(err.failures[0].name if err.failures else "", "ReviewScreen")
+        names = [type(screen).__name__ for screen in self.app.screen_stack]
+        if owner not in names:
+            owner = "ReviewScreen" if "ReviewScreen" in names else ""
+        if not owner:
+            self.run_refused(str(err))
+            return
+        while type(self.app.screen).__name__ != owner:
+            self.app.pop_screen()
+        # TRANSLATORS: in the step the run sends the user back to; the failed checks follow.
+        self.app.screen.show_refusal(_("The migration did not start, nothing was changed:")
+                                     + "\n" + "\n".join(f"  - {c.message}"
+                                                          for c in err.failures))
+
     def run_ended(self, outcome) -> None:
         self.running = False
         self.outcome = outcome
@@ -472,7 +499,10 @@ class RunScreen(Screen):
             [("keep", _("Keep as is")), ("rollback", _("Roll back"))]), answered)
 
     def action_nothing(self) -> None:
-        self.say(_("The run has started: there is no going back a screen. Ctrl+C to stop."))
+        if not self.running and self.executor is None and self.plan is not None:
+            self.app.pop_screen()  # nothing ran: back to the review
+            return
+        self.say(_("The run has started: no going back. Ctrl+C to stop."))
 
     def action_interrupt(self) -> None:
         from ffwizard.ui.screens.dialogs import Choice

@@ -119,7 +119,27 @@ class ShardsScreen(WizardScreen):
             bad.update(f"{field}-{index}" for field in quoted)
             if not quoted:
                 bad.add(f"name-{index}")
+        self.flag_host_ports(specs, problems, bad)
         return [s for _, s in specs], problems, bad
+
+    @staticmethod
+    def flag_host_ports(specs: list, problems: list[str], bad: set[str]) -> None:
+        """Ports no other check found at fault, but another program listens on (the run's
+        preflight would refuse them): flagged as typed, like a port the compose file uses."""
+        from ffwizard.core.preflight import port_free
+
+        messages = {
+            "http": N_("{name}: HTTP port {port} is in use on this host by another program: "
+                       "choose another."),
+            "tnt": N_("{name}: Tarantool port {port} is in use on this host by another "
+                      "program: choose another."),
+        }
+        for index, spec in specs:
+            for field, port in (("http", spec.http_port), ("tnt", spec.tarantool_port)):
+                if f"{field}-{index}" in bad or port_free("127.0.0.1", port):
+                    continue
+                problems.append(_(messages[field]).format(name=spec.name, port=port))
+                bad.add(f"{field}-{index}")
 
     def check(self) -> bool:
         specs, problems, bad = self.read_specs()
@@ -138,6 +158,11 @@ class ShardsScreen(WizardScreen):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.check()
+
+    def show_refusal(self, text: str) -> None:
+        # Its own check says it best, in the cells at fault (a port may have been taken since).
+        if self.check():
+            super().show_refusal(text)
 
     def go_next(self) -> None:
         from ffwizard.ui.screens.settings import SettingsScreen
