@@ -41,7 +41,7 @@ def register(subparsers) -> None:
                         help=_("ask the extraction service which models it offers, through "
                                "docker (a real installation) or sim (a demo sandbox), and propose "
                                "real new models; without it, today's models are shown as the "
-                               "proposal"))
+                               "proposal (on a demo sandbox, sim is asked by default)"))
     parser.add_argument("--json", action="store_true",
                         help=_("print one JSON object"))
     parser.set_defaults(func=run)
@@ -63,6 +63,12 @@ def run(args: argparse.Namespace) -> int:
         if available is not None:
             raise UserError(_("give either --runtime or --available-models, not both."))
         installation, available = models_through_runtime(args.runtime, installation)
+    elif available is None and session.default_runtime_kind(installation.root) == "sim":
+        # A demo sandbox: its simulated services are asked without being told (when they run).
+        try:
+            installation, available = models_through_runtime("sim", installation)
+        except UserError:
+            pass
     plan = session.make_plan(installation, raw, available,
                              source=str(args.answers) if args.answers else None)
     if args.json:
@@ -261,6 +267,20 @@ def render_plan(plan, *, models_listed: bool = True, answers_file: Path | None =
             add(ngettext("The plan cannot run until the {count} error above is fixed.",
                          "The plan cannot run until the {count} errors above are fixed.",
                          len(errors)).format(count=len(errors)))
+    elif answers.object_types and all(answers.models.get(kind) == inst.models.get(kind)
+                                      for kind in answers.object_types):
+        # A migration to the models in use today only re-extracts: not a plan to carry out.
+        add(_("No new model is chosen: the plan would only re-extract every object with the "
+              "model it has today."))
+        if not models_listed:
+            how = _("add --runtime {runtime} (or --available-models FILE) to have the models the "
+                    "extraction service offers proposed, or set models in the answers "
+                    "file.").format(runtime=runtime_hint)
+        else:
+            how = _("set models in the answers file (models: {{face: "
+                    "face/<name>.{device}.fnk}}), or run 'ffwizard wizard' to pick them from "
+                    "a list.").format(device=inst.device)
+        out.extend(_wrap(_("Choose the new models: {how}").format(how=how), "  ", "  "))
     else:
         add(_("The plan can run. To carry it out step by step:"))
         given = str(answers_file) if answers_file is not None else "FILE"
