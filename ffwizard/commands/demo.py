@@ -12,7 +12,14 @@ import argparse
 from pathlib import Path
 
 from ffwizard.core.errors import UserError
-from ffwizard.demo import DEFAULT_DEVICE, DEFAULT_OBJECTS, DEFAULT_SHARDS, DEFAULT_TYPES
+from ffwizard.demo import (
+    DEFAULT_DEVICE,
+    DEFAULT_OBJECTS,
+    DEFAULT_SHARDS,
+    DEFAULT_TYPES,
+    demo_pace,
+)
+from ffwizard.demo.faults import set_faults
 from ffwizard.i18n import _, ngettext
 from ffwizard.runtime.sim import prepare_demo, stop_demo
 
@@ -35,6 +42,10 @@ def register(subparsers) -> None:
                         help=_("extraction-api build (default %(default)s)"))
     parser.add_argument("--types", default=",".join(DEFAULT_TYPES), metavar=_("LIST"),
                         help=_("object types in use, comma separated (default %(default)s)"))
+    parser.add_argument("--pace", type=int, default=None, metavar=_("N"),
+                        help=_("objects per second the simulated migration tool copies "
+                               "(default: the objects in about a minute, so that the rate and "
+                               "the time left can be watched; 0: as fast as it can)"))
     parser.add_argument("--prepare-only", action="store_true",
                         help=_("only build the sandbox and start its services"))
     parser.add_argument("--stop", type=Path, metavar=_("DIR"),
@@ -62,6 +73,9 @@ def run(args: argparse.Namespace) -> int:
     if args.sandbox is None:
         print(_("Building the demo installation in a fresh temporary directory…"), flush=True)
     demo = prepare_demo(args.sandbox, shards=args.shards, objects=args.objects, device=args.device, types=types)
+    if args.pace is not None or demo.created:  # a reused sandbox keeps its pace
+        pace = args.pace if args.pace is not None else demo_pace(args.objects)
+        set_faults(demo.root, FFSIM_PACE=pace if pace > 0 else None)
     prepared = "\n".join([
         demo.summary,
         _("Plan on it with:  ffwizard plan --root {root}").format(root=demo.root),
