@@ -18,6 +18,7 @@ from pathlib import Path
 from ffwizard import session
 from ffwizard.commands.runcommon import add_root
 from ffwizard.core.answers import load_answers
+from ffwizard.core.answers_file import save_answers
 from ffwizard.core.errors import ExitCode, UserError
 from ffwizard.core.installation import severity_word
 from ffwizard.core.secrets import redact
@@ -42,6 +43,10 @@ def register(subparsers) -> None:
                                "docker (a real installation) or sim (a demo sandbox), and propose "
                                "real new models; without it, today's models are shown as the "
                                "proposal (on a demo sandbox, sim is asked by default)"))
+    parser.add_argument("--save-answers", type=Path, metavar=_("FILE"),
+                        help=_("also write the answers of this plan (proposals included) to "
+                               "FILE, the form 'apply --answers' reads (a different file "
+                               "already there is kept as FILE.bak)"))
     parser.add_argument("--json", action="store_true",
                         help=_("print one JSON object"))
     parser.set_defaults(func=run)
@@ -71,12 +76,20 @@ def run(args: argparse.Namespace) -> int:
             pass
     plan = session.make_plan(installation, raw, available,
                              source=str(args.answers) if args.answers else None)
+    answers_file = args.answers
+    if args.save_answers is not None:
+        backup = save_answers(args.save_answers, plan.answers, root=installation.root)
+        answers_file = args.save_answers
+        saved = _("Saved the answers in {path}.").format(path=args.save_answers)
+        if backup is not None:
+            saved += " " + _("The file that was there is kept as {path}.").format(path=backup)
+        print(saved, file=sys.stderr)
     if args.json:
         sys.stdout.write(redact(json.dumps(plan.to_json_dict(), indent=2, sort_keys=False)))
         sys.stdout.write("\n")
     else:
         sys.stdout.write(redact(render_plan(plan, models_listed=available is not None,
-                                            answers_file=args.answers,
+                                            answers_file=answers_file,
                                             runtime_hint=session.default_runtime_kind(
                                                 installation.root))))
     if plan.blocked:
