@@ -9,6 +9,8 @@ the services, so that `ffwizard plan/apply --root DIR --runtime sim` can run on 
 from __future__ import annotations
 
 import argparse
+import shutil
+import tempfile
 from pathlib import Path
 
 from ffwizard.core.errors import UserError
@@ -46,6 +48,8 @@ def register(subparsers) -> None:
                         help=_("objects per second the simulated migration tool copies "
                                "(default: the objects in about a minute, so that the rate and "
                                "the time left can be watched; 0: as fast as it can)"))
+    # `serve --demo`: each browser tab a fresh sandbox under DIR, gone when its wizard closes.
+    parser.add_argument("--fresh-in", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--prepare-only", action="store_true",
                         help=_("only build the sandbox and start its services"))
     parser.add_argument("--stop", type=Path, metavar=_("DIR"),
@@ -70,7 +74,9 @@ def run(args: argparse.Namespace) -> int:
     types = tuple(t.strip() for t in args.types.split(",") if t.strip())
     if not types:
         raise UserError(_("--types needs at least one of face, body, car"))
-    if args.sandbox is None:
+    if args.fresh_in is not None:
+        args.sandbox = Path(tempfile.mkdtemp(prefix="tab-", dir=args.fresh_in))
+    elif args.sandbox is None:
         print(_("Building the demo installation in a fresh temporary directory…"), flush=True)
     demo = prepare_demo(args.sandbox, shards=args.shards, objects=args.objects, device=args.device, types=types)
     if args.pace is not None or demo.created:  # a reused sandbox keeps its pace
@@ -95,6 +101,12 @@ def run(args: argparse.Namespace) -> int:
         print(_("(The wizard is not available in this build: the sandbox is ready for the "
                 "headless commands.)"))
         return 0
-    status = launcher(demo, settings=args.settings)
-    print(_stop_hint(demo.root))
+    try:
+        status = launcher(demo, settings=args.settings)
+    finally:
+        if args.fresh_in is not None:  # a browser tab's own sandbox: nothing to keep
+            stop_demo(demo.root, release_ports=True)
+            shutil.rmtree(demo.root, ignore_errors=True)
+    if args.fresh_in is None:
+        print(_stop_hint(demo.root))
     return int(status or 0)
