@@ -13,6 +13,7 @@ import importlib
 import sys
 
 from ffwizard import __version__
+from ffwizard.commands.exitcodes import exit_status_epilog
 from ffwizard.core.errors import ExitCode, UserError
 from ffwizard.core.outputs import output_closed
 from ffwizard.core.secrets import redact
@@ -67,8 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue  # a command not built yet
         module.register(subparsers)
-    for command_parser in subparsers.choices.values():
+    for name, command_parser in subparsers.choices.items():
         add_language_option(command_parser)  # `ffwizard plan --lang ru` reads naturally too
+        command_parser.epilog = exit_status_epilog(name)
     return parser
 
 

@@ -66,4 +66,5 @@ def print_checks(checks) -> None:
                  len(checks)).format(count=len(checks)))
     for check in checks:
         # TRANSLATORS: a preflight check that passed, under "Preflight: N checks passed."
-        say("      " + _("ok: {check}").format(check=check.message))
+        say("      " + (_("warning: {check}") if check.warning else _("ok: {check}")).format(
+            check=check.message))

@@ -9,6 +9,8 @@ the services, so that `ffwizard plan/apply --root DIR --runtime sim` can run on 
 from __future__ import annotations
 
 import argparse
+import shutil
+import tempfile
 from pathlib import Path
 
 from ffwizard.core.errors import UserError
@@ -18,7 +20,9 @@ from ffwizard.demo import (
     DEFAULT_OBJECTS,
     DEFAULT_SHARDS,
     DEFAULT_TYPES,
+    demo_pace,
 )
+from ffwizard.demo.faults import set_faults
 from ffwizard.demo.shapes import shape_names
 from ffwizard.i18n import _, ngettext
 from ffwizard.runtime.sim import prepare_demo, stop_demo
@@ -51,6 +55,12 @@ def register(subparsers) -> None:
                         metavar=_("N"),
                         help=_("new events the simulated video worker adds per second, a live "
                                "site during the migration (default %(default)s; 0: none)"))
+    parser.add_argument("--pace", type=int, default=None, metavar=_("N"),
+                        help=_("objects per second the simulated migration tool copies "
+                               "(default: the objects in about a minute, so that the rate and "
+                               "the time left can be watched; 0: as fast as it can)"))
+    # `serve --demo`: each browser tab a fresh sandbox under DIR, gone when its wizard closes.
+    parser.add_argument("--fresh-in", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--prepare-only", action="store_true",
                         help=_("only build the sandbox and start its services"))
     parser.add_argument("--stop", type=Path, metavar=_("DIR"),
@@ -75,7 +85,9 @@ def run(args: argparse.Namespace) -> int:
     types = tuple(t.strip() for t in args.types.split(",") if t.strip())
     if not types:
         raise UserError(_("--types needs at least one of face, body, car"))
-    if args.sandbox is None:
+    if args.fresh_in is not None:
+        args.sandbox = Path(tempfile.mkdtemp(prefix="tab-", dir=args.fresh_in))
+    elif args.sandbox is None:
         print(_("Building the demo installation in a fresh temporary directory…"), flush=True)
     if not 0 <= args.events_per_second <= 1000:
         raise UserError(_("--events-per-second must be between 0 and 1000, not {value}").format(
@@ -83,6 +95,9 @@ def run(args: argparse.Namespace) -> int:
     demo = prepare_demo(args.sandbox, shards=args.shards, objects=args.objects, device=args.device,
                         types=types, shape=args.shape,
                         events_per_second=args.events_per_second)
+    if args.pace is not None or demo.created:  # a reused sandbox keeps its pace
+        pace = args.pace if args.pace is not None else demo_pace(args.objects)
+        set_faults(demo.root, FFSIM_PACE=pace if pace > 0 else None)
     prepared = "\n".join([
         demo.summary,
         _("Plan on it with:  ffwizard plan --root {root}").format(root=demo.root),
@@ -102,6 +117,12 @@ def run(args: argparse.Namespace) -> int:
         print(_("(The wizard is not available in this build: the sandbox is ready for the "
                 "headless commands.)"))
         return 0
-    status = launcher(demo, settings=args.settings)
-    print(_stop_hint(demo.root))
+    try:
+        status = launcher(demo, settings=args.settings)
+    finally:
+        if args.fresh_in is not None:  # a browser tab's own sandbox: nothing to keep
+            stop_demo(demo.root, release_ports=True)
+            shutil.rmtree(demo.root, ignore_errors=True)
+    if args.fresh_in is None:
+        print(_stop_hint(demo.root))
     return int(status or 0)

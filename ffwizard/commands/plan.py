@@ -18,6 +18,7 @@ from pathlib import Path
 from ffwizard import session
 from ffwizard.commands.runcommon import add_root
 from ffwizard.core.answers import load_answers
+from ffwizard.core.answers_file import save_answers
 from ffwizard.core.errors import ExitCode, UserError
 from ffwizard.core.installation import severity_word
 from ffwizard.core.intake import plan_pauses_intake
@@ -44,10 +45,14 @@ def register(subparsers) -> None:
                         help=_("ask the extraction service which models it offers, through "
                                "docker (a real installation) or sim (a demo sandbox), and propose "
                                "real new models; without it, today's models are shown as the "
-                               "proposal"))
+                               "proposal (on a demo sandbox, sim is asked by default)"))
     parser.add_argument("--no-shard-counts", action="store_true",
                         help=_("do not ask the old shards how many objects they hold (the "
                                "objects to re-extract)"))
+    parser.add_argument("--save-answers", type=Path, metavar=_("FILE"),
+                        help=_("also write the answers of this plan (proposals included) to "
+                               "FILE, the form 'apply --answers' reads (a different file "
+                               "already there is kept as FILE.bak)"))
     parser.add_argument("--json", action="store_true",
                         help=_("print one JSON object"))
     parser.set_defaults(func=run)
@@ -69,8 +74,22 @@ def run(args: argparse.Namespace) -> int:
         if available is not None:
             raise UserError(_("give either --runtime or --available-models, not both."))
         installation, available = models_through_runtime(args.runtime, installation)
+    elif available is None and session.default_runtime_kind(installation.root) == "sim":
+        # A demo sandbox: its simulated services are asked without being told (when they run).
+        try:
+            installation, available = models_through_runtime("sim", installation)
+        except UserError:
+            pass
     plan = session.make_plan(installation, raw, available,
                              source=str(args.answers) if args.answers else None)
+    answers_file = args.answers
+    if args.save_answers is not None:
+        backup = save_answers(args.save_answers, plan.answers, root=installation.root)
+        answers_file = args.save_answers
+        saved = _("Saved the answers in {path}.").format(path=args.save_answers)
+        if backup is not None:
+            saved += " " + _("The file that was there is kept as {path}.").format(path=backup)
+        print(saved, file=sys.stderr)
     if args.json:
         sys.stdout.write(redact(json.dumps(plan.to_json_dict(), indent=2, sort_keys=False)))
         sys.stdout.write("\n")
@@ -78,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
         reextract = (None if args.no_shard_counts
                      else reextract_text(*objects_to_reextract(LoopbackHttp(), plan)))
         sys.stdout.write(redact(render_plan(plan, models_listed=available is not None,
-                                            answers_file=args.answers, reextract=reextract,
+                                            answers_file=answers_file, reextract=reextract,
                                             runtime_hint=session.default_runtime_kind(
                                                 installation.root))))
     if plan.blocked:
@@ -290,6 +309,20 @@ def render_plan(plan, *, models_listed: bool = True, answers_file: Path | None =
             add(ngettext("The plan cannot run until the {count} error above is fixed.",
                          "The plan cannot run until the {count} errors above are fixed.",
                          len(errors)).format(count=len(errors)))
+    elif answers.object_types and all(answers.models.get(kind) == inst.models.get(kind)
+                                      for kind in answers.object_types):
+        # A migration to the models in use today only re-extracts: not a plan to carry out.
+        add(_("No new model is chosen: the plan would only re-extract every object with the "
+              "model it has today."))
+        if not models_listed:
+            how = _("add --runtime {runtime} (or --available-models FILE) to have the models the "
+                    "extraction service offers proposed, or set models in the answers "
+                    "file.").format(runtime=runtime_hint)
+        else:
+            how = _("set models in the answers file (models: {{face: "
+                    "face/<name>.{device}.fnk}}), or run 'ffwizard wizard' to pick them from "
+                    "a list.").format(device=inst.device)
+        out.extend(_wrap(_("Choose the new models: {how}").format(how=how), "  ", "  "))
     else:
         add(_("The plan can run. To carry it out step by step:"))
         given = str(answers_file) if answers_file is not None else "FILE"

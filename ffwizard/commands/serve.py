@@ -41,12 +41,13 @@ def register(subparsers) -> None:
                       "http://127.0.0.1:8000."),
     )
     parser.add_argument("--demo", action="store_true",
-                        help=_("serve the demo: one simulated installation, built when the "
-                               "server starts and removed when it stops, shared by every "
-                               "browser tab"))
+                        help=_("serve the demo: each browser tab gets a simulated "
+                               "installation of its own, built when the tab opens and removed "
+                               "when it closes (or the server stops)"))
     parser.add_argument("--sandbox", type=Path, metavar=_("DIR"),
                         help=_("with --demo: build the simulated installation in {dir} (or reuse "
-                               "the one there) and keep it after the server stops").format(
+                               "the one there), shared by every browser tab, and keep it after "
+                               "the server stops").format(
                             dir=_("DIR")))
     parser.add_argument("--root", type=Path, default=DEFAULT_ROOT, metavar=_("ROOT"),
                         help=_("install root of FindFace Multi (default: %(default)s; "
@@ -84,11 +85,15 @@ def ffwizard_argv() -> list[str]:
     return [sys.executable, "-m", "ffwizard"]
 
 
-def served_argv(*, root: Path, demo: bool, language: str | None = None) -> list[str]:
+def served_argv(*, root: Path, demo: bool, language: str | None = None,
+                fresh: bool = False) -> list[str]:
     """The argv of the wizard each browser tab runs: on the installation at `root`, or on the
-    demo's sandbox at `root` (already built and running: `ffwizard demo` reuses it), in
+    demo's sandbox at `root` (already built and running: `ffwizard demo` reuses it), or, with
+    `fresh`, on a new demo sandbox of its own under `root` (each customer starts afresh), in
     `language` (default: the one this server speaks; the tab's environment may have no locale)."""
     lang = ["--lang", language or current_language()]
+    if demo and fresh:
+        return [*ffwizard_argv(), "demo", "--fresh-in", str(root.resolve()), *lang]
     if demo:
         return [*ffwizard_argv(), "demo", "--sandbox", str(root.resolve()), *lang]
     return [*ffwizard_argv(), "wizard", "--root", str(root.resolve()), *lang]
@@ -185,6 +190,20 @@ def listen_error(host: str, port: int, err: OSError) -> Exception:
     return err
 
 
+def tab_sandboxes(stack: ExitStack) -> Path:
+    """The directory each browser tab builds its own demo sandbox in; whatever a tab left
+    (its process killed with the tab) is stopped and removed with the server."""
+    parent = Path(tempfile.mkdtemp(prefix="ffwizard-serve-demo-"))
+    stack.callback(shutil.rmtree, parent, ignore_errors=True)
+
+    def stop_left_overs() -> None:
+        for sandbox in sorted(parent.iterdir()):
+            stop_demo(sandbox, release_ports=True)
+
+    stack.callback(stop_left_overs)
+    return parent
+
+
 def demo_sandbox(stack: ExitStack, sandbox: Path | None) -> Path:
     """Build (or reuse) the demo's simulated installation and start its services, once for all
     tabs. Its services stop with the server; a sandbox built in a temporary directory goes too."""
@@ -211,8 +230,12 @@ def run(args: argparse.Namespace) -> int:
 
     title = _("ffwizard demo") if args.demo else "ffwizard"
     with ExitStack() as stack:
-        root = demo_sandbox(stack, args.sandbox) if args.demo else args.root
-        argv = served_argv(root=root, demo=args.demo)
+        fresh = args.demo and args.sandbox is None  # a sequence of customers, each afresh
+        if fresh:
+            root = tab_sandboxes(stack)
+        else:
+            root = demo_sandbox(stack, args.sandbox) if args.demo else args.root
+        argv = served_argv(root=root, demo=args.demo, fresh=fresh)
         statics, templates = textual_serve_assets(stack)
         server = Server(
             served_command(argv),

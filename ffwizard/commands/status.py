@@ -24,6 +24,9 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     root = args.root.resolve()
+    if not root.is_dir():
+        raise UserError(_("there is no directory {path}. Give the install root (the directory "
+                          "holding docker-compose.yaml).").format(path=root))
     status = read_status(root)
     if status is None:
         say(_("No migration run at {root} yet. Start one with: ffwizard apply --root {root} "

@@ -168,6 +168,14 @@ class Executor:
                 current = migration.id
                 # A re-run cut short: finish emptying the new shards first.
                 RunMigration().rerun(migration, ctx)
+            elif migration is not None and RunMigration.stopped_on_request(
+                    state, self.run_dir.migration_exit):
+                current = migration.id
+                self._emit(EventKind.MESSAGE, migration.id,
+                           _("the migration tool was stopped as you asked: the copy starts "
+                             "again into emptied new shards"))
+                self._journal(JournalEvent.RERUN_STARTED)
+                RunMigration().rerun(migration, ctx)
             for step in self.plan.steps:
                 current = step.id
                 if self.state.step_status(step.id) == StepStatus.DONE:

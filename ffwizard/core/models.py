@@ -25,6 +25,34 @@ def model_device(model: str) -> str | None:
     return match.group("device") if match else None
 
 
+def other_device_variant(model: str, device: str) -> str:
+    """The same model built for `device` (`face/x.cpu.fnk` -> `face/x.gpu.fnk`)."""
+    match = MODEL_FILE.match(model or "")
+    if not match:
+        return model
+    return f"{match['category']}/{match['name']}.{device}.fnk"
+
+
+def slow_model_warning(kind: str, model: str, available: list[str] | None, *,
+                       where: str | None = None) -> Problem:
+    """A CPU model chosen for a GPU extraction service: it loads, but runs on the CPU."""
+    gpu = other_device_variant(model, "gpu")
+    offered = available is not None and gpu in available
+    return Problem("warning", " ".join([
+        _("model for {kind} '{model}' is a CPU model, but this installation's extraction "
+          "service runs on GPU: the model would run on the CPU, much slower.").format(
+              kind=kind, model=model),
+        *([_("Its GPU variant {gpu} is offered: choose it unless the CPU is meant.").format(
+            gpu=gpu)] if offered else [])]), where=where)
+
+
+def slow_models(installation: Installation, models: dict[str, str]) -> dict[str, str]:
+    """The chosen models that would run on the CPU of a GPU extraction service."""
+    if installation.device != "gpu":
+        return {}
+    return {kind: model for kind, model in models.items() if model_device(model) == "cpu"}
+
+
 def natural_key(text: str) -> list[int | str]:
     """Sort key that orders `v10` after `v9`."""
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
@@ -148,6 +176,7 @@ def validate_models(installation: Installation, models: dict[str, str],
                 "service runs on CPU: choose a .cpu.fnk model.").format(kind=kind, model=model),
                 where=where))
             continue
+        slow = installation.device == "gpu" and match["device"] == "cpu"
         if available is not None and model not in available:
             same_kind = [m for m in available if _fits(m, kind, installation.device)]
             # TRANSLATORS: the list of available models when there is none.
@@ -158,6 +187,8 @@ def validate_models(installation: Installation, models: dict[str, str],
                     kind=kind, model=model, did_you_mean=did_you_mean(model, same_kind),
                     listing=listing), where=where))
             continue
+        if slow:
+            problems.append(slow_model_warning(kind, model, available, where=where))
         if model == installation.models.get(kind):
             unchanged[kind] = model
     if len(unchanged) == 1:

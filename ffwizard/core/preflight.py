@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from ffwizard.core.atomic import read_text_or_none
 from ffwizard.core.errors import PreflightFailed, UserError
+from ffwizard.core.models import model_device, other_device_variant
 from ffwizard.core.plan import Plan, Step
 from ffwizard.core.ports import Runtime
 from ffwizard.core.replaceable import why_not_replaceable
@@ -29,6 +30,7 @@ class Check:
     message: str  # what was found; on failure, what to do
     # What a probe printed, kept in the run directory: (file name, text).
     outputs: tuple[tuple[str, str], ...] = ()
+    warning: bool = False  # passed, but with a caveat the user must hear (shown as "!")
 
 
 
@@ -263,9 +265,20 @@ def run_preflight(plan: Plan, runtime: Runtime, settings: Settings = Settings())
                                    "model.").format(kind=kind, model=model,
                                                     models_root=models_root))
     if summary.models and not any(c.name == "models" for c in checks):
-        # TRANSLATORS: {device} is CPU or GPU.
-        add("models", True, _("the new models are in the extraction service and suit its "
-                              "{device}").format(device=str(device).upper()))
+        slow = {kind: model for kind, model in summary.models.items()
+                if device == "gpu" and model_device(str(model)) == "cpu"}
+        if not slow:
+            # TRANSLATORS: {device} is CPU or GPU.
+            add("models", True, _("the new models are in the extraction service and suit its "
+                                  "{device}").format(device=str(device).upper()))
+        else:
+            add("models", True, _("the new models are in the extraction service"))
+        for kind, model in slow.items():
+            checks.append(Check("models", True, _(
+                "the {kind} model {model} is a CPU model: this GPU extraction service runs it "
+                "on the CPU, much slower ({gpu} is its GPU variant).").format(
+                    kind=kind, model=model, gpu=other_device_variant(str(model), "gpu")),
+                warning=True))
     return checks
 
 

@@ -12,3 +12,11 @@ DEFAULT_OBJECTS = 4000
 DEFAULT_DEVICE = "gpu"
 DEFAULT_TYPES = ("face", "body", "car")
 DEFAULT_EVENTS_PER_SECOND = 2.0  # a live site in the demo: the video worker adds events
+# The default demo's copy should last long enough to watch its rate and time left: the simulated
+# migration tool is paced (FFSIM_PACE) to copy the demo's objects in about this many seconds.
+DEMO_COPY_SECONDS = 60
+
+
+def demo_pace(objects: int) -> int:
+    """Objects per second for a copy of `objects` lasting about DEMO_COPY_SECONDS."""
+    return max(1, round(objects / DEMO_COPY_SECONDS))

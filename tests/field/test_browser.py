@@ -7,6 +7,7 @@ are typed through the DevTools protocol, and the screenshots land in screenshots
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import subprocess
 import sys
@@ -104,3 +105,49 @@ async def test_serve_without_demo_opens_the_wizard_on_the_given_installation(tmp
     finally:
         stop(process)
     assert "a real installation (runtime: docker)" in shown
+
+
+async def run_to_done(page) -> None:
+    """Welcome → … → Done in one tab, by the keys a customer presses."""
+    await page.wait_for_text(WELCOME_TEXT, timeout=60)
+    # (Each screen's own words: the step names stand in the header of every screen.)
+    for wanted in ("What was found", "New models", "New shards (", "backup directory",
+                   "Review the plan"):
+        await page.press(NEXT_KEY)
+        await page.wait_for_text(wanted, timeout=60)
+        await asyncio.sleep(0.5)  # the screen has its focus
+    await page.wait_for_text("Apply…", timeout=60)
+    await asyncio.sleep(1.0)  # the plan is built: Apply is enabled
+    await page.press("enter")
+    await page.wait_for_text("Start the migration?", timeout=30)
+    await page.press("right")
+    await page.press("enter")
+    await page.wait_for_text("The point of no return", timeout=180)
+    await page.press("right")
+    await page.press("enter")
+    await page.wait_for_text("The migration is finished and verified", timeout=180)
+    await page.press("enter")  # Results
+    await page.wait_for_text("Migration finished", timeout=60)
+
+
+async def test_each_new_tab_of_the_served_demo_starts_a_fresh_demo(tmp_path):
+    """A served demo serves a sequence of customers: after one tab went to Done, the next tab
+    starts at Welcome on a simulated site of its own, and can go to Done too."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ffwizard", "serve", "--demo", "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+        env={**os.environ, "FFSIM_PACE": "0", "FFWIZARD_POLL_INTERVAL": "0.2"},
+    )
+    try:
+        wait_for_port(port, process)
+        async with HeadlessChromium(tmp_path / "profile") as browser:
+            first = await browser.open(f"http://127.0.0.1:{port}/")
+            await run_to_done(first)
+            await first.send("Page.close")
+            second = await browser.open(f"http://127.0.0.1:{port}/")
+            shown = await second.wait_for_text(WELCOME_TEXT, timeout=60)
+            assert "Migration finished" not in shown
+            await run_to_done(second)
+    finally:
+        stop(process)

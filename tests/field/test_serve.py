@@ -139,7 +139,7 @@ def test_sandbox_without_demo_is_refused(tmp_path):
 @pytest.mark.slow
 def test_the_demo_sandbox_lives_as_long_as_the_server(tmp_path):
     port = free_port()
-    process = start_serve("--demo", "--port", str(port))
+    process = start_serve("--demo", "--sandbox", str(tmp_path / "site"), "--port", str(port))
     try:
         said = ""
         while "Press Ctrl+C to stop." not in said:  # the server says what it prepared, then serves
@@ -158,6 +158,20 @@ def test_the_demo_sandbox_lives_as_long_as_the_server(tmp_path):
     assert process.returncode == 0, err
     # Every tab runs the demo on that one sandbox...
     assert f"-m ffwizard demo --sandbox {sandbox} --lang en'" in out
-    # ...which stopped with the server: its services gone, its temporary directory removed.
-    assert not sandbox.exists()
+    # ...which stopped with the server: its services gone (the sandbox given is kept).
+    assert sandbox.exists()
     assert not any(listening_addresses(p) for p in shard_ports)
+
+
+@pytest.mark.slow
+def test_without_a_sandbox_each_tab_builds_its_own_and_the_server_removes_them(tmp_path):
+    port = free_port()
+    process = start_serve("--demo", "--port", str(port))
+    try:
+        wait_for_port(port, process)
+        assert httpx.get(f"http://127.0.0.1:{port}/", timeout=10).status_code == 200
+    finally:
+        out, err = stop(process)
+    assert process.returncode == 0, err
+    parent = Path(re.search(r"-m ffwizard demo --fresh-in (\S+) --lang en'", out)[1])
+    assert not parent.exists()

@@ -72,3 +72,44 @@ async def test_a_failure_reads_whole_and_the_output_takes_the_width(sim_sandbox_
         await wait_for(pilot, lambda: run_screen.outcome.status == "rolled-back", timeout=180)
         await wait_for(pilot, lambda: widget_text(app, "#progress-text") == "")
         assert not run_screen.query_one("#progress-row").display
+
+
+async def test_stopping_the_tool_as_asked_is_no_failure_and_continue_recopies(
+        sim_sandbox_factory, fast_executor):
+    """Ctrl+C → "Stop the tool too" → Continue: the run says it stopped as asked, and
+    continuing starts the copy again into emptied shards, as the dialog promised."""
+    from ffwizard.demo.faults import set_faults
+
+    demo = sim_sandbox_factory(shards=2)
+    set_faults(demo.root, FFSIM_PACE=100)  # 600 objects: about 6 s of copying
+    app = create_app(demo.root, "sim", demo=True, runtime=demo.runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        run_screen = await start_run(pilot, app)
+        await wait_for(pilot, lambda: run_screen.current_step == "run_migration"
+                       and run_screen.last_sample is not None
+                       and run_screen.last_sample.done > 0, timeout=120)
+        set_faults(demo.root, FFSIM_PACE=None)  # the copy started again runs at full speed
+        await pilot.press("ctrl+c")
+        await wait_for(pilot, lambda: screen_name(app) == "Choice")
+        await pilot.press("right", "right", "enter")  # Keep running, Stop, Stop the tool too
+        await wait_for(pilot, lambda: run_screen.outcome is not None, timeout=120)
+        assert run_screen.outcome.status == "stopped"
+        await pilot.pause(0.3)
+        status = words(widget_text(app, "#run-status"))
+        assert "Stopped as you asked, the migration tool too" in status
+        assert "Continue starts the copy again into emptied new shards" in status
+        assert "failed" not in status and "143" not in status
+
+        run_screen.query_one("#continue").focus()
+        await pilot.press("enter")
+        # The point of no return: the copy was made again and checked.
+        await wait_for(pilot, lambda: screen_name(app) == "Choice", timeout=180)
+        log = words(" ".join(run_screen.query_one("#log").lines))
+        assert "stopped as you asked: the copy starts again into emptied new shards" in log
+        await pilot.press("right", "enter")
+        await wait_for(pilot, lambda: run_screen.outcome is not None
+                       and run_screen.outcome.status != "stopped", timeout=180)
+        assert run_screen.outcome.status == "done", run_screen.outcome.error
+        assert "✗" not in widget_text(app, "#step-list")
+        output = words(screen_text(app))
+        assert "143" not in output and "SIGTERM" not in output

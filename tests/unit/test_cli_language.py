@@ -152,7 +152,8 @@ def test_plan_headings_in_russian(capsys):
     assert "(можно откатить)" in out and "(нельзя откатить)" in out
     assert "  проблемы         1 предупреждение (перечислены в конце)" in out
     assert "\nПроблемы\n  предупреждение: " in out
-    assert "План может быть выполнен. Чтобы выполнить его пошагово:" in out
+    # Today's model kept: the verdict says no new model is chosen (and how to choose one).
+    assert "Новая модель не выбрана: план лишь заново извлечёт каждый объект" in out
     for english in ("Migration\n", "Plan: ", "point of no return", "can be undone", "backup to"):
         assert english not in out
 

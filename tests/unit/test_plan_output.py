@@ -165,10 +165,12 @@ def sandbox(tmp_path):
 
 
 def test_runtime_sim_proposes_models_the_extraction_service_offers(capsys, sandbox):
+    # A sandbox's simulated services are asked without --runtime too (its own hint).
     status, out, _ = run_plan(capsys, "--root", sandbox)
     assert status == 0
-    assert "add --runtime sim, or --available-models FILE, for" in " ".join(out.split())
-    today = json.loads(run_plan(capsys, "--root", sandbox, "--json")[1])["installation"]["models"]
+    assert "for real proposals" not in out and "The plan can run" in out
+    default = json.loads(run_plan(capsys, "--root", sandbox, "--json")[1])
+    today = default["installation"]["models"]
 
     status, out, err = run_plan(capsys, "--root", sandbox, "--runtime", "sim", "--json")
     assert status == 0, err
@@ -179,6 +181,7 @@ def test_runtime_sim_proposes_models_the_extraction_service_offers(capsys, sandb
         assert model != today[kind] and model.endswith(".cpu.fnk")
         assert model.split("/")[0] == today[kind].split("/")[0]
     assert not any("in use today" in p["message"] for p in data["problems"])
+    assert default["answers"]["models"] == proposed
     _, human, _ = run_plan(capsys, "--root", sandbox, "--runtime", "sim")
     assert "for real proposals" not in human
 

@@ -202,8 +202,21 @@ class RunMigration(StepKind[RunMigrationParams]):
         p = step.params
         stopped = ctx.runtime.stop_detached(p.service, list(p.argv)) > 0 or stopped
         if stopped:
-            ctx.emit(EventKind.MESSAGE, step.id, _("stopped the migration tool"))
+            # Recorded, so that continuing re-runs the copy as the stop dialog promised, rather
+            # than reporting the tool's SIGTERM as a failure.
+            ctx.data(step.id, stopped_on_request=True)
+            ctx.emit(EventKind.MESSAGE, step.id, _("stopped the migration tool, as you asked"))
         return stopped
+
+    @staticmethod
+    def stopped_on_request(state: RunState, exit_file: Path) -> bool:
+        """The user stopped the tool (and it is gone): continuing starts the copy again."""
+        if not migration_facts(state.data).get("stopped_on_request"):
+            return False
+        if state.step_status(RunMigration.id) == StepStatus.DONE:
+            return False
+        proc = detached.read_state(exit_file)
+        return proc is None or not detached.group_alive(proc)
 
     # --- re-running -------------------------------------------------------------------------
     @staticmethod

@@ -94,3 +94,16 @@ class WizardScreen(Screen):
         message = self.query_one("#message", Static)
         message.update(text)
         message.set_class(error, "-error")
+
+    def show_refusal(self, text: str) -> None:
+        """The run refused to start (nothing ran) over something this step owns: say it at the
+        top of the step, where the user fixes it."""
+        shown = self.query("#refusal")
+        if shown:
+            shown.first(Static).update(text)
+        else:
+            body = self.query_one("#body")
+            body.mount(Static(text, id="refusal", classes="problem refusal"), before=0)
+            body.scroll_home(animate=False)
+        self.say(_("Nothing ran: fix this, then go on."), error=True)
+

@@ -9,7 +9,7 @@ from textual.widgets import Label, Static
 
 from ffwizard.core.installation import object_type_word, severity_word
 from ffwizard.i18n import N_, NP_, _, ngettext, pgettext
-from ffwizard.ui.palette import BAD, GOOD
+from ffwizard.ui.palette import BAD, CAUTION, GOOD
 from ffwizard.ui.screens.base import WizardScreen
 from ffwizard.ui.screens.models import ModelsScreen
 from ffwizard.ui.widgets.columns import ColumnsText
@@ -116,8 +116,9 @@ class InstallationScreen(WizardScreen):
                 id="problems")
         yield Static(_("Ready to migrate?"), classes="section")
         yield Static(Content.assemble(*[
-            (("✓ " if c.ok else "✗ ") + c.message + "\n",
-             GOOD if c.ok else f"bold {BAD}") for c in detection.checks]).rstrip(),
+            (("! " if c.warning else "✓ " if c.ok else "✗ ") + c.message + "\n",
+             CAUTION if c.warning else GOOD if c.ok else f"bold {BAD}")
+            for c in detection.checks]).rstrip(),
             id="checks")
 
     @staticmethod

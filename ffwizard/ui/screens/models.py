@@ -7,7 +7,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from ffwizard.core.installation import MODEL_CATEGORY, object_type_word
-from ffwizard.core.models import validate_models
+from ffwizard.core.models import slow_model_warning, slow_models, validate_models
 from ffwizard.i18n import N_, _
 from ffwizard.ui.screens.base import WizardScreen
 from ffwizard.ui.screens.shards import ShardsScreen
@@ -86,11 +86,14 @@ class ModelsScreen(WizardScreen):
         return types, models
 
     def check(self, *, quiet: bool = False) -> bool:
-        """Validate; show each type's problem under it. True when all is well."""
+        """Validate; show each type's problem under it. True when all is well (a CPU model on a
+        GPU service is a warning the user may accept: it does not hold the wizard back)."""
         state = self.app.state
         types, models = self.chosen_values()
         available = state.detection.available_models
         problems = validate_models(state.installation, models, available)
+        slow = {slow_model_warning(kind, model, available).message
+                for kind, model in slow_models(state.installation, models).items()}
         # Each type's own problems, found by checking it alone (the messages may be in any
         # language, so they are not parsed); those of the whole choice stand as they are.
         messages = {problem.message for problem in problems}
@@ -104,11 +107,13 @@ class ModelsScreen(WizardScreen):
             if quiet and kind in models and self.query_one(f"#model-{kind}", Select).value == OTHER \
                     and not models[kind]:
                 text = ""  # not typed yet: no scolding while the user is about to type
-            self.query_one(f"#problem-{kind}", Static).update(text)
+            shown = self.query_one(f"#problem-{kind}", Static)
+            shown.update(text)
+            shown.set_class(bool(messages) and set(messages) <= slow, "-warning")
         if not types:
             self.say(_("Choose at least one object type to migrate."), error=True)
             return False
-        if problems:
+        if [p for p in problems if p.message not in slow]:
             if not quiet:
                 self.say(_("Fix the model choice(s) shown in red."), error=True)
             return False

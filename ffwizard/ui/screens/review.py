@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.widgets import Collapsible, Static
+from textual.widgets import Button, Collapsible, Static
 
 from ffwizard.core.installation import object_type_word
 from ffwizard.core.steps import step_title
@@ -19,6 +19,7 @@ from ffwizard.ui.palette import BAD, CAUTION
 from ffwizard.ui.screens.base import WizardScreen
 from ffwizard.ui.screens.dialogs import Choice
 from ffwizard.ui.screens.run import RunScreen
+from ffwizard.ui.screens.save_answers import SaveAnswers
 from ffwizard.ui.state import build_wizard_plan
 from ffwizard.ui.widgets.diff_view import DiffView
 from ffwizard.ui.widgets.path_text import PathText
@@ -54,6 +55,7 @@ class ReviewScreen(WizardScreen):
     BINDINGS = [
         Binding("f3", "open_all", N_("Open all"), priority=True),
         Binding("f3", "fold_all", N_("Fold all"), priority=True),
+        Binding("ctrl+s", "save_answers", N_("Save answers"), priority=True),
         Binding("down", "app.focus_next", show=False),
         Binding("up", "app.focus_previous", show=False),
     ]
@@ -64,9 +66,32 @@ class ReviewScreen(WizardScreen):
         yield Vertical(id="summary")
         yield Vertical(id="steps")
 
+    shown_plan = None  # the plan on screen, once built (what "Save answers…" writes)
+
     def on_mount(self) -> None:
         self.query_one("#next").disabled = True
+        save = Button(_("Save answers…"), id="save-answers", compact=True, disabled=True)
+        self.query_one("#nav").mount(save, before="#next")
         self.build()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save-answers":
+            event.stop()
+            self.action_save_answers()
+            return
+        super().on_button_pressed(event)
+
+    def action_save_answers(self) -> None:
+        """The plan's answers to a file `ffwizard apply --answers` reads."""
+        state = self.app.state
+        if self.shown_plan is None:
+            return
+
+        def saved(said: str | None) -> None:
+            if said:
+                self.say(said)
+
+        self.app.push_screen(SaveAnswers(self.shown_plan, state.root), saved)
 
     @work(thread=True, exclusive=True, group="plan")
     def build(self) -> None:
@@ -128,6 +153,9 @@ class ReviewScreen(WizardScreen):
 
     def show_plan(self, plan) -> None:
         self.app.state.plan = plan
+        self.shown_plan = plan
+        self.query_one("#save-answers").disabled = False
+        self.refresh_bindings()
         errors = [p for p in plan.problems if p.severity == "error"]
         status = self.query_one("#plan-status", Static)
         answers = plan.answers
@@ -172,6 +200,8 @@ class ReviewScreen(WizardScreen):
             return bool(folds) and any(f.collapsed for f in folds)
         if action == "fold_all":
             return bool(folds) and all(not f.collapsed for f in folds)
+        if action == "save_answers":
+            return self.shown_plan is not None
         return super().check_action(action, parameters)
 
     def action_open_all(self) -> None:

@@ -22,7 +22,7 @@ from textual.widgets import Button, Footer, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from ffwizard import session
-from ffwizard.core.errors import UserError
+from ffwizard.core.errors import PreflightFailed, UserError
 from ffwizard.core.events import EventKind, RunStatus, StepStatus
 from ffwizard.core.executor import Outcome
 from ffwizard.core.progress import ProgressMeter, format_count, format_duration, stalled_words
@@ -30,6 +30,7 @@ from ffwizard.core.report import status_word
 from ffwizard.core.runstatus import migration_progress, migration_state_word, read_status
 from ffwizard.core.steps import find_kind, step_short_title, step_title
 from ffwizard.core.steps.count_arrivals import window_text
+from ffwizard.core.steps.run_migration import RunMigration
 from ffwizard.i18n import N_, _, ngettext
 from ffwizard.ui.palette import BAD, GOOD
 from ffwizard.ui.screens.dialogs import Choice
@@ -45,6 +46,12 @@ LOG_TAIL_BYTES = 512 * 1024
 
 DEFAULT_STOP_MEANING = N_("ffwizard finishes the current step, records where it stopped and "
                           "stops. Nothing is half-done: you can continue or roll back later.")
+
+# The wizard step that owns what a failed preflight check is about (default: the review).
+CHECK_OWNERS = {"ports": "ShardsScreen", "dirs": "ShardsScreen", "memory": "ShardsScreen",
+                "models": "ModelsScreen", "disk": "SettingsScreen",
+                "runtime": "InstallationScreen", "service": "InstallationScreen",
+                "old_shards": "InstallationScreen"}
 
 START_MESSAGES = {
     "apply": N_("Starting…"), "resume": N_("Continuing the run…"),
@@ -87,6 +94,7 @@ class RunScreen(Screen):
         self.following_log = False
         self.last_sample = None  # the latest progress sample shown
         self.finished = threading.Event()
+        self.stop_asked = False  # the user chose Stop here (not a failure)
 
     # --- layout -------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -179,6 +187,12 @@ class RunScreen(Screen):
                      RunStatus.ROLLBACK_FAILED: N_("The rollback stopped.")}
         words = (_(sentences[status]) if status in sentences
                  else _("The run is {status}.").format(status=status_word(status)))
+        tool_stopped = status == "stopped" and self.tool_stopped_on_request()
+        if tool_stopped:
+            words = _("Stopped as you asked, the migration tool too: the new shards hold a "
+                      "partial copy.")
+        elif status == "stopped" and self.stop_asked:
+            words = _("Stopped as you asked.")
         # The whole error (with the tool's last lines) is in the output pane, whose lines are cut
         # at its width: here, wrapped, its first sentence and its last (what to do next), and
         # what the buttons below do, where the line beside them is too short.
@@ -188,6 +202,9 @@ class RunScreen(Screen):
         past = bool(pnr) and self.step_states.get(pnr) not in (StepStatus.PENDING, None)
         choices = (_("Continue, roll back (files restored, old shards kept) or quit.") if not past
                    else _("Past the point of no return: continue to finish."))
+        if tool_stopped:
+            choices = _("Continue starts the copy again into emptied new shards (their partial "
+                        "copy is kept aside); or roll back, or quit.")
         parts = [(words + " ", "bold"), (first[:1].upper() + first[1:], BAD)]
         if len(lines) > 2:
             parts.append(("\n" + _("(The lines between are in the output above; F6 shows it "
@@ -201,7 +218,14 @@ class RunScreen(Screen):
         self.show_buttons(choices=True, rollback=not past)
         self.say("")
 
+    def tool_stopped_on_request(self) -> bool:
+        """Whether the run's migration tool was stopped as the user asked (journaled)."""
+        run = session.current_run(self.app.state.root)
+        return run is not None and RunMigration.stopped_on_request(run.state(),
+                                                                   run.migration_exit)
+
     def start_run(self, how: str) -> None:
+        self.stop_asked = False
         self.show_buttons()
         self.show_no_progress(hide=False)
         self.query_one("#run-status", Static).update("")
@@ -243,7 +267,7 @@ class RunScreen(Screen):
                     executor = session.start_run(
                         root, self.run_plan or self.plan, runtime, settings=state.settings,
                         on_event=self.executor_event, confirm=self.confirm,
-                        on_checks=lambda checks: pane.add_lines([f"✓ {c.message}"
+                        on_checks=lambda checks: pane.add_lines([f"{'!' if c.warning else '✓'} {c.message}"
                                                                  for c in checks]))
                 else:
                     executor = session.reopen_run(root, runtime, settings=state.settings,
@@ -257,6 +281,9 @@ class RunScreen(Screen):
                     outcome = executor.rerun_migration()
                 else:
                     outcome = executor.run()
+        except PreflightFailed as err:
+            self.app.call_from_thread(self.preflight_refused, err)
+            return
         except UserError as err:
             self.app.call_from_thread(self.run_refused, str(err))
             return
@@ -380,6 +407,24 @@ class RunScreen(Screen):
         self.show_buttons(choices=True, rollback=self.executor is not None)
         self.say(_("Nothing more was changed."), error=True)
 
+    def preflight_refused(self, err: PreflightFailed) -> None:
+        """Nothing ran: back to the step that owns the first failed check, edits kept."""
+        self.running = False
+        self.finished.set()
+        owner = CHECK_OWNERS.get(err.failures[0].name if err.failures else "", "ReviewScreen")
+        names = [type(screen).__name__ for screen in self.app.screen_stack]
+        if owner not in names:
+            owner = "ReviewScreen" if "ReviewScreen" in names else ""
+        if not owner:
+            self.run_refused(str(err))
+            return
+        while type(self.app.screen).__name__ != owner:
+            self.app.pop_screen()
+        # TRANSLATORS: in the step the run sends the user back to; the failed checks follow.
+        self.app.screen.show_refusal(_("The migration did not start, nothing was changed:")
+                                     + "\n" + "\n".join(f"  - {c.message}"
+                                                          for c in err.failures))
+
     def run_ended(self, outcome) -> None:
         self.running = False
         self.outcome = outcome
@@ -452,7 +497,10 @@ class RunScreen(Screen):
             [("keep", _("Keep as is")), ("rollback", _("Roll back"))]), answered)
 
     def action_nothing(self) -> None:
-        self.say(_("The run has started: there is no going back a screen. Ctrl+C to stop."))
+        if not self.running and self.executor is None and self.plan is not None:
+            self.app.pop_screen()  # nothing ran: back to the review
+            return
+        self.say(_("The run has started: no going back. Ctrl+C to stop."))
 
     def action_interrupt(self) -> None:
         if not self.running or self.executor is None:
@@ -471,6 +519,7 @@ class RunScreen(Screen):
 
         def answered(answer: str | None) -> None:
             if answer in ("stop", "stop-tool") and self.executor is not None:
+                self.stop_asked = True
                 self.executor.request_stop(stop_migration=answer == "stop-tool")
                 self.say(_("Stopping at the next safe point…"))
 

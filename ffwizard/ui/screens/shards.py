@@ -10,6 +10,7 @@ from textual.containers import Horizontal
 from textual.widgets import Input, Static
 
 from ffwizard.core.answers import ShardSpec
+from ffwizard.core.preflight import port_free
 from ffwizard.core.shards import new_shard_from_spec, validate_new_shards
 from ffwizard.i18n import N_, _
 from ffwizard.ui.screens.base import WizardScreen
@@ -113,7 +114,25 @@ class ShardsScreen(WizardScreen):
             bad.update(f"{field}-{index}" for field in quoted)
             if not quoted:
                 bad.add(f"name-{index}")
+        self.flag_host_ports(specs, problems, bad)
         return [s for _, s in specs], problems, bad
+
+    @staticmethod
+    def flag_host_ports(specs: list, problems: list[str], bad: set[str]) -> None:
+        """Ports no other check found at fault, but another program listens on (the run's
+        preflight would refuse them): flagged as typed, like a port the compose file uses."""
+        messages = {
+            "http": N_("{name}: HTTP port {port} is in use on this host by another program: "
+                       "choose another."),
+            "tnt": N_("{name}: Tarantool port {port} is in use on this host by another "
+                      "program: choose another."),
+        }
+        for index, spec in specs:
+            for field, port in (("http", spec.http_port), ("tnt", spec.tarantool_port)):
+                if f"{field}-{index}" in bad or port_free("127.0.0.1", port):
+                    continue
+                problems.append(_(messages[field]).format(name=spec.name, port=port))
+                bad.add(f"{field}-{index}")
 
     def check(self) -> bool:
         specs, problems, bad = self.read_specs()
@@ -132,6 +151,11 @@ class ShardsScreen(WizardScreen):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.check()
+
+    def show_refusal(self, text: str) -> None:
+        # Its own check says it best, in the cells at fault (a port may have been taken since).
+        if self.check():
+            super().show_refusal(text)
 
     def go_next(self) -> None:
         if not self.check():
