@@ -46,7 +46,9 @@ def test_compose_up_starts_new_recreates_changed_and_keeps_the_rest(sim_sandbox)
     assert after[SHARD.format(2)] == before[SHARD.format(2)]
     assert after["findface-sf-api"] == before["findface-sf-api"]
     states = runtime.services()
-    assert all(states[SHARD.format(n)].state == "running" for n in (1, 2, 11, 12, 13, 14))
+    down = {name: procs.read_record(root, name) for name in
+            (SHARD.format(n) for n in (1, 2, 11, 12, 13, 14)) if states[name].state != "running"}
+    assert not down, {name: open(r.log).read()[-600:] if r else None for name, r in down.items()}
     assert runtime.http_get(box.shard_url(10) + "status").status == 200
 
 

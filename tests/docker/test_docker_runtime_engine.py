@@ -100,7 +100,9 @@ def test_exec_passes_arguments_untouched(running):
 def test_exec_without_output_outlives_the_quick_api_timeout(running, monkeypatch):
     _, runtime = running
     monkeypatch.setattr("ffwizard.runtime.docker.API_TIMEOUT", 1.0)
-    runtime._client = None  # a client built with the short timeout
+    # A client built with the short timeout, for this test only: the runtime is shared by the
+    # module's tests, and a 1 s client left behind fails them when the engine answers slowly.
+    monkeypatch.setattr(runtime, "_client", None)
 
     result = runtime.exec(SF_API, ["sleep", "2"])
 
