@@ -32,6 +32,7 @@ async def test_every_service_is_one_line_with_its_state(sim_sandbox_factory, lan
         await open_installation(pilot, app)
         services = app.state.detection.services
         body = app.screen.query_one("#body")
+        await wait_for(pilot, lambda: body.max_scroll_y > 0)  # laid out: there is somewhere to go
         body.scroll_to_widget(app.screen.query_one("#services"), top=True, animate=False)
         await wait_for(pilot, lambda: "●" in screen_text(app) or "○" in screen_text(app))
         await pilot.pause()

@@ -65,8 +65,12 @@ async def test_answers_saved_in_the_wizard_give_the_same_plan(sim_sandbox, tmp_p
     again = tmp_path / "again.yaml"
     assert main(["plan", "--root", str(demo.root), "--answers", str(saved),
                  "--save-answers", str(again)]) == 0
-    assert again.read_text() == saved.read_text()
+
+    def answers_of(path):  # the heading names the file itself: the answers are what must agree
+        return [line for line in path.read_text().splitlines() if not line.startswith("#")]
+
+    assert answers_of(again) == answers_of(saved)
     assert main(["plan", "--root", str(demo.root), "--save-answers", str(again)]) == 0
     err = capsys.readouterr().err
     assert f"kept as {again}.bak" in err
-    assert (tmp_path / "again.yaml.bak").read_text() == saved.read_text()
+    assert answers_of(tmp_path / "again.yaml.bak") == answers_of(saved)
