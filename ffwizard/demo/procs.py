@@ -28,6 +28,7 @@ from ffwizard.demo.containers import (
 )
 from ffwizard.demo.goflags import config_flag
 from ffwizard.demo.httpkit import split_listen
+from ffwizard.demo.lifeline import start_time
 
 _children: dict[int, subprocess.Popen] = {}  # started by this process: reaped when they exit
 
@@ -56,14 +57,7 @@ def proc_start_time(pid: int) -> int | None:
     if child is not None and child.poll() is not None:
         _children.pop(pid, None)
         return None
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = stat[stat.rindex(")") + 2:].split()
-    if fields[0] in ("Z", "X"):
-        return None
-    return int(fields[19])
+    return start_time(pid)
 
 
 def records_dir(sandbox_root: Path) -> Path:
