@@ -57,29 +57,38 @@ def _page(runtime: Runtime, base: str, gallery: str, after: int | None,
     return ids, (int(cursor) if cursor is not None else None)
 
 
-def highest_id(runtime: Runtime, base: str, gallery: str) -> int:
-    """The highest object id of a gallery on one shard (0 when it is empty), found by asking
-    for the first id after a guess: a few dozen one-object requests, whatever the size."""
-    ids, _cursor = _page(runtime, base, gallery, None, 1)
-    if not ids:
-        return 0
-    low, step = ids[0], 1          # `low` exists; look for an id above it
+def _first_after(runtime: Runtime, base: str, gallery: str, after: int | None) -> int | None:
+    """The lowest id of a gallery on one shard above `after` (None: there is none)."""
+    ids, _cursor = _page(runtime, base, gallery, after, 1)
+    return ids[0] if ids else None
+
+
+def _highest_from(runtime: Runtime, base: str, gallery: str, low: int) -> int:
+    """The highest object id of a gallery on one shard, `low` being one of its ids: a gallop
+    above it, then a bisection (a few dozen one-object requests at most, whatever the size)."""
+    step = 1
     while True:                    # gallop until nothing lies above low + step
-        ids, _cursor = _page(runtime, base, gallery, low + step, 1)
-        if not ids:
+        above = _first_after(runtime, base, gallery, low + step)
+        if above is None:
             break
-        low, step = ids[0], step * 2
+        low, step = above, step * 2
     high = low + step              # nothing above `high`
     while True:
-        ids, _cursor = _page(runtime, base, gallery, low, 1)
-        if not ids:
+        above = _first_after(runtime, base, gallery, low)
+        if above is None:
             return low
-        middle = (ids[0] + high) // 2
-        above, _cursor = _page(runtime, base, gallery, middle, 1)
-        if above:
-            low = above[0]
+        middle = (above + high) // 2
+        found = _first_after(runtime, base, gallery, middle)
+        if found is not None:
+            low = found
         else:
-            low, high = ids[0], middle
+            low, high = above, middle
+
+
+def highest_id(runtime: Runtime, base: str, gallery: str) -> int:
+    """The highest object id of a gallery on one shard (0 when it is empty)."""
+    first = _first_after(runtime, base, gallery, None)
+    return 0 if first is None else _highest_from(runtime, base, gallery, first)
 
 
 def _each(urls: list[str], galleries: list[str],
@@ -91,10 +100,44 @@ def _each(urls: list[str], galleries: list[str],
         return dict(zip(pairs, pool.map(lambda pair: work(*pair), pairs)))
 
 
-def marks(runtime: Runtime, urls: list[str], galleries: list[str]) -> dict[str, int]:
-    """Per gallery, the highest object id over the shards at `urls` (the copy's start mark)."""
-    found = _each(urls, galleries, lambda url, g: highest_id(runtime, url, g))
-    return {g: max((found[(u, g)] for u in urls), default=0) for g in galleries}
+def marks(runtime: Runtime, urls: list[str], galleries: list[str],
+          counts: Mapping[str, int] | None = None) -> dict[str, int]:
+    """Per gallery, the highest object id over the shards at `urls` (the copy's start mark).
+
+    `counts` (objects per gallery over those shards, asked for when not given) only guides the
+    search: ids are distinct, so the highest lies at least count - 1 above the lowest. Each
+    shard is then asked once whether it holds an id above the highest found so far, and only
+    a shard that does is searched further. Every figure used is an id a shard listed, so a
+    stale count costs requests, never a wrong mark."""
+    if counts is None:
+        counts = gallery_counts(runtime, urls)
+    firsts = _each(urls, galleries, lambda url, g: _first_after(runtime, url, g, None))
+
+    def guess(url: str, gallery: str) -> int | None:
+        present = [firsts[(u, gallery)] for u in urls if firsts[(u, gallery)] is not None]
+        total = counts.get(gallery, 0)
+        if not present or total < 2:
+            return None
+        return _first_after(runtime, url, gallery, min(present) + total - 2)
+
+    guesses = _each(urls, galleries, guess)
+
+    def settle(gallery: str) -> int:
+        known = [found[(u, gallery)] for found in (firsts, guesses) for u in urls
+                 if found[(u, gallery)] is not None]
+        if not known:
+            return 0
+        top = max(known)
+        for url in urls:
+            above = _first_after(runtime, url, gallery, top)
+            if above is not None:
+                top = _highest_from(runtime, url, gallery, above)
+        return top
+
+    if not galleries:
+        return {}
+    with ThreadPoolExecutor(max_workers=min(16, len(galleries))) as pool:
+        return dict(zip(galleries, pool.map(settle, galleries)))
 
 
 def ids_after(runtime: Runtime, base: str, gallery: str, mark: int) -> set[int]:

@@ -109,7 +109,8 @@ class RunMigration(StepKind[RunMigrationParams]):
                       "aside and start again."))
             old_counts = gallery_counts(ctx.runtime, list(p.old_shard_urls))
             # The copy's start, per gallery: what arrives later lies above these marks.
-            marks = window.marks(ctx.runtime, list(p.old_shard_urls), sorted(old_counts))
+            marks = window.marks(ctx.runtime, list(p.old_shard_urls), sorted(old_counts),
+                                 old_counts)
             ctx.data(step.id, old_counts=old_counts, marks=marks)
             argv = ctx.runtime.detached_host_argv(p.service, list(p.argv), workdir=p.workdir)
             ctx.data(step.id, launching=True, started_at=time.time())
