@@ -110,16 +110,28 @@ def run(args: argparse.Namespace) -> int:
 
 
 class LoopbackHttp:
-    """GETs on the host's loopback, where the shards answer (read-only; `plan` needs no runtime)."""
+    """GETs on the host's loopback, where the shards answer (read-only; `plan` needs no runtime).
+
+    Plain HTTP through the standard library: a few GETs of a short-lived command cost far less
+    than httpx's import and a client (with its TLS set-up) per request."""
 
     def http_get(self, url: str, timeout: float = 5.0) -> HttpAnswer:
-        import httpx  # lazy: httpx only when the shards are asked (not for --help)
+        import http.client  # lazy: only when the shards are asked (not for --help)
+        from urllib.parse import urlsplit  # lazy: with http.client
 
+        parts = urlsplit(url)
+        if parts.scheme != "http" or not parts.hostname:
+            return HttpAnswer(status=0, error=_("not a plain HTTP address: {url}").format(url=url))
+        connection = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=timeout)
         try:
-            response = httpx.get(url, timeout=timeout, trust_env=False)
-        except httpx.HTTPError as err:
+            connection.request("GET", (parts.path or "/") + (f"?{parts.query}" if parts.query
+                                                               else ""))
+            response = connection.getresponse()
+            return HttpAnswer(status=response.status, body=response.read())
+        except (OSError, http.client.HTTPException) as err:
             return HttpAnswer(status=0, error=str(err) or type(err).__name__)
-        return HttpAnswer(status=response.status_code, body=response.content)
+        finally:
+            connection.close()
 
 
 def models_through_runtime(kind: str, installation) -> tuple[object, list[str]]:
