@@ -25,7 +25,6 @@ from ffwizard.demo import (
 from ffwizard.demo.faults import set_faults
 from ffwizard.demo.shapes import shape_names
 from ffwizard.i18n import _, ngettext
-from ffwizard.runtime.sim import prepare_demo, stop_demo
 
 
 def register(subparsers) -> None:
@@ -73,6 +72,10 @@ def _stop_hint(root: Path) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    # lazy: the demo's programs (30 ms to import) only when the command runs, not for every
+    # command's argument parser
+    from ffwizard.runtime.sim import prepare_demo, stop_demo
+
     if args.stop is not None:
         stopped = stop_demo(args.stop)
         where = Path(args.stop).resolve()

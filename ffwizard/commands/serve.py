@@ -24,7 +24,6 @@ from ffwizard.core.errors import UserError
 from ffwizard.core.settings import DEFAULT_ROOT
 from ffwizard.demo import DEFAULT_EVENTS_PER_SECOND
 from ffwizard.i18n import _, current_language
-from ffwizard.runtime.sim import prepare_demo, stop_demo
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -193,6 +192,8 @@ def listen_error(host: str, port: int, err: OSError) -> Exception:
 def tab_sandboxes(stack: ExitStack) -> Path:
     """The directory each browser tab builds its own demo sandbox in; whatever a tab left
     (its process killed with the tab) is stopped and removed with the server."""
+    from ffwizard.runtime.sim import stop_demo  # lazy: the demo's programs only when serving
+
     parent = Path(tempfile.mkdtemp(prefix="ffwizard-serve-demo-"))
     stack.callback(shutil.rmtree, parent, ignore_errors=True)
 
@@ -207,6 +208,8 @@ def tab_sandboxes(stack: ExitStack) -> Path:
 def demo_sandbox(stack: ExitStack, sandbox: Path | None) -> Path:
     """Build (or reuse) the demo's simulated installation and start its services, once for all
     tabs. Its services stop with the server; a sandbox built in a temporary directory goes too."""
+    from ffwizard.runtime.sim import prepare_demo, stop_demo  # lazy: only when serving
+
     print(_("Preparing the simulated installation…"), file=sys.stderr, flush=True)
     demo = prepare_demo(sandbox, events_per_second=DEFAULT_EVENTS_PER_SECOND)
     print(demo.summary, file=sys.stderr, flush=True)

@@ -315,15 +315,13 @@ class RoundTrip:
         self.original = text
         self.where = where
         self.yaml, self.document = rt_load(text, where=where)
-        self._baseline: str | None = None
+        # The unchanged document as ruamel writes it, dumped before any edit (a dump costs far
+        # less than the second load it would otherwise take to have it after the edits).
+        self._baseline = rt_dump(self.yaml, self.document)
 
     @property
     def baseline(self) -> str:
-        """The unchanged document as ruamel writes it: tells its re-formatting from the edits.
-        Made from a fresh load, so it can be asked for after edits."""
-        if self._baseline is None:
-            rt, document = rt_load(self.original, where=self.where)
-            self._baseline = rt_dump(rt, document)
+        """The unchanged document as ruamel writes it: tells its re-formatting from the edits."""
         return self._baseline
 
     def dump(self) -> str:
