@@ -28,6 +28,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bytecode import compile_ffwizard  # noqa: E402
+
 
 def bench_journal(directory: Path, events: int) -> tuple[float, float]:
     from ffwizard.core.journal import Journal
@@ -194,6 +197,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=300)
     parser.add_argument("--no-micro", action="store_true", help="skip the journal and poll parts")
     args = parser.parse_args()
+    compile_ffwizard()  # as users run it (see bench/bytecode.py)
     from ffwizard.runtime.sim import stop_demo
 
     print(f"load average at the start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
