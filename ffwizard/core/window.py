@@ -123,8 +123,8 @@ def marks(runtime: Runtime, urls: list[str], galleries: list[str],
     guesses = _each(urls, galleries, guess)
 
     def settle(gallery: str) -> int:
-        known = [found[(u, gallery)] for found in (firsts, guesses) for u in urls
-                 if found[(u, gallery)] is not None]
+        known: list[int] = [found[(u, gallery)] for found in (firsts, guesses) for u in urls
+                            if found[(u, gallery)] is not None]
         if not known:
             return 0
         top = max(known)
