@@ -12,11 +12,13 @@ import threading
 import time
 from pathlib import Path
 
+from rich.cells import cell_len
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Button, Footer, ProgressBar, Static
 from textual.worker import get_current_worker
@@ -65,6 +67,15 @@ def objects_progress(done: int, total: int) -> str:
         done=format_count(done), total=format_count(total))
 
 
+
+class QuietProgressBar(ProgressBar):
+    """Textual's progress bar without its ticking: the stock one works out its estimated time
+    left every second, shown or not (here it is not: the Run screen says the time left itself),
+    and each new estimate repaints the whole bar (~380 bytes a second at 120 columns, more than
+    a tool's line a second). Here it is worked out and kept, never drawn."""
+
+    _display_eta: reactive[int | None] = reactive(None, repaint=False)
+
 class RunScreen(Screen):
     STEP = 6
     TITLE_TEXT = N_("Run")
@@ -93,6 +104,7 @@ class RunScreen(Screen):
         self.running = False
         self.following_log = False
         self.last_sample = None  # the latest progress sample shown
+        self.progress_text_width = -1  # cells of the progress text shown (see show_progress)
         self.finished = threading.Event()
         self.stop_asked = False  # the user chose Stop here (not a failure)
 
@@ -104,7 +116,7 @@ class RunScreen(Screen):
             yield LogPane(max_lines=5000, id="log")
         yield Static("", id="run-status")
         with Horizontal(id="progress-row"):
-            yield ProgressBar(total=None, show_eta=False, id="progress")
+            yield QuietProgressBar(total=None, show_eta=False, id="progress")
             yield Static("", id="progress-text")
         with Horizontal(id="nav"):
             yield Button(_("Continue"), id="continue", variant="primary", compact=True)
@@ -245,7 +257,7 @@ class RunScreen(Screen):
         """Forget the last run's numbers: a new start waits for its own, a rollback has none."""
         self.last_sample = None
         self.query_one("#progress", ProgressBar).update(total=None, progress=0)
-        self.query_one("#progress-text", Static).update("")
+        self.set_progress_text("")
         self.query_one("#progress-row").display = not hide
 
     def action_full_output(self) -> None:
@@ -365,7 +377,16 @@ class RunScreen(Screen):
                 # TRANSLATORS: the time the copy still needs (estimated time of arrival).
                 text += " · " + _("ETA {duration}").format(
                     duration=format_duration(sample.eta_seconds))
-        self.query_one("#progress-text", Static).update(text)
+        self.set_progress_text(text)
+
+    def set_progress_text(self, text: str) -> None:
+        """Show `text` beside the progress bar. A layout pass repaints every scroll bar on the
+        screen (the log pane's whole column, ~1.4 KB at 120×40): a text as wide as the one it
+        replaces takes its place without one, so a poll costs the progress row only."""
+        width = cell_len(text)
+        self.query_one("#progress-text", Static).update(
+            text, layout=width != self.progress_text_width)
+        self.progress_text_width = width
 
     def confirm(self, step) -> bool:
         """The point of no return (worker thread): ask on screen, wait for the answer."""
@@ -438,13 +459,13 @@ class RunScreen(Screen):
             self.show_no_progress(hide=True)  # the new shards and their copy are gone
         elif sample is not None and status != RunStatus.DONE:
             # The copy is not going on here: its numbers are those of the moment the run ended.
-            self.query_one("#progress-text", Static).update(
+            self.set_progress_text(
                 (_("{progress} when the run failed") if status == RunStatus.FAILED
                  else _("{progress} when the run stopped")).format(
                     progress=objects_progress(sample.done, sample.total)))
         if status == RunStatus.DONE:
             if sample is not None:
-                self.query_one("#progress-text", Static).update(ngettext(
+                self.set_progress_text(ngettext(
                     "{done}/{total} object copied", "{done}/{total} objects copied",
                     sample.total).format(done=format_count(sample.done),
                                          total=format_count(sample.total)))

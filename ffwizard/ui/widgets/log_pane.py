@@ -469,7 +469,10 @@ class LogPane(ScrollView, can_focus=True):
             else:
                 strip = Strip([Segment(line, style)], _width(line))
                 self._strips[key] = strip
-        return strip.crop_extend(scroll_x, scroll_x + width, style).apply_offsets(scroll_x, row)
+        # One segment for the text and the blank after it (the same style): one colour code
+        # sent per row, not two.
+        return (strip.crop_extend(scroll_x, scroll_x + width, style).simplify()
+                .apply_offsets(scroll_x, row))
 
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
         text = "\n" * (self._dropped - self._base) + "\n".join(self._lines)
