@@ -21,7 +21,6 @@ import argparse
 import gettext
 import os
 from collections.abc import Mapping
-from importlib.resources import files
 
 DOMAIN = "ffwizard"
 LANGUAGES = ("en", "ru")
@@ -48,6 +47,8 @@ def _catalog(language: str) -> gettext.NullTranslations:
 def _load(language: str) -> gettext.NullTranslations:
     if language == DEFAULT_LANGUAGE:
         return gettext.NullTranslations()
+    from importlib.resources import files  # lazy: English, the default, needs no catalog
+
     resource = files("ffwizard").joinpath("locale", language, "LC_MESSAGES", f"{DOMAIN}.mo")
     try:
         with resource.open("rb") as stream:
