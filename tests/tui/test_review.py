@@ -3,8 +3,10 @@ paths cut only where a path may be cut."""
 
 from __future__ import annotations
 
+import json
 import shlex
 
+import httpx
 import pytest
 from textual.geometry import Region
 from tui_helpers import press_next, screen_name, screen_text, wait_for
@@ -60,8 +62,8 @@ async def test_review_is_a_summary_and_folded_steps_opened_on_demand(sim_sandbox
         assert "1. Back up the feature-vector database" in text
         assert "Open all" in text.splitlines()[-1]
 
-        # Tab to the second step, Enter opens it; the keyboard alone does it.
-        await pilot.press("tab", "tab")
+        # Tab past the window's fold to a step, Enter opens it; the keyboard alone does it.
+        await pilot.press("tab", "tab", "tab")
         assert app.focused.parent is folds[0] or app.focused.parent is folds[1]
         opened = app.focused.parent
         await pilot.press("enter")
@@ -85,3 +87,69 @@ async def test_review_is_a_summary_and_folded_steps_opened_on_demand(sim_sandbox
         assert wrapped, "the long paths of this sandbox should need more than one line"
         await pilot.press("f3")
         await wait_for(pilot, lambda: all(f.collapsed for f in folds))
+
+
+
+def shown(widget) -> str:
+    """A widget's text as shown, its lines joined at the spaces they wrapped at."""
+    return " ".join(str(widget.render()).split())
+
+
+async def test_review_shows_the_objects_to_re_extract_per_gallery_and_the_window(
+        sim_sandbox_factory):
+    demo = sim_sandbox_factory("review-counts", shards=2)
+    app = create_app(demo.root, "sim", demo=True, runtime=demo.runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_review(pilot, app)
+        await wait_for(pilot, lambda: app.screen.reextract is not None)
+        expected: dict[str, int] = {}
+        for shard in app.state.installation.shards:  # each old shard asked here, apart
+            answer = httpx.get(f"http://{shard.http_host}:{shard.http_port}/stat/list/1/99",
+                               timeout=5, trust_env=False)
+            for item in json.loads(answer.content):
+                expected[item["name"]] = expected.get(item["name"], 0) + int(item["count"])
+        assert app.screen.reextract.counts == expected and sum(expected.values()) == 600
+        await pilot.pause()
+        # Folded to one line on the summary: the total, what is paused, about how long.
+        fold = app.screen.query_one("#window")
+        assert fold.collapsed
+        title = " ".join(screen_text(app).split())
+        assert ("▶ 600 objects to re-extract · intake paused (2 services) for about 1s–30s "
+                "(a guess)") in title
+        # Opened: the services, what the time rests on, each gallery's objects.
+        fold.collapsed = False
+        await pilot.pause()
+        body = shown(app.screen.query_one("#window-text"))
+        assert body.startswith("Paused: findface-video-worker-gpu, findface-video-manager stop "
+                               "before the model switch and start again after the sf-api "
+                               "switch (or on rollback).")
+        assert ("The window: as long as the copy of 600 objects takes, which is not known "
+                "before it runs: no rate of the migration tool is published and no earlier run "
+                "here measured one. A guess, not a measurement: 1s at 1,000 objects/s, 30s at "
+                "20 objects/s.") in body
+        lines = str(app.screen.query_one("#window-text").render()).splitlines()
+        for gallery, count in expected.items():
+            assert any(line.split() == [gallery, f"{count:,}"] for line in lines), gallery
+
+
+async def test_review_says_a_shard_could_not_be_read_instead_of_a_zero(sim_sandbox_factory):
+    demo = sim_sandbox_factory("review-shard-down", shards=2)
+    app = create_app(demo.root, "sim", demo=True, runtime=demo.runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press_next(pilot, app, 4)  # Settings: every check passed with the shards up
+        assert screen_name(app) == "SettingsScreen"
+        down = app.state.installation.shards[1]
+        demo.runtime.stop_services([down.service])  # a real process stopped
+        await press_next(pilot, app, 1)
+        await wait_for(pilot, lambda: screen_name(app) == "ReviewScreen")
+        await wait_for(pilot, lambda: app.screen.reextract is not None
+                       and app.screen.shown_plan is not None)
+        await pilot.pause()
+        assert app.screen.reextract.counts is None
+        text = " ".join(screen_text(app).split())
+        assert (f"▶ Objects to re-extract unknown: the shard at http://{down.http_host}:"
+                f"{down.http_port}/ did not list its galleries") in text, text
+        assert " 0 objects" not in text and "for about" not in text
+        body = shown(app.screen.query_one("#window-text"))
+        assert "hours to days on a large site" in body
+        assert "Objects per gallery" not in body
