@@ -118,19 +118,26 @@ def window_text(reextract: Reextract | None) -> str:
             run=measured.run_id, objects=format_count(measured.objects),
             duration=format_duration(measured.seconds))
         if total is not None:
-            return _("about {duration} for the copy, plus the restarts around it: {total} "
-                     "objects at {rate}, {source}").format(
+            return ngettext("about {duration} for the copy, plus the restarts around it: "
+                            "{total} object at {rate}, {source}",
+                            "about {duration} for the copy, plus the restarts around it: "
+                            "{total} objects at {rate}, {source}", total).format(
                 duration=format_duration(total / measured.rate), total=format_count(total),
                 rate=rate, source=source)
         return _("as long as the copy takes; at {rate}, {source}").format(rate=rate,
                                                                           source=source)
     slow, fast = ASSUMED_RATES
     if total is not None:
-        return _("as long as the copy of {total} objects takes, which is not known before it "
-                 "runs: no rate of the migration tool is published and no earlier run here "
-                 "measured one. A guess, not a measurement: {fast_duration} at {fast} "
-                 "objects/s, {slow_duration} at {slow} objects/s. Once the copy runs, its rate "
-                 "and time left are shown.").format(
+        return ngettext(
+            "as long as the copy of {total} object takes, which is not known before it runs: "
+            "no rate of the migration tool is published and no earlier run here measured one. "
+            "A guess, not a measurement: {fast_duration} at {fast} objects/s, {slow_duration} "
+            "at {slow} objects/s. Once the copy runs, its rate and time left are shown.",
+            "as long as the copy of {total} objects takes, which is not known before it runs: "
+            "no rate of the migration tool is published and no earlier run here measured one. "
+            "A guess, not a measurement: {fast_duration} at {fast} objects/s, {slow_duration} "
+            "at {slow} objects/s. Once the copy runs, its rate and time left are shown.",
+            total).format(
             total=format_count(total), fast_duration=format_duration(total / fast),
             fast=format_count(int(fast)), slow_duration=format_duration(total / slow),
             slow=format_count(int(slow)))
