@@ -153,3 +153,31 @@ async def test_review_says_a_shard_could_not_be_read_instead_of_a_zero(sim_sandb
         body = shown(app.screen.query_one("#window-text"))
         assert "hours to days on a large site" in body
         assert "Objects per gallery" not in body
+
+
+async def test_intake_is_chosen_on_settings_and_review_follows(sim_sandbox_factory):
+    demo = sim_sandbox_factory("review-intake", shards=2)
+    app = create_app(demo.root, "sim", demo=True, runtime=demo.runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press_next(pilot, app, 4)
+        assert screen_name(app) == "SettingsScreen"
+        box = app.screen.query_one("#pause_intake")
+        assert box.value is True  # on by default: the site has a video pipeline
+        assert str(app.screen.query_one("#intake-services").render()).startswith(
+            "stops findface-video-worker-gpu, findface-video-manager from the model switch")
+        box.value = False
+        app.screen.query_one("#next").focus()
+        await press_next(pilot, app, 1)
+        await wait_for(pilot, lambda: screen_name(app) == "ReviewScreen"
+                       and app.state.plan is not None and app.screen.reextract is not None)
+        await pilot.pause()
+        assert app.state.answers["pause_intake"] is False
+        assert not any(step.id == "pause_event_intake" for step in app.state.plan.steps)
+        text = " ".join(screen_text(app).split())
+        assert "▶ 600 objects to re-extract · intake running; the window about 1s–30s (a guess)" in text
+        assert "Pause event intake" not in text
+        fold = app.screen.query_one("#window")
+        fold.collapsed = False
+        await pilot.pause()
+        assert shown(app.screen.query_one("#window-text")).startswith(
+            "Intake running: events that reach the old shards during the copy are counted apart")

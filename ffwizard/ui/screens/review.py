@@ -50,17 +50,20 @@ class WindowFold(Collapsible):
     long); opened, what is paused, what the time rests on and each gallery's objects."""
 
 
-def window_length(found: Reextract | None) -> str:
-    """`for about 12m00s (measured here)`, `for about 30s–25m00s (a guess)`, or empty when the
-    number of objects is unknown."""
+def window_length(found: Reextract | None, paused: bool) -> str:
+    """`for about 12m00s (rate measured here)`, `for about 30s–25m00s (a guess)` (intake
+    running: `; the window about …`), or empty when the number of objects is unknown."""
     total = found.total if found is not None else None
     if found is None or total is None:
         return ""
     if found.measured is not None:
-        return _("for about {duration} (rate measured here)").format(
-            duration=format_duration(total / found.measured.rate))
+        duration = format_duration(total / found.measured.rate)
+        return (_(" for about {duration} (rate measured here)") if paused
+                else _("; the window about {duration} (rate measured here)")).format(
+            duration=duration)
     slow, fast = ASSUMED_RATES
-    return _("for about {fast}–{slow} (a guess)").format(
+    return (_(" for about {fast}–{slow} (a guess)") if paused
+            else _("; the window about {fast}–{slow} (a guess)")).format(
         fast=format_duration(total / fast), slow=format_duration(total / slow))
 
 
@@ -96,6 +99,8 @@ class ReviewScreen(WizardScreen):
     # does not wait for the shards.
     reextract: Reextract | None = None
     reextract_failed: str | None = None  # the worker itself failed (not a shard): why
+    window_fold: WindowFold | None = None  # the summary's window line, once made
+    window_text: Static  # and what it holds
 
     def on_mount(self) -> None:
         self.query_one("#next").disabled = True
@@ -116,10 +121,11 @@ class ReviewScreen(WizardScreen):
 
     def show_reextract(self, found: Reextract | None, failed: str | None) -> None:
         self.reextract, self.reextract_failed = found, failed
-        if self.shown_plan is None:
+        if self.window_fold is None:
             return  # show_plan shows them
-        self.query_one("#window", WindowFold).title = self.window_title()
-        self.query_one("#window-text", Static).update(self.window_body())
+        # The widgets themselves, not a query: they may be made but not mounted yet.
+        self.window_fold.title = self.window_title()
+        self.window_text.update(self.window_body())
 
     def window_title(self) -> Content:
         """The fold's one line: the objects to re-extract in total, whether intake is paused
@@ -143,9 +149,9 @@ class ReviewScreen(WizardScreen):
         parts.append((ngettext("intake paused ({count} service)",
                                "intake paused ({count} services)", len(paused)).format(
             count=len(paused)), f"bold {CAUTION}") if paused else _("intake running"))
-        length = window_length(found)
+        length = window_length(found, bool(paused))
         if length:
-            parts.append(" " + length)
+            parts.append(length)
         return Content.assemble(*parts)
 
     def window_body(self) -> Content:
@@ -223,9 +229,10 @@ class ReviewScreen(WizardScreen):
                 after), classes="summary-line"))
         else:
             widgets.append(Static(_("Every step can be rolled back."), classes="summary-line"))
-        widgets.append(WindowFold(Static(self.window_body(), id="window-text",
-                                         classes="step-text"),
-                                  title=self.window_title(), id="window", classes="step"))
+        self.window_text = Static(self.window_body(), id="window-text", classes="step-text")
+        self.window_fold = WindowFold(self.window_text, title=self.window_title(), id="window",
+                                      classes="step")
+        widgets.append(self.window_fold)
         widgets.append(Static(_("Enter on a step opens its commands and diffs; F3 opens all."),
                               classes="muted summary-line"))
         return widgets
