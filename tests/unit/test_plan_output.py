@@ -222,3 +222,13 @@ def test_an_absolute_backup_dir_outside_the_root_is_shown_where_it_is(capsys, tm
     assert "error: backup_dir" not in out
     line = next(text for text in out.splitlines() if text.strip().startswith("backup to"))
     assert line.split(None, 2)[2] == f"{tmp_path / 'dumps'} (outside the install root)"
+
+
+def test_a_migration_setting_past_its_bound_is_refused_rather_than_waited_on(capsys, tmp_path):
+    # #14: 99999999999999999999999 workers passed the checks and the run waited at 0 objects.
+    answers = answers_file(tmp_path, "migration: {workers_num: 99999999999999999999999}\n")
+    status, out, _ = run_plan(capsys, "--root", INSTALLS / "cpu4_block", "--answers", answers,
+                              "--no-shard-counts")
+    assert status == 2
+    assert any(line.startswith("error: migration: workers_num must be at most 256, not "
+                               "99999999999999999999999.") for line in problem_lines(out))
