@@ -22,13 +22,12 @@ from ffwizard.core.errors import CountError
 from ffwizard.core.installation import Installation
 from ffwizard.core.journal import RunDir, archive_dir, current_run_dir
 from ffwizard.core.progress import format_count, format_decimal, format_duration, gallery_counts
+from ffwizard.core.steps.run_migration import migration_facts
 from ffwizard.i18n import _, ngettext
 
 # [guess] Objects per second sf-api-migrate may reach, slow and fast end: a CPU extraction
 # service with a few workers to a GPU one. No public source gives a figure; shown as a guess.
 ASSUMED_RATES = (20.0, 1000.0)
-# The step that runs the copy and what it records (core/steps/run_migration.py).
-MIGRATION_STEP = "run_migration"
 
 
 @dataclass(frozen=True)
@@ -82,7 +81,7 @@ def measured_rate(root: Path) -> MeasuredRate | None:
     for path in runs:
         try:
             run = RunDir(path)
-            facts = run.state().data.get(MIGRATION_STEP, {})
+            facts = migration_facts(run.state().data)
             objects, seconds = facts.get("objects"), facts.get("seconds")
             if isinstance(objects, int) and objects > 0 and isinstance(seconds, (int, float)) \
                     and seconds > 0:
