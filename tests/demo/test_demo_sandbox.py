@@ -119,7 +119,6 @@ def test_refuses_a_non_empty_directory_and_bad_values(tmp_path):
         build_sandbox(tmp_path / "u", shards=0)
 
 
-@pytest.mark.xfail(strict=False, reason="fails since the #14/#16 merges on a clean clone; being fixed next (see the session note)")
 def test_vendor_ports_are_shifted_as_a_whole_when_one_is_busy(tmp_path, private_port_registry):
     with socket.socket() as busy:
         for attempt in range(20):  # another run on this machine may take the block we let go

@@ -75,11 +75,11 @@ class ReviewScreen(WizardScreen):
         self.build()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
+        # Textual calls the step's own handler (Back, Next) after this one by itself: calling it
+        # here too opened the start question twice, and Cancel seemed to do nothing.
         if event.button.id == "save-answers":
             event.stop()
             self.action_save_answers()
-            return
-        super().on_button_pressed(event)
 
     def action_save_answers(self) -> None:
         """The plan's answers to a file `ffwizard apply --answers` reads."""
