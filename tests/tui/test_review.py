@@ -33,8 +33,8 @@ def cut_inside_a_name(original: str, lines: list[str]) -> list[str]:
     return cut
 
 
-async def open_review(pilot, app) -> None:
-    await press_next(pilot, app, 5)
+async def open_review(pilot, app, presses: int = 5) -> None:
+    await press_next(pilot, app, presses)
     await wait_for(pilot, lambda: screen_name(app) == "ReviewScreen")
     await wait_for(pilot, lambda: app.state.plan is not None
                    and not app.screen.query_one("#next").disabled)
@@ -85,3 +85,21 @@ async def test_review_is_a_summary_and_folded_steps_opened_on_demand(sim_sandbox
         assert wrapped, "the long paths of this sandbox should need more than one line"
         await pilot.press("f3")
         await wait_for(pilot, lambda: all(f.collapsed for f in folds))
+
+
+async def test_review_says_when_the_backup_goes_outside_the_install_root(sim_sandbox, tmp_path):
+    # The dump holds biometric data: where it goes is said in Review as in `plan` (#15 item 5).
+    demo = sim_sandbox
+    outside = tmp_path / "dumps"
+    app = create_app(demo.root, "sim", demo=True, runtime=demo.runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press_next(pilot, app, 4)
+        await wait_for(pilot, lambda: screen_name(app) == "SettingsScreen")
+        from textual.widgets import Input
+
+        app.screen.query_one("#backup_dir", Input).value = str(outside)
+        await pilot.pause()
+        app.screen.query_one("#next").focus()
+        await open_review(pilot, app, presses=1)
+        status = " ".join(str(app.screen.query_one("#plan-status").render()).split())
+        assert f"Backup: {outside} (outside the install root)." in status

@@ -167,7 +167,8 @@ class ReviewScreen(WizardScreen):
                 count=count,
                 models=", ".join(f"{object_type_word(k)} → {m}" for k, m in answers.models.items()),
                 shards=shard_names(plan.new_shards),
-                backup=answers.backup_dir))
+                backup=answers.backup_dir if answers.backup_dir.is_relative_to(plan.root)
+                else _("{path} (outside the install root)").format(path=answers.backup_dir)))
         status.remove_class("muted")
         summary = []
         if errors:
