@@ -103,3 +103,24 @@ async def test_review_says_when_the_backup_goes_outside_the_install_root(sim_san
         await open_review(pilot, app, presses=1)
         status = " ".join(str(app.screen.query_one("#plan-status").render()).split())
         assert f"Backup: {outside} (outside the install root)." in status
+
+
+async def test_review_repeats_the_plans_warning_of_a_cpu_model_on_a_gpu_service(sim_sandbox):
+    # #16 item 1: the Models screen warned, Review then said nothing of it.
+    from textual.widgets import Select
+
+    from ffwizard.ui.screens.models import OTHER
+
+    demo = sim_sandbox
+    app = create_app(demo.root, "sim", demo=True, runtime=demo.runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press_next(pilot, app, 2)
+        await wait_for(pilot, lambda: screen_name(app) == "ModelsScreen")
+        app.screen.query_one("#model-face", Select).value = OTHER
+        await pilot.pause()
+        await pilot.press(*"face/nectarine_l_320.cpu.fnk")
+        app.screen.query_one("#next").focus()
+        await open_review(pilot, app, presses=3)
+        words = " ".join(screen_text(app).split())
+        assert "! model for face 'face/nectarine_l_320.cpu.fnk' is a CPU model" in words
+        assert "face/nectarine_l_320.gpu.fnk is offered" in words
