@@ -32,6 +32,7 @@ from ffwizard.core.preflight import Check, require_preflight, run_preflight
 from ffwizard.core.reextract import Reextract, measured_rate
 from ffwizard.core.reextract import objects_to_reextract as count_old_objects
 from ffwizard.core.settings import Settings
+from ffwizard.core.shards import host_port_in_use
 from ffwizard.demo.sandbox import is_sandbox
 from ffwizard.i18n import _
 from ffwizard.runtime import open_runtime, open_runtime_for
@@ -111,14 +112,16 @@ def make_plan(installation: Installation, raw_answers: dict[str, Any] | None,
               available: list[str] | None, *, source: str | None) -> Plan:
     """The raw answers checked and completed with proposals, and the plan they make (with the
     problems found). `source` names the answers in messages (None: no file)."""
-    answers, problems = resolve_answers(installation, raw_answers, available, source=source)
+    answers, problems = resolve_answers(installation, raw_answers, available, source=source,
+                                        port_in_use=host_port_in_use)
     return build_plan(installation, answers, problems=problems)
 
 
 def proposal(installation: Installation,
              available: list[str] | None) -> tuple[Answers, list[Problem]]:
     """The proposed answers (and their problems) when nothing is given."""
-    return resolve_answers(installation, {}, available, source="proposal")
+    return resolve_answers(installation, {}, available, source="proposal",
+                           port_in_use=host_port_in_use)
 
 
 def objects_to_reextract(installation: Installation, http: Any) -> Reextract:

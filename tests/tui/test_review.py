@@ -35,8 +35,8 @@ def cut_inside_a_name(original: str, lines: list[str]) -> list[str]:
     return cut
 
 
-async def open_review(pilot, app) -> None:
-    await press_next(pilot, app, 5)
+async def open_review(pilot, app, presses: int = 5) -> None:
+    await press_next(pilot, app, presses)
     await wait_for(pilot, lambda: screen_name(app) == "ReviewScreen")
     await wait_for(pilot, lambda: app.state.plan is not None
                    and not app.screen.query_one("#next").disabled)
@@ -181,3 +181,42 @@ async def test_intake_is_chosen_on_settings_and_review_follows(sim_sandbox_facto
         await pilot.pause()
         assert shown(app.screen.query_one("#window-text")).startswith(
             "Intake running: events that reach the old shards during the copy are counted apart")
+
+
+async def test_review_says_when_the_backup_goes_outside_the_install_root(sim_sandbox, tmp_path):
+    # The dump holds biometric data: where it goes is said in Review as in `plan` (#15 item 5).
+    demo = sim_sandbox
+    outside = tmp_path / "dumps"
+    app = create_app(demo.root, "sim", demo=True, runtime=demo.runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press_next(pilot, app, 4)
+        await wait_for(pilot, lambda: screen_name(app) == "SettingsScreen")
+        from textual.widgets import Input
+
+        app.screen.query_one("#backup_dir", Input).value = str(outside)
+        await pilot.pause()
+        app.screen.query_one("#next").focus()
+        await open_review(pilot, app, presses=1)
+        status = " ".join(str(app.screen.query_one("#plan-status").render()).split())
+        assert f"Backup: {outside} (outside the install root)." in status
+
+
+async def test_review_repeats_the_plans_warning_of_a_cpu_model_on_a_gpu_service(sim_sandbox):
+    # #16 item 1: the Models screen warned, Review then said nothing of it.
+    from textual.widgets import Select
+
+    from ffwizard.ui.screens.models import OTHER
+
+    demo = sim_sandbox
+    app = create_app(demo.root, "sim", demo=True, runtime=demo.runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press_next(pilot, app, 2)
+        await wait_for(pilot, lambda: screen_name(app) == "ModelsScreen")
+        app.screen.query_one("#model-face", Select).value = OTHER
+        await pilot.pause()
+        await pilot.press(*"face/nectarine_l_320.cpu.fnk")
+        app.screen.query_one("#next").focus()
+        await open_review(pilot, app, presses=3)
+        words = " ".join(screen_text(app).split())
+        assert "! model for face 'face/nectarine_l_320.cpu.fnk' is a CPU model" in words
+        assert "face/nectarine_l_320.gpu.fnk is offered" in words

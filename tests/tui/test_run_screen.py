@@ -106,6 +106,14 @@ async def test_stopping_the_tool_as_asked_is_no_failure_and_continue_recopies(
         await wait_for(pilot, lambda: screen_name(app) == "Choice", timeout=180)
         log = words(" ".join(run_screen.query_one("#log").lines))
         assert "stopped as you asked: the copy starts again into emptied new shards" in log
+        # The copy started again is followed too (its tool's output was once never shown:
+        # the first reader had ended, and the log it read was moved aside).
+        def shown() -> str:
+            return words(" ".join(run_screen.query_one("#log").lines))
+
+        await wait_for(pilot, lambda: "migration finished:" in shown())
+        assert shown().count("migration finished:") == 1  # the first copy was stopped
+        assert shown().count("galleries, 600 objects on 2 shards") == 2  # each start once
         await pilot.press("right", "enter")
         await wait_for(pilot, lambda: run_screen.outcome is not None
                        and run_screen.outcome.status != "stopped", timeout=180)

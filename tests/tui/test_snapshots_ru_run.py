@@ -104,7 +104,6 @@ def test_review_ru(snap_compare, screens_demo):
                         run_before=forward(5))
 
 
-@pytest.mark.xfail(strict=False, reason="fails since the #14/#16 merges on a clean clone; being fixed next (see the session note)")
 def test_confirm_start_ru(snap_compare, screens_demo):
     assert snap_compare(russian_wizard(screens_demo), terminal_size=SIZE,
                         run_before=forward(6))

@@ -232,3 +232,46 @@ def test_a_migration_setting_past_its_bound_is_refused_rather_than_waited_on(cap
     assert status == 2
     assert any(line.startswith("error: migration: workers_num must be at most 256, not "
                                "99999999999999999999999.") for line in problem_lines(out))
+
+
+def listen_on(port: int):
+    """A program of our own listening on `port` of the loopback (skip if someone else is)."""
+    import socket
+
+    listener = socket.socket()
+    try:
+        listener.bind(("127.0.0.1", port))
+    except OSError:
+        listener.close()
+        pytest.skip(f"port {port} is held by another program already")
+    listener.listen()
+    return listener
+
+
+def test_proposed_shard_ports_pass_over_a_port_another_program_listens_on(capsys, tmp_path):
+    # Before: plan proposed 8111 although it was bound, said the plan can run, and apply's
+    # preflight then refused it, leaving the user to write every new shard by hand.
+    status, out, _ = run_plan(capsys, "--root", INSTALLS / "gpu8", "--json")
+    first = json.loads(out)["new_shards"][0]
+    assert first["http_port"] == 8111
+    with listen_on(8111):
+        status, out, _ = run_plan(capsys, "--root", INSTALLS / "gpu8", "--json")
+        proposed = json.loads(out)["new_shards"]
+        _, text, _ = run_plan(capsys, "--root", INSTALLS / "gpu8")
+    assert status == 0
+    ports = {p for s in proposed for p in (s["http_port"], s["tarantool_port"])}
+    assert 8111 not in ports and proposed[0]["http_port"] == 8121
+    assert ("info: port 8111 is in use on this host by another program: the new shards take the "
+            "next free block of ports.") in problem_lines(text)
+
+
+def test_a_given_shard_port_another_program_listens_on_is_refused_by_plan(capsys, tmp_path):
+    answers = answers_file(tmp_path, (
+        "object_types: [face]\nnew_shards:\n"
+        + "".join(f"  - {{name: shard-{n:03d}, http_port: {8100 + n}, tarantool_port: {32000 + n}}}\n"
+                  for n in range(21, 25))))
+    with listen_on(8121):
+        status, out, _ = run_plan(capsys, "--root", INSTALLS / "cpu4_block", "--answers", answers)
+    assert status == 2
+    assert (f"error: shard-021: HTTP port 8121 is in use on this host by another program: choose "
+            f"another. ({answers}:3)") in problem_lines(out)

@@ -178,11 +178,11 @@ class ReviewScreen(WizardScreen):
         return Content("\n".join(lines))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
+        # Textual calls the step's own handler (Back, Next) after this one by itself: calling it
+        # here too opened the start question twice, and Cancel seemed to do nothing.
         if event.button.id == "save-answers":
             event.stop()
             self.action_save_answers()
-            return
-        super().on_button_pressed(event)
 
     def action_save_answers(self) -> None:
         """The plan's answers to a file `ffwizard apply --answers` reads."""
@@ -274,12 +274,20 @@ class ReviewScreen(WizardScreen):
                 count=count,
                 models=", ".join(f"{object_type_word(k)} → {m}" for k, m in answers.models.items()),
                 shards=shard_names(plan.new_shards),
-                backup=answers.backup_dir))
+                backup=answers.backup_dir if answers.backup_dir.is_relative_to(plan.root)
+                else _("{path} (outside the install root)").format(path=answers.backup_dir)))
         status.remove_class("muted")
         summary = []
         if errors:
             summary.append(Static(Content.assemble(*[(f"✗ {p}\n", f"bold {BAD}")
                                                      for p in errors]), classes="problem"))
+        # Warnings the plan holds (a CPU model on a GPU service, today's model again…): said
+        # here as `plan` says them, not only on the screen where the choice was made.
+        warnings = [p for p in plan.problems if p.severity == "warning"]
+        if warnings:
+            summary.append(Static(Content.assemble(*[(f"! {p.message}\n", CAUTION)
+                                                     for p in warnings]),
+                                  classes="problem -warning"))
         summary.extend(self.summary_widgets(plan))
         self.query_one("#summary", Vertical).mount_all(summary)
         widgets = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from functools import partial
 from pathlib import Path
 
 from textual import work
@@ -92,6 +93,8 @@ class RunScreen(Screen):
         self.outcome = None
         self.running = False
         self.following_log = False
+        self.log_generation = 0  # one per start: the reader of the tool output it belongs to
+        self.log_read_before = False
         self.last_sample = None  # the latest progress sample shown
         self.finished = threading.Event()
         self.stop_asked = False  # the user chose Stop here (not a failure)
@@ -230,6 +233,10 @@ class RunScreen(Screen):
         self.show_no_progress(hide=False)
         self.query_one("#run-status", Static).update("")
         self.running = True
+        # A start after a stop (Continue, Retry, roll back) follows the tool's output anew:
+        # the reader of the previous start ended with it.
+        self.log_generation += 1
+        self.following_log = False
         self.finished.clear()
         self.say(_(START_MESSAGES[how]))
         self.execute(how)
@@ -238,8 +245,22 @@ class RunScreen(Screen):
         if self.following_log:
             return
         self.following_log = True
-        self.query_one("#log", LogPane).follow_file(
-            path, until=self.finished.is_set, start_at_tail=LOG_TAIL_BYTES, poll=0.25)
+        generation = self.log_generation
+
+        def until() -> bool:
+            # The run ended, or another start has its own reader now.
+            return self.finished.is_set() or self.log_generation != generation
+
+        # A reader after an earlier one reads only what comes now: the pane shows the rest.
+        tail = 0 if self.log_read_before else LOG_TAIL_BYTES
+        self.log_read_before = True
+        self.query_one("#log", LogPane).follow_file(path, until=until, start_at_tail=tail,
+                                                    poll=0.25)
+
+    def end_following(self, generation: int) -> None:
+        """Stop the tool output's reader of start `generation` (not a later start's)."""
+        if generation == self.log_generation:
+            self.finished.set()
 
     def show_no_progress(self, *, hide: bool) -> None:
         """Forget the last run's numbers: a new start waits for its own, a rollback has none."""
@@ -429,7 +450,7 @@ class RunScreen(Screen):
         self.running = False
         self.outcome = outcome
         # Let the log reader take the last lines, then stop it.
-        self.set_timer(0.6, self.finished.set)
+        self.set_timer(0.6, partial(self.end_following, self.log_generation))
         self.current_step = outcome.step
         self.render_steps()
         status = outcome.status

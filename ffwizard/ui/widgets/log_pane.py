@@ -289,12 +289,14 @@ class LogPane(ScrollView, can_focus=True):
         """Tail a file another process writes (a detached run's output) until `until()` is true.
 
         `start_at_tail`: read only the last that many bytes of what is already there (a
-        re-attach to a huge log shows its end at once). The file may not exist yet.
+        re-attach to a huge log shows its end at once; 0: nothing of it). The file may not
+        exist yet; when it is replaced by a new one (moved aside), the new one is read whole.
         """
 
         def read() -> None:
             worker = get_current_worker()
             handle = None
+            skip = start_at_tail  # the first file opened: only its end
             try:
                 while not worker.is_cancelled:
                     if handle is None:
@@ -306,8 +308,10 @@ class LogPane(ScrollView, can_focus=True):
                             time.sleep(poll)
                             continue
                         size = os.fstat(handle.fileno()).st_size
-                        if start_at_tail is not None and size > start_at_tail:
-                            handle.seek(size - start_at_tail)
+                        if skip == 0:
+                            handle.seek(size)  # only what is written from now on
+                        elif skip is not None and size > skip:
+                            handle.seek(size - skip)
                             handle.readline()  # skip the cut line
                     chunk = handle.read(CHUNK_SIZE)
                     if chunk:
@@ -318,6 +322,12 @@ class LogPane(ScrollView, can_focus=True):
                         while chunk := handle.read(CHUNK_SIZE):
                             self.feed(chunk)
                         break
+                    if _replaced(path, handle):
+                        # Moved aside and written anew (a copy started again): read the new
+                        # file from its start.
+                        handle.close()
+                        handle, skip = None, None
+                        continue
                     time.sleep(poll)
             finally:
                 if handle is not None:
@@ -488,3 +498,11 @@ class LogPane(ScrollView, can_focus=True):
             if self._log_file is not None:
                 self._log_file.close()
                 self._log_file = None
+
+
+def _replaced(path: Path, handle: BinaryIO) -> bool:
+    """Whether `path` now names another file than the one `handle` reads."""
+    try:
+        return os.stat(path).st_ino != os.fstat(handle.fileno()).st_ino
+    except OSError:
+        return False  # moved away and not there again yet: keep the old one until it is
