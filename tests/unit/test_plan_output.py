@@ -56,6 +56,7 @@ def test_a_backup_dir_that_is_a_file_is_refused(capsys, tmp_path):
         assert out.endswith("\nThe plan cannot run until the error above is fixed.\n")
 
 
+@pytest.mark.usefixtures("host_ports_free")  # fixture ports (8111…) free on this host
 def test_each_new_shard_is_located_on_its_own_line(capsys, tmp_path):
     answers = answers_file(tmp_path, (
         "object_types: [face]\n"
@@ -140,6 +141,7 @@ def test_spans_mark_what_is_unknown():
 
 
 @pytest.mark.parametrize("name", ["gpu8", "disagree", "shards16", "s3"])
+@pytest.mark.usefixtures("host_ports_free")  # fixture ports (8111…) free on this host
 def test_json_is_valid_and_the_same_every_run(capsys, name):
     first = run_plan(capsys, "--root", INSTALLS / name, "--json")[1]
     second = run_plan(capsys, "--root", INSTALLS / name, "--json")[1]
