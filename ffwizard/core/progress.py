@@ -96,10 +96,12 @@ class ProgressSample:
         return min(1.0, self.done / self.total) if self.total else 1.0
 
     def describe(self) -> str:
-        text = self._describe()
         if self.stalled_for is not None:
-            text += " — " + stalled_words(self.stalled_for)
-        return text
+            # A rate and a time left are not true of a copy that is not moving.
+            return _("{done}/{total} objects ({percent})").format(
+                done=format_count(self.done), total=format_count(self.total),
+                percent=f"{self.fraction:.0%}") + " — " + stalled_words(self.stalled_for)
+        return self._describe()
 
     def _describe(self) -> str:
         percent = f"{self.fraction:.0%}"

@@ -82,6 +82,7 @@ def test_a_frozen_tool_is_shown_stalled_by_status_and_attach_and_recovers(make_s
         assert WHAT_TO_CHECK in stalled
         assert "ffwizard attach --stop-migration" in stalled
         assert "Migration tool: running" in stalled  # stalled, not dead
+        assert "left" not in stalled and "on average" not in stalled  # no pace to go by
 
         # `attach`: its progress lines say it too.
         attach = subprocess.Popen(
@@ -99,6 +100,7 @@ def test_a_frozen_tool_is_shown_stalled_by_status_and_attach_and_recovers(make_s
         line = words(wait_for(attach_stalled, "attach to say stalled"))
         assert WHAT_TO_CHECK in line, seen
         assert "'ffwizard resume --rerun-migration'" in line
+        assert "left" not in line and "/s" not in line  # no rate, no time left
 
         # Thawed: the copy goes on, and the next progress lines no longer say stalled.
         os.killpg(group, signal.SIGCONT)
