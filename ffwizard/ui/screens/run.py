@@ -279,6 +279,9 @@ class RunScreen(Screen):
     def action_full_output(self) -> None:
         """The output pane alone, full width and height (and back)."""
         self.toggle_class("-full-output")
+        # Alone on the screen, the output reads like a terminal: the newest line at the
+        # bottom, never at the top over empty rows after a page turn.
+        self.query_one("#log", LogPane).page_turns = not self.has_class("-full-output")
 
     # --- the executor, in a thread ---------------------------------------------------------------
     @work(thread=True, exclusive=True, group="executor")
