@@ -220,3 +220,33 @@ async def test_review_repeats_the_plans_warning_of_a_cpu_model_on_a_gpu_service(
         words = " ".join(screen_text(app).split())
         assert "! model for face 'face/nectarine_l_320.cpu.fnk' is a CPU model" in words
         assert "face/nectarine_l_320.gpu.fnk is offered" in words
+
+
+async def test_open_all_opens_the_objects_to_re_extract_too(sim_sandbox_factory):
+    """F3 opens every fold of Review, the window's line of objects to re-extract as well as
+    the steps, and F3 again folds them all; opened alone, the window's fold leaves F3 at
+    "Open all" while a step is still folded."""
+    demo = sim_sandbox_factory("review-open-all", shards=2)
+    app = create_app(demo.root, "sim", demo=True, runtime=demo.runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_review(pilot, app)
+        await wait_for(pilot, lambda: app.screen.reextract is not None)
+        screen = app.screen
+        window = screen.query_one("#window")
+        steps = list(screen.query(StepFold))
+        assert window.collapsed and all(f.collapsed for f in steps)
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: not window.collapsed
+                       and not any(f.collapsed for f in steps)
+                       and "Fold all" in screen_text(app).splitlines()[-1])
+        assert "Objects per gallery" in shown(screen.query_one("#window-text"))
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: window.collapsed and all(f.collapsed for f in steps)
+                       and "Open all" in screen_text(app).splitlines()[-1])
+        # Every step opened by hand, the window still folded: F3 still opens (it).
+        for fold in steps:
+            fold.collapsed = False
+        await pilot.pause()
+        assert "Open all" in screen_text(app).splitlines()[-1]
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: not window.collapsed)

@@ -309,8 +309,13 @@ class ReviewScreen(WizardScreen):
         self.refresh_bindings()
 
     # --- opening and folding every step ------------------------------------------------------
+    def folds(self) -> list[Collapsible]:
+        """What F3 opens and folds: the window's line (the objects to re-extract) and every
+        step, top to bottom."""
+        return [*self.query(WindowFold), *self.query(StepFold)]
+
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        folds = list(self.query(StepFold))
+        folds = self.folds()
         if action == "open_all":
             return bool(folds) and any(f.collapsed for f in folds)
         if action == "fold_all":
@@ -320,10 +325,10 @@ class ReviewScreen(WizardScreen):
         return super().check_action(action, parameters)
 
     def action_open_all(self) -> None:
-        folds = list(self.query(StepFold))
+        folds = self.folds()
         for fold in folds:
             fold.collapsed = False
-        # Each fold scrolls itself into view as it opens, the last one winning: show the steps
+        # Each fold scrolls itself into view as it opens, the last one winning: show the folds
         # from the focused one (else the first) instead.
         focused = next((f for f in folds if f.has_focus_within), folds[0] if folds else None)
         if focused is not None:
@@ -332,7 +337,7 @@ class ReviewScreen(WizardScreen):
         self.refresh_bindings()
 
     def action_fold_all(self) -> None:
-        for fold in self.query(StepFold):
+        for fold in self.folds():
             fold.collapsed = True
         self.refresh_bindings()
 

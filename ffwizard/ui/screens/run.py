@@ -29,6 +29,7 @@ from ffwizard.core.executor import Outcome
 from ffwizard.core.progress import ProgressMeter, format_count, format_duration, stalled_words
 from ffwizard.core.report import status_word
 from ffwizard.core.runstatus import migration_progress, migration_state_word, read_status
+from ffwizard.core.stall import with_stall
 from ffwizard.core.steps import find_kind, step_short_title, step_title
 from ffwizard.core.steps.count_arrivals import window_text
 from ffwizard.core.steps.run_migration import RunMigration
@@ -96,6 +97,7 @@ class RunScreen(Screen):
         self.log_generation = 0  # one per start: the reader of the tool output it belongs to
         self.log_read_before = False
         self.last_sample = None  # the latest progress sample shown
+        self.stall_shown = False  # #run-status says the copy is stalled and what to check
         self.finished = threading.Event()
         self.stop_asked = False  # the user chose Stop here (not a failure)
 
@@ -139,6 +141,11 @@ class RunScreen(Screen):
             self.query_one("#results").focus()
         elif choices:
             self.query_one("#continue").focus()
+
+    def set_run_status(self, content) -> None:
+        """What the run came to, above the progress row (it replaces a shown stall)."""
+        self.query_one("#run-status", Static).update(content)
+        self.stall_shown = False
 
     def say(self, text: str, *, error: bool = False) -> None:
         message = self.query_one("#message", Static)
@@ -215,7 +222,7 @@ class RunScreen(Screen):
         if len(lines) > 1:
             parts.append(("\n" + lines[-1].strip(), f"bold {BAD}"))
         parts.append(("\n" + choices, ""))
-        self.query_one("#run-status", Static).update(Content.assemble(*parts))
+        self.set_run_status(Content.assemble(*parts))
         self.query_one("#continue", Button).label = (_("Retry") if status == RunStatus.FAILED
                                                      else _("Continue"))
         self.show_buttons(choices=True, rollback=not past)
@@ -231,7 +238,7 @@ class RunScreen(Screen):
         self.stop_asked = False
         self.show_buttons()
         self.show_no_progress(hide=False)
-        self.query_one("#run-status", Static).update("")
+        self.set_run_status("")
         self.running = True
         # A start after a stop (Continue, Retry, roll back) follows the tool's output anew:
         # the reader of the previous start ended with it.
@@ -272,6 +279,9 @@ class RunScreen(Screen):
     def action_full_output(self) -> None:
         """The output pane alone, full width and height (and back)."""
         self.toggle_class("-full-output")
+        # Alone on the screen, the output reads like a terminal: the newest line at the
+        # bottom, never at the top over empty rows after a page turn.
+        self.query_one("#log", LogPane).page_turns = not self.has_class("-full-output")
 
     # --- the executor, in a thread ---------------------------------------------------------------
     @work(thread=True, exclusive=True, group="executor")
@@ -375,10 +385,26 @@ class RunScreen(Screen):
         bar.update(total=max(sample.total, 1), progress=min(sample.done, sample.total))
         self.last_sample = sample
         text = objects_progress(sample.done, sample.total)
-        if getattr(sample, "stalled_for", None) is not None:
-            text += " · " + stalled_words(sample.stalled_for)
-        # Once every object is copied, a rate and a time left no longer mean anything.
-        if not self.app.state.frozen and sample.done < sample.total:
+        stalled_for = getattr(sample, "stalled_for", None)
+        if stalled_for is not None:
+            # The progress row is one line: the word and how long there, and the whole of
+            # what it means and what to check above it, wrapped (at 80 columns the sentence
+            # was cut after "Check the migration tool").
+            # TRANSLATORS: beside the object count when the copy makes no progress.
+            text += " · " + _("stalled for {duration}").format(
+                duration=format_duration(stalled_for))
+            if not self.finished.is_set():  # no outcome shown there yet
+                advice = stalled_words(stalled_for)
+                self.query_one("#run-status", Static).update(Content.assemble(
+                    ("! " + advice[:1].upper() + advice[1:], "bold $text-warning")))
+                self.stall_shown = True
+        elif self.stall_shown:
+            self.query_one("#run-status", Static).update("")
+            self.stall_shown = False
+        # Once every object is copied, a rate and a time left no longer mean anything; nor
+        # do they while nothing is copied.
+        if (not self.app.state.frozen and sample.done < sample.total
+                and stalled_for is None):
             if sample.rate:
                 # TRANSLATORS: the copy rate in objects per second.
                 text += " · " + _("{rate}/s").format(rate=format_count(round(sample.rate)))
@@ -422,7 +448,7 @@ class RunScreen(Screen):
         self.running = False
         self.finished.set()
         # TRANSLATORS: in bold before the reason the run could not start or go on.
-        self.query_one("#run-status", Static).update(
+        self.set_run_status(
             Content.assemble((_("Could not run:") + " ", f"bold {BAD}"), message))
         self.query_one("#continue", Button).label = _("Retry")
         self.show_buttons(choices=True, rollback=self.executor is not None)
@@ -470,14 +496,14 @@ class RunScreen(Screen):
                     sample.total).format(done=format_count(sample.done),
                                          total=format_count(sample.total)))
             report = self.app.state.show_path(Path(outcome.run_dir) / "report.md")
-            self.query_one("#run-status", Static).update(Content.assemble(
+            self.set_run_status(Content.assemble(
                 ("✓ " + _("The migration is finished and verified.") + " ", f"bold {GOOD}"),
                 _("Report: {path}").format(path=report)))
             self.show_buttons(results=True)
             self.say("")
         elif status == RunStatus.ROLLED_BACK:
             # TRANSLATORS: one sentence in two styles: "Rolled back:" in bold, then the rest.
-            self.query_one("#run-status", Static).update(Content.assemble(
+            self.set_run_status(Content.assemble(
                 ("↺ " + _("Rolled back:") + " ", "bold $text-warning"),
                 _("every changed file is restored and the new shards are removed; the old shards "
                   "and the backup are untouched.")))
@@ -572,7 +598,9 @@ class RunScreen(Screen):
                     counts = None
                 if counts is not None:
                     meter = meter or ProgressMeter(counts[1])
-                    sample = meter.update(counts[0])
+                    # Stalled or not, as the process that runs the copy would say.
+                    sample = with_stall(meter.update(counts[0]), status.run.path,
+                                        self.app.state.settings.stall_seconds)
             self.app.call_from_thread(self.observed, status, sample)
             if status.holder is None:
                 break
@@ -591,7 +619,7 @@ class RunScreen(Screen):
             elif status.status == RunStatus.DONE:
                 self.finished.set()
                 self.outcome = Outcome(RunStatus.DONE, None, None, status.run.path)
-                self.query_one("#run-status", Static).update(Content.assemble(
+                self.set_run_status(Content.assemble(
                     ("✓ " + _("The migration is finished and verified."), f"bold {GOOD}")))
                 self.show_buttons(results=True)
                 self.say("")
