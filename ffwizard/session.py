@@ -29,7 +29,10 @@ from ffwizard.core.plan import Plan
 from ffwizard.core.planner import build_plan, load_plan
 from ffwizard.core.ports import Runtime, ServiceState
 from ffwizard.core.preflight import Check, require_preflight, run_preflight
+from ffwizard.core.reextract import Reextract, measured_rate
+from ffwizard.core.reextract import objects_to_reextract as count_old_objects
 from ffwizard.core.settings import Settings
+from ffwizard.core.shards import host_port_in_use
 from ffwizard.demo.sandbox import is_sandbox
 from ffwizard.i18n import _
 from ffwizard.runtime import open_runtime, open_runtime_for
@@ -37,8 +40,8 @@ from ffwizard.runtime import open_runtime, open_runtime_for
 __all__ = [
     "OpenInstallation", "Survey", "available_models", "current_run", "default_runtime_kind",
     "detect_installation", "ensure_no_run", "finished_run", "last_run", "lock", "make_plan",
-    "open_installation", "preflight", "proposal", "reopen_run", "require_runnable",
-    "runtime_for_run", "start_run", "survey",
+    "objects_to_reextract", "open_installation", "preflight", "proposal", "reopen_run",
+    "require_runnable", "runtime_for_run", "start_run", "survey",
 ]
 
 # What the executor reports (an Event) and asks (confirm a step) while it runs.
@@ -109,14 +112,25 @@ def make_plan(installation: Installation, raw_answers: dict[str, Any] | None,
               available: list[str] | None, *, source: str | None) -> Plan:
     """The raw answers checked and completed with proposals, and the plan they make (with the
     problems found). `source` names the answers in messages (None: no file)."""
-    answers, problems = resolve_answers(installation, raw_answers, available, source=source)
+    answers, problems = resolve_answers(installation, raw_answers, available, source=source,
+                                        port_in_use=host_port_in_use)
     return build_plan(installation, answers, problems=problems)
 
 
 def proposal(installation: Installation,
              available: list[str] | None) -> tuple[Answers, list[Problem]]:
     """The proposed answers (and their problems) when nothing is given."""
-    return resolve_answers(installation, {}, available, source="proposal")
+    return resolve_answers(installation, {}, available, source="proposal",
+                           port_in_use=host_port_in_use)
+
+
+def objects_to_reextract(installation: Installation, http: Any) -> Reextract:
+    """The objects of the old shards per gallery (read-only: one GET of each shard's gallery
+    list through `http`, anything with the runtime's `http_get`) and the copy rate an earlier run
+    measured here: the scale of the window and how long it lasts. Blocks for up to a few seconds
+    per shard that does not answer: call it off the UI thread."""
+    counts, why = count_old_objects(http, installation)
+    return Reextract(counts, why, measured_rate(installation.root))
 
 
 def require_runnable(plan: Plan) -> None:

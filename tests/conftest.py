@@ -136,6 +136,19 @@ def english_by_default(monkeypatch):
 
 
 @pytest.fixture
+def host_ports_free(monkeypatch):
+    """The host probe answers "free" for every port: for tests of what `plan` proposes and says
+    for a fixture installation, whose expected ports (8111…) a demo sandbox of another test may
+    hold at that moment. The probe itself is tested against ports really held
+    (tests/unit/test_plan_output.py, tests/tui/test_preflight_refusal.py)."""
+    from ffwizard import session
+    from ffwizard.core import preflight
+
+    monkeypatch.setattr(session, "host_port_in_use", lambda port: False)
+    monkeypatch.setattr(preflight, "host_port_in_use", lambda port: False)
+
+
+@pytest.fixture
 def sim_sandbox(tmp_path):
     """A running simulated FindFace installation in tmp_path: 4 shards, 600 objects, GPU,
     face/body/car (`ffwizard.runtime.sim.PreparedDemo`: .root, .project, .compose_file, .runtime).

@@ -21,9 +21,9 @@ from ffwizard.core.answers import load_answers
 from ffwizard.core.answers_file import save_answers
 from ffwizard.core.errors import ExitCode, UserError
 from ffwizard.core.installation import severity_word
-from ffwizard.core.intake import plan_pauses_intake
+from ffwizard.core.intake import planned_pause
 from ffwizard.core.ports import HttpAnswer
-from ffwizard.core.reextract import objects_to_reextract, reextract_text
+from ffwizard.core.reextract import Reextract, reextract_text, window_text
 from ffwizard.core.secrets import redact
 from ffwizard.i18n import N_, _, ngettext
 
@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     else:
         reextract = (None if args.no_shard_counts
-                     else reextract_text(*objects_to_reextract(LoopbackHttp(), plan)))
+                     else session.objects_to_reextract(installation, LoopbackHttp()))
         sys.stdout.write(redact(render_plan(plan, models_listed=available is not None,
                                             answers_file=answers_file, reextract=reextract,
                                             runtime_hint=session.default_runtime_kind(
@@ -192,7 +192,8 @@ def _wrap(text: str, first: str, rest: str) -> list[str]:
 # longest of them in the current language (column 17 in English).
 LABELS = (N_("compose file"), N_("device"), N_("models"), N_("shards"), N_("storage"),
           N_("clustering"), N_("object types"), N_("new shards"), N_("backup to"),
-          N_("workers"), N_("clusters"), N_("problems"))
+          N_("workers"), N_("clusters"), N_("intake"), N_("objects"), N_("window"),
+          N_("problems"))
 # TRANSLATORS: a label in the plan, e.g. "face model"; {kind} is face, body or car.
 MODEL_LABEL = N_("{kind} model")
 
@@ -204,7 +205,7 @@ def _label_width(kinds) -> int:
 
 
 def render_plan(plan, *, models_listed: bool = True, answers_file: Path | None = None,
-                runtime_hint: str = "docker", reextract: str | None = None) -> str:
+                runtime_hint: str = "docker", reextract: Reextract | None = None) -> str:
     """The plan as an engineer reads it over SSH: facts, answers, steps, then the problems and
     the verdict at the end, where the eye lands. Paths under the install root are shown relative
     to it (the heading names it once); prose is wrapped, commands and diffs are shown whole.
@@ -213,7 +214,8 @@ def render_plan(plan, *, models_listed: bool = True, answers_file: Path | None =
     proposal is today's model, and the output says how to get real proposals).
     `answers_file`: the file the answers came from, for the `apply` command shown at the end.
     `runtime_hint`: the --runtime to suggest (sim for a demo sandbox).
-    `reextract`: the objects to re-extract, as read from the old shards (None: not shown)."""
+    `reextract`: the objects to re-extract, as read from the old shards, and the rate measured
+    here (None: the shards were not asked; the window's length is then only described)."""
     inst = plan.installation
     prefix = str(inst.root).rstrip("/") + "/"
 
@@ -271,11 +273,13 @@ def render_plan(plan, *, models_listed: bool = True, answers_file: Path | None =
             batch=answers.extraction_batch_size))
     add(f"  {_('clusters'):<{width}}"
         + (_("migrated") if answers.migrate_clusters else _("not migrated")))
-    add(f"  {_('intake'):<{width}}"
-        + (_("paused from the model switch to the sf-api switch") if plan_pauses_intake(plan)
-           else _("running: events that arrive during the copy are counted")))
+    paused = planned_pause(plan)
+    field(_("intake"), _("paused: {services} stopped from the model switch to the sf-api "
+                         "switch").format(services=", ".join(paused)) if paused
+          else _("running: events that arrive during the copy are counted"))
     if reextract is not None:
-        field(_("objects"), reextract)
+        field(_("objects"), reextract_text(reextract.counts, reextract.why))
+    field(_("window"), window_text(reextract))
     errors = [p for p in plan.problems if p.severity == "error"]
     others = len(plan.problems) - len(errors)
     if plan.problems:

@@ -23,7 +23,8 @@ def register(subparsers) -> None:
         description=_("Undo every step the current run started, newest first: restore each "
                       "changed file from its backup, restart what was restarted, remove the new "
                       "shard services and the directories ffwizard created. Old shard data is "
-                      "never touched."))
+                      "never touched. The cache files the extraction service wrote for the new "
+                      "model are left in its cache directory and named, with why."))
     add_root(parser)
     parser.set_defaults(func=run)
 

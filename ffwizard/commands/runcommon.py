@@ -162,7 +162,9 @@ MARKS = {"done": N_("done"), "failed": N_("FAILED"), "started": N_("running"), "
 
 
 
-def render_status(status, progress=None) -> str:
+def render_status(status, progress=None, *, stalled: bool = False) -> str:
+    """The run's steps and the migration's state; `progress` (done, total) adds the counts,
+    with the average rate and time left unless the copy is `stalled` (then neither holds)."""
     out = []
     add = out.append
     words = status_word(status.status)
@@ -197,7 +199,7 @@ def render_status(status, progress=None) -> str:
         line = _("objects in the new shards: {done} of {total}{share}").format(
             done=format_count(done), total=format_count(total), share=share)
         elapsed = time.time() - m.started if m.started else 0
-        if done and elapsed > 0:
+        if done and elapsed > 0 and not stalled:
             rate = done / elapsed  # the average since the start: one look has no recent pace
             if total > done:
                 line = _("{progress}, {rate}/s on average, about {left} left").format(

@@ -38,11 +38,14 @@ def run(args: argparse.Namespace) -> int:
             progress = migration_progress(status, session.runtime_for_run(root, status.run))
         except UserError:
             progress = None
-    say(render_status(status, progress).rstrip("\n"))
+    stalled_for = None
     if progress is not None:
         idle = seconds_without_progress(status.run.path, progress[0])
         if idle >= args.settings.stall_seconds and progress[0] < progress[1]:
-            say("  " + stalled_words(idle))
+            stalled_for = idle
+    say(render_status(status, progress, stalled=stalled_for is not None).rstrip("\n"))
+    if stalled_for is not None:
+        say("  " + stalled_words(stalled_for))
     if status.migration.state in ("running", "failed", "vanished"):
         lines = log_tail(status, 5)
         if lines:

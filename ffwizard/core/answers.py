@@ -21,7 +21,7 @@ from ffwizard.core.installation import (
     did_you_mean,
 )
 from ffwizard.core.models import propose_models, validate_models
-from ffwizard.core.shards import propose_new_shards, validate_new_shards
+from ffwizard.core.shards import PortProbe, propose_new_shards, validate_new_shards
 from ffwizard.core.video import intake_services
 from ffwizard.core.yamlio import read_text, read_yaml_file
 from ffwizard.i18n import N_, _
@@ -129,11 +129,14 @@ def top_level_lines(text: str) -> dict[str, int]:
 
 def resolve_answers(installation: Installation, raw: Mapping[str, object] | None,
                     available_models: list[str] | None = None,
-                    *, source: str | None = "answers") -> tuple[Answers, list[Problem]]:
+                    *, source: str | None = "answers",
+                    port_in_use: PortProbe | None = None) -> tuple[Answers, list[Problem]]:
     """Check the raw answers and complete them with proposals.
 
     `available_models`: the model files the extraction service offers (None: unknown).
     `source` names the answers file in problem messages (None: no file, proposals only).
+    `port_in_use`: which ports of this host another program holds (None: not asked); the new
+    shards' ports are checked against it.
     """
     lines = getattr(raw, "lines", {}) or {}
     item_lines = getattr(raw, "item_lines", []) or []
@@ -217,14 +220,15 @@ def resolve_answers(installation: Installation, raw: Mapping[str, object] | None
     new_shards: list[ShardSpec] = []
     value = raw.get("new_shards", "auto")
     if value == "auto" or value is None:
-        new_shards, shard_problems = propose_new_shards(installation)
+        new_shards, shard_problems = propose_new_shards(installation, port_in_use)
         problems += shard_problems
     elif isinstance(value, list):
         specs, parse_problems = _parse_shard_specs(value, item_at)
         problems += parse_problems
         if not parse_problems:
             problems += validate_new_shards(installation, specs, where=at("new_shards"),
-                                            item_where=[item_at(i) for i in range(len(specs))])
+                                            item_where=[item_at(i) for i in range(len(specs))],
+                                            port_in_use=port_in_use)
         new_shards = specs
     else:
         error(_("new_shards must be 'auto' or a list of {name, http_port, tarantool_port}."),

@@ -319,11 +319,7 @@ class Executor:
             step = self.plan.step(pnr)
             if state.step_status(pnr) == StepStatus.DONE or any(
                     read_text_or_none(c.path) != c.before for c in step.changes):
-                raise UserError(
-                    _("the run is past the point of no return ('{step}'): sf-api already serves "
-                      "the new shards, so ffwizard cannot undo it. Finish with 'ffwizard "
-                      "resume'. The old shard data directories are still on disk.")
-                    .format(step=step_title(step)))
+                raise UserError(step.kind.past_no_return(step, self.context))
         self._journal(JournalEvent.ROLLBACK_STARTED)
         self._emit(EventKind.MESSAGE, text=_("rolling back"))
         ctx = self.context

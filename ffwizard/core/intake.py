@@ -34,3 +34,9 @@ def _step_that(plan: Any, marker: str) -> Any:
 
 def plan_pauses_intake(plan: Any) -> bool:
     return _step_that(plan, "pauses_intake") is not None
+
+
+def planned_pause(plan: Any) -> tuple[str, ...]:
+    """The services the plan stops for the window (empty: intake keeps running)."""
+    pause = _step_that(plan, "pauses_intake")
+    return tuple(pause.params.services) if pause is not None else ()

@@ -82,6 +82,17 @@ def configured_models_root(document: object) -> str | None:
     return None
 
 
+# Where a GPU extraction service builds each model's cache on its first start (FINDFACE.md).
+DEFAULT_CACHE_DIR = "/var/cache/findface/models_cache"
+
+
+def configured_cache_dir(document: object) -> str:
+    """`extractors.cache_dir` of an extraction config (the vendor's default when unset)."""
+    extractors = document.get("extractors") if isinstance(document, dict) else None
+    value = extractors.get("cache_dir") if isinstance(extractors, dict) else None
+    return value.strip() if isinstance(value, str) and value.strip() else DEFAULT_CACHE_DIR
+
+
 def read_models(extractors: object, where: str,
                 text: str = "") -> tuple[dict[str, str], list[Problem]]:
     """The `default` embedding model of each configured object type, from `extractors.models`.

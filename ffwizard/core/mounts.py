@@ -28,6 +28,28 @@ def container_path(installation: Installation, service: str, host_path: Path) ->
     return None
 
 
+def host_path(installation: Installation, service: str, container_dir: str) -> Path | None:
+    """Where `container_dir` inside `service` is on the host, through a bind mount of it or of
+    a directory above it (None: not bind-mounted, e.g. a named volume or the container's own)."""
+    definition = installation.services.get(service)
+    if definition is None or installation.compose_file is None:
+        return None
+    wanted = container_dir.rstrip("/") or "/"
+    best: tuple[int, Path] | None = None
+    for volume in definition.volumes:
+        source, target = split_volume(volume)
+        target = target.rstrip("/") or "/"
+        if not source.startswith((".", "/", "~")) or not target.startswith("/"):
+            continue  # a named volume (or no source): not a host directory
+        if wanted != target and not wanted.startswith(target.rstrip("/") + "/"):
+            continue
+        rest = wanted[len(target):].lstrip("/")
+        place = installation.compose_file.parent / os.path.expanduser(source)
+        if best is None or len(target) > best[0]:
+            best = (len(target), Path(os.path.normpath(place / rest if rest else place)))
+    return best[1] if best else None
+
+
 def sf_api_config_in_container(installation: Installation) -> str | None:
     """Where sf-api reads configs/findface-sf-api/findface-sf-api.yaml (None: not mounted)."""
     return container_path(installation, installation.sf_api_service,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from ffwizard.core.plan import Plan, Step
 from ffwizard.core.ports import Runtime
 from ffwizard.core.replaceable import why_not_replaceable
 from ffwizard.core.settings import Settings
+from ffwizard.core.shards import host_port_in_use
 from ffwizard.core.steps.base import Needs
 from ffwizard.core.toolprobe import probe_tool
 from ffwizard.i18n import N_, _, ngettext
@@ -44,16 +44,6 @@ def directory_size(path: Path) -> int:
             except OSError:
                 pass
     return total
-
-
-def port_free(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host if host not in ("", "0.0.0.0") else "0.0.0.0", port))
-        except OSError:
-            return False
-    return True
 
 
 # TRANSLATORS: units of bytes: B, KiB, MiB, GiB, TiB.
@@ -170,7 +160,7 @@ def run_preflight(plan: Plan, runtime: Runtime, settings: Settings = Settings())
         if not on_this_host(shard.url):
             continue  # on its own container address: the host's ports are not its ports
         for port in (shard.http_port, shard.tarantool_port):
-            if port and not port_free("127.0.0.1", int(port)):
+            if port and host_port_in_use(int(port)):
                 add("ports", False, _("port {port} for the new shard {name} is already in use "
                                       "on this host: choose another in new_shards.").format(
                                           port=port, name=shard.name))

@@ -96,10 +96,12 @@ class ProgressSample:
         return min(1.0, self.done / self.total) if self.total else 1.0
 
     def describe(self) -> str:
-        text = self._describe()
         if self.stalled_for is not None:
-            text += " — " + stalled_words(self.stalled_for)
-        return text
+            # A rate and a time left are not true of a copy that is not moving.
+            return _("{done}/{total} objects ({percent})").format(
+                done=format_count(self.done), total=format_count(self.total),
+                percent=f"{self.fraction:.0%}") + " — " + stalled_words(self.stalled_for)
+        return self._describe()
 
     def _describe(self) -> str:
         percent = f"{self.fraction:.0%}"
@@ -159,7 +161,13 @@ def format_decimal(value: float, digits: int = 1) -> str:
 
 def format_duration(seconds: float) -> str:
     """A short duration in the current language: `42s`, `5m07s`, `1h02m`, `3d4h` (Russian:
-    `42 с`, `5 мин 7 с`, `1 ч 2 мин`, `3 д 4 ч`)."""
+    `42 с`, `5 мин 7 с`, `1 ч 2 мин`, `3 д 4 ч`). The spaces inside are no-break spaces: a
+    duration is one word to a line-wrapping terminal ("5" never ends a line, "мин" never
+    starts the next)."""
+    return _spelled_duration(seconds).replace(" ", "\u00a0")
+
+
+def _spelled_duration(seconds: float) -> str:
     if 0 < seconds < 0.5:
         # TRANSLATORS: a duration shorter than a second (a demo's steps), short.
         return _("<1s")

@@ -21,6 +21,7 @@ from ffwizard.core.steps import step_title
 from ffwizard.core.steps.backup import dump_dir
 from ffwizard.core.steps.count_arrivals import arrival_facts
 from ffwizard.core.steps.run_migration import migration_facts
+from ffwizard.core.steps.switch_model import SwitchModel, cache_left_sentences
 from ffwizard.core.steps.verify_copy import copy_counts
 from ffwizard.core.steps.verify_final import final_counts
 from ffwizard.core.window import arrival_sentences, window_sentence
@@ -167,8 +168,24 @@ def render_report(run: RunDir, plan: Plan) -> str:
         # TRANSLATORS: the list of changed files is empty.
         w("- " + _("none"))
     w("")
+    left = _left_in_place(plan, state.data)
+    if left:
+        w("## " + _("Left in place"))
+        w("")
+        for line in left:
+            w("- " + line)
+        w("")
     w(_("The old shards' data directories are kept on disk untouched."))
     return "\n".join(out) + "\n"
+
+
+def _left_in_place(plan: Plan, data: dict[str, dict[str, Any]]) -> list[str]:
+    """What rollback did not remove although the run caused it, each with why."""
+    lines: list[str] = []
+    for step in plan.steps:
+        if isinstance(step.kind, SwitchModel):
+            lines += cache_left_sentences(step.params, data.get(step.id, {}))
+    return lines
 
 
 def _window_section(w: Any, data: dict[str, dict[str, Any]]) -> None:

@@ -8,7 +8,8 @@ disagreement between them is reported as a problem.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import socket
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -29,7 +30,7 @@ from ffwizard.core.replicas import (
     replica_of_service,
     split_replicas,
 )
-from ffwizard.i18n import _
+from ffwizard.i18n import _, ngettext
 
 LOOPBACK = ("127.0.0.1", "localhost", "0.0.0.0", "::1", None)
 NAME_NUMBER = re.compile(r"^(?P<prefix>.*?)(?P<number>\d+)$")
@@ -223,12 +224,30 @@ def taken_ports(installation: Installation) -> set[int]:
     return ports
 
 
-def propose_new_shards(installation: Installation) -> tuple[list[ShardSpec], list[Problem]]:
+# Whether another program listens on a port of this host (`host_port_in_use`; None: not asked).
+PortProbe = Callable[[int], bool]
+
+
+def host_port_in_use(port: int) -> bool:
+    """Whether a port of this host's loopback cannot be bound (another program holds it): the
+    run's preflight refuses such a port for a new shard, so the plan must not propose it."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def propose_new_shards(installation: Installation, port_in_use: PortProbe | None = None,
+                       ) -> tuple[list[ShardSpec], list[Problem]]:
     """As many new shards as old ones, in the first block of 10 above every name and port in use.
 
     The same offset moves names and both ports (shard-001/8101/32001 → shard-011/8111/32011),
     which keeps the old layout's shape. When all shards share one port on their own address,
-    the new ones do too.
+    the new ones do too. `port_in_use` (when given) tells the ports another program listens on
+    on this host: a block holding one is passed over, and the plan says so.
     """
     problems: list[Problem] = []
     old = [s for s in installation.shards if s.http_port]
@@ -250,6 +269,7 @@ def propose_new_shards(installation: Installation) -> tuple[list[ShardSpec], lis
     # A shard whose Tarantool port no source tells gets the next one after the others.
     tnts = _fill([s.tarantool_port for s in old], start=32001)
     offset = 10
+    busy: list[int] = []  # ports of passed-over blocks another program listens on
     for _attempt in range(1000):
         # above every existing name (leftover directories included) and every shard port
         if min(names) + offset > max(all_numbers) and (
@@ -261,12 +281,24 @@ def propose_new_shards(installation: Installation) -> tuple[list[ShardSpec], lis
             if all(_spec_free(spec, taken, ports, installation, shared) for spec in specs) \
                     and all(s.http_port <= 65535 and s.tarantool_port <= 65535 for s in specs) \
                     and not replica_port_clashes(installation, specs):
-                break
+                held = [] if shared or port_in_use is None else [
+                    port for spec in specs for port in (spec.http_port, spec.tarantool_port)
+                    if port_in_use(port)]
+                if not held:
+                    break
+                busy += held
         offset += 10
     else:  # pragma: no cover - needs ~10000 ports taken
         problems.append(Problem("error", _("found no free block of shard names and ports; "
                                            "give new_shards in the answers file.")))
         return [], problems
+    if busy:
+        problems.append(Problem("info", ngettext(
+            "port {ports} is in use on this host by another program: the new shards take the "
+            "next free block of ports.",
+            "ports {ports} are in use on this host by other programs: the new shards take the "
+            "next free block of ports.", len(busy)).format(
+                ports=", ".join(str(p) for p in sorted(set(busy))))))
     if shared:
         problems.append(Problem(
             "info", _("every shard listens on port {port} on its own address; the new shards "
@@ -296,6 +328,7 @@ def _spec_free(spec: ShardSpec, taken: set[str], ports: set[int], installation: 
 
 
 def validate_new_shards(installation: Installation, specs: Sequence[ShardSpec], *,
+                        port_in_use: PortProbe | None = None,
                         where: str | None = None, item_where: list[str | None] | None = None,
                         listed: int | None = None) -> list[Problem]:
     """Problems of the new shards the user gave. `item_where[i]` locates spec i (else `where`).
@@ -342,6 +375,8 @@ def validate_new_shards(installation: Installation, specs: Sequence[ShardSpec], 
             elif port in ports:
                 error(PORT_MESSAGES[key]["in_use"]().format(
                     name=spec.name, port=port, user=port_user(installation, port)))
+            elif port_in_use is not None and port_in_use(port):
+                error(PORT_MESSAGES[key]["host"]().format(name=spec.name, port=port))
             seen_ports.add(port)
     if not problems:
         problems += [Problem("error", sentence, where=where)
@@ -376,11 +411,15 @@ PORT_MESSAGES = {
         "twice": lambda: _("{name}: HTTP port {port} is given twice."),
         # TRANSLATORS: {user} is "by shard shard-001", "by service redis in the compose file", ...
         "in_use": lambda: _("{name}: HTTP port {port} is already in use ({user})."),
+        "host": lambda: _("{name}: HTTP port {port} is in use on this host by another program: "
+                          "choose another."),
     },
     "tarantool_port": {
         "range": lambda: _("{name}: Tarantool port {port} is not a port number (1 to 65535)."),
         "twice": lambda: _("{name}: Tarantool port {port} is given twice."),
         "in_use": lambda: _("{name}: Tarantool port {port} is already in use ({user})."),
+        "host": lambda: _("{name}: Tarantool port {port} is in use on this host by another "
+                          "program: choose another."),
     },
 }
 

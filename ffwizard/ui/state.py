@@ -17,6 +17,7 @@ from ffwizard.core.plan import Plan
 from ffwizard.core.ports import Runtime
 from ffwizard.core.preflight import disk_free
 from ffwizard.core.preflight import human_bytes as core_human_bytes
+from ffwizard.core.reextract import Reextract
 from ffwizard.core.settings import Settings
 from ffwizard.i18n import _
 
@@ -84,6 +85,15 @@ def build_wizard_plan(state: WizardState) -> Plan:
     detection = state.detection
     return session.make_plan(detection.installation, state.answers,
                              detection.available_models, source="wizard")
+
+
+def objects_to_reextract(state: WizardState) -> Reextract:
+    """The old shards' objects per gallery, read through the wizard's runtime (read-only), and
+    the copy rate an earlier run measured here. Blocks on the shards: run it in a worker."""
+    installation = state.installation
+    if installation is None or state.runtime is None:
+        return Reextract(None, _("the installation is not detected yet"), None)
+    return session.objects_to_reextract(installation, state.runtime)
 
 
 def free_space(path: Path, settings: Settings) -> int | None:

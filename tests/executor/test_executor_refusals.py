@@ -78,15 +78,21 @@ def test_gpu_model_on_a_cpu_installation(make_sandbox, tmp_path):
 
 
 def test_new_port_already_in_use(sandbox, tmp_path):
+    """A new shard's port another program listens on: a proposal passes over it (tests/unit/
+    test_plan_output.py); one given in the answers is refused before anything runs."""
     root, before = sandbox
     from executor_helpers import plan_of
 
-    port = plan_of(root).new_shards[0].http_port
+    shards = plan_of(root).new_shards
+    port = shards[0].http_port
+    given = [{"name": s.name, "http_port": s.http_port, "tarantool_port": s.tarantool_port}
+             for s in shards]
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", port))
         listener.listen()
-        result = apply(root, write_answers(tmp_path))
-    assert_refused_unchanged(result, root, before, f"port {port}", "already in use")
+        result = apply(root, write_answers(tmp_path, new_shards=given))
+    assert_refused_unchanged(result, root, before, f"HTTP port {port} is in use on this host "
+                             "by another program")
 
 
 def test_lock_held_names_the_holder(sandbox, tmp_path):

@@ -171,6 +171,7 @@ def test_rollback_is_refused_past_the_point_of_no_return(make_sandbox, tmp_path)
     refused = ffwizard("rollback", "--root", str(root))
     assert refused.returncode == 2
     assert "point of no return" in refused.stderr and "resume" in refused.stderr
+    assert "sf-api already serves the new shards" in " ".join(refused.stderr.split())
     assert ffwizard("resume", "--root", str(root), "--yes").returncode == 0
 
 
@@ -256,3 +257,78 @@ def test_a_file_made_read_only_during_the_run_stops_it_unchanged(make_sandbox, t
     resumed = ffwizard("resume", "--root", str(root), "--yes")
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert stat.S_IMODE(sf_api.stat().st_mode) == 0o644
+
+
+def test_rollback_names_the_model_cache_files_the_run_caused_and_leaves_them(make_sandbox,
+                                                                            tmp_path):
+    """The GPU extraction service builds a cache file for the new model on its first start
+    (FINDFACE.md). Rollback cannot undo that by restoring a file, and the cache is the vendor
+    service's own: it leaves those files, names each in its output and the report, with why,
+    and touches nothing else in the cache."""
+    root = make_sandbox()
+    cache = root / "cache/findface-extraction-api/models"
+    cache_before = tree_digest(cache)
+    assert cache_before  # the old models' caches, built when the sandbox started
+    stopped = ffwizard("apply", "--root", str(root), "--answers", str(write_answers(tmp_path)),
+                       "--runtime", "sim")
+    assert stopped.returncode == 3, stopped.stdout + stopped.stderr
+    made = sorted(set(tree_digest(cache)) - set(cache_before))
+    assert "face_nectarine_m_160.gpu.fnk.cache" in made
+
+    result = ffwizard("rollback", "--root", str(root))
+    assert result.returncode == 0, result.stdout + result.stderr
+    left = tree_digest(cache)
+    assert {k: v for k, v in left.items() if k in cache_before} == cache_before  # untouched
+    assert sorted(set(left) - set(cache_before)) == made  # left, and named:
+    out = " ".join(result.stdout.split())
+    assert f"Left in place: {len(made)} files the extraction service wrote to its model cache" \
+        in out
+    assert f"(on the host: {cache})" in out
+    for name in made:
+        assert name in out
+    report = " ".join((only_run(root) / "report.md").read_text().split())
+    assert "## Left in place" in report and all(name in report for name in made)
+    assert "need not build them again" in report
+
+
+def test_rollback_on_a_cpu_site_names_no_cache(make_sandbox, tmp_path):
+    """A CPU extraction service builds no model cache: rollback has nothing to name."""
+    root = make_sandbox(device="cpu")
+    stopped = ffwizard("apply", "--root", str(root), "--answers",
+                       str(write_answers(tmp_path, "cpu")), "--runtime", "sim")
+    assert stopped.returncode == 3, stopped.stdout + stopped.stderr
+    result = ffwizard("rollback", "--root", str(root))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Left in place" not in result.stdout
+    assert "Left in place" not in (only_run(root) / "report.md").read_text()
+
+
+def test_rollback_past_the_switch_says_where_sf_api_truly_is(make_sandbox, tmp_path):
+    """Killed after the sf-api config is written, before sf-api restarts on it: rollback once
+    said "sf-api already serves the new shards" — untrue while sf-api still runs on the old
+    list, and untrue when a restart cut short left it stopped. Each case is said as it is, and
+    the command it names finishes the run."""
+    from ffwizard.runtime.sim import SimRuntime
+
+    root = make_sandbox(objects=100)
+    killed = ffwizard("apply", "--root", str(root), "--answers", str(write_answers(tmp_path)),
+                      "--runtime", "sim", "--yes",
+                      env={"FFWIZARD_TEST_KILL_AT": "switch_sf_api:written"})
+    assert killed.returncode == -9, killed.stdout + killed.stderr
+    refused = ffwizard("rollback", "--root", str(root))
+    words = " ".join(refused.stderr.split())
+    assert refused.returncode == 2 and "already serves" not in words, words
+    assert "sf-api has not been restarted onto the new ones yet" in words
+
+    SimRuntime(root).stop_services(["findface-sf-api"])  # as a kill inside its restart leaves it
+    refused = ffwizard("rollback", "--root", str(root))
+    words = " ".join(refused.stderr.split())
+    assert refused.returncode == 2 and "already serves" not in words, words
+    assert "sf-api is not running (the run ended while it was restarting it)" in words
+    assert "'ffwizard resume': it starts sf-api on the new shards" in words
+
+    resumed = ffwizard("resume", "--root", str(root), "--yes")
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert SimRuntime(root).services()["findface-sf-api"].state == "running"
+    done = ffwizard("rollback", "--root", str(root))
+    assert done.returncode == 2 and "finished" in done.stderr

@@ -9,6 +9,9 @@ from fault_helpers import copy_install, tree_fingerprint
 
 from ffwizard.cli import main
 
+# What plan proposes for a fixture installation, on a host where those ports are free.
+pytestmark = pytest.mark.usefixtures("host_ports_free")
+
 TRACEBACK_SIGNS = ("Traceback", 'File "')
 
 

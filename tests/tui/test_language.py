@@ -86,7 +86,8 @@ async def next_step(pilot, app, name: str) -> None:
     await pilot.press("ctrl+n")
     await app.workers.wait_for_complete()
     await wait_for(pilot, lambda: screen_name(app) == name, timeout=120)
-    await wait_for(pilot, lambda: len(nav_labels(app)) == 2)  # composed: Back and Next
+    # Composed: Back first and Next last (Review puts "Save answers…" between them).
+    await wait_for(pilot, lambda: len(nav_labels(app)) >= 2)
     await pilot.pause()
 
 
@@ -100,7 +101,6 @@ def assert_russian_step(app, title: str, header: str) -> None:
         assert english not in text, (english, text)
 
 
-@pytest.mark.xfail(strict=False, reason="fails since the #14/#16 merges on a clean clone; being fixed next (see the session note)")
 async def test_every_step_in_russian_from_the_start_to_the_review(sim_sandbox):
     demo = sim_sandbox
     set_language("ru")
@@ -182,5 +182,6 @@ async def test_every_step_in_russian_from_the_start_to_the_review(sim_sandbox):
 
         await next_step(pilot, app, "ReviewScreen")
         assert "6.Обзор" in screen_text(app).splitlines()[0]
+        assert nav_labels(app) == ["Назад", "Сохранить ответы…", "Применить…"]
         await wait_for(pilot, lambda: app.state.plan is not None)
         assert app.state.plan.answers.workers_num == 2

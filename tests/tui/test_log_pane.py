@@ -276,3 +276,28 @@ async def test_following_turns_a_page_instead_of_scrolling_every_row():
         shown = [row for row in pane_rows(app) if row]
         assert shown == [f"burst {n}" for n in range(50 - len(shown), 50)]
         assert len(shown) >= len(pane_rows(app)) - 1  # full (but for the horizontal scroll bar)
+
+
+async def test_without_page_turns_the_pane_scrolls_like_a_terminal():
+    """The Run screen's full-output view (F6): the newest line on the bottom row, every row
+    above it full, never the newest lines at the top over empty rows."""
+    pane = LogPane(max_lines=1000)
+    app = PaneApp(pane)
+    async with app.run_test(size=(40, 12)) as pilot:  # 10 rows inside the border
+        for n in range(11):  # the 11th line turns a page
+            pane.add_lines([f"row {n}"])
+            await wait_until(pilot, lambda n=n: any(f"row {n}" in r for r in screen_rows(app)), 2.0)
+        assert pane_rows(app)[-2] == ""  # a page turned: free rows below the newest line
+        pane.page_turns = False
+        await wait_until(pilot, lambda: pane_rows(app)[-2] == "row 10", 2.0)
+        for n in range(11, 30):
+            pane.add_lines([f"row {n}"])
+            await wait_until(pilot, lambda n=n: any(f"row {n}" in r for r in screen_rows(app)), 2.0)
+            rows = pane_rows(app)[:-1]  # the last row is the horizontal scroll bar
+            assert rows == [f"row {k}" for k in range(n - len(rows) + 1, n + 1)], rows
+        assert pane.scroll_y == pane.max_scroll_y
+        # Back with page turns: the next line that does not fit turns a page again.
+        pane.page_turns = True
+        pane.add_lines(["row 30"])
+        await wait_until(pilot, lambda: any("row 30" in r for r in screen_rows(app)), 2.0)
+        assert pane_rows(app)[-2] == ""

@@ -106,6 +106,14 @@ async def test_stopping_the_tool_as_asked_is_no_failure_and_continue_recopies(
         await wait_for(pilot, lambda: screen_name(app) == "Choice", timeout=180)
         log = words(" ".join(run_screen.query_one("#log").lines))
         assert "stopped as you asked: the copy starts again into emptied new shards" in log
+        # The copy started again is followed too (its tool's output was once never shown:
+        # the first reader had ended, and the log it read was moved aside).
+        def shown() -> str:
+            return words(" ".join(run_screen.query_one("#log").lines))
+
+        await wait_for(pilot, lambda: "migration finished:" in shown())
+        assert shown().count("migration finished:") == 1  # the first copy was stopped
+        assert shown().count("galleries, 600 objects on 2 shards") == 2  # each start once
         await pilot.press("right", "enter")
         await wait_for(pilot, lambda: run_screen.outcome is not None
                        and run_screen.outcome.status != "stopped", timeout=180)
@@ -113,3 +121,48 @@ async def test_stopping_the_tool_as_asked_is_no_failure_and_continue_recopies(
         assert "✗" not in widget_text(app, "#step-list")
         output = words(screen_text(app))
         assert "143" not in output and "SIGTERM" not in output
+
+
+async def test_the_full_output_fills_from_the_bottom_while_the_tool_prints(
+        sim_sandbox_factory, fast_executor):
+    """F6 during the copy: the output alone on the screen reads like a terminal, the newest
+    line on the pane's bottom row and the rows above it full (a page turn once left the newest
+    lines at the top over a dozen empty rows)."""
+    from ffwizard.demo.faults import set_faults
+
+    demo = sim_sandbox_factory(shards=2)
+    set_faults(demo.root, FFSIM_PACE=20)  # 600 objects: about 30 s, a progress line a second
+    app = create_app(demo.root, "sim", demo=True, runtime=demo.runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        run_screen = await start_run(pilot, app)
+        pane = run_screen.query_one("#log")
+        await wait_for(pilot, lambda: any("progress:" in line for line in pane.lines),
+                       timeout=120)
+        await pilot.press("f6")
+        await wait_for(pilot, lambda: pane.size.width >= 76)
+
+        def pane_rows() -> list[str]:
+            """The rows the pane shows text on (inside its border and scroll bars)."""
+            inside = pane.scrollable_content_region
+            rows = screen_text(app).splitlines()[inside.y:inside.bottom]
+            return [row[inside.x:inside.right].rstrip() for row in rows]
+
+        def newest_at_the_bottom() -> bool:
+            rows = pane_rows()
+            return bool(rows) and all(rows) and pane.lines[-1].startswith(rows[-1])
+
+        await wait_for(pilot, newest_at_the_bottom)
+        # Through the tool's next lines, at every look: full rows, the newest at the bottom
+        # (with page turns, the first line that did not fit left most rows empty).
+        printed = pane.lines_total
+        looks = 0
+        while pane.lines_total < printed + 4:
+            await pilot.pause(0.05)
+            rows = pane_rows()
+            assert all(rows), rows
+            looks += 1
+            assert looks < 1200, "the tool printed no more lines"
+        await wait_for(pilot, newest_at_the_bottom)
+        assert len(pane.lines) > len(pane_rows())  # more lines than rows: a full pane
+        await pilot.press("f6")
+        await wait_for(pilot, lambda: pane.page_turns and pane.size.width < 76)

@@ -235,7 +235,6 @@ def test_review_a_step_opened_in_16_colours(snap_compare, screens_demo):
     assert snap_compare(wizard(screens_demo), terminal_size=SIZE, run_before=run_before)
 
 
-@pytest.mark.xfail(strict=False, reason="fails since the #14/#16 merges on a clean clone; being fixed next (see the session note)")
 def test_confirm_start(snap_compare, screens_demo):
     assert snap_compare(wizard(screens_demo), terminal_size=SIZE, run_before=forward(6))
 

@@ -24,7 +24,17 @@ async def press_next(pilot, app, presses: int = 1) -> None:
 
 
 def screen_name(app) -> str:
-    return type(app.screen).__name__
+    """The class name of the screen on top, once it has been laid out and shows something.
+
+    Textual makes a pushed screen current before its first layout: a test that waited for the
+    name alone and then read the screen found it empty on a fast machine. Until the screen is
+    painted its name reads as "<Name> (not laid out yet)", so every wait for a screen by name
+    also waits for its first paint."""
+    screen = app.screen
+    name = type(screen).__name__
+    if not screen._compositor.render_strips():
+        return f"{name} (not laid out yet)"
+    return name
 
 
 def screen_text(app) -> str:

@@ -26,6 +26,9 @@ from ffwizard.i18n import (
     translate_in,
 )
 
+# What plan says for a fixture installation, on a host where its ports are free.
+pytestmark = pytest.mark.usefixtures("host_ports_free")
+
 FFWIZARD = shutil.which("ffwizard", path=str(Path(sys.executable).parent))
 ENTRY = [FFWIZARD] if FFWIZARD else [sys.executable, "-m", "ffwizard"]
 

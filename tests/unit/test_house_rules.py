@@ -89,3 +89,19 @@ def test_the_session_never_prints():
     names = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
     assert "print" not in calls and "input" not in calls
     assert not names & {"stdout", "stderr", "stdin"}
+
+
+def test_no_screen_calls_its_parent_class_message_handler():
+    """Textual calls the `on_<message>` handler of every class in a widget's MRO by itself: a
+    screen that also calls `super().on_button_pressed(...)` runs the parent's handler twice (the
+    Review screen opened its start question twice and Cancel seemed to do nothing)."""
+    offenders = []
+    for path in sorted((PACKAGE / "ui").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr.startswith(("on_", "_on_"))
+                    and isinstance(node.func.value, ast.Call)
+                    and isinstance(node.func.value.func, ast.Name)
+                    and node.func.value.func.id == "super"):
+                offenders.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    assert offenders == []

@@ -65,8 +65,10 @@ def test_step_params_follow_the_contract(gpu8_plan):
     assert dirs["dirs"][0] == str(root / "data/findface-tarantool-server/shard-011")
     assert dirs["subdirs"] == ["index", "snapshots", "xlogs"]
     assert dirs["like"] == str(root / "data/findface-tarantool-server/shard-001")
-    assert plan.step("switch_model").params.to_json() == {"service": "findface-extraction-api",
-                                                "health_url": "http://127.0.0.1:18666"}
+    assert plan.step("switch_model").params.to_json() == {
+        "service": "findface-extraction-api", "health_url": "http://127.0.0.1:18666",
+        "cache_dir": "/var/cache/findface/models_cache",
+        "cache_host_dir": str(root / "cache/findface-extraction-api/models")}
     add = plan.step("add_new_shards").params.to_json()
     assert add["services"][0] == "findface-tarantool-server-shard-011"
     assert add["health_urls"][0] == "http://127.0.0.1:8111/v2/status"

@@ -11,6 +11,9 @@ from install_fixtures import INSTALLS, copy_install, make_installs
 
 from ffwizard.cli import main
 
+# What plan proposes for a fixture installation, on a host where those ports are free.
+pytestmark = pytest.mark.usefixtures("host_ports_free")
+
 
 def run_plan(capsys, *args):
     status = main(["plan", *map(str, args)])

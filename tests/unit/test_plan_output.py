@@ -5,6 +5,7 @@ end with errors first, and JSON that is valid and the same from run to run."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from install_fixtures import INSTALLS, copy_install
@@ -56,6 +57,7 @@ def test_a_backup_dir_that_is_a_file_is_refused(capsys, tmp_path):
         assert out.endswith("\nThe plan cannot run until the error above is fixed.\n")
 
 
+@pytest.mark.usefixtures("host_ports_free")  # fixture ports (8111…) free on this host
 def test_each_new_shard_is_located_on_its_own_line(capsys, tmp_path):
     answers = answers_file(tmp_path, (
         "object_types: [face]\n"
@@ -122,6 +124,7 @@ def test_prose_fits_and_the_root_is_named_once(capsys, tmp_path):
     assert "  backup to      backups/ffmulti_dump" in lines
 
 
+@pytest.mark.usefixtures("host_ports_free")  # fixture ports (8111…) free on this host
 def test_problems_come_last_errors_first_with_a_count(capsys):
     status, out, _ = run_plan(capsys, "--root", INSTALLS / "disagree")
     assert status == 2
@@ -140,6 +143,7 @@ def test_spans_mark_what_is_unknown():
 
 
 @pytest.mark.parametrize("name", ["gpu8", "disagree", "shards16", "s3"])
+@pytest.mark.usefixtures("host_ports_free")  # fixture ports (8111…) free on this host
 def test_json_is_valid_and_the_same_every_run(capsys, name):
     first = run_plan(capsys, "--root", INSTALLS / name, "--json")[1]
     second = run_plan(capsys, "--root", INSTALLS / name, "--json")[1]
@@ -222,3 +226,59 @@ def test_an_absolute_backup_dir_outside_the_root_is_shown_where_it_is(capsys, tm
     assert "error: backup_dir" not in out
     line = next(text for text in out.splitlines() if text.strip().startswith("backup to"))
     assert line.split(None, 2)[2] == f"{tmp_path / 'dumps'} (outside the install root)"
+
+
+def test_a_migration_setting_past_its_bound_is_refused_rather_than_waited_on(capsys, tmp_path):
+    # #14: 99999999999999999999999 workers passed the checks and the run waited at 0 objects.
+    answers = answers_file(tmp_path, "migration: {workers_num: 99999999999999999999999}\n")
+    status, out, _ = run_plan(capsys, "--root", INSTALLS / "cpu4_block", "--answers", answers,
+                              "--no-shard-counts")
+    assert status == 2
+    assert any(line.startswith("error: migration: workers_num must be at most 256, not "
+                               "99999999999999999999999.") for line in problem_lines(out))
+
+
+def listen_on(port: int):
+    """A program of our own listening on `port` of the loopback (skip if someone else is)."""
+    import socket
+
+    listener = socket.socket()
+    try:
+        listener.bind(("127.0.0.1", port))
+    except OSError:
+        listener.close()
+        pytest.skip(f"port {port} is held by another program already")
+    listener.listen()
+    return listener
+
+
+def test_proposed_shard_ports_pass_over_a_port_another_program_listens_on(capsys, tmp_path):
+    # Before: plan proposed 8111 although it was bound, said the plan can run, and apply's
+    # preflight then refused it, leaving the user to write every new shard by hand.
+    # The first port proposed depends on what this host holds now (another test's sandbox may
+    # hold 8111): take that one, whatever it is, and plan again.
+    status, out, _ = run_plan(capsys, "--root", INSTALLS / "gpu8", "--json")
+    first = json.loads(out)["new_shards"][0]["http_port"]
+    with listen_on(first):
+        status, out, _ = run_plan(capsys, "--root", INSTALLS / "gpu8", "--json")
+        proposed = json.loads(out)["new_shards"]
+        _, text, _ = run_plan(capsys, "--root", INSTALLS / "gpu8")
+    assert status == 0
+    ports = {p for s in proposed for p in (s["http_port"], s["tarantool_port"])}
+    assert first not in ports and proposed[0]["http_port"] > first
+    # Other programs may hold more ports of the block now: the line names them all, ours too.
+    said = [line for line in problem_lines(text) if line.startswith("info: port")]
+    assert len(said) == 1 and re.search(rf"\b{first}\b", said[0])
+    assert said[0].endswith("the new shards take the next free block of ports.")
+
+
+def test_a_given_shard_port_another_program_listens_on_is_refused_by_plan(capsys, tmp_path):
+    answers = answers_file(tmp_path, (
+        "object_types: [face]\nnew_shards:\n"
+        + "".join(f"  - {{name: shard-{n:03d}, http_port: {8100 + n}, tarantool_port: {32000 + n}}}\n"
+                  for n in range(21, 25))))
+    with listen_on(8121):
+        status, out, _ = run_plan(capsys, "--root", INSTALLS / "cpu4_block", "--answers", answers)
+    assert status == 2
+    assert (f"error: shard-021: HTTP port 8121 is in use on this host by another program: choose "
+            f"another. ({answers}:3)") in problem_lines(out)

@@ -17,7 +17,7 @@ SNAPSHOTS = Path(__file__).parent / "snapshots"
 
 
 @pytest.mark.parametrize("name", ["cpu4_block", "disagree"])
-def test_human_plan_matches_snapshot(capsys, monkeypatch, name):
+def test_human_plan_matches_snapshot(capsys, monkeypatch, host_ports_free, name):
     from ffwizard.core import compose
 
     monkeypatch.setattr(compose, "installed_compose_command", lambda: ["docker", "compose"])

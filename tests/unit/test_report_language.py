@@ -84,7 +84,7 @@ def test_a_finished_run_reports_in_russian_then_in_english(finished_run_in_russi
     assert "- Кластеризация включена." in russian
     assert re.search(r"^\| лица \| `face/[^`]+` \| `face/nectarine_m_160.gpu.fnk` \|$", russian, re.M)
     assert "| автомобили | `carrec/" in russian
-    assert re.search(r"^Миграция: 600 объектов за (<1|\d+) с \([\d\u00a0]+,\d объектов/с\)\.$", russian, re.M)
+    assert re.search(r"^Миграция: 600 объектов за (<1|\d+)\u00a0с \([\d\u00a0]+,\d объектов/с\)\.$", russian, re.M)
     assert "ffwizard никогда его не удаляет" in russian
     assert "Каталоги данных старых шардов сохранены на диске нетронутыми." in russian
     for kind in STEPS:
@@ -133,7 +133,7 @@ def test_counts_take_the_russian_plural_forms(tmp_path, count, shards, objects):
     set_language("ru")
     text = report_with(tmp_path, shards=count, objects=count)
     assert f"- {shards} shard-001 (порт 8101)" in text
-    assert f"Миграция: {objects} 1 мин 0 с" in text
+    assert f"Миграция: {objects} 1\u00a0мин\u00a00\u00a0с" in text
 
 
 def test_counts_in_english(tmp_path):
@@ -149,9 +149,10 @@ def test_durations_and_progress_in_russian():
         ["0s", "<1s", "1s", "5s", "5m07s", "1h02m", "3d4h"]
     set_language("ru")
     assert [format_duration(s) for s in durations] == \
-        ["0 с", "<1 с", "1 с", "5 с", "5 мин 7 с", "1 ч 2 мин", "3 д 4 ч"]
+        [d.replace(" ", "\u00a0")  # no-break spaces: a duration never breaks across lines
+         for d in ["0 с", "<1 с", "1 с", "5 с", "5 мин 7 с", "1 ч 2 мин", "3 д 4 ч"]]
     sample = ProgressSample(done=100, total=1000, rate=10.0, eta_seconds=90.0, elapsed=10.0)
-    assert sample.describe() == "100/1\u00a0000 объектов (10%), 10,0/с, осталось около 1 мин 30 с"
+    assert sample.describe() == "100/1\u00a0000 объектов (10%), 10,0/с, осталось около 1\u00a0мин\u00a030\u00a0с"
     big = ProgressSample(done=1_234_567, total=2_000_000, rate=1769.94, eta_seconds=None,
                          elapsed=1.0)
     assert big.describe() == "1\u00a0234\u00a0567/2\u00a0000\u00a0000 объектов (62%), 1\u00a0769,9/с"
@@ -188,3 +189,18 @@ def test_refusals_speak_russian(tmp_path):
         Executor.open(tmp_path, runtime=None)
     assert str(refused.value).startswith("в ")
     assert "нет запуска миграции, который можно продолжить" in str(refused.value)
+
+
+def test_a_russian_duration_never_breaks_across_lines_of_the_plan():
+    """`plan` wraps its lines at spaces: "5 мин 7 с" once came out as "… 5" / "мин 7 с …"."""
+    from ffwizard.commands.plan import WIDTH, _wrap
+
+    set_language("ru")
+    for seconds in (0.2, 5, 59, 307, 3599, 3725, 86399, 3 * 86400 + 4 * 3600):
+        duration = format_duration(seconds)
+        assert " " not in duration and "\u00a0" in duration, duration
+        # At every position on the line, the duration stays on one line, whole.
+        for pad in range(WIDTH):
+            lines = _wrap("x" * pad + " окно около " + duration + " для копирования", "  ",
+                          "    ")
+            assert any(duration in line for line in lines), (pad, lines)

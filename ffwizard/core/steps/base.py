@@ -400,6 +400,13 @@ class StepKind(Generic[ParamsT]):
         failure at or after it and before the point of no return is done. The executor then
         resets the step: `resume` runs it again. Called in plan order."""
 
+    def past_no_return(self, step: Step[ParamsT], ctx: StepContext) -> str:
+        """Why rollback refuses once this step, the point of no return, has begun: one true
+        sentence about where the installation is, and what to do."""
+        return _("the run is past the point of no return ('{step}'), so ffwizard cannot undo "
+                 "it. Finish with 'ffwizard resume'. The old shard data directories are still on "
+                 "disk.").format(step=step.title)
+
     def stop_tool(self, step: Step[ParamsT], ctx: StepContext) -> bool:
         """Stop the step's tool that outlives ffwizard (see `stops_a_tool`); True if one was."""
         return False

@@ -47,20 +47,8 @@ class VerifyFinal(StepKind[VerifyFinalParams]):
             raise StepFailed(_("{problems}. Check the services, then 'ffwizard resume'.")
                              .format(problems="; ".join(sick)))
         copied = ctx.state.data.get(p.old_counts_from, {}).get("new_counts", {})
-        # A live site adds events between the two reads: read both again until they agree
-        # (a few tries; a real difference stays and fails below).
-        for _attempt in range(5):
-            now = gallery_counts(ctx.runtime, list(p.new_shard_urls))
-            try:
-                served = parse_gallery_counts(sf.body)
-            except ValueError:
-                served = None  # an sf-api whose gallery list carries no counts: it suffices
-            if served is None or served == now:
-                break
-            sf = ctx.runtime.http_get(p.sf_api_url.rstrip("/") + "/v2/galleries", timeout=10)
-            if sf.status != 200:
-                break
-        if served is not None and served != now:
+        now, served = served_agrees(ctx.runtime, p.sf_api_url, list(p.new_shard_urls), sf)
+        if served is not None:
             wrong = compare_counts(now, served, compared="sf-api").mismatches
             raise StepFailed(_("sf-api does not serve what the new shards hold ({mismatches}). "
                                "Check its shard list, then 'ffwizard resume'.")
@@ -72,6 +60,40 @@ class VerifyFinal(StepKind[VerifyFinalParams]):
             raise StepFailed(_("objects went missing from the new shards since the copy was "
                                "checked: {mismatches}.")
                              .format(mismatches="; ".join(comparison.mismatches)))
+
+
+def served_agrees(runtime: Any, sf_api_url: str, shard_urls: list[str], first: Any,
+                  tries: int = 5) -> tuple[dict[str, int], dict[str, int] | None]:
+    """(the new shards' counts, None) when sf-api serves what they hold, else (their counts,
+    what sf-api served). `first`: an answer of sf-api's gallery list read already.
+
+    On a live site events arrive between any two reads, so equal counts are a matter of
+    timing. Counts only grow; so sf-api read before and after the shards brackets them when
+    it serves those shards: before <= shards <= after in every gallery, however fast events
+    arrive. Read again (a few tries) only when an object went away in between."""
+    galleries = "/v2/galleries"
+    before = _served(first)
+    now = gallery_counts(runtime, shard_urls)
+    for _attempt in range(tries):
+        if before is None:  # an sf-api whose gallery list carries no counts: it suffices
+            return now, None
+        answer = runtime.http_get(sf_api_url.rstrip("/") + galleries, timeout=10)
+        after = _served(answer) if answer.status == 200 else before
+        if after is None:
+            return now, None
+        names = set(before) | set(now) | set(after)
+        if all(before.get(g, 0) <= now.get(g, 0) <= after.get(g, 0) for g in names):
+            return now, None
+        before = after
+        now = gallery_counts(runtime, shard_urls)
+    return now, before
+
+
+def _served(answer: Any) -> dict[str, int] | None:
+    try:
+        return parse_gallery_counts(answer.body)
+    except ValueError:
+        return None
 
 
 def final_counts(data: dict[str, dict[str, Any]]) -> dict[str, Any]:

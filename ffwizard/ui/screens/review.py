@@ -13,6 +13,9 @@ from textual.content import Content
 from textual.widgets import Button, Collapsible, Static
 
 from ffwizard.core.installation import object_type_word
+from ffwizard.core.intake import planned_pause
+from ffwizard.core.progress import format_count, format_duration
+from ffwizard.core.reextract import ASSUMED_RATES, Reextract, window_text
 from ffwizard.core.steps import step_title
 from ffwizard.i18n import N_, _, ngettext
 from ffwizard.ui.palette import BAD, CAUTION
@@ -20,7 +23,7 @@ from ffwizard.ui.screens.base import WizardScreen
 from ffwizard.ui.screens.dialogs import Choice
 from ffwizard.ui.screens.run import RunScreen
 from ffwizard.ui.screens.save_answers import SaveAnswers
-from ffwizard.ui.state import build_wizard_plan
+from ffwizard.ui.state import build_wizard_plan, objects_to_reextract
 from ffwizard.ui.widgets.diff_view import DiffView
 from ffwizard.ui.widgets.path_text import PathText
 
@@ -42,11 +45,36 @@ class StepFold(Collapsible):
     """One step of the plan, folded to its title; Enter (or a click) opens it."""
 
 
+class WindowFold(Collapsible):
+    """The window of the run, folded to one line (objects to re-extract, intake, about how
+    long); opened, what is paused, what the time rests on and each gallery's objects."""
+
+
+def window_length(found: Reextract | None, paused: bool) -> str:
+    """`for about 12m00s (rate measured here)`, `for about 30s–25m00s (a guess)` (intake
+    running: `; the window about …`), or empty when the number of objects is unknown."""
+    total = found.total if found is not None else None
+    if found is None or total is None:
+        return ""
+    if found.measured is not None:
+        duration = format_duration(total / found.measured.rate)
+        return (_(" for about {duration} (rate measured here)") if paused
+                else _("; the window about {duration} (rate measured here)")).format(
+            duration=duration)
+    slow, fast = ASSUMED_RATES
+    return (_(" for about {fast}–{slow} (a guess)") if paused
+            else _("; the window about {fast}–{slow} (a guess)")).format(
+        fast=format_duration(total / fast), slow=format_duration(total / slow))
+
+
 class ReviewScreen(WizardScreen):
     STEP = 5
     TITLE_TEXT = N_("Review")
     NEXT_LABEL = N_("Apply…")
-    HELP = N_("A summary first: what changes, which files, the point of no return. Below it every "
+    HELP = N_("A summary first: what changes, which files, the point of no return, and the "
+              "window's line: the objects to re-extract (read from the old shards), whether "
+              "event intake is paused and for about how long; Enter on it opens what is "
+              "paused, what the time rests on and each gallery's objects. Below it every "
               "step ffwizard will run, folded: Tab to a step and Enter opens its exact commands "
               "and the diff of every file it writes; F3 opens (and folds) them all. Steps before "
               "the marked point of no return can be rolled back to byte-identical files. Apply "
@@ -67,19 +95,94 @@ class ReviewScreen(WizardScreen):
         yield Vertical(id="steps")
 
     shown_plan = None  # the plan on screen, once built (what "Save answers…" writes)
+    # The old shards' objects, once read (None: still reading); apart from the plan, which
+    # does not wait for the shards.
+    reextract: Reextract | None = None
+    reextract_failed: str | None = None  # the worker itself failed (not a shard): why
+    window_fold: WindowFold | None = None  # the summary's window line, once made
+    window_text: Static  # and what it holds
 
     def on_mount(self) -> None:
         self.query_one("#next").disabled = True
         save = Button(_("Save answers…"), id="save-answers", compact=True, disabled=True)
         self.query_one("#nav").mount(save, before="#next")
         self.build()
+        self.count_objects()
+
+    @work(thread=True, exclusive=True, group="reextract")
+    def count_objects(self) -> None:
+        """Read the old shards' gallery lists (read-only) off the UI thread."""
+        try:
+            found = objects_to_reextract(self.app.state)
+        except Exception as err:  # a calm sentence, never a traceback
+            self.app.call_from_thread(self.show_reextract, None, str(err) or type(err).__name__)
+            return
+        self.app.call_from_thread(self.show_reextract, found, None)
+
+    def show_reextract(self, found: Reextract | None, failed: str | None) -> None:
+        self.reextract, self.reextract_failed = found, failed
+        if self.window_fold is None:
+            return  # show_plan shows them
+        # The widgets themselves, not a query: they may be made but not mounted yet.
+        self.window_fold.title = self.window_title()
+        self.window_text.update(self.window_body())
+
+    def window_title(self) -> Content:
+        """The fold's one line: the objects to re-extract in total, whether intake is paused
+        and for about how long (and whether that is measured or a guess)."""
+        found, plan = self.reextract, self.shown_plan
+        paused = planned_pause(plan) if plan is not None else ()
+        parts: list = []
+        if found is None and self.reextract_failed is None:
+            parts.append((_("Objects to re-extract: reading the old shards…"), "bold"))
+        elif found is None or found.counts is None:
+            why = self.reextract_failed if found is None else found.why
+            # Never a 0 for a shard that did not answer: the number is unknown, and why.
+            parts.append((_("Objects to re-extract unknown: {why}").format(why=why),
+                          f"bold {CAUTION}"))
+        else:
+            total = found.total or 0
+            parts.append((ngettext("{total} object to re-extract", "{total} objects to "
+                                   "re-extract", total).format(total=format_count(total)),
+                          "bold"))
+        parts.append(" · ")
+        parts.append((ngettext("intake paused ({count} service)",
+                               "intake paused ({count} services)", len(paused)).format(
+            count=len(paused)), f"bold {CAUTION}") if paused else _("intake running"))
+        length = window_length(found, bool(paused))
+        if length:
+            parts.append(length)
+        return Content.assemble(*parts)
+
+    def window_body(self) -> Content:
+        """Inside the fold: what is paused, the window's length and what it rests on, and the
+        objects of each gallery."""
+        plan, found = self.shown_plan, self.reextract
+        paused = planned_pause(plan) if plan is not None else ()
+        if paused:
+            lines = [_("Paused: {services} stop before the model switch and start again after "
+                       "the sf-api switch (or on rollback).").format(services=", ".join(paused))]
+        else:
+            lines = [_("Intake running: events that reach the old shards during the copy are "
+                       "counted apart and shown before the point of no return.")]
+        if found is None and self.reextract_failed is None:
+            lines.append(_("The window is timed once the old shards are read."))
+        else:
+            text = window_text(found)
+            lines.append(_("The window: {text}").format(text=text[:1].lower() + text[1:]))
+        if found is not None and found.counts:
+            lines.append(_("Objects per gallery of the old shards:"))
+            width = max(len(name) for name in found.counts)
+            lines.extend(f"  {name:<{width}}  {format_count(count):>9}"
+                         for name, count in sorted(found.counts.items()))
+        return Content("\n".join(lines))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
+        # Textual calls the step's own handler (Back, Next) after this one by itself: calling it
+        # here too opened the start question twice, and Cancel seemed to do nothing.
         if event.button.id == "save-answers":
             event.stop()
             self.action_save_answers()
-            return
-        super().on_button_pressed(event)
 
     def action_save_answers(self) -> None:
         """The plan's answers to a file `ffwizard apply --answers` reads."""
@@ -126,6 +229,10 @@ class ReviewScreen(WizardScreen):
                 after), classes="summary-line"))
         else:
             widgets.append(Static(_("Every step can be rolled back."), classes="summary-line"))
+        self.window_text = Static(self.window_body(), id="window-text", classes="step-text")
+        self.window_fold = WindowFold(self.window_text, title=self.window_title(), id="window",
+                                      classes="step")
+        widgets.append(self.window_fold)
         widgets.append(Static(_("Enter on a step opens its commands and diffs; F3 opens all."),
                               classes="muted summary-line"))
         return widgets
@@ -153,7 +260,7 @@ class ReviewScreen(WizardScreen):
 
     def show_plan(self, plan) -> None:
         self.app.state.plan = plan
-        self.shown_plan = plan
+        self.shown_plan = plan  # before the summary: its intake line reads it
         self.query_one("#save-answers").disabled = False
         self.refresh_bindings()
         errors = [p for p in plan.problems if p.severity == "error"]
@@ -167,12 +274,20 @@ class ReviewScreen(WizardScreen):
                 count=count,
                 models=", ".join(f"{object_type_word(k)} → {m}" for k, m in answers.models.items()),
                 shards=shard_names(plan.new_shards),
-                backup=answers.backup_dir))
+                backup=answers.backup_dir if answers.backup_dir.is_relative_to(plan.root)
+                else _("{path} (outside the install root)").format(path=answers.backup_dir)))
         status.remove_class("muted")
         summary = []
         if errors:
             summary.append(Static(Content.assemble(*[(f"✗ {p}\n", f"bold {BAD}")
                                                      for p in errors]), classes="problem"))
+        # Warnings the plan holds (a CPU model on a GPU service, today's model again…): said
+        # here as `plan` says them, not only on the screen where the choice was made.
+        warnings = [p for p in plan.problems if p.severity == "warning"]
+        if warnings:
+            summary.append(Static(Content.assemble(*[(f"! {p.message}\n", CAUTION)
+                                                     for p in warnings]),
+                                  classes="problem -warning"))
         summary.extend(self.summary_widgets(plan))
         self.query_one("#summary", Vertical).mount_all(summary)
         widgets = []
@@ -194,8 +309,13 @@ class ReviewScreen(WizardScreen):
         self.refresh_bindings()
 
     # --- opening and folding every step ------------------------------------------------------
+    def folds(self) -> list[Collapsible]:
+        """What F3 opens and folds: the window's line (the objects to re-extract) and every
+        step, top to bottom."""
+        return [*self.query(WindowFold), *self.query(StepFold)]
+
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        folds = list(self.query(StepFold))
+        folds = self.folds()
         if action == "open_all":
             return bool(folds) and any(f.collapsed for f in folds)
         if action == "fold_all":
@@ -205,10 +325,10 @@ class ReviewScreen(WizardScreen):
         return super().check_action(action, parameters)
 
     def action_open_all(self) -> None:
-        folds = list(self.query(StepFold))
+        folds = self.folds()
         for fold in folds:
             fold.collapsed = False
-        # Each fold scrolls itself into view as it opens, the last one winning: show the steps
+        # Each fold scrolls itself into view as it opens, the last one winning: show the folds
         # from the focused one (else the first) instead.
         focused = next((f for f in folds if f.has_focus_within), folds[0] if folds else None)
         if focused is not None:
@@ -217,7 +337,7 @@ class ReviewScreen(WizardScreen):
         self.refresh_bindings()
 
     def action_fold_all(self) -> None:
-        for fold in self.query(StepFold):
+        for fold in self.folds():
             fold.collapsed = True
         self.refresh_bindings()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from functools import partial
 from pathlib import Path
 
 from rich.cells import cell_len
@@ -30,6 +31,7 @@ from ffwizard.core.executor import Outcome
 from ffwizard.core.progress import ProgressMeter, format_count, format_duration, stalled_words
 from ffwizard.core.report import status_word
 from ffwizard.core.runstatus import migration_progress, migration_state_word, read_status
+from ffwizard.core.stall import with_stall
 from ffwizard.core.steps import find_kind, step_short_title, step_title
 from ffwizard.core.steps.count_arrivals import window_text
 from ffwizard.core.steps.run_migration import RunMigration
@@ -103,8 +105,11 @@ class RunScreen(Screen):
         self.outcome = None
         self.running = False
         self.following_log = False
+        self.log_generation = 0  # one per start: the reader of the tool output it belongs to
+        self.log_read_before = False
         self.last_sample = None  # the latest progress sample shown
         self.progress_text_width = -1  # cells of the progress text shown (see show_progress)
+        self.stall_shown = False  # #run-status says the copy is stalled and what to check
         self.finished = threading.Event()
         self.stop_asked = False  # the user chose Stop here (not a failure)
 
@@ -148,6 +153,11 @@ class RunScreen(Screen):
             self.query_one("#results").focus()
         elif choices:
             self.query_one("#continue").focus()
+
+    def set_run_status(self, content) -> None:
+        """What the run came to, above the progress row (it replaces a shown stall)."""
+        self.query_one("#run-status", Static).update(content)
+        self.stall_shown = False
 
     def say(self, text: str, *, error: bool = False) -> None:
         message = self.query_one("#message", Static)
@@ -224,7 +234,7 @@ class RunScreen(Screen):
         if len(lines) > 1:
             parts.append(("\n" + lines[-1].strip(), f"bold {BAD}"))
         parts.append(("\n" + choices, ""))
-        self.query_one("#run-status", Static).update(Content.assemble(*parts))
+        self.set_run_status(Content.assemble(*parts))
         self.query_one("#continue", Button).label = (_("Retry") if status == RunStatus.FAILED
                                                      else _("Continue"))
         self.show_buttons(choices=True, rollback=not past)
@@ -240,8 +250,12 @@ class RunScreen(Screen):
         self.stop_asked = False
         self.show_buttons()
         self.show_no_progress(hide=False)
-        self.query_one("#run-status", Static).update("")
+        self.set_run_status("")
         self.running = True
+        # A start after a stop (Continue, Retry, roll back) follows the tool's output anew:
+        # the reader of the previous start ended with it.
+        self.log_generation += 1
+        self.following_log = False
         self.finished.clear()
         self.say(_(START_MESSAGES[how]))
         self.execute(how)
@@ -250,8 +264,22 @@ class RunScreen(Screen):
         if self.following_log:
             return
         self.following_log = True
-        self.query_one("#log", LogPane).follow_file(
-            path, until=self.finished.is_set, start_at_tail=LOG_TAIL_BYTES, poll=0.25)
+        generation = self.log_generation
+
+        def until() -> bool:
+            # The run ended, or another start has its own reader now.
+            return self.finished.is_set() or self.log_generation != generation
+
+        # A reader after an earlier one reads only what comes now: the pane shows the rest.
+        tail = 0 if self.log_read_before else LOG_TAIL_BYTES
+        self.log_read_before = True
+        self.query_one("#log", LogPane).follow_file(path, until=until, start_at_tail=tail,
+                                                    poll=0.25)
+
+    def end_following(self, generation: int) -> None:
+        """Stop the tool output's reader of start `generation` (not a later start's)."""
+        if generation == self.log_generation:
+            self.finished.set()
 
     def show_no_progress(self, *, hide: bool) -> None:
         """Forget the last run's numbers: a new start waits for its own, a rollback has none."""
@@ -263,6 +291,9 @@ class RunScreen(Screen):
     def action_full_output(self) -> None:
         """The output pane alone, full width and height (and back)."""
         self.toggle_class("-full-output")
+        # Alone on the screen, the output reads like a terminal: the newest line at the
+        # bottom, never at the top over empty rows after a page turn.
+        self.query_one("#log", LogPane).page_turns = not self.has_class("-full-output")
 
     # --- the executor, in a thread ---------------------------------------------------------------
     @work(thread=True, exclusive=True, group="executor")
@@ -366,10 +397,26 @@ class RunScreen(Screen):
         bar.update(total=max(sample.total, 1), progress=min(sample.done, sample.total))
         self.last_sample = sample
         text = objects_progress(sample.done, sample.total)
-        if getattr(sample, "stalled_for", None) is not None:
-            text += " · " + stalled_words(sample.stalled_for)
-        # Once every object is copied, a rate and a time left no longer mean anything.
-        if not self.app.state.frozen and sample.done < sample.total:
+        stalled_for = getattr(sample, "stalled_for", None)
+        if stalled_for is not None:
+            # The progress row is one line: the word and how long there, and the whole of
+            # what it means and what to check above it, wrapped (at 80 columns the sentence
+            # was cut after "Check the migration tool").
+            # TRANSLATORS: beside the object count when the copy makes no progress.
+            text += " · " + _("stalled for {duration}").format(
+                duration=format_duration(stalled_for))
+            if not self.finished.is_set():  # no outcome shown there yet
+                advice = stalled_words(stalled_for)
+                self.query_one("#run-status", Static).update(Content.assemble(
+                    ("! " + advice[:1].upper() + advice[1:], "bold $text-warning")))
+                self.stall_shown = True
+        elif self.stall_shown:
+            self.query_one("#run-status", Static).update("")
+            self.stall_shown = False
+        # Once every object is copied, a rate and a time left no longer mean anything; nor
+        # do they while nothing is copied.
+        if (not self.app.state.frozen and sample.done < sample.total
+                and stalled_for is None):
             if sample.rate:
                 # TRANSLATORS: the copy rate in objects per second.
                 text += " · " + _("{rate}/s").format(rate=format_count(round(sample.rate)))
@@ -422,7 +469,7 @@ class RunScreen(Screen):
         self.running = False
         self.finished.set()
         # TRANSLATORS: in bold before the reason the run could not start or go on.
-        self.query_one("#run-status", Static).update(
+        self.set_run_status(
             Content.assemble((_("Could not run:") + " ", f"bold {BAD}"), message))
         self.query_one("#continue", Button).label = _("Retry")
         self.show_buttons(choices=True, rollback=self.executor is not None)
@@ -450,7 +497,7 @@ class RunScreen(Screen):
         self.running = False
         self.outcome = outcome
         # Let the log reader take the last lines, then stop it.
-        self.set_timer(0.6, self.finished.set)
+        self.set_timer(0.6, partial(self.end_following, self.log_generation))
         self.current_step = outcome.step
         self.render_steps()
         status = outcome.status
@@ -470,14 +517,14 @@ class RunScreen(Screen):
                     sample.total).format(done=format_count(sample.done),
                                          total=format_count(sample.total)))
             report = self.app.state.show_path(Path(outcome.run_dir) / "report.md")
-            self.query_one("#run-status", Static).update(Content.assemble(
+            self.set_run_status(Content.assemble(
                 ("✓ " + _("The migration is finished and verified.") + " ", f"bold {GOOD}"),
                 _("Report: {path}").format(path=report)))
             self.show_buttons(results=True)
             self.say("")
         elif status == RunStatus.ROLLED_BACK:
             # TRANSLATORS: one sentence in two styles: "Rolled back:" in bold, then the rest.
-            self.query_one("#run-status", Static).update(Content.assemble(
+            self.set_run_status(Content.assemble(
                 ("↺ " + _("Rolled back:") + " ", "bold $text-warning"),
                 _("every changed file is restored and the new shards are removed; the old shards "
                   "and the backup are untouched.")))
@@ -572,7 +619,9 @@ class RunScreen(Screen):
                     counts = None
                 if counts is not None:
                     meter = meter or ProgressMeter(counts[1])
-                    sample = meter.update(counts[0])
+                    # Stalled or not, as the process that runs the copy would say.
+                    sample = with_stall(meter.update(counts[0]), status.run.path,
+                                        self.app.state.settings.stall_seconds)
             self.app.call_from_thread(self.observed, status, sample)
             if status.holder is None:
                 break
@@ -591,7 +640,7 @@ class RunScreen(Screen):
             elif status.status == RunStatus.DONE:
                 self.finished.set()
                 self.outcome = Outcome(RunStatus.DONE, None, None, status.run.path)
-                self.query_one("#run-status", Static).update(Content.assemble(
+                self.set_run_status(Content.assemble(
                     ("✓ " + _("The migration is finished and verified."), f"bold {GOOD}")))
                 self.show_buttons(results=True)
                 self.say("")

@@ -1,4 +1,4 @@
-"""Step 5: where the backup goes, the migration tool's settings, clusters."""
+"""Step 5: where the backup goes, the migration tool's settings, clusters, event intake."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Checkbox, Input, Label, Static
 
+from ffwizard.core.video import intake_services
 from ffwizard.i18n import N_, _
 from ffwizard.ui.screens.base import WizardScreen
 from ffwizard.ui.screens.review import ReviewScreen
@@ -30,7 +31,10 @@ class SettingsScreen(WizardScreen):
     TITLE_TEXT = N_("Settings")
     HELP = N_("The backup directory receives the database dump before anything changes; it needs "
               "room for it. The three numbers tune the vendor's migration tool (its defaults are "
-              "safe). Cluster migration is offered when clustering is enabled.")
+              "safe). Cluster migration is offered when clustering is enabled. Event intake: where "
+              "the compose file has a video pipeline, its services are stopped from the model "
+              "switch to the sf-api switch (on by default), so that no event lands in the old "
+              "shards while they are copied; off, the events of that window are counted.")
 
     def compose_body(self) -> ComposeResult:
         state = self.app.state
@@ -56,6 +60,16 @@ class SettingsScreen(WizardScreen):
         else:
             yield Static(_("Clustering is disabled in this installation: no cluster migration."),
                          classes="muted")
+        video = intake_services(state.installation)
+        if video:
+            with Horizontal(classes="field"):
+                yield Label(_("intake"), classes="field-label")
+                yield Checkbox(_("pause event intake for the copy"),
+                               bool(answers.get("pause_intake", True)), id="pause_intake",
+                               compact=True)
+            yield Static(_("stops {services} from the model switch to the sf-api "
+                           "switch").format(services=", ".join(video)),
+                         id="intake-services", classes="hint")
         yield Static("", id="settings-problems", classes="problem")
 
     def on_mount(self) -> None:
@@ -108,4 +122,7 @@ class SettingsScreen(WizardScreen):
                                 for key, *_texts in NUMBERS}
         clusters = self.query("#migrate_clusters")
         answers["migrate_clusters"] = bool(clusters.first().value) if clusters else False
+        intake = self.query("#pause_intake")
+        if intake:
+            answers["pause_intake"] = bool(intake.first().value)
         self.app.push_screen(ReviewScreen())

@@ -10,8 +10,12 @@ from textual.containers import Horizontal
 from textual.widgets import Input, Static
 
 from ffwizard.core.answers import ShardSpec
-from ffwizard.core.preflight import port_free
-from ffwizard.core.shards import new_shard_from_spec, validate_new_shards
+from ffwizard.core.shards import (
+    PORT_MESSAGES,
+    host_port_in_use,
+    new_shard_from_spec,
+    validate_new_shards,
+)
 from ffwizard.i18n import N_, _
 from ffwizard.ui.screens.base import WizardScreen
 from ffwizard.ui.screens.settings import SettingsScreen
@@ -121,17 +125,12 @@ class ShardsScreen(WizardScreen):
     def flag_host_ports(specs: list, problems: list[str], bad: set[str]) -> None:
         """Ports no other check found at fault, but another program listens on (the run's
         preflight would refuse them): flagged as typed, like a port the compose file uses."""
-        messages = {
-            "http": N_("{name}: HTTP port {port} is in use on this host by another program: "
-                       "choose another."),
-            "tnt": N_("{name}: Tarantool port {port} is in use on this host by another "
-                      "program: choose another."),
-        }
         for index, spec in specs:
-            for field, port in (("http", spec.http_port), ("tnt", spec.tarantool_port)):
-                if f"{field}-{index}" in bad or port_free("127.0.0.1", port):
+            for field, key, port in (("http", "http_port", spec.http_port),
+                                     ("tnt", "tarantool_port", spec.tarantool_port)):
+                if f"{field}-{index}" in bad or not host_port_in_use(port):
                     continue
-                problems.append(_(messages[field]).format(name=spec.name, port=port))
+                problems.append(PORT_MESSAGES[key]["host"]().format(name=spec.name, port=port))
                 bad.add(f"{field}-{index}")
 
     def check(self) -> bool:

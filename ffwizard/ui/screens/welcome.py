@@ -81,8 +81,7 @@ class WelcomeScreen(WizardScreen):
         if button_id.startswith("language-"):
             event.stop()
             self.run_worker(self.use_language(button_id.removeprefix("language-")))
-        else:
-            super().on_button_pressed(event)
+        # Next is the step's own handler, which Textual calls after this one by itself.
 
     async def use_language(self, language: str) -> None:
         """Speak `language` from now on and rebuild this step in it, keeping what was typed."""

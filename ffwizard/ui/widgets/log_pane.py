@@ -205,12 +205,32 @@ class LogPane(ScrollView, can_focus=True):
         self._floor = 0  # rows kept scrollable below the last line after a page turn
         self._width = 0
         self._pinned = True  # follow the newest line
+        self._page_turns = True  # see `page_turns`
         self._strips: LRUCache[int, Strip] = LRUCache(256)
 
     @property
     def lines(self) -> list[str]:
         """The lines the pane keeps, oldest first (read only)."""
         return self._lines
+
+    @property
+    def page_turns(self) -> bool:
+        """Whether a following pane turns a page when new lines do not fit (the newest lines
+        at the top, the rows below free: few bytes to the terminal), or, off, scrolls like a
+        terminal: the newest line on the bottom row, the rows above full of the lines before
+        it (the pane alone on the screen, to be read)."""
+        return self._page_turns
+
+    @page_turns.setter
+    def page_turns(self, value: bool) -> None:
+        self._page_turns = value
+        if not value and self._pinned and self._lines:
+            # Show the end now, filled from the bottom row up.
+            self._floor = 0
+            end = self._dropped + len(self._lines) - self._base
+            self.virtual_size = Size(self._width, end)
+            self.call_after_refresh(self.scroll_end, animate=False, immediate=True,
+                                    x_axis=False)
 
     @property
     def auto_scroll(self) -> bool:
@@ -289,12 +309,14 @@ class LogPane(ScrollView, can_focus=True):
         """Tail a file another process writes (a detached run's output) until `until()` is true.
 
         `start_at_tail`: read only the last that many bytes of what is already there (a
-        re-attach to a huge log shows its end at once). The file may not exist yet.
+        re-attach to a huge log shows its end at once; 0: nothing of it). The file may not
+        exist yet; when it is replaced by a new one (moved aside), the new one is read whole.
         """
 
         def read() -> None:
             worker = get_current_worker()
             handle = None
+            skip = start_at_tail  # the first file opened: only its end
             try:
                 while not worker.is_cancelled:
                     if handle is None:
@@ -306,8 +328,10 @@ class LogPane(ScrollView, can_focus=True):
                             time.sleep(poll)
                             continue
                         size = os.fstat(handle.fileno()).st_size
-                        if start_at_tail is not None and size > start_at_tail:
-                            handle.seek(size - start_at_tail)
+                        if skip == 0:
+                            handle.seek(size)  # only what is written from now on
+                        elif skip is not None and size > skip:
+                            handle.seek(size - skip)
                             handle.readline()  # skip the cut line
                     chunk = handle.read(CHUNK_SIZE)
                     if chunk:
@@ -318,6 +342,12 @@ class LogPane(ScrollView, can_focus=True):
                         while chunk := handle.read(CHUNK_SIZE):
                             self.feed(chunk)
                         break
+                    if _replaced(path, handle):
+                        # Moved aside and written anew (a copy started again): read the new
+                        # file from its start.
+                        handle.close()
+                        handle, skip = None, None
+                        continue
                     time.sleep(poll)
             finally:
                 if handle is not None:
@@ -396,7 +426,19 @@ class LogPane(ScrollView, can_focus=True):
         top = round(self.scroll_y)
         if follow is None:
             follow = self._pinned and not self.is_vertical_scrollbar_grabbed
-        if follow:
+        if follow and not self._page_turns:
+            # Like a terminal: the newest line on the bottom row.
+            if self._base != self._dropped:
+                self._base = self._dropped
+                self._strips.clear()
+                first_new = 0
+            end = len(stored)
+            self._floor = 0
+            bottom = max(0, end - height)
+            if bottom != top:
+                first_new = 0  # every row moves: the whole pane is painted
+            top = bottom
+        elif follow:
             # The pane counts at least a page of rows: a line that fits changes no scroll bar.
             self._floor = max(self._floor, top + height)
             if end - top <= height and self._base + top >= self._dropped:
@@ -491,3 +533,11 @@ class LogPane(ScrollView, can_focus=True):
             if self._log_file is not None:
                 self._log_file.close()
                 self._log_file = None
+
+
+def _replaced(path: Path, handle: BinaryIO) -> bool:
+    """Whether `path` now names another file than the one `handle` reads."""
+    try:
+        return os.stat(path).st_ino != os.fstat(handle.fileno()).st_ino
+    except OSError:
+        return False  # moved away and not there again yet: keep the old one until it is
