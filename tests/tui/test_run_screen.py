@@ -4,23 +4,13 @@ output pane full width on one key, and no stale progress after a stop or a rollb
 from __future__ import annotations
 
 import pytest
-from tui_helpers import press_next, screen_name, screen_text, wait_for, widget_text
+from tui_helpers import screen_name, screen_text, start_run, wait_for, widget_text
 
 from ffwizard.ui.app import create_app
 
 pytestmark = pytest.mark.asyncio
 
 
-async def start_run(pilot, app):
-    await press_next(pilot, app, 5)
-    await wait_for(pilot, lambda: screen_name(app) == "ReviewScreen")
-    await wait_for(pilot, lambda: app.state.plan is not None
-                   and not app.screen.query_one("#next").disabled)
-    await pilot.press("enter")
-    await wait_for(pilot, lambda: screen_name(app) == "Choice")
-    await pilot.press("right", "enter")
-    await wait_for(pilot, lambda: screen_name(app) == "RunScreen")
-    return app.screen
 
 
 def words(text: str) -> str:

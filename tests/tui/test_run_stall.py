@@ -10,7 +10,7 @@ import signal
 import time
 
 import pytest
-from tui_helpers import press_next, screen_name, screen_text, wait_for, widget_text
+from tui_helpers import screen_name, screen_text, start_run, wait_for, widget_text
 
 from ffwizard.core import detached
 from ffwizard.core.journal import current_run_dir
@@ -33,15 +33,7 @@ async def test_a_frozen_tool_reads_stalled_with_what_to_check_then_goes_on(
     app = create_app(demo.root, "sim", demo=True, runtime=demo.runtime)
     group = None
     async with app.run_test(size=(80, 24)) as pilot:
-        await press_next(pilot, app, 5)
-        await wait_for(pilot, lambda: screen_name(app) == "ReviewScreen")
-        await wait_for(pilot, lambda: app.state.plan is not None
-                       and not app.screen.query_one("#next").disabled)
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: screen_name(app) == "Choice")
-        await pilot.press("right", "enter")
-        await wait_for(pilot, lambda: screen_name(app) == "RunScreen")
-        run_screen = app.screen
+        run_screen = await start_run(pilot, app)
         await wait_for(pilot, lambda: run_screen.current_step == "run_migration"
                        and run_screen.last_sample is not None
                        and run_screen.last_sample.done > 0, timeout=120)

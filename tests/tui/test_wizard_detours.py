@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from textual.widgets import Input, Select
-from tui_helpers import press_next, screen_name, screen_text, wait_for, widget_text
+from tui_helpers import press_next, screen_name, screen_text, start_run, wait_for, widget_text
 
 from ffwizard.ui.app import create_app
 from ffwizard.ui.screens.models import OTHER
@@ -138,15 +138,6 @@ async def test_an_engine_that_does_not_answer_is_said_in_full(tmp_path, monkeypa
         assert app.screen.query_one("#problem").region.height >= 2  # shown, on screen
 
 
-async def start_run(pilot, app):
-    await reach(pilot, app, "ReviewScreen", 5)
-    await wait_for(pilot, lambda: app.state.plan is not None
-                   and not app.screen.query_one("#next").disabled)
-    await pilot.press("enter")
-    await wait_for(pilot, lambda: screen_name(app) == "Choice")
-    await pilot.press("right", "enter")
-    await wait_for(pilot, lambda: screen_name(app) == "RunScreen")
-    return app.screen
 
 
 async def test_stop_during_the_migration_then_reattach_and_finish(sim_sandbox_factory, monkeypatch):

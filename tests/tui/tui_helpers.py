@@ -45,3 +45,16 @@ def screen_text(app) -> str:
 def widget_text(app, selector: str) -> str:
     widget = app.screen.query_one(selector)
     return str(widget.render())
+
+
+async def start_run(pilot, app):
+    """From the first step, the default answers to a started run; returns the Run screen."""
+    await press_next(pilot, app, 5)
+    await wait_for(pilot, lambda: screen_name(app) == "ReviewScreen")
+    await wait_for(pilot, lambda: app.state.plan is not None
+                   and not app.screen.query_one("#next").disabled)
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: screen_name(app) == "Choice")
+    await pilot.press("right", "enter")  # the start question's focus begins on Cancel
+    await wait_for(pilot, lambda: screen_name(app) == "RunScreen")
+    return app.screen
