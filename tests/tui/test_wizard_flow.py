@@ -95,6 +95,14 @@ async def test_default_migration_from_welcome_to_done(sim_sandbox, fast_executor
         assert "ffsec_face_events" in verification and "✗" not in verification
         assert "report.md" in " ".join(str(w.render()) for w in app.screen.query("#where Static"))
         assert "deleted by hand" in widget_text(app, "#keep")
+        # Quitting here does not claim that nothing was changed.
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: screen_name(app) == "Choice")
+        question = widget_text(app, "#dialog-text")
+        assert "The migration is finished" in question and "report.md" in question
+        assert "Nothing has been changed" not in question
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen_name(app) == "DoneScreen")
 
     # The files on disk changed as planned.
     plan = app.state.plan

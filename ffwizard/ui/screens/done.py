@@ -104,3 +104,10 @@ class DoneScreen(WizardScreen):
 
     def go_next(self) -> None:
         self.app.exit(0)
+
+    def quit_question(self) -> str:
+        """What Ctrl+Q says here (the wizard's default, "nothing has been changed", is untrue
+        after a run)."""
+        report = Path(self.outcome.run_dir) / "report.md"
+        return _("The migration is finished. Its report stays at {path}.").format(
+            path=self.app.state.show_path(report))
