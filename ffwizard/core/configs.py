@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 import yaml
@@ -31,8 +31,19 @@ from ffwizard.core.yamlio import (
 from ffwizard.i18n import N_, _
 
 if TYPE_CHECKING:
-    from ffwizard.core.answers import Answers
     from ffwizard.core.installation import Installation
+
+
+class MigrationSettings(Protocol):
+    """The answers migration.yaml takes (the plan's `Answers` has them): named here so that the
+    configs, below the answers, never import them."""
+
+    @property
+    def workers_num(self) -> int: ...
+    @property
+    def objects_limit(self) -> int: ...
+    @property
+    def extraction_batch_size(self) -> int: ...
 
 # What an edit expects of the parsed file: it changes the parsed data in place.
 Expectation = Callable[[Any], None]
@@ -261,7 +272,7 @@ def shard_master_url(shard: Shard) -> str:
     return shard.url or f"http://{shard.http_host}:{shard.http_port}/v2/"
 
 
-def migration_yaml(installation: Installation, answers: Answers, old: list[Shard],
+def migration_yaml(installation: Installation, answers: MigrationSettings, old: list[Shard],
                    new: list[Shard]) -> str:
     """The text of migration.yaml, in the vendor's shape (secrets included: write it 0600)."""
     from ruamel.yaml.comments import (  # lazy: ruamel (slow to import) only to edit
