@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 NEW_MODELS = {
@@ -99,3 +100,15 @@ def plan_of(root, raw_answers: dict | None = None):
     installation = detect(Path(root))
     answers, problems = resolve_answers(installation, raw_answers, None, source="answers")
     return build_plan(installation, answers, problems=problems)
+
+
+def wait_for(condition, what: str, timeout: float = 120.0):
+    """Poll a state until it holds and return it (never sleep a fixed time); the timeout only
+    keeps a broken run from hanging the suite."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")

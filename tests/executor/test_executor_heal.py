@@ -6,23 +6,12 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from pathlib import Path
 
-from executor_helpers import ffwizard, journal_events, write_answers
+from executor_helpers import ffwizard, journal_events, wait_for, write_answers
 
 from ffwizard.core import detached
 from ffwizard.core.journal import current_run_dir
-
-
-def wait_for(condition, what: str, timeout: float = 120.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_a_copy_finished_after_its_wrapper_died_is_judged_by_its_counts(make_sandbox, tmp_path):

@@ -9,9 +9,15 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
-from executor_helpers import FAST_ENV, ffwizard, inherited_env, journal_events, write_answers
+from executor_helpers import (
+    FAST_ENV,
+    ffwizard,
+    inherited_env,
+    journal_events,
+    wait_for,
+    write_answers,
+)
 
 from ffwizard.core import detached
 from ffwizard.core.journal import current_run_dir
@@ -19,18 +25,6 @@ from ffwizard.core.journal import current_run_dir
 STALL_ENV = {"FFWIZARD_STALL_SECONDS": "1"}
 WHAT_TO_CHECK = ("Check the migration tool's output, the extraction service and the new "
                  "shards")
-
-
-def wait_for(predicate, what: str, timeout: float = 120.0):
-    """Poll a state (never sleep a fixed time); the timeout only keeps a broken run from
-    hanging the suite."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def words(text: str) -> str:
