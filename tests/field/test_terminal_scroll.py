@@ -25,13 +25,29 @@ COLUMNS, ROWS = 80, 24
 FIRST, LAST = 3, ROWS - 3
 
 
+class Emulator(pyte.Screen):
+    """pyte's terminal, with SU (CSI n S: scroll the lines within the margins up n lines, a
+    blank line in at the bottom; ECMA-48 8.3.147), which pyte leaves out."""
+
+    def scroll_up(self, count: int | None = None, *args, **kwargs) -> None:
+        row, column = self.cursor.y, self.cursor.x
+        self.cursor.y = self.margins.bottom if self.margins else self.lines - 1
+        for _ in range(count or 1):
+            self.index()
+        self.cursor.y, self.cursor.x = row, column
+
+
+class Stream(pyte.ByteStream):
+    csi = {**pyte.ByteStream.csi, "S": "scroll_up"}
+
+
 class Screen:
     """The pseudo-terminal's output, as a terminal shows it."""
 
     def __init__(self, term: PseudoTerminal) -> None:
         self.term = term
-        self.screen = pyte.Screen(COLUMNS, ROWS)
-        self.stream = pyte.ByteStream(self.screen)
+        self.screen = Emulator(COLUMNS, ROWS)
+        self.stream = Stream(self.screen)
         self.fed = 0
 
     def rows(self) -> list[str]:

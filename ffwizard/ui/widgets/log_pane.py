@@ -10,7 +10,7 @@ touches a widget.
 What reaches the terminal: a new line that lands on an empty row costs that row only. Textual
 repaints every row of a pane that scrolls, so when the pane spans the terminal's whole width
 and nothing else is drawn on its rows, it has the terminal scroll them itself (a scrolling
-region and line feeds, as curses does) and paints only the rows that came in. Otherwise, while
+region scrolled up, as curses does) and paints only the rows that came in. Otherwise, while
 it follows the end, it does not scroll one line at a time: when the lines of a small batch do
 not fit, it turns a page — the last few lines move to the top and the rows below fill one by
 one (a batch of a pageful or more just shows the end). `bench/bench_terminal_bytes.py`
@@ -538,9 +538,10 @@ class LogPane(ScrollView, can_focus=True):
         if not (0 < shift < height and moved > 0):
             return False
         first, last = rows
-        # A scrolling region of the pane's rows, line feeds on its last row, the region
-        # reset (DECSTBM and IND: VT100, as curses does).
-        self.app._driver.write(f"\x1b[{first};{last}r\x1b[{last};1H" + "\n" * shift + "\x1b[r")
+        # A scrolling region of the pane's rows, scrolled up, the region reset (DECSTBM and
+        # SU, as curses does where the terminal has them: xterm, VTE, PuTTY, tmux, xterm.js).
+        scroll_up = "\x1b[S" if shift == 1 else f"\x1b[{shift}S"
+        self.app._driver.write(f"\x1b[{first};{last}r{scroll_up}\x1b[r")
         self.terminal_scrolls += 1
         # The model follows without Textual's repaint of every row.
         self.set_reactive(LogPane.virtual_size, Size(self._width, max(end, self._floor)))
