@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import pyte
-
 from pseudo_terminal import PseudoTerminal
 
 HERE = Path(__file__).resolve().parent

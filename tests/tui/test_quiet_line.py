@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal
+from tui_helpers import wait_for
 
 from ffwizard.ui.widgets.quiet_line import BarPart, QuietBar, QuietFields, QuietText
-from tui_helpers import wait_for
 
 pytestmark = pytest.mark.asyncio
 
