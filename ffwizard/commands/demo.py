@@ -20,10 +20,10 @@ from ffwizard.demo import (
     DEFAULT_OBJECTS,
     DEFAULT_SHARDS,
     DEFAULT_TYPES,
+    SHAPE_NAMES,
     demo_pace,
 )
 from ffwizard.demo.faults import set_faults
-from ffwizard.demo.shapes import shape_names
 from ffwizard.i18n import _, ngettext
 
 
@@ -45,11 +45,11 @@ def register(subparsers) -> None:
                         help=_("extraction-api build (default %(default)s)"))
     parser.add_argument("--types", default=",".join(DEFAULT_TYPES), metavar=_("LIST"),
                         help=_("object types in use, comma separated (default %(default)s)"))
-    parser.add_argument("--shape", choices=shape_names(), default=None, metavar=_("NAME"),
+    parser.add_argument("--shape", choices=SHAPE_NAMES, default=None, metavar=_("NAME"),
                         help=_("the shape of installation to simulate, as sites have them "
                                "(default vendor): {names}; the README's table of shapes says "
                                "which ffwizard migrates and which it refuses").format(
-                                   names=", ".join(shape_names())))
+                                   names=", ".join(SHAPE_NAMES)))
     parser.add_argument("--events-per-second", type=float, default=DEFAULT_EVENTS_PER_SECOND,
                         metavar=_("N"),
                         help=_("new events the simulated video worker adds per second, a live "
