@@ -16,7 +16,6 @@ import socket
 import sys
 import tempfile
 from contextlib import ExitStack
-from importlib import resources
 from pathlib import Path
 
 import ffwizard
@@ -145,6 +144,9 @@ def textual_serve_assets(stack: ExitStack) -> tuple[Path, Path]:
     aiohttp serves files from a directory: when textual-serve is imported from the offline
     bundle (a zip), its assets are copied to a temporary directory removed at exit.
     """
+    # lazy: importlib.resources only when serving, not for every command's parser
+    from importlib import resources
+
     package = resources.files("textual_serve")
     if isinstance(package, Path) and (package / "static").is_dir():
         return package / "static", package / "templates"
