@@ -170,8 +170,9 @@ def switch_models(path: Path, models: dict[str, str]) -> tuple[str, str]:
     each `<type>_emben` in the form it has: the file directly under the key, or nested under
     `default: {model: …}`. Edited as text where it can be (`yamltext`), else with ruamel."""
     before, ending = _read_for_edit(path, N_("extraction-api config"))
-    direct = {kind for kind in models if isinstance(_model_table(before).get(f"{kind}_emben"),
-                                                    str)}
+    data = _fast_load(before)
+    table = _model_table(data)
+    direct = {kind for kind in models if isinstance(table.get(f"{kind}_emben"), str)}
 
     def expect(data: Any) -> None:
         for kind, model in models.items():
@@ -188,19 +189,27 @@ def switch_models(path: Path, models: dict[str, str]) -> tuple[str, str]:
                              f"{kind}_emben")
             text.replace(entry if kind in direct else text.get(text.get(entry, "default"),
                                                                "model"), model)
-        return before, _checked(path, before, with_ending(text.render(), ending), expect)
+        return before, _checked(path, before, with_ending(text.render(), ending), expect,
+                                expected=data)
     except (NotAsText, KeyError, EditError):
         pass  # ruamel's edit says what is missing, or does what text cannot
     return before, _checked(path, before, _switch_models_rt(path, before, ending, models),
                             expect)
 
 
-def _model_table(text: str) -> dict[str, Any]:
-    """extractors.models of the config as the C loader reads it ({} when not a mapping)."""
+def _fast_load(text: str) -> Any:
+    """The file's data as the C loader reads it (None when it is not YAML: the edit says so)."""
     try:
-        data = yaml.load(as_lf(text), Loader=fast_loader())  # noqa: S506
+        return yaml.load(text, Loader=fast_loader())  # noqa: S506
+    except yaml.YAMLError:
+        return None
+
+
+def _model_table(data: Any) -> dict[str, Any]:
+    """extractors.models of the config's data ({} when not a mapping)."""
+    try:
         table = data["extractors"]["models"]
-    except (yaml.YAMLError, KeyError, TypeError):
+    except (KeyError, TypeError):
         return {}
     return table if isinstance(table, dict) else {}
 
@@ -330,9 +339,12 @@ def _switch_sf_api_rt(path: Path, before: str, ending: str, new_shards: list[Sha
     return with_ending(rt.render(), ending)
 
 
-def _checked(path: Path, before: str, after: str, expect: Expectation) -> str:
-    """`after`, once its data is what `expect` makes of `before`'s (parsed with the C loader)."""
-    expected = yaml.load(before, Loader=fast_loader())  # noqa: S506
+def _checked(path: Path, before: str, after: str, expect: Expectation, *,
+             expected: Any = None) -> str:
+    """`after`, once its data is what `expect` makes of `before`'s (parsed with the C loader;
+    `expected`: that data already parsed, changed here)."""
+    if expected is None:
+        expected = yaml.load(before, Loader=fast_loader())  # noqa: S506
     expect(expected)
     try:
         parsed = yaml.load(after, Loader=fast_loader())  # noqa: S506

@@ -152,6 +152,11 @@ class Installation:
     product: str = "FindFace Multi"
     # FindFace Multi 2.0's per-shard configs (`shard-001.lua`, …); their names are never reused.
     shard_configs: list[str] = field(default_factory=list)
+    # The compose file as detection read it, its text and its data, so that the plan edits what
+    # was detected without reading and parsing it again (None: read it). Not part of what the
+    # installation is: not shown, compared or saved.
+    compose_text: str | None = field(default=None, repr=False, compare=False)
+    compose_document: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     @property
     def blocking(self) -> list[Problem]:

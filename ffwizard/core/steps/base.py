@@ -134,7 +134,8 @@ class PlanContext:
         if inst.compose_file is None or not any(s.service for s in self.old_shards):
             return None  # no shard service to copy: detection has said why, once
         try:
-            edited = compose.ComposeEdit(inst.compose_file)
+            edited = compose.ComposeEdit(inst.compose_file, inst.compose_text,
+                                         inst.compose_document)
             added = edited.add_shard_services(self.old_shards, self.new_shards)
             removed = edited.remove_services(replica_service_names(self.old_shards))
         except EditError as err:
