@@ -66,6 +66,8 @@ S3_KEYS = ("endpoint", "bucket-name", "access-key", "secret-access-key", "secure
 
 @dataclass
 class SfApiConfig:
+    """What the sf-api config says of the shards, the extraction service and the storage."""
+
     shard_urls: list[tuple[str, str]]  # (master, slave)
     extraction_api_url: str | None
     listen: str | None

@@ -83,6 +83,8 @@ def gallery_counts(runtime: Runtime, base_urls: list[str],
 
 @dataclass(frozen=True)
 class ProgressSample:
+    """The copy's progress at one moment: objects done of total, rate and time left."""
+
     done: int
     total: int
     rate: float | None      # objects per second over the recent window
