@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import tempfile
 from pathlib import Path
 
 from ffwizard.core.errors import UserError
@@ -89,6 +88,8 @@ def run(args: argparse.Namespace) -> int:
     if not types:
         raise UserError(_("--types needs at least one of face, body, car"))
     if args.fresh_in is not None:
+        import tempfile  # lazy: tempfile (random, ~1.5 ms) only here, not for every parser
+
         args.sandbox = Path(tempfile.mkdtemp(prefix="tab-", dir=args.fresh_in))
     elif args.sandbox is None:
         print(_("Building the demo installation in a fresh temporary directory…"), flush=True)

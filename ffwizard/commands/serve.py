@@ -14,7 +14,6 @@ import shlex
 import shutil
 import socket
 import sys
-import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -144,7 +143,8 @@ def textual_serve_assets(stack: ExitStack) -> tuple[Path, Path]:
     aiohttp serves files from a directory: when textual-serve is imported from the offline
     bundle (a zip), its assets are copied to a temporary directory removed at exit.
     """
-    # lazy: importlib.resources only when serving, not for every command's parser
+    # lazy: importlib.resources and tempfile only when serving, not for every command's parser
+    import tempfile
     from importlib import resources
 
     package = resources.files("textual_serve")
@@ -194,6 +194,8 @@ def listen_error(host: str, port: int, err: OSError) -> Exception:
 def tab_sandboxes(stack: ExitStack) -> Path:
     """The directory each browser tab builds its own demo sandbox in; whatever a tab left
     (its process killed with the tab) is stopped and removed with the server."""
+    import tempfile  # lazy: only when serving, not for every command's parser
+
     from ffwizard.runtime.sim import stop_demo  # lazy: the demo's programs only when serving
 
     parent = Path(tempfile.mkdtemp(prefix="ffwizard-serve-demo-"))
