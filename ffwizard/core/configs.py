@@ -185,18 +185,23 @@ def switch_models(path: Path, models: dict[str, str]) -> tuple[str, str]:
                 table[f"{kind}_emben"]["default"]["model"] = model
 
     try:
-        text = YamlText(as_lf(before))
-        for kind, model in models.items():
-            entry = text.get(text.get(text.get(text.root, "extractors"), "models"),
-                             f"{kind}_emben")
-            text.replace(entry if kind in direct else text.get(text.get(entry, "default"),
-                                                               "model"), model)
-        return before, _checked(path, before, with_ending(text.render(), ending), expect,
+        after = _switch_models_as_text(as_lf(before), models, direct)
+        return before, _checked(path, before, with_ending(after, ending), expect,
                                 expected=data)
     except (NotAsText, KeyError, EditError):
         pass  # ruamel's edit says what is missing, or does what text cannot
     return before, _checked(path, before, _switch_models_rt(path, before, ending, models),
                             expect)
+
+
+def _switch_models_as_text(before: str, models: dict[str, str], direct: set[str]) -> str:
+    """The model switch on the LF text: each model's scalar replaced where it stands."""
+    text = YamlText(before)
+    for kind, model in models.items():
+        entry = text.get(text.get(text.get(text.root, "extractors"), "models"), f"{kind}_emben")
+        text.replace(entry if kind in direct else text.get(text.get(entry, "default"), "model"),
+                     model)
+    return text.render()
 
 
 def _fast_load(text: str) -> Any:

@@ -2,11 +2,13 @@
 
 A scalar is replaced where the parser saw it (its quotes kept), a block sequence's items are
 removed or copied as their own lines: every other byte stays as written, and neither ruamel.yaml's
-import nor its load and dump (~20x slower than PyYAML's C parser) is on the way. For a file that
-ruamel.yaml writes back unchanged, the text is the one ruamel would write: the tests compare the
-two on every fixture and site shape. What it cannot do as text (a block scalar, a flow sequence, a
-value that would need quoting differently, a key given twice...) raises `NotAsText`: the caller
-then edits with ruamel, as before. Callers check the data of every text made either way.
+import nor its load and dump (~20x slower than PyYAML's C parser) is on the way. On every fixture
+and site shape the text is the one ruamel writes (the tests compare the two); elsewhere it can
+differ only where ruamel's is the worse: a comment after a changed value keeps its gap (ruamel
+keeps its column), and a comment between two list entries is not copied with the first one. What
+it cannot do as text (a block scalar, a flow sequence, an anchor, a value that would need quoting
+differently, a key given twice...) raises `NotAsText`: the caller then edits with ruamel, as
+before. Callers check the data of every text made either way.
 
 The emitter at the end writes a new document (dicts, lists, strings, ints, booleans) as ruamel
 would with the same indentation, for the values it can tell ruamel's style of; others raise
