@@ -32,15 +32,17 @@ from ffwizard.core.settings import Settings
 from ffwizard.core.shards import host_port_in_use
 from ffwizard.demo import is_sandbox
 from ffwizard.i18n import _
+from ffwizard.runtime import open_runtime, open_runtime_for
 
 if TYPE_CHECKING:
     from ffwizard.core.executor import Executor
     from ffwizard.core.lock import InstallLock
     from ffwizard.core.preflight import Check
 
-# `plan` (detect, answer, plan, count) needs none of what opens a runtime, checks a plan or runs
-# it: those modules (the executor, preflight, the lock, the runtimes) are imported by the
-# functions that use them, so that `ffwizard plan` does not load them (~15 ms of its ~150 ms).
+# `plan` (detect, answer, plan, count) needs none of what checks a plan, runs it or locks the
+# installation: those modules (the executor, preflight, the lock) are imported by the functions
+# that use them, so that `ffwizard plan` does not load them (~15 ms of its ~150 ms).
+# ffwizard.runtime itself is light: each runtime's module is imported when one is opened.
 
 __all__ = [
     "OpenInstallation", "Survey", "available_models", "current_run", "default_runtime_kind",
@@ -96,8 +98,6 @@ def open_installation(root: Path, kind: str | None = None, *,
                       installation: Installation | None = None) -> OpenInstallation:
     """Detect the installation at `root` (unless given) and open its runtime (`kind` None: the
     default for the root; `runtime`: one already open)."""
-    from ffwizard.runtime import open_runtime_for  # lazy: a runtime only when one is opened
-
     detected = installation if installation is not None else detect_installation(root)
     opened, seen = open_runtime_for(detected, kind or default_runtime_kind(root), runtime)
     return OpenInstallation(seen, opened)
@@ -226,8 +226,6 @@ def ensure_no_run(root: Path) -> None:
 
 def runtime_for_run(root: Path, run_dir: RunDir) -> Runtime:
     """The runtime the run was started with (recorded in run.json), for the same project."""
-    from ffwizard.runtime import open_runtime  # lazy: a runtime only when one is opened
-
     kind = run_dir.info()["runtime"]
     summary = load_plan(run_dir.path).summary
     compose_file = Path(summary.compose_file or Path(root) / "docker-compose.yaml")

@@ -18,8 +18,9 @@ from ffwizard.core.parallel import map_in_threads
 # What `plan` must not load: Textual (the wizard's), ruamel.yaml (edits are made as text on the
 # vendor's files), what runs a migration, and standard modules replaced by lighter means.
 NOT_FOR_PLAN = ("textual", "ruamel", "ruamel.yaml", "httpx", "docker", "ffwizard.ui",
-                "ffwizard.core.executor", "ffwizard.core.preflight", "ffwizard.runtime",
-                "ffwizard.demo.sandbox", "http.client", "concurrent.futures", "hashlib")
+                "ffwizard.core.executor", "ffwizard.core.preflight", "ffwizard.core.lock",
+                "ffwizard.runtime.docker", "ffwizard.runtime.sim", "ffwizard.demo.sandbox",
+                "http.client", "concurrent.futures", "hashlib")
 
 LOADED = """
 import io, contextlib, sys
