@@ -5,7 +5,7 @@ removed or copied as their own lines: every other byte stays as written, and nei
 import nor its load and dump (~20x slower than PyYAML's C parser) is on the way. On every fixture
 and site shape the text is the one ruamel writes (the tests compare the two); elsewhere it can
 differ only where ruamel's is the worse: a comment after a changed value keeps its gap (ruamel
-keeps its column), and a comment between two list entries is not copied with the first one. What
+keeps its column), and a comment after a list entry is not copied with the entry. What
 it cannot do as text (a block scalar, a flow sequence, an anchor, a value that would need quoting
 differently, a key given twice...) raises `NotAsText`: the caller then edits with ruamel, as
 before. Callers check the data of every text made either way.
@@ -207,6 +207,8 @@ def _apply(text: str, edits: list[tuple[int, int, str]]) -> str:
 def _content_end(doc: YamlText, node: yaml.Node) -> int:
     """Where the node's own text ends: its end mark for a scalar or a flow collection; for a
     block collection (whose end mark is where the next token starts), its last child's end."""
+    if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">"):
+        raise NotAsText("block scalar")  # it ends where the next token starts
     if isinstance(node, yaml.ScalarNode) or getattr(node, "flow_style", False):
         return doc._index(node.end_mark)
     children: list[yaml.Node] = []

@@ -223,3 +223,14 @@ def test_comments_and_quotes_stay_where_they_are(tmp_path):
 
 def test_shape_names_without_the_sandbox_module_are_the_shapes():
     assert list(SHAPE_NAMES) == shape_names()
+
+
+def test_an_entry_holding_a_block_scalar_is_edited_by_ruamel(tmp_path):
+    text = ("storage-api:\n  shards:\n  - master: http://127.0.0.1:8101/v2/\n    note: |\n"
+            "      the first\n  # after\n  - master: http://127.0.0.1:8102/v2/\n    note: x\n")
+    new = shard_lists(INSTALLS / "gpu8")[0][:1]
+    with pytest.raises(NotAsText):
+        configs._switch_sf_api_as_text(text, new)
+    before, after = configs.switch_sf_api_shards(write(tmp_path, text), new)
+    assert [s["master"] for s in yaml.safe_load(after)["storage-api"]["shards"]] == \
+        [configs.shard_master_url(new[0])]
