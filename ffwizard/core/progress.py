@@ -11,10 +11,10 @@ import json
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from ffwizard.core.errors import CountError
+from ffwizard.core.parallel import map_in_threads
 from ffwizard.core.ports import Runtime
 from ffwizard.i18n import _, current_language
 
@@ -64,9 +64,8 @@ def gallery_counts(runtime: Runtime, base_urls: list[str],
     totals: dict[str, int] = {}
     if not base_urls:
         return totals
-    with ThreadPoolExecutor(max_workers=min(16, len(base_urls))) as pool:
-        answers = list(pool.map(lambda base: runtime.http_get(stat_url(base), timeout=timeout),
-                                base_urls))
+    answers = map_in_threads(lambda base: runtime.http_get(stat_url(base), timeout=timeout),
+                             base_urls)
     for base, answer in zip(base_urls, answers):
         if answer.status != 200:
             why = answer.error or f"HTTP {answer.status}"
@@ -84,6 +83,8 @@ def gallery_counts(runtime: Runtime, base_urls: list[str],
 
 @dataclass(frozen=True)
 class ProgressSample:
+    """The copy's progress at one moment: objects done of total, rate and time left."""
+
     done: int
     total: int
     rate: float | None      # objects per second over the recent window

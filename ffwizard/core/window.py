@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from ffwizard.core.errors import CountError
+from ffwizard.core.parallel import map_in_threads
 from ffwizard.core.ports import Runtime
 from ffwizard.core.progress import format_count, gallery_counts
 from ffwizard.i18n import _, ngettext
@@ -96,8 +96,7 @@ def _each(urls: list[str], galleries: list[str],
     pairs = [(u, g) for u in urls for g in galleries]
     if not pairs:
         return {}
-    with ThreadPoolExecutor(max_workers=min(16, len(pairs))) as pool:
-        return dict(zip(pairs, pool.map(lambda pair: work(*pair), pairs)))
+    return dict(zip(pairs, map_in_threads(lambda pair: work(*pair), pairs)))
 
 
 def marks(runtime: Runtime, urls: list[str], galleries: list[str],
@@ -136,8 +135,7 @@ def marks(runtime: Runtime, urls: list[str], galleries: list[str],
 
     if not galleries:
         return {}
-    with ThreadPoolExecutor(max_workers=min(16, len(galleries))) as pool:
-        return dict(zip(galleries, pool.map(settle, galleries)))
+    return dict(zip(galleries, map_in_threads(settle, galleries)))
 
 
 def ids_after(runtime: Runtime, base: str, gallery: str, mark: int) -> set[int]:
@@ -178,13 +176,12 @@ def _steady(runtime: Runtime, urls: list[str],
     above: dict[str, set[int]] = {g: set() for g in marks_}
     if not urls:
         return counts, above
-    with ThreadPoolExecutor(max_workers=min(16, len(urls))) as pool:
-        for shard_counts, shard_above in pool.map(lambda u: _steady_shard(runtime, u, marks_),
-                                                  urls):
-            for name, count in shard_counts.items():
-                counts[name] = counts.get(name, 0) + count
-            for name, ids in shard_above.items():
-                above[name] |= ids
+    for shard_counts, shard_above in map_in_threads(lambda u: _steady_shard(runtime, u, marks_),
+                                                    urls):
+        for name, count in shard_counts.items():
+            counts[name] = counts.get(name, 0) + count
+        for name, ids in shard_above.items():
+            above[name] |= ids
     return counts, above
 
 
