@@ -303,3 +303,20 @@ async def test_without_page_turns_the_pane_scrolls_like_a_terminal():
         pane.add_lines(["row 30"])
         await wait_until(pilot, lambda: any("row 30" in r for r in screen_rows(app)), 2.0)
         assert pane_rows(app)[-1] == ""
+
+
+async def test_show_end_fills_the_rows_after_a_page_turn():
+    """What the Run screen asks when a dialog over the output closes (its rows are painted
+    anyway): the newest line on the bottom row, the lines before it above."""
+    pane = LogPane(max_lines=1000)
+    app = PaneApp(pane)
+    async with app.run_test(size=(40, 12)) as pilot:
+        for n in range(12):
+            pane.add_lines([f"row {n}"])
+            await wait_until(pilot, lambda n=n: any(f"row {n}" in r for r in screen_rows(app)), 2.0)
+        assert pane_rows(app)[-1] == ""  # a page turned
+        pane.show_end()
+        await wait_until(pilot, lambda: pane_rows(app)[-1] == "row 11", 2.0)
+        rows = pane_rows(app)
+        assert rows == [f"row {k}" for k in range(12 - len(rows), 12)]
+        assert pane.page_turns  # the next line that does not fit turns a page again

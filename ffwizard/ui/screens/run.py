@@ -188,6 +188,11 @@ class RunScreen(Screen):
     def on_resize(self) -> None:
         self.render_steps()  # as many columns as the new width holds
 
+    def on_screen_resume(self) -> None:
+        # A dialog was over the output (the pane turned pages under it): Textual paints the
+        # rows it uncovers anyway, so show them as the terminal scrolls them.
+        self.query_one("#log", LogPane).show_end()
+
     # --- starting or re-opening a run -----------------------------------------------------------
     def open_existing(self) -> None:
         status = read_status(self.app.state.root)

@@ -244,8 +244,14 @@ class LogPane(ScrollView, can_focus=True):
     @page_turns.setter
     def page_turns(self, value: bool) -> None:
         self._page_turns = value
-        if not value and self._pinned and self._lines:
-            # Show the end now, filled from the bottom row up.
+        if not value:
+            self.show_end()
+
+    def show_end(self) -> None:
+        """While following: the newest line on the bottom row and the lines before it above
+        (after a page turn, as the terminal would scroll). Worth it when the pane is painted
+        whole anyway: shown alone, or uncovered by a dialog that was over it."""
+        if self._pinned and self._lines and self._floor:
             self._floor = 0
             end = self._dropped + len(self._lines) - self._base
             self.virtual_size = Size(self._width, end)
