@@ -1,5 +1,5 @@
-"""`ffwizard plan` stays light (issue #17): what its process loads, the plain-socket HTTP client
-it asks the shards with, the threads it asks them in. Real processes, real loopback HTTP."""
+"""`ffwizard plan` stays light (issue #17): what its process loads, the HTTP client it asks the
+shards with, the threads it asks them in. Real processes, real loopback HTTP."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import time
 import pytest
 from install_fixtures import INSTALLS
 
-from ffwizard.commands.plan import LoopbackHttp, parse_http_answer
+from ffwizard.commands.plan import LoopbackHttp
 from ffwizard.core.parallel import map_in_threads
 
 # What `plan` must not load: Textual (the wizard's), ruamel.yaml (edits are made as text on the
@@ -20,7 +20,7 @@ from ffwizard.core.parallel import map_in_threads
 NOT_FOR_PLAN = ("textual", "ruamel", "ruamel.yaml", "httpx", "docker", "ffwizard.ui",
                 "ffwizard.core.executor", "ffwizard.core.preflight", "ffwizard.core.lock",
                 "ffwizard.runtime.docker", "ffwizard.runtime.sim", "ffwizard.demo.sandbox",
-                "http.client", "concurrent.futures", "hashlib")
+                "concurrent.futures", "hashlib")
 
 LOADED = """
 import io, contextlib, sys
@@ -45,9 +45,11 @@ def test_plan_loads_none_of_what_it_does_not_need(name):
     assert "yaml" in modules and "ffwizard.core.planner" in modules  # it did plan
 
 
-def test_plan_asking_the_shards_loads_no_http_library():
+def test_plan_asking_the_shards_loads_no_http_library_but_the_standard_one():
     modules = loaded_by("plan", "--root", str(INSTALLS / "gpu8"))
     assert modules & set(NOT_FOR_PLAN) == set()
+    assert "http.client" not in loaded_by("plan", "--root", str(INSTALLS / "gpu8"),
+                                          "--no-shard-counts")
 
 
 def test_help_loads_no_textual():
@@ -114,17 +116,6 @@ def test_loopback_http_says_why_nothing_answered(shard_url):
     assert nobody.status == 0 and nobody.error
     assert LoopbackHttp().http_get("https://127.0.0.1/").error.startswith(
         "not a plain HTTP address")
-
-
-def test_parse_http_answer():
-    assert parse_http_answer(b"HTTP/1.0 200 OK\r\n\r\nall of it").body == b"all of it"
-    assert parse_http_answer(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabcdef").body == b"abc"
-    chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
-    assert parse_http_answer(chunked).body == b"abcde"
-    for broken in (b"", b"SSH-2.0-OpenSSH\r\n", b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nab",
-                   b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"):
-        answer = parse_http_answer(broken)
-        assert answer.status == 0 and answer.error, broken
 
 
 # --- threads -----------------------------------------------------------------------------------
