@@ -78,6 +78,9 @@ def plain_log_class():
         follow_file = LogPane.follow_file
         _finish_from_thread = LogPane._finish_from_thread
 
+        def show_end(self) -> None:
+            pass  # a plain Log follows its end as it is
+
         def __init__(self, *, max_lines=None, id=None, **_ignored) -> None:
             super().__init__(max_lines=None, auto_scroll=True, id=id)
             self._lock = threading.Lock()
