@@ -151,3 +151,54 @@ async def test_each_new_tab_of_the_served_demo_starts_a_fresh_demo(tmp_path):
             await run_to_done(second)
     finally:
         stop(process)
+
+
+def output_rows(text: str) -> list[str]:
+    """The rows of the Run screen's output pane: between its titled top rule and the next rule."""
+    rows = text.split("\n")
+    top = next(n for n, row in enumerate(rows) if row.lstrip("─").startswith("output"))
+    bottom = next(n for n in range(top + 1, len(rows)) if rows[n].startswith("─" * 20))
+    return [row.rstrip() for row in rows[top + 1:bottom]]
+
+
+async def test_the_run_output_scrolls_right_in_the_browsers_terminal(demo_server, tmp_path):
+    """The pane has the terminal scroll its rows (xterm.js here): what the page shows is the
+    tool's lines in order, the newest on the bottom row, every row above it full."""
+    async with HeadlessChromium(tmp_path / "profile") as browser:
+        page = await browser.open(demo_server)
+        await page.wait_for_text(WELCOME_TEXT, timeout=60)
+        # The header numbers the step on screen: "3.Models".
+        for wanted in ("2.Installation", "3.Models", "4.Shards", "5.Settings", "6.Review"):
+            await page.press(NEXT_KEY)
+            await page.wait_for_text(wanted, timeout=60)
+            await asyncio.sleep(FADE_IN_SECONDS)  # the screen takes keys once it is laid out
+        await page.wait_for_text("Apply…", timeout=60)
+        for _attempt in range(60):  # Enter does nothing on Review until the plan is made
+            await page.press(NEXT_KEY)
+            await asyncio.sleep(1.0)
+            if "Start the migration" in await page.screen_text():
+                break
+        await page.press("right")
+        await page.press(NEXT_KEY)
+        await page.wait_for_text("progress:", timeout=180)
+
+        def progress(row: str) -> int:
+            return int(row.split("progress: ", 1)[1].split("/", 1)[0])
+
+        seen = 0
+        deadline = asyncio.get_running_loop().time() + 120
+        while seen < 12:  # a dozen progress lines, the pane long full
+            assert asyncio.get_running_loop().time() < deadline, await page.screen_text()
+            await asyncio.sleep(0.5)
+            text = await page.screen_text()
+            if "point of no return" in text and "Stop here" in text:
+                break  # the copy is over
+            rows = output_rows(text)
+            counts = [progress(row) for row in rows if "progress: " in row]
+            if not counts or rows[-1] == "":
+                continue  # a row still being painted
+            assert all(rows), rows  # every row full: scrolled, no page turned, no gap
+            assert counts == sorted(counts) and len(set(counts)) == len(counts), rows
+            seen = max(seen, len(counts))
+        await page.screenshot(SCREENSHOTS / "web-run.png")
+        assert seen >= 5, "the copy ended before the pane showed its lines"
