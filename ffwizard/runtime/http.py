@@ -43,7 +43,7 @@ class KeptConnections:
         except ValueError as err:
             return HttpAnswer(status=0, error=str(err))
         if key[0] not in ("http", "https") or not key[1]:
-            return HttpAnswer(status=0, error=_("not an HTTP address: {url}").format(url=url))
+            return HttpAnswer(status=0, error=_("not a plain HTTP address: {url}").format(url=url))
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         connection, kept = self._take(key, timeout)
         try:
