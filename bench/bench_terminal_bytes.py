@@ -46,6 +46,10 @@ SIZES = [(120, 40), (80, 24)]
 RATES = [0, 1, 50, 500, 5000]
 TARGET_KIB_S = 100
 TARGET_LOW_RATE_RATIO = 2.0
+# The issue's low rates (its rates are 1, 50, 500, 5,000 lines/s). At 0 (the tool's progress
+# line alone) the Run screen's progress row is measured against ~66 bytes a second: shown, not
+# a target.
+LOW_RATES = (1, 50)
 ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_=>]")
 
 
@@ -178,26 +182,28 @@ class Terminal:
         """What was drawn since the last call; finds where the log pane is on the way."""
         with self.lock:
             data, self.recorded = bytes(self.recorded), bytearray()
-        corners = {}
-        for corner in ("╭", "╰"):
-            sgr, line = rb"(?:\x1b\[[0-9;]*m)*", "─".encode()
-            pattern = (rb"\x1b\[(\d+);(\d+)H" + sgr + corner.encode() + sgr + line
-                       + rb"(?:" + line + rb"|\x1b\[[0-9;]*m)*"
-                       + (rb" output " if corner == "╭" else b""))
-            matches = list(re.finditer(pattern, data))
-            if matches:  # the last drawing of the corner is the current one
-                corners[corner] = (int(matches[-1][1]), int(matches[-1][2]))
-        if "╭" in corners and "╰" in corners and corners["╭"][1] == corners["╰"][1]:
-            self.pane = (corners["╭"][0], corners["╰"][0], corners["╭"][1])
+        # The pane spans the width: its top border row holds its title, its bottom border is
+        # the next row drawn from the first column as a rule.
+        sgr = rb"(?:\x1b\[[0-9;]*m)*"
+        titles = list(re.finditer(rb"\x1b\[(\d+);1H" + sgr + "─".encode() + b"?" + sgr
+                                  + rb"output", data))
+        if titles:
+            top = int(titles[-1][1])
+            rules = [int(m[1]) for m in re.finditer(
+                rb"\x1b\[(\d+);1H" + sgr + b"(?:" + "─".encode() + b"){20}", data)]
+            below = [row for row in rules if row > top]
+            if below:
+                self.pane = (top, min(below), 1)
         return data
 
     def pane_bytes(self, data: bytes) -> int:
-        """The bytes of `data` drawn inside the log pane (its border and scroll bar too)."""
+        """The bytes of `data` drawn inside the log pane (its borders too), and the scrolls the
+        pane has the terminal make."""
         if self.pane is None:
             return -1
         top, bottom, left = self.pane
         moves = list(re.finditer(rb"\x1b\[(\d+);(\d+)H", data))
-        inside = 0
+        inside = sum(len(m[0]) for m in re.finditer(rb"\x1b\[\d+;\d+r\x1b\[\d*S\x1b\[r", data))
         for move, after in zip(moves, moves[1:] + [None]):
             end = after.start() if after else len(data)
             if top <= int(move[1]) <= bottom and int(move[2]) >= left:
@@ -370,14 +376,15 @@ def main() -> int:
             ok &= pane["bytes_per_s"] <= TARGET_KIB_S * 1024
             if row["rate"] is None:
                 ok &= pane["bytes_per_s"] <= 200
-            elif row["rate"] <= 1 and text:
+            elif row["rate"] in LOW_RATES and text:
                 ok &= pane["bytes_per_s"] <= TARGET_LOW_RATE_RATIO * text
     print(f"\nload average {load[0]:.1f} before, {load_after[0]:.1f} after "
           f"({os.cpu_count()} cores); windows of {args.seconds:g} s "
           f"({args.low_rate_seconds:g} s at 0 and 1 line/s)")
     if "pane" in results:
         print(f"targets (LogPane): ≤ {TARGET_KIB_S} KiB/s at any rate, ≤ "
-              f"{TARGET_LOW_RATE_RATIO:g}× the new text at ≤ 1 line/s, idle ≈ 0: "
+              f"{TARGET_LOW_RATE_RATIO:g}× the new text at "
+              + " and ".join(f"{rate:,}" for rate in LOW_RATES) + " lines/s, idle ≈ 0: "
               + ("met" if ok else "NOT MET"))
     return 0 if ok else 1
 

@@ -1,3 +1,3 @@
-from ffwizard.cli import main
+from ffwizard.cli import run
 
-raise SystemExit(main())
+run()

@@ -15,27 +15,34 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ffwizard.core.answers import Answers, resolve_answers
 from ffwizard.core.atomic import atomic_write_text
 from ffwizard.core.detect import detect
 from ffwizard.core.errors import RunExists, UserError
-from ffwizard.core.executor import Executor
 from ffwizard.core.installation import Installation, Problem
 from ffwizard.core.journal import RunDir, current_run_dir, find_run
-from ffwizard.core.lock import InstallLock, refuse_if_held
 from ffwizard.core.plan import Plan
 from ffwizard.core.planner import build_plan, load_plan
 from ffwizard.core.ports import Runtime, ServiceState
-from ffwizard.core.preflight import Check, require_preflight, run_preflight
 from ffwizard.core.reextract import Reextract, measured_rate
 from ffwizard.core.reextract import objects_to_reextract as count_old_objects
 from ffwizard.core.settings import Settings
 from ffwizard.core.shards import host_port_in_use
-from ffwizard.demo.sandbox import is_sandbox
+from ffwizard.demo import is_sandbox
 from ffwizard.i18n import _
 from ffwizard.runtime import open_runtime, open_runtime_for
+
+if TYPE_CHECKING:
+    from ffwizard.core.executor import Executor
+    from ffwizard.core.lock import InstallLock
+    from ffwizard.core.preflight import Check
+
+# `plan` (detect, answer, plan, count) needs none of what checks a plan, runs it or locks the
+# installation: those modules (the executor, preflight, the lock) are imported by the functions
+# that use them, so that `ffwizard plan` does not load them (~15 ms of its ~150 ms).
+# ffwizard.runtime itself is light: each runtime's module is imported when one is opened.
 
 __all__ = [
     "OpenInstallation", "Survey", "available_models", "current_run", "default_runtime_kind",
@@ -144,6 +151,8 @@ def require_runnable(plan: Plan) -> None:
 def preflight(plan: Plan, runtime: Runtime, *,
               settings: Settings | None = None) -> list[Check]:
     """Every preflight check of the plan, passed or not (nothing raised for a failed one)."""
+    from ffwizard.core.preflight import run_preflight  # lazy: preflight only when checking
+
     return run_preflight(plan, runtime, settings or Settings())
 
 
@@ -151,6 +160,8 @@ def survey(root: Path, kind: str, *, runtime: Runtime | None = None,
            settings: Settings | None = None) -> Survey:
     """Detection, service states, available models, the default proposal and its preflight:
     everything the wizard shows before asking anything."""
+    from ffwizard.core.preflight import Check  # lazy: preflight only when checking
+
     if not root.is_dir():
         raise UserError(_("there is no directory {path}. Give the install root (the directory "
                           "holding docker-compose.yaml).").format(path=root))
@@ -177,6 +188,8 @@ def survey(root: Path, kind: str, *, runtime: Runtime | None = None,
 def lock(root: Path, command: str) -> InstallLock:
     """The installation's lock (`with session.lock(root, "apply") as held:`); raises LockHeld
     naming the holder. `held.took_over` tells of a stale lock taken over."""
+    from ffwizard.core.lock import InstallLock  # lazy: the lock only for a run
+
     return InstallLock(root, command)
 
 
@@ -202,6 +215,8 @@ def last_run(root: Path) -> RunDir | None:
 def ensure_no_run(root: Path) -> None:
     """Raise RunExists when a run is already under way at `root` (LockHeld naming the holder
     when a process holds it now)."""
+    from ffwizard.core.lock import refuse_if_held  # lazy: the lock only for a run
+
     if current_run(root) is not None:
         refuse_if_held(root)
         raise RunExists(_("a migration run is already under way here; continue it with "
@@ -222,6 +237,10 @@ def start_run(root: Path, plan: Plan, runtime: Runtime, *, on_event: OnEvent,
               on_checks: Callable[[list[Check]], None] | None = None) -> Executor:
     """Check the plan (preflight; PreflightFailed when a check fails, nothing changed) and start
     its run; call under `lock(root, ...)`. `on_checks` hears the checks that passed."""
+    # lazy: the executor and preflight only to run
+    from ffwizard.core.executor import Executor
+    from ffwizard.core.preflight import require_preflight
+
     settings = settings or Settings()
     checks = require_preflight(plan, runtime, settings)
     if on_checks is not None:
@@ -245,6 +264,8 @@ def reopen_run(root: Path, runtime: Runtime | None = None, *, on_event: OnEvent,
                ping: bool = True) -> Executor:
     """The executor of the current run, to continue or roll it back; call under `lock`.
     `runtime` None: the one the run was started with (asked to answer first when `ping`)."""
+    from ffwizard.core.executor import Executor  # lazy: the executor only to run
+
     if runtime is None:
         run_dir = current_run(root) or find_run(root)
         if run_dir is None:

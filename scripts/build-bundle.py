@@ -58,9 +58,9 @@ if sys.version_info < {oldest}:
     )
     sys.exit(2)
 
-from ffwizard.cli import main
+from ffwizard.cli import run
 
-sys.exit(main())
+run()
 '''
 
 

@@ -13,7 +13,6 @@ from ffwizard.core import detached
 from ffwizard.core.errors import UserError
 from ffwizard.core.progress import ProgressMeter
 from ffwizard.core.report import status_word
-from ffwizard.core.runstatus import migration_progress, read_status
 from ffwizard.core.stall import with_stall
 from ffwizard.core.steps import step_title
 from ffwizard.i18n import N_, _
@@ -43,6 +42,10 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # lazy: the run's status (the lock, the journal's reader) only when the command runs, not
+    # for every command's parser (`ffwizard plan` registers this one too)
+    from ffwizard.core.runstatus import migration_progress, read_status
+
     root = args.root.resolve()
     status = read_status(root)
     if status is None or not status.current:

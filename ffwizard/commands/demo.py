@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import tempfile
 from pathlib import Path
 
 from ffwizard.core.errors import UserError
@@ -20,10 +19,10 @@ from ffwizard.demo import (
     DEFAULT_OBJECTS,
     DEFAULT_SHARDS,
     DEFAULT_TYPES,
+    SHAPE_NAMES,
     demo_pace,
 )
 from ffwizard.demo.faults import set_faults
-from ffwizard.demo.shapes import shape_names
 from ffwizard.i18n import _, ngettext
 
 
@@ -45,11 +44,11 @@ def register(subparsers) -> None:
                         help=_("extraction-api build (default %(default)s)"))
     parser.add_argument("--types", default=",".join(DEFAULT_TYPES), metavar=_("LIST"),
                         help=_("object types in use, comma separated (default %(default)s)"))
-    parser.add_argument("--shape", choices=shape_names(), default=None, metavar=_("NAME"),
+    parser.add_argument("--shape", choices=SHAPE_NAMES, default=None, metavar=_("NAME"),
                         help=_("the shape of installation to simulate, as sites have them "
                                "(default vendor): {names}; the README's table of shapes says "
                                "which ffwizard migrates and which it refuses").format(
-                                   names=", ".join(shape_names())))
+                                   names=", ".join(SHAPE_NAMES)))
     parser.add_argument("--events-per-second", type=float, default=DEFAULT_EVENTS_PER_SECOND,
                         metavar=_("N"),
                         help=_("new events the simulated video worker adds per second, a live "
@@ -89,6 +88,8 @@ def run(args: argparse.Namespace) -> int:
     if not types:
         raise UserError(_("--types needs at least one of face, body, car"))
     if args.fresh_in is not None:
+        import tempfile  # lazy: tempfile (random, ~1.5 ms) only here, not for every parser
+
         args.sandbox = Path(tempfile.mkdtemp(prefix="tab-", dir=args.fresh_in))
     elif args.sandbox is None:
         print(_("Building the demo installation in a fresh temporary directory…"), flush=True)

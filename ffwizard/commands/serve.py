@@ -14,9 +14,7 @@ import shlex
 import shutil
 import socket
 import sys
-import tempfile
 from contextlib import ExitStack
-from importlib import resources
 from pathlib import Path
 
 import ffwizard
@@ -145,6 +143,10 @@ def textual_serve_assets(stack: ExitStack) -> tuple[Path, Path]:
     aiohttp serves files from a directory: when textual-serve is imported from the offline
     bundle (a zip), its assets are copied to a temporary directory removed at exit.
     """
+    # lazy: importlib.resources and tempfile only when serving, not for every command's parser
+    import tempfile
+    from importlib import resources
+
     package = resources.files("textual_serve")
     if isinstance(package, Path) and (package / "static").is_dir():
         return package / "static", package / "templates"
@@ -192,6 +194,8 @@ def listen_error(host: str, port: int, err: OSError) -> Exception:
 def tab_sandboxes(stack: ExitStack) -> Path:
     """The directory each browser tab builds its own demo sandbox in; whatever a tab left
     (its process killed with the tab) is stopped and removed with the server."""
+    import tempfile  # lazy: only when serving, not for every command's parser
+
     from ffwizard.runtime.sim import stop_demo  # lazy: the demo's programs only when serving
 
     parent = Path(tempfile.mkdtemp(prefix="ffwizard-serve-demo-"))

@@ -8,7 +8,6 @@ from ffwizard import session
 from ffwizard.commands.runcommon import add_root, next_hint, render_status, say
 from ffwizard.core.errors import UserError
 from ffwizard.core.progress import stalled_words
-from ffwizard.core.runstatus import log_tail, migration_progress, read_status
 from ffwizard.core.stall import seconds_without_progress
 from ffwizard.i18n import _
 
@@ -23,6 +22,10 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # lazy: the run's status (the lock, the journal's reader) only when the command runs, not
+    # for every command's parser (`ffwizard plan` registers this one too)
+    from ffwizard.core.runstatus import log_tail, migration_progress, read_status
+
     root = args.root.resolve()
     if not root.is_dir():
         raise UserError(_("there is no directory {path}. Give the install root (the directory "

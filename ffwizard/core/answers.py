@@ -46,6 +46,8 @@ ANSWERS_FILE = N_("answers file")
 
 @dataclass
 class Answers:
+    """The migration's answers, checked and completed with the proposals."""
+
     object_types: list[str]
     models: dict[str, str]  # object type -> new model file (relative to models_root)
     new_shards: list[ShardSpec]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 from ffwizard.core.errors import UserError
@@ -66,6 +65,8 @@ def atomic_write_bytes(path: Path | str, data: bytes, *, mode: int | None = None
         final_mode = stat.S_IMODE(existing.st_mode)
     else:
         final_mode = DEFAULT_NEW_FILE_MODE if mode is None else mode
+    import tempfile  # lazy: tempfile (and random under it, ~1.5 ms) only to write, not for plan
+
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".ffwizard-tmp",
                                     dir=str(path.parent))
     try:

@@ -8,7 +8,6 @@ mode and owner. The first backup of a file is never replaced: a file written by 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -20,6 +19,12 @@ from ffwizard.core.atomic import atomic_write_bytes, atomic_write_text, fsync_di
 from ffwizard.i18n import _
 
 MANIFEST = "manifest.json"
+
+
+def _sha256(data: bytes) -> str:
+    import hashlib  # lazy: hashlib (OpenSSL's start, ~3 ms) only to back up, not for `plan`
+
+    return hashlib.sha256(data).hexdigest()
 
 
 class Backups:
@@ -67,7 +72,7 @@ class Backups:
             atomic_write_bytes(copy, data, mode=0o600)
             os.chmod(copy, 0o600)
             entry.update(mode=stat.S_IMODE(st.st_mode), uid=st.st_uid, gid=st.st_gid,
-                         sha256=hashlib.sha256(data).hexdigest(),
+                         sha256=_sha256(data),
                          copy=str(copy.relative_to(self.dir)))
         manifest[str(path)] = entry
         atomic_write_text(self.dir / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True),
@@ -87,7 +92,7 @@ class Backups:
             return _("{path}: already absent").format(path=path)
         copy = self.copy_path(path)  # not entry["copy"]: the run directory may have moved
         data = copy.read_bytes()
-        if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+        if _sha256(data) != entry["sha256"]:
             raise OSError(_("the backup copy of {path} ({copy}) does not match its checksum; "
                             "restore it by hand from {copy}").format(path=path, copy=copy))
         if path.exists() and path.read_bytes() == data:

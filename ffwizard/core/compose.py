@@ -314,13 +314,22 @@ class ComposeEdit:
     used, spliced into the file's own lines where it re-formats.
     """
 
-    def __init__(self, path: Path, text: str | None = None):
+    def __init__(self, path: Path, text: str | None = None,
+                 document: dict[str, Any] | None = None):
+        """`text`: the file's text (None: read it); `document`: that text parsed (None: parse
+        it), left unchanged."""
         self.path = path
         try:
             self.original = text if text is not None else read_text(path, what=N_("compose file"))
             # Edited as LF text; `dump` gives the file's own line ending back.
             self.ending = line_ending(self.original, where=str(path))
-            parsed = parse_yaml(self.original, where=str(path), what=N_("compose file"))
+            if text is not None and isinstance(document, dict) \
+                    and isinstance(document.get("services"), dict):
+                # The edits replace `services` and remove from it: a copy of those two levels
+                # (each service's body is deep-copied before it is changed).
+                parsed: object = {**document, "services": dict(document["services"])}
+            else:
+                parsed = parse_yaml(self.original, where=str(path), what=N_("compose file"))
         except YamlReadError as err:
             raise EditError(str(err.message), where=err.where) from None
         services = parsed.get("services") if isinstance(parsed, dict) else None

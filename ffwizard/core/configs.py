@@ -28,6 +28,7 @@ from ffwizard.core.yamlio import (
     rt_dump,
     same_scalar_type,
 )
+from ffwizard.core.yamltext import NotAsText, YamlText, emit
 from ffwizard.i18n import N_, _
 
 if TYPE_CHECKING:
@@ -65,6 +66,8 @@ S3_KEYS = ("endpoint", "bucket-name", "access-key", "secret-access-key", "secure
 
 @dataclass
 class SfApiConfig:
+    """What the sf-api config says of the shards, the extraction service and the storage."""
+
     shard_urls: list[tuple[str, str]]  # (master, slave)
     extraction_api_url: str | None
     listen: str | None
@@ -147,39 +150,31 @@ def clustering_enabled(root: Path) -> bool:
 
 # --- editing ----------------------------------------------------------------------------------
 
-def _load_for_edit(path: Path, what: str) -> tuple[str, RoundTrip, Any, str]:
-    """(the file's text, its round trip on LF text, the document, the file's line ending)."""
+def _read_for_edit(path: Path, what: str) -> tuple[str, str]:
+    """(the file's text, its line ending)."""
     try:
         text = read_text(path, what=what)
-        ending = line_ending(text, where=str(path))
-        edit = RoundTrip(as_lf(text), where=str(path))
+        return text, line_ending(text, where=str(path))
     except YamlReadError as err:
         raise EditError(err.message, where=err.where) from None
-    return text, edit, edit.document, ending
+
+
+def _round_trip(path: Path, text: str) -> RoundTrip:
+    """The file's round trip on LF text, for the edits text cannot make."""
+    try:
+        return RoundTrip(as_lf(text), where=str(path))
+    except YamlReadError as err:
+        raise EditError(err.message, where=err.where) from None
 
 
 def switch_models(path: Path, models: dict[str, str]) -> tuple[str, str]:
     """(before, after) of the extraction-api config with each type's default model replaced,
     each `<type>_emben` in the form it has: the file directly under the key, or nested under
-    `default: {model: …}`."""
-    before, rt, document, ending = _load_for_edit(path, N_("extraction-api config"))
-    direct: set[str] = set()
-    for kind, model in models.items():
-        try:
-            table = document["extractors"]["models"]
-            entry = table[f"{kind}_emben"]
-            if isinstance(entry, str):
-                holder, key = table, f"{kind}_emben"
-                direct.add(kind)
-            else:
-                holder, key = entry["default"], "model"
-            current = holder[key]
-        except (KeyError, TypeError):
-            raise EditError(_("extractors.models.{kind}_emben.default.model is not there to "
-                              "change.").format(kind=kind), where=str(path)) from None
-        if current != model:
-            holder[key] = same_scalar_type(current, model)
-            _shift_inline_comment(holder, key, len(model) - len(str(current)))
+    `default: {model: …}`. Edited as text where it can be (`yamltext`), else with ruamel."""
+    before, ending = _read_for_edit(path, N_("extraction-api config"))
+    data = _fast_load(before)
+    table = _model_table(data)
+    direct = {kind for kind in models if isinstance(table.get(f"{kind}_emben"), str)}
 
     def expect(data: Any) -> None:
         for kind, model in models.items():
@@ -189,7 +184,63 @@ def switch_models(path: Path, models: dict[str, str]) -> tuple[str, str]:
             else:
                 table[f"{kind}_emben"]["default"]["model"] = model
 
-    return before, _checked(path, before, with_ending(rt.render(), ending), expect)
+    try:
+        after = _switch_models_as_text(as_lf(before), models, direct)
+        return before, _checked(path, before, with_ending(after, ending), expect,
+                                expected=data)
+    except (NotAsText, KeyError, EditError):
+        pass  # ruamel's edit says what is missing, or does what text cannot
+    return before, _checked(path, before, _switch_models_rt(path, before, ending, models),
+                            expect)
+
+
+def _switch_models_as_text(before: str, models: dict[str, str], direct: set[str]) -> str:
+    """The model switch on the LF text: each model's scalar replaced where it stands."""
+    text = YamlText(before)
+    for kind, model in models.items():
+        entry = text.get(text.get(text.get(text.root, "extractors"), "models"), f"{kind}_emben")
+        text.replace(entry if kind in direct else text.get(text.get(entry, "default"), "model"),
+                     model)
+    return text.render()
+
+
+def _fast_load(text: str) -> Any:
+    """The file's data as the C loader reads it (None when it is not YAML: the edit says so)."""
+    try:
+        return yaml.load(text, Loader=fast_loader())  # noqa: S506
+    except yaml.YAMLError:
+        return None
+
+
+def _model_table(data: Any) -> dict[str, Any]:
+    """extractors.models of the config's data ({} when not a mapping)."""
+    try:
+        table = data["extractors"]["models"]
+    except (KeyError, TypeError):
+        return {}
+    return table if isinstance(table, dict) else {}
+
+
+def _switch_models_rt(path: Path, before: str, ending: str, models: dict[str, str]) -> str:
+    """The model switch with ruamel (the file's text with ruamel's edit spliced in)."""
+    rt = _round_trip(path, before)
+    document = rt.document
+    for kind, model in models.items():
+        try:
+            table = document["extractors"]["models"]
+            entry = table[f"{kind}_emben"]
+            if isinstance(entry, str):
+                holder, key = table, f"{kind}_emben"
+            else:
+                holder, key = entry["default"], "model"
+            current = holder[key]
+        except (KeyError, TypeError):
+            raise EditError(_("extractors.models.{kind}_emben.default.model is not there to "
+                              "change.").format(kind=kind), where=str(path)) from None
+        if current != model:
+            holder[key] = same_scalar_type(current, model)
+            _shift_inline_comment(holder, key, len(model) - len(str(current)))
+    return with_ending(rt.render(), ending)
 
 
 def _shift_inline_comment(mapping: object, key: str, shift: int) -> None:
@@ -205,8 +256,65 @@ def _shift_inline_comment(mapping: object, key: str, shift: int) -> None:
 
 
 def switch_sf_api_shards(path: Path, new_shards: list[Shard]) -> tuple[str, str]:
-    """(before, after) of the sf-api config with storage-api.shards listing the new shards."""
-    before, rt, document, ending = _load_for_edit(path, N_("sf-api config"))
+    """(before, after) of the sf-api config with storage-api.shards listing the new shards.
+    The entries there are reused (the first one's form for extra ones), each in its own form:
+    a URL, or a mapping with `master` (and `slave`). Edited as text where it can be
+    (`yamltext`), else with ruamel."""
+    before, ending = _read_for_edit(path, N_("sf-api config"))
+
+    def expect(data: Any) -> None:
+        listed = data["storage-api"]["shards"]
+        result: list[object] = []
+        for index, shard in enumerate(new_shards):
+            like = listed[index] if index < len(listed) else listed[0]
+            if isinstance(like, dict):
+                like = {**like, "master": shard_master_url(shard)}
+                if "slave" in like or shard.slave_url:
+                    like["slave"] = shard.slave_url
+                result.append(like)
+            else:
+                result.append(shard_master_url(shard))
+        listed[:] = result
+
+    try:
+        after = _switch_sf_api_as_text(as_lf(before), new_shards)
+        return before, _checked(path, before, with_ending(after, ending), expect)
+    except (NotAsText, KeyError, EditError):
+        pass  # ruamel's edit says what is wrong, or does what text cannot
+    return before, _checked(path, before, _switch_sf_api_rt(path, before, ending, new_shards),
+                            expect)
+
+
+def _switch_sf_api_as_text(before: str, new_shards: list[Shard]) -> str:
+    text = YamlText(before)
+    shards = text.get(text.get(text.root, "storage-api"), "shards")
+    if not isinstance(shards, yaml.SequenceNode) or not shards.value or not new_shards:
+        raise NotAsText("no shard list")
+
+    def pairs(entry: yaml.Node, shard: Shard) -> list[tuple[yaml.Node, str]]:
+        if isinstance(entry, yaml.ScalarNode):
+            return [(entry, shard_master_url(shard))]
+        result = [(text.get(entry, "master"), shard_master_url(shard))]
+        if text.has(entry, "slave"):
+            result.append((text.get(entry, "slave"), shard.slave_url))
+        elif shard.slave_url:
+            raise NotAsText("a slave key to add")
+        return result
+
+    listed = shards.value
+    for entry, shard in zip(listed, new_shards):
+        for node, value in pairs(entry, shard):
+            text.replace(node, value)
+    text.remove_items_from(shards, len(new_shards))
+    text.append_copies(shards, 0, [pairs(listed[0], shard)
+                                   for shard in new_shards[len(listed):]])
+    return text.render()
+
+
+def _switch_sf_api_rt(path: Path, before: str, ending: str, new_shards: list[Shard]) -> str:
+    """The shard list switch with ruamel (the file's text with ruamel's edit spliced in)."""
+    rt = _round_trip(path, before)
+    document = rt.document
     try:
         shards = document["storage-api"]["shards"]
     except (KeyError, TypeError):
@@ -235,27 +343,15 @@ def switch_sf_api_shards(path: Path, new_shards: list[Shard]) -> tuple[str, str]
             shards[index] = entry
         else:
             shards.append(entry)
-
-    def expect(data: Any) -> None:
-        listed = data["storage-api"]["shards"]
-        result: list[object] = []
-        for index, shard in enumerate(new_shards):
-            like = listed[index] if index < len(listed) else listed[0]
-            if isinstance(like, dict):
-                like = {**like, "master": shard_master_url(shard)}
-                if "slave" in like or shard.slave_url:
-                    like["slave"] = shard.slave_url
-                result.append(like)
-            else:
-                result.append(shard_master_url(shard))
-        listed[:] = result
-
-    return before, _checked(path, before, with_ending(rt.render(), ending), expect)
+    return with_ending(rt.render(), ending)
 
 
-def _checked(path: Path, before: str, after: str, expect: Expectation) -> str:
-    """`after`, once its data is what `expect` makes of `before`'s (parsed with the C loader)."""
-    expected = yaml.load(before, Loader=fast_loader())  # noqa: S506
+def _checked(path: Path, before: str, after: str, expect: Expectation, *,
+             expected: Any = None) -> str:
+    """`after`, once its data is what `expect` makes of `before`'s (parsed with the C loader;
+    `expected`: that data already parsed, changed here)."""
+    if expected is None:
+        expected = yaml.load(before, Loader=fast_loader())  # noqa: S506
     expect(expected)
     try:
         parsed = yaml.load(after, Loader=fast_loader())  # noqa: S506
@@ -272,48 +368,69 @@ def shard_master_url(shard: Shard) -> str:
     return shard.url or f"http://{shard.http_host}:{shard.http_port}/v2/"
 
 
+MIGRATION_HEADER = ("# Generated by ffwizard for sf-api-migrate. Holds storage credentials: keep "
+                    "0600.\n")
+
+
+def migration_document(installation: Installation, answers: MigrationSettings, old: list[Shard],
+                       new: list[Shard]) -> dict[str, Any]:
+    """migration.yaml's data, in the vendor's order."""
+
+    def storage(shards: list[Shard]) -> dict[str, Any]:
+        return {"timeouts": dict(STORAGE_TIMEOUTS),
+                "max-idle-conns-per-host": MAX_IDLE_CONNS_PER_HOST,
+                "shards": [{"master": shard_master_url(shard), "slave": shard.slave_url or ""}
+                           for shard in shards]}
+
+    normalized = installation.normalized_storage or NormalizedStorage(type="webdav")
+    s3 = {key: normalized.s3.get(key, "" if key not in ("secure", "operation-timeout")
+                                 else (False if key == "secure" else 30))
+          for key in S3_KEYS}
+    return {
+        "extraction-api": {"timeouts": dict(EXTRACTION_TIMEOUTS),
+                           "extraction-api": installation.extraction_api_url},
+        "storage-api-from": storage(old),
+        "storage-api-to": storage(new),
+        "workers_num": answers.workers_num,
+        "objects_limit": answers.objects_limit,
+        "extraction_batch_size": answers.extraction_batch_size,
+        "normalized_storage": {"type": normalized.type, "enabled": normalized.enabled,
+                               "webdav": {"upload-url": normalized.webdav_upload_url or ""},
+                               "s3": s3},
+    }
+
+
 def migration_yaml(installation: Installation, answers: MigrationSettings, old: list[Shard],
                    new: list[Shard]) -> str:
-    """The text of migration.yaml, in the vendor's shape (secrets included: write it 0600)."""
+    """The text of migration.yaml, in the vendor's shape (secrets included: write it 0600).
+
+    Written as ruamel.yaml writes it (`indent(mapping=2, sequence=4, offset=2)`): by
+    `yamltext.emit` when every value is one whose style it knows and the text reads back as the
+    data, else by ruamel itself (tests compare the two)."""
+    document = migration_document(installation, answers, old, new)
+    try:
+        text = emit(document, mapping=2, sequence=4, offset=2)
+        if yaml.load(text, Loader=fast_loader()) == document:  # noqa: S506
+            return MIGRATION_HEADER + text
+    except (NotAsText, yaml.YAMLError):
+        pass
+    return MIGRATION_HEADER + migration_yaml_rt(document)
+
+
+def migration_yaml_rt(document: dict[str, Any]) -> str:
+    """migration.yaml's data as ruamel.yaml writes it (without the header)."""
     from ruamel.yaml.comments import (  # lazy: ruamel (slow to import) only to edit
         CommentedMap,
         CommentedSeq,
     )
 
-    def shard_list(shards: list[Shard]) -> CommentedSeq:
-        seq = CommentedSeq()
-        for shard in shards:
-            seq.append(CommentedMap([("master", shard_master_url(shard)),
-                                     ("slave", shard.slave_url or "")]))
-        return seq
+    def node(value: object) -> object:
+        if isinstance(value, dict):
+            return CommentedMap((key, node(item)) for key, item in value.items())
+        if isinstance(value, list):
+            return CommentedSeq(node(item) for item in value)
+        return value
 
-    def storage(shards: list[Shard]) -> CommentedMap:
-        return CommentedMap([("timeouts", CommentedMap(STORAGE_TIMEOUTS)),
-                             ("max-idle-conns-per-host", MAX_IDLE_CONNS_PER_HOST),
-                             ("shards", shard_list(shards))])
-
-    normalized = installation.normalized_storage or NormalizedStorage(type="webdav")
-    s3 = CommentedMap((key, normalized.s3.get(key, "" if key not in ("secure", "operation-timeout")
-                                               else (False if key == "secure" else 30)))
-                      for key in S3_KEYS)
-    storage_cfg = CommentedMap([
-        ("type", normalized.type),
-        ("enabled", normalized.enabled),
-        ("webdav", CommentedMap([("upload-url", normalized.webdav_upload_url or "")])),
-        ("s3", s3),
-    ])
-    document = CommentedMap([
-        ("extraction-api", CommentedMap([("timeouts", CommentedMap(EXTRACTION_TIMEOUTS)),
-                                         ("extraction-api", installation.extraction_api_url)])),
-        ("storage-api-from", storage(old)),
-        ("storage-api-to", storage(new)),
-        ("workers_num", answers.workers_num),
-        ("objects_limit", answers.objects_limit),
-        ("extraction_batch_size", answers.extraction_batch_size),
-        ("normalized_storage", storage_cfg),
-    ])
     rt = round_trip_yaml("")
     rt.indent(mapping=2, sequence=4, offset=2)
-    return "# Generated by ffwizard for sf-api-migrate. Holds storage credentials: keep 0600.\n" \
-        + rt_dump(rt, document)
-
+    return rt_dump(rt, node(document))

@@ -28,6 +28,8 @@ LANGUAGE_ENV = "FFWIZARD_WRAPPER_LANGUAGE"
 
 @dataclass(frozen=True)
 class DetachedState:
+    """The detached tool's process, as recorded to find it again."""
+
     pid: int
     start_ticks: int | None
     started: float  # epoch seconds

@@ -236,6 +236,8 @@ def detect(root: Path | str = DEFAULT_ROOT, *, compose_command: list[str] | None
         port_users=compose_mod.port_users(services, document),
         product=product_name(root, well_known),
         shard_configs=shard_configs,
+        compose_text=text if isinstance(document.get("services"), dict) else None,
+        compose_document=document if isinstance(document.get("services"), dict) else None,
     )
     return installation
 

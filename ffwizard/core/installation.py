@@ -60,6 +60,8 @@ class ShardSpec:
 
 @dataclass(frozen=True)
 class Problem:
+    """Something found wrong or worth knowing: its severity, its sentence and where it sits."""
+
     severity: Severity
     message: str
     where: str | None = None  # "path[:line]" when the problem sits in a file
@@ -96,6 +98,8 @@ class Shard:
 
 @dataclass(frozen=True)
 class ComposeService:
+    """A service of the compose file, as much of it as detection reads."""
+
     name: str
     image: str | None
     environment: dict[str, str] = field(default_factory=dict)
@@ -106,6 +110,8 @@ class ComposeService:
 
 @dataclass(frozen=True)
 class NormalizedStorage:
+    """Where sf-api keeps the normalized images (webdav or s3), as its config says."""
+
     type: str  # "webdav" | "s3"
     enabled: bool = True
     webdav_upload_url: str | None = None
@@ -123,6 +129,8 @@ class NormalizedStorage:
 
 @dataclass
 class Installation:
+    """A detected FindFace Multi installation: its files, services, shards and models."""
+
     root: Path
     compose_file: Path | None
     project: str
@@ -152,6 +160,11 @@ class Installation:
     product: str = "FindFace Multi"
     # FindFace Multi 2.0's per-shard configs (`shard-001.lua`, …); their names are never reused.
     shard_configs: list[str] = field(default_factory=list)
+    # The compose file as detection read it, its text and its data, so that the plan edits what
+    # was detected without reading and parsing it again (None: read it). Not part of what the
+    # installation is: not shown, compared or saved.
+    compose_text: str | None = field(default=None, repr=False, compare=False)
+    compose_document: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     @property
     def blocking(self) -> list[Problem]:

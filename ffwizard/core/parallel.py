@@ -1,55 +1,94 @@
-"""Short independent requests asked at once (every shard's counts, each tool's help), on one
-pool of threads kept for the whole process.
+"""Calls made in parallel threads, their results in order: what the shard counts, the copy's
+start marks and preflight need of a thread pool.
 
-A new pool per question started its threads anew each time: over a run, more than a hundred
-thread starts, each waiting for the interpreter's lock on a loaded machine (0.27 s of a 40,000
-object run). The kept pool starts them once.
+The threads are kept for the whole process and started once: a run asks the shards at once a
+few dozen times, and a new thread per call meant more than a hundred thread starts a run, each
+waiting for the interpreter's lock on a loaded machine (0.27 s at 40,000 objects). Not
+concurrent.futures: its import brings logging (~4 ms), paid by every command that can count a
+shard, `plan` included.
 
-    results = each(lambda url: runtime.http_get(url), urls)   # in the order of `urls`
-
-A call from inside the pool (a task that fans out again) runs its items one after another in
-that thread, so that tasks never wait for threads that wait for them.
+A call from one of these threads (a task that fans out again) runs its items one after another
+in that thread, so that a task never waits for threads that wait for it.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-T = TypeVar("T")
-R = TypeVar("R")
+ItemT = TypeVar("ItemT")
+ResultT = TypeVar("ResultT")
 
-WORKERS = 16
+WORKERS = 16  # threads kept at most
 
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
+_wake = threading.Condition(threading.Lock())
+_jobs: deque[Callable[[], None]] = deque()
+_threads: list[threading.Thread] = []
+_idle = 0
 _inside = threading.local()
 
 
-def _mark_worker() -> None:
+def _work() -> None:
+    global _idle
     _inside.worker = True
+    while True:
+        with _wake:
+            while not _jobs:
+                _idle += 1
+                _wake.wait()
+                _idle -= 1
+            job = _jobs.popleft()
+        job()
 
 
-def _shared_pool() -> ThreadPoolExecutor:
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="ffwizard-each",
-                                       initializer=_mark_worker)
-        return _pool
+def _submit(jobs: list[Callable[[], None]]) -> None:
+    with _wake:
+        _jobs.extend(jobs)
+        missing = min(WORKERS - len(_threads), len(_jobs) - _idle)
+        for _ in range(max(0, missing)):
+            thread = threading.Thread(target=_work, name="ffwizard-map", daemon=True)
+            _threads.append(thread)
+            thread.start()
+        _wake.notify(len(jobs))
 
 
-def each(work: Callable[[T], R], items: Iterable[T]) -> list[R]:
-    """`work(item)` for every item, at once; the results in the items' order. The first
-    exception a task raised is raised here, after every task has ended."""
-    todo = list(items)
-    if len(todo) <= 1 or getattr(_inside, "worker", False):
-        return [work(item) for item in todo]
-    futures = [_shared_pool().submit(work, item) for item in todo]
-    errors = [f.exception() for f in futures]  # waits for all: none is left running behind us
-    first = next((e for e in errors if e is not None), None)
-    if first is not None:
-        raise first
-    return [f.result() for f in futures]
+def map_in_threads(function: Callable[[ItemT], ResultT], items: Sequence[ItemT], *,
+                   workers: int = WORKERS) -> list[ResultT]:
+    """`[function(item) for item in items]`, at most `workers` calls at a time, as
+    `ThreadPoolExecutor.map` gives them: once every call has returned, the first item's
+    exception (in the items' order) is raised, else the results in the items' order."""
+    if len(items) <= 1 or getattr(_inside, "worker", False):
+        return [function(item) for item in items]
+    results: list[ResultT | None] = [None] * len(items)
+    errors: list[BaseException | None] = [None] * len(items)
+    taken = iter(range(len(items)))
+    lock = threading.Lock()
+    runners = min(workers, len(items))
+    left = [runners]
+    finished = threading.Event()
+
+    def run() -> None:
+        try:
+            while True:
+                with lock:
+                    index = next(taken, None)
+                if index is None:
+                    return
+                try:
+                    results[index] = function(items[index])
+                except BaseException as err:  # raised in the caller's thread, below
+                    errors[index] = err
+        finally:
+            with lock:
+                left[0] -= 1
+                if not left[0]:
+                    finished.set()
+
+    _submit([run] * runners)
+    finished.wait()
+    for error in errors:
+        if error is not None:
+            raise error
+    return results  # type: ignore[return-value]  # every slot filled: no error was left

@@ -38,6 +38,8 @@ PRIVATE_DIR = "private"
 
 @dataclass(frozen=True)
 class FileChange:
+    """A file a step writes: its text before (None: a new file) and after."""
+
     path: Path  # absolute host path of the file
     before: str | None  # current text (None: the file does not exist yet)
     after: str  # the text after the step

@@ -57,7 +57,11 @@ def load_plan(run_dir: Path) -> Plan:
 
     def text(value: Any) -> Any:
         if isinstance(value, dict):
-            return (run_dir / PRIVATE_DIR / value["private"]).read_text()
+            # As written, CRLF included: read with universal newlines, a CRLF file's texts
+            # would no longer match the file, and a resumed run refused to write it.
+            with (run_dir / PRIVATE_DIR / value["private"]).open(encoding="utf-8",
+                                                                newline="") as handle:
+                return handle.read()
         return value
 
     root = Path(data["root"])

@@ -20,6 +20,8 @@ ServiceStateName = Literal["running", "restarting", "exited", "created", "missin
 
 @dataclass(frozen=True)
 class ServiceState:
+    """A service of the compose project as the runtime sees it."""
+
     service: str
     container: str | None  # container name (docker) or process label (sim); None when missing
     state: ServiceStateName
@@ -28,12 +30,16 @@ class ServiceState:
 
 @dataclass(frozen=True)
 class ExecResult:
+    """How a command run in a service ended, and what it printed."""
+
     exit_code: int
     output: str  # stdout and stderr interleaved, decoded as UTF-8 with replacement
 
 
 @dataclass(frozen=True)
 class HttpAnswer:
+    """The answer to a GET (status 0: nothing answered, `error` says why)."""
+
     status: int  # 0 when nothing answered
     body: bytes = b""
     error: str | None = None  # why nothing answered

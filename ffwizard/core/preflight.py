@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from ffwizard.core.atomic import read_text_or_none
 from ffwizard.core.errors import PreflightFailed, UserError
 from ffwizard.core.models import model_device, other_device_variant
-from ffwizard.core.parallel import each
+from ffwizard.core.parallel import map_in_threads
 from ffwizard.core.plan import Plan, Step
 from ffwizard.core.ports import HttpAnswer, Runtime
 from ffwizard.core.replaceable import why_not_replaceable
@@ -146,7 +146,7 @@ def run_preflight(plan: Plan, runtime: Runtime, settings: Settings = Settings())
         *(partial(runtime.http_get, base.rstrip("/") + "/v2/status", timeout=5)
           for base in old_urls),
         *(partial(probe_tool, runtime, tool) for tool in tools)]
-    asked = each(lambda job: job(), jobs)
+    asked = map_in_threads(lambda job: job(), jobs)
     answers = [a for a in asked[:len(old_urls)] if isinstance(a, HttpAnswer)]
     probes = [r for r in asked[len(old_urls):] if isinstance(r, ProbeResult)]
     for base, answer in zip(old_urls, answers):

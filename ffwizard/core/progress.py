@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ffwizard.core.errors import CountError
-from ffwizard.core.parallel import each
+from ffwizard.core.parallel import map_in_threads
 from ffwizard.core.ports import Runtime
 from ffwizard.i18n import _, current_language
 
@@ -69,8 +69,8 @@ def gallery_counts_of(runtime: Runtime, groups: list[list[str]],
     """`gallery_counts` of each group of shards (the old ones, the new ones), every shard of
     every group asked at once."""
     bases = [base for group in groups for base in group]
-    answers = dict(zip(bases, each(lambda base: runtime.http_get(stat_url(base),
-                                                                 timeout=timeout), bases)))
+    answers = dict(zip(bases, map_in_threads(
+        lambda base: runtime.http_get(stat_url(base), timeout=timeout), bases)))
     results = []
     for group in groups:
         totals: dict[str, int] = {}
@@ -93,6 +93,8 @@ def gallery_counts_of(runtime: Runtime, groups: list[list[str]],
 
 @dataclass(frozen=True)
 class ProgressSample:
+    """The copy's progress at one moment: objects done of total, rate and time left."""
+
     done: int
     total: int
     rate: float | None      # objects per second over the recent window

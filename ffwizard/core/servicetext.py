@@ -20,6 +20,8 @@ _KEY = re.compile(r"""^\s*(?:"([^"]+)"|'([^']+)'|([^\s:#'"][^:#]*?))\s*:(?:\s|$)
 
 @dataclass
 class Unit:
+    """One service of the compose file as text: comment lines above it, its lines, what follows."""
+
     name: str
     lead: list[str]
     block: list[str]

@@ -29,6 +29,8 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
 
 @dataclass(frozen=True)
 class Settings:
+    """ffwizard's knobs (each with its environment variable in ENVIRONMENT)."""
+
     default_root: Path = DEFAULT_ROOT
     poll_interval: float = 2.0        # seconds between progress samples of the migration
     health_timeout: float = 600.0     # patience for a restarted service (GPU model caches)

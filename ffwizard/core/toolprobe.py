@@ -24,6 +24,8 @@ FLAG_IN_TEXT = re.compile(r"(?<![\w-])(--?[A-Za-z][\w-]*)")
 
 @dataclass(frozen=True)
 class ToolProbe:
+    """A vendor tool whose help must offer the flags ffwizard passes it."""
+
     name: str                      # the tool's name, for messages and the kept file
     service: str                   # where it runs
     help_argv: tuple[str, ...]     # how it prints its help
@@ -34,6 +36,8 @@ class ToolProbe:
 
 @dataclass(frozen=True)
 class ProbeResult:
+    """What asking a tool's help found."""
+
     ok: bool
     message: str
     outputs: tuple[tuple[str, str], ...] = ()  # (file name, what the tool printed)

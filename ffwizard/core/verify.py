@@ -17,6 +17,8 @@ MISMATCH_SENTENCES = {
 
 @dataclass
 class CountComparison:
+    """Objects per gallery in the old and the new shards, and the galleries that differ."""
+
     old: dict[str, int]
     new: dict[str, int]
     mismatches: list[str] = field(default_factory=list)

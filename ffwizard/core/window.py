@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ffwizard.core.errors import CountError
-from ffwizard.core.parallel import each
+from ffwizard.core.parallel import map_in_threads
 from ffwizard.core.ports import Runtime
 from ffwizard.core.progress import format_count, gallery_counts
 from ffwizard.i18n import _, ngettext
@@ -94,7 +94,7 @@ def highest_id(runtime: Runtime, base: str, gallery: str) -> int:
 def _each(urls: list[str], galleries: list[str],
           work: Callable[[str, str], Any]) -> dict[tuple[str, str], Any]:
     pairs = [(u, g) for u in urls for g in galleries]
-    return dict(zip(pairs, each(lambda pair: work(*pair), pairs)))
+    return dict(zip(pairs, map_in_threads(lambda pair: work(*pair), pairs)))
 
 
 def marks(runtime: Runtime, urls: list[str], galleries: list[str],
@@ -173,7 +173,7 @@ def _steady(runtime: Runtime, groups: list[list[str]],
     """Per group of shards (the old ones, the new ones): counts per gallery and ids above the
     marks, summed over its shards. Every shard of every group is read at once."""
     urls = [url for group in groups for url in group]
-    read = dict(zip(urls, each(lambda u: _steady_shard(runtime, u, marks_), urls)))
+    read = dict(zip(urls, map_in_threads(lambda u: _steady_shard(runtime, u, marks_), urls)))
     results = []
     for group in groups:
         counts: dict[str, int] = {}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+import sys
 from collections import Counter
 from collections.abc import Hashable
 from difflib import SequenceMatcher
@@ -248,9 +249,11 @@ ScalarT = TypeVar("ScalarT", str, int)
 
 def same_scalar_type(original: object, text: ScalarT) -> ScalarT:
     """`text` as the same kind of scalar as `original` (keeps its quoting style)."""
-    from ruamel.yaml.scalarstring import ScalarString  # lazy: ruamel (slow to import) only to edit
-
-    if isinstance(original, ScalarString) and isinstance(text, str):
+    # Only ruamel's documents hold its quoted strings: with ruamel not loaded (data from the C
+    # loader), `original` is none of them and ruamel is not imported for nothing.
+    scalarstring = sys.modules.get("ruamel.yaml.scalarstring")
+    if scalarstring is not None and isinstance(original, scalarstring.ScalarString) \
+            and isinstance(text, str):
         quoted: str = type(original)(text)  # ruamel types its str subclasses' __new__ loosely
         return quoted
     return text

@@ -7,6 +7,8 @@ sandbox for the rest of ffwizard.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 DEFAULT_SHARDS = 8
 DEFAULT_OBJECTS = 4000
 DEFAULT_DEVICE = "gpu"
@@ -20,3 +22,18 @@ DEMO_COPY_SECONDS = 60
 def demo_pace(objects: int) -> int:
     """Objects per second for a copy of `objects` lasting about DEMO_COPY_SECONDS."""
     return max(1, round(objects / DEMO_COPY_SECONDS))
+
+
+# Here, not in `sandbox` (whose import brings the demo's programs, ~10 ms): `session` asks every
+# root whether it is a sandbox, and every command's parser lists the shapes.
+SIM_DIR = ".sim"
+MARKER = Path(SIM_DIR) / "sandbox.json"
+
+# The names of `shapes.SHAPES`, in its order (a test keeps the two the same).
+SHAPE_NAMES = ("vendor", "direct-model", "crlf", "symlinked-configs", "systemd-era-model",
+               "multi-2.0", "distributed", "replicas", "replicas-remote", "one-port",
+               "one-port-replicas", "renamed-project")
+
+
+def is_sandbox(root: Path) -> bool:
+    return (Path(root) / MARKER).is_file()

@@ -17,14 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ffwizard.core.errors import UserError
-from ffwizard.demo import catalog
+from ffwizard.demo import MARKER, SIM_DIR, catalog, is_sandbox
 from ffwizard.demo.ports import PortBlock, claim_block, release_block
 from ffwizard.demo.storage import ShardStore
 from ffwizard.i18n import N_, _
 
 PROJECT = "findface-multi"
-SIM_DIR = ".sim"
-MARKER = Path(SIM_DIR) / "sandbox.json"
 COMPOSE_FILE = "docker-compose.yaml"
 IMAGE_TAG = "ffserver-9.230407.1"
 REGISTRY = "docker.int.ntl/ntech/universe"
@@ -55,10 +53,6 @@ class Sandbox:
 
     def shard_url(self, index: int) -> str:
         return f"http://127.0.0.1:{self.ports.shard_http + index}/v2/"
-
-
-def is_sandbox(root: Path) -> bool:
-    return (Path(root) / MARKER).is_file()
 
 
 def require_sandbox(root: Path) -> None:

@@ -65,7 +65,7 @@ BY_NAME: dict[str, Shape] = {shape.name: shape for shape in SHAPES}
 
 
 def shape_names() -> list[str]:
-    return [shape.name for shape in SHAPES]
+    return [shape.name for shape in SHAPES]  # == ffwizard.demo.SHAPE_NAMES (a test says so)
 
 
 def shape_named(name: str | None) -> Shape:

@@ -21,8 +21,10 @@ def screen_rows(app: App) -> list[str]:
 
 
 def pane_rows(app: App) -> list[str]:
-    """The text inside the pane's border, one string per row (its scroll bar left out)."""
-    return [row.split("│")[1][:-1].strip() for row in screen_rows(app) if row.count("│") >= 2]
+    """The text of the pane's rows (inside its borders, its scroll bar left out)."""
+    region = app.query_one(LogPane).scrollable_content_region
+    rows = screen_rows(app)
+    return [rows[y][region.x:region.right].strip() for y in range(region.y, region.bottom)]
 
 
 async def wait_until(pilot, condition, timeout: float = 10.0) -> None:
@@ -275,7 +277,7 @@ async def test_following_turns_a_page_instead_of_scrolling_every_row():
         await wait_until(pilot, lambda: any("burst 49" in r for r in screen_rows(app)), 2.0)
         shown = [row for row in pane_rows(app) if row]
         assert shown == [f"burst {n}" for n in range(50 - len(shown), 50)]
-        assert len(shown) >= len(pane_rows(app)) - 1  # full (but for the horizontal scroll bar)
+        assert len(shown) == len(pane_rows(app))  # full
 
 
 async def test_without_page_turns_the_pane_scrolls_like_a_terminal():
@@ -287,17 +289,34 @@ async def test_without_page_turns_the_pane_scrolls_like_a_terminal():
         for n in range(11):  # the 11th line turns a page
             pane.add_lines([f"row {n}"])
             await wait_until(pilot, lambda n=n: any(f"row {n}" in r for r in screen_rows(app)), 2.0)
-        assert pane_rows(app)[-2] == ""  # a page turned: free rows below the newest line
+        assert pane_rows(app)[-1] == ""  # a page turned: free rows below the newest line
         pane.page_turns = False
-        await wait_until(pilot, lambda: pane_rows(app)[-2] == "row 10", 2.0)
+        await wait_until(pilot, lambda: pane_rows(app)[-1] == "row 10", 2.0)
         for n in range(11, 30):
             pane.add_lines([f"row {n}"])
             await wait_until(pilot, lambda n=n: any(f"row {n}" in r for r in screen_rows(app)), 2.0)
-            rows = pane_rows(app)[:-1]  # the last row is the horizontal scroll bar
+            rows = pane_rows(app)
             assert rows == [f"row {k}" for k in range(n - len(rows) + 1, n + 1)], rows
         assert pane.scroll_y == pane.max_scroll_y
         # Back with page turns: the next line that does not fit turns a page again.
         pane.page_turns = True
         pane.add_lines(["row 30"])
         await wait_until(pilot, lambda: any("row 30" in r for r in screen_rows(app)), 2.0)
-        assert pane_rows(app)[-2] == ""
+        assert pane_rows(app)[-1] == ""
+
+
+async def test_show_end_fills_the_rows_after_a_page_turn():
+    """What the Run screen asks when a dialog over the output closes (its rows are painted
+    anyway): the newest line on the bottom row, the lines before it above."""
+    pane = LogPane(max_lines=1000)
+    app = PaneApp(pane)
+    async with app.run_test(size=(40, 12)) as pilot:
+        for n in range(12):
+            pane.add_lines([f"row {n}"])
+            await wait_until(pilot, lambda n=n: any(f"row {n}" in r for r in screen_rows(app)), 2.0)
+        assert pane_rows(app)[-1] == ""  # a page turned
+        pane.show_end()
+        await wait_until(pilot, lambda: pane_rows(app)[-1] == "row 11", 2.0)
+        rows = pane_rows(app)
+        assert rows == [f"row {k}" for k in range(12 - len(rows), 12)]
+        assert pane.page_turns  # the next line that does not fit turns a page again

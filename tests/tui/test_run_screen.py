@@ -41,18 +41,19 @@ async def test_a_failure_reads_whole_and_the_output_takes_the_width(sim_sandbox_
         assert words(last) in words(" ".join(shown)), shown
         assert "when the run failed" in widget_text(app, "#progress-text")
 
-        # F6: the output pane alone, full width; the footer says so; F6 again brings it back.
+        # The output spans the width below the steps; F6: the output alone, as tall as the
+        # screen allows; the footer says so; F6 again brings the steps back.
         pane = run_screen.query_one("#log")
-        narrow = pane.size.width
+        assert pane.size.width == 80
+        short = pane.size.height
         await wait_for(pilot, lambda: "Full output" in screen_text(app).splitlines()[-1])
         await pilot.press("f6")
-        await wait_for(pilot, lambda: pane.size.width >= 76)
-        assert not run_screen.query_one("#step-list").display or \
-            run_screen.query_one("#step-list").region.width == 0
-        assert pane.size.width >= 76 > narrow
+        await wait_for(pilot, lambda: pane.size.height > short)
+        assert not run_screen.query_one("#step-list").display
+        assert pane.size.width == 80
         assert words(last) in words(widget_text(app, "#run-status"))
         await pilot.press("f6")
-        await wait_for(pilot, lambda: pane.size.width == narrow)
+        await wait_for(pilot, lambda: pane.size.height == short)
 
         # Rolled back: no numbers of a copy that no longer exists.
         run_screen.query_one("#rollback").focus()
@@ -129,7 +130,8 @@ async def test_the_full_output_fills_from_the_bottom_while_the_tool_prints(
         await wait_for(pilot, lambda: any("progress:" in line for line in pane.lines),
                        timeout=120)
         await pilot.press("f6")
-        await wait_for(pilot, lambda: pane.size.width >= 76)
+        header = run_screen.query_one("StepHeader")
+        await wait_for(pilot, lambda: pane.region.y == header.region.bottom)  # the steps hidden
 
         def pane_rows() -> list[str]:
             """The rows the pane shows text on (inside its border and scroll bars)."""
@@ -155,4 +157,6 @@ async def test_the_full_output_fills_from_the_bottom_while_the_tool_prints(
         await wait_for(pilot, newest_at_the_bottom)
         assert len(pane.lines) > len(pane_rows())  # more lines than rows: a full pane
         await pilot.press("f6")
-        await wait_for(pilot, lambda: pane.page_turns and pane.size.width < 76)
+        steps = run_screen.query_one("#step-list")
+        await wait_for(pilot, lambda: pane.page_turns and steps.display
+                       and pane.region.y == steps.region.bottom)  # the steps back above it

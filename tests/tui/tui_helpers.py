@@ -44,7 +44,8 @@ def screen_text(app) -> str:
 
 def widget_text(app, selector: str) -> str:
     widget = app.screen.query_one(selector)
-    return str(widget.render())
+    shown = getattr(widget, "shown_text", None)  # a line of several widgets (QuietFields)
+    return shown if shown is not None else str(widget.render())
 
 
 async def start_run(pilot, app):

@@ -63,9 +63,9 @@ def function_local_imports(path: Path) -> list[tuple[int, bool]]:
 
 
 def test_every_function_local_import_says_why_it_is_lazy():
-    """Only to keep Textual, docker, httpx or ruamel off a light path (`ffwizard --help`,
-    `plan`, `status`), each with `# lazy: <reason>`; an import that only dodges a cycle means
-    the modules need restructuring instead."""
+    """Only to keep Textual, docker, httpx, ruamel or what only a run needs off a light path
+    (`ffwizard --help`, `plan`, `status`), each with `# lazy: <reason>`; an import that only
+    dodges a cycle means the modules need restructuring instead."""
     unexplained = [f"{path.relative_to(ROOT)}:{line}"
                    for path in sorted(PACKAGE.rglob("*.py"))
                    for line, reason in function_local_imports(path) if not reason]

@@ -1,4 +1,4 @@
-"""core.parallel.each: requests asked at once on threads kept for the process."""
+"""core.parallel.map_in_threads: requests asked at once on threads kept for the process."""
 
 from __future__ import annotations
 
@@ -7,33 +7,34 @@ import threading
 import pytest
 
 from ffwizard.core import parallel
-from ffwizard.core.parallel import each
+from ffwizard.core.parallel import map_in_threads
 
 
 def test_results_come_in_the_items_order():
-    assert each(lambda n: n * n, range(40)) == [n * n for n in range(40)]
+    assert map_in_threads(lambda n: n * n, list(range(40))) == [n * n for n in range(40)]
 
 
 def test_the_threads_are_started_once_for_every_call():
-    each(lambda n: n, range(parallel.WORKERS * 2))
+    map_in_threads(lambda n: n, list(range(parallel.WORKERS * 2)))
     names = set()
     for _ in range(20):
-        names |= set(each(lambda _n: threading.current_thread().name, range(8)))
+        names |= set(map_in_threads(lambda _n: threading.current_thread().name, list(range(8))))
     assert len(names) <= parallel.WORKERS
-    assert all(name.startswith("ffwizard-each") for name in names)
+    assert all(name.startswith("ffwizard-map") for name in names)
 
 
 def test_items_are_asked_at_once():
     # Every task waits until all of them have started: it ends only if they run together.
     barrier = threading.Barrier(8, timeout=30)
-    assert each(lambda n: barrier.wait() >= 0 and n, range(8)) == list(range(8))
+    assert map_in_threads(lambda n: barrier.wait() >= 0 and n, list(range(8))) == list(range(8))
 
 
 def test_a_task_that_fans_out_again_does_not_wait_for_itself():
     # More outer tasks than threads, each fanning out: inside the pool the inner items run
     # one after another in the task's own thread.
     outer = parallel.WORKERS * 2
-    assert each(lambda n: sum(each(lambda m: m, range(n))), range(outer)) == [
+    assert map_in_threads(lambda n: sum(map_in_threads(lambda m: m, list(range(n)))),
+                          list(range(outer))) == [
         sum(range(n)) for n in range(outer)]
 
 
@@ -47,5 +48,5 @@ def test_the_first_error_is_raised_after_every_task_ended():
         return n
 
     with pytest.raises(ValueError, match="three"):
-        each(work, range(10))
+        map_in_threads(work, list(range(10)))
     assert sorted(ended) == [n for n in range(10) if n != 3]

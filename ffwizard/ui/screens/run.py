@@ -19,9 +19,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Button, Footer, ProgressBar, Static
+from textual.widgets import Button, Footer, Static
 from textual.worker import get_current_worker
 
 from ffwizard import session
@@ -41,12 +40,17 @@ from ffwizard.ui.screens.dialogs import Choice
 from ffwizard.ui.screens.done import DoneScreen
 from ffwizard.ui.translate import translate_bindings
 from ffwizard.ui.widgets.log_pane import LogPane
+from ffwizard.ui.widgets.quiet_line import QuietBar, QuietFields
 from ffwizard.ui.widgets.step_header import StepHeader
 
 ICONS = {StepStatus.PENDING: ("○", "$text-muted"), StepStatus.STARTED: ("▶", "bold $text-accent"),
          StepStatus.DONE: ("✓", GOOD), StepStatus.FAILED: ("✗", f"bold {BAD}"),
          StepStatus.UNDONE: ("↺", "$text-warning")}
 LOG_TAIL_BYTES = 512 * 1024
+# The step list above the output: columns of this many cells (an icon, a number, a short
+# title of at most SHORT_TITLE_WIDTH characters and a gap), at most this many of them.
+STEP_COLUMN_WIDTH = 34
+MAX_STEP_COLUMNS = 3
 
 DEFAULT_STOP_MEANING = N_("ffwizard finishes the current step, records where it stopped and "
                           "stops. Nothing is half-done: you can continue or roll back later.")
@@ -70,19 +74,11 @@ def objects_progress(done: int, total: int) -> str:
 
 
 
-class QuietProgressBar(ProgressBar):
-    """Textual's progress bar without its ticking: the stock one works out its estimated time
-    left every second, shown or not (here it is not: the Run screen says the time left itself),
-    and each new estimate repaints the whole bar (~380 bytes a second at 120 columns, more than
-    a tool's line a second). Here it is worked out and kept, never drawn."""
-
-    _display_eta: reactive[int | None] = reactive(None, repaint=False)
-
 class RunScreen(Screen):
     STEP = 6
     TITLE_TEXT = N_("Run")
-    HELP = N_("The migration is running: the steps on the left, the live output on the right, "
-              "progress below. Ctrl+C asks whether to stop and says what stopping means now. "
+    HELP = N_("The migration is running: the steps at the top, the live output below them, "
+              "progress under it. Ctrl+C asks whether to stop and says what stopping means now. "
               "Closing ffwizard (or losing the SSH session) does not stop the migration tool: "
               "open ffwizard again to follow it.")
 
@@ -108,7 +104,6 @@ class RunScreen(Screen):
         self.log_generation = 0  # one per start: the reader of the tool output it belongs to
         self.log_read_before = False
         self.last_sample = None  # the latest progress sample shown
-        self.progress_text_width = -1  # cells of the progress text shown (see show_progress)
         self.stall_shown = False  # #run-status says the copy is stalled and what to check
         self.finished = threading.Event()
         self.stop_asked = False  # the user chose Stop here (not a failure)
@@ -116,13 +111,12 @@ class RunScreen(Screen):
     # --- layout -------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield StepHeader(self.STEP, demo=self.app.state.demo)
-        with Horizontal(id="run-main"):
-            yield Static("", id="step-list")
-            yield LogPane(max_lines=5000, id="log")
+        yield Static("", id="step-list")
+        yield LogPane(max_lines=5000, id="log")
         yield Static("", id="run-status")
         with Horizontal(id="progress-row"):
-            yield QuietProgressBar(total=None, show_eta=False, id="progress")
-            yield Static("", id="progress-text")
+            yield QuietBar(id="progress")
+            yield QuietFields("", id="progress-text")
         with Horizontal(id="nav"):
             yield Button(_("Continue"), id="continue", variant="primary", compact=True)
             yield Button(_("Roll back"), id="rollback", variant="warning", compact=True)
@@ -167,16 +161,37 @@ class RunScreen(Screen):
     def render_steps(self) -> None:
         if self.run_plan is None:
             return
-        parts: list = []
+        # One entry per step and the point of no return, in as many columns as fit.
+        entries: list[list[tuple[str, str]]] = []
         for index, step in enumerate(self.run_plan.steps, 1):
             status = self.step_states.get(step.id, StepStatus.PENDING)
             icon, style = ICONS.get(status, ICONS[StepStatus.PENDING])
             if step.point_of_no_return:
-                parts.append((_("── point of no return ──") + "\n", "$text-warning"))
-            parts.append((f"{icon} ", style))
-            parts.append((f"{index:>2}. {step_short_title(step)}\n",
-                          "bold" if step.id == self.current_step else ""))
+                entries.append([(_("── point of no return ──"), "$text-warning")])
+            entries.append([(f"{icon} ", style),
+                            (f"{index:>2}. {step_short_title(step)}",
+                             "bold" if step.id == self.current_step else "")])
+        width = max(1, self.size.width - 2)  # the list's padding
+        columns = max(1, min(MAX_STEP_COLUMNS, width // STEP_COLUMN_WIDTH))
+        rows = -(-len(entries) // columns)
+        parts: list = []
+        for row in range(rows):
+            line = [entries[column * rows + row] for column in range(columns)
+                    if column * rows + row < len(entries)]
+            for column, entry in enumerate(line):
+                parts.extend(entry)
+                if column < len(line) - 1:
+                    parts.append(" " * (STEP_COLUMN_WIDTH - sum(cell_len(t) for t, _ in entry)))
+            parts.append("\n")
         self.query_one("#step-list", Static).update(Content.assemble(*parts).rstrip())
+
+    def on_resize(self) -> None:
+        self.render_steps()  # as many columns as the new width holds
+
+    def on_screen_resume(self) -> None:
+        # A dialog was over the output (the pane turned pages under it): Textual paints the
+        # rows it uncovers anyway, so show them as the terminal scrolls them.
+        self.query_one("#log", LogPane).show_end()
 
     # --- starting or re-opening a run -----------------------------------------------------------
     def open_existing(self) -> None:
@@ -230,7 +245,7 @@ class RunScreen(Screen):
         parts = [(words + " ", "bold"), (first[:1].upper() + first[1:], BAD)]
         if len(lines) > 2:
             parts.append(("\n" + _("(The lines between are in the output above; F6 shows it "
-                                   "full width.)"), "$text-muted"))
+                                   "alone, on the whole screen.)"), "$text-muted"))
         if len(lines) > 1:
             parts.append(("\n" + lines[-1].strip(), f"bold {BAD}"))
         parts.append(("\n" + choices, ""))
@@ -284,12 +299,12 @@ class RunScreen(Screen):
     def show_no_progress(self, *, hide: bool) -> None:
         """Forget the last run's numbers: a new start waits for its own, a rollback has none."""
         self.last_sample = None
-        self.query_one("#progress", ProgressBar).update(total=None, progress=0)
+        self.query_one("#progress", QuietBar).update(total=None, progress=0)
         self.set_progress_text("")
         self.query_one("#progress-row").display = not hide
 
     def action_full_output(self) -> None:
-        """The output pane alone, full width and height (and back)."""
+        """The output pane alone on the screen, the steps hidden (and back)."""
         self.toggle_class("-full-output")
         # Alone on the screen, the output reads like a terminal: the newest line at the
         # bottom, never at the top over empty rows after a page turn.
@@ -393,7 +408,7 @@ class RunScreen(Screen):
         self.render_steps()
 
     def show_progress(self, sample) -> None:
-        bar = self.query_one("#progress", ProgressBar)
+        bar = self.query_one("#progress", QuietBar)
         bar.update(total=max(sample.total, 1), progress=min(sample.done, sample.total))
         self.last_sample = sample
         text = objects_progress(sample.done, sample.total)
@@ -427,13 +442,9 @@ class RunScreen(Screen):
         self.set_progress_text(text)
 
     def set_progress_text(self, text: str) -> None:
-        """Show `text` beside the progress bar. A layout pass repaints every scroll bar on the
-        screen (the log pane's whole column, ~1.4 KB at 120×40): a text as wide as the one it
-        replaces takes its place without one, so a poll costs the progress row only."""
-        width = cell_len(text)
-        self.query_one("#progress-text", Static).update(
-            text, layout=width != self.progress_text_width)
-        self.progress_text_width = width
+        """Show `text` beside the progress bar: only the characters that changed are sent
+        (a text of another width lays the row out again)."""
+        self.query_one("#progress-text", QuietFields).update(text)
 
     def confirm(self, step) -> bool:
         """The point of no return (worker thread): ask on screen, wait for the answer."""

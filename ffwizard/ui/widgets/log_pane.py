@@ -7,11 +7,14 @@ batch at most `flush_hz` times a second (a lone line after a quiet spell at once
 writes or per-line messages freeze the event loop (see `bench/README.md`). The thread never
 touches a widget.
 
-What reaches the terminal: a new line that lands on an empty row costs that row only; a
-scroll costs every row of the pane. So while it follows the end the pane does not scroll one
-line at a time: when the lines of a small batch do not fit, it turns a page — the last few
-lines move to the top and the rows below fill one by one (a batch of a pageful or more just
-shows the end). `bench/bench_terminal_bytes.py` measures it.
+What reaches the terminal: a new line that lands on an empty row costs that row only. Textual
+repaints every row of a pane that scrolls, so when the pane spans the terminal's whole width
+and nothing else is drawn on its rows, it has the terminal scroll them itself (a scrolling
+region scrolled up, as curses does) and paints only the rows that came in. Otherwise, while
+it follows the end, it does not scroll one line at a time: when the lines of a small batch do
+not fit, it turns a page — the last few lines move to the top and the rows below fill one by
+one (a batch of a pageful or more just shows the end). `bench/bench_terminal_bytes.py`
+measures it.
 
 Memory is bounded: `max_lines` lines, each at most SHOWN_LINE_CHARS characters on screen (the
 log file keeps every line whole).
@@ -30,9 +33,10 @@ from typing import BinaryIO, TextIO
 
 from rich.cells import cell_len
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.selection import Selection
@@ -55,6 +59,9 @@ DEFAULT_FLUSH_HZ = 4.0
 FLUSH_CHECK = 0.05
 # A page turn keeps this share of the pane's rows of the lines before the new ones.
 PAGE_TURN_KEEP = 0.25
+# The pane in the terminal's own colours, and the style that sends no colour code for them.
+TERMINAL_COLOURS = Style(color="default", bgcolor="default")
+NO_STYLE = Style()
 # C0 controls other than tab, and DEL: shown as U+FFFD rather than sent to the terminal.
 CONTROLS = {code: "\ufffd" for code in (*range(0, 9), *range(10, 32), 127)}
 # Escape sequences: CSI (colours, cursor moves), OSC (titles, links), and two-byte escapes.
@@ -150,18 +157,27 @@ class LogPane(ScrollView, can_focus=True):
     `lines` holds what the pane keeps (each line as shown, see `shown_line`).
     """
 
+    # The terminal's own colours and no side borders: a row the terminal scrolled in is blank
+    # in its own colours in any terminal, so a new line costs its text and nothing more (no
+    # colour codes, no border cells). The scroll bar shows while reading back (it would move
+    # with the rows when the terminal scrolls them).
     DEFAULT_CSS = """
     LogPane {
-        background: $surface;
-        color: $text;
+        background: ansi_default;
+        color: ansi_default;
         overflow: scroll;
-        border: round $primary 50%;
+        border-top: solid $primary 50%;
+        border-bottom: solid $primary 50%;
         border-title-color: $text-muted;
+        scrollbar-size-vertical: 0;
+        scrollbar-size-horizontal: 0;
+    }
+    LogPane.-reading {
         scrollbar-size-vertical: 1;
     }
     LogPane:focus {
-        background-tint: $foreground 5%;
-        border: round $primary;
+        border-top: solid $primary;
+        border-bottom: solid $primary;
     }
     """
 
@@ -207,6 +223,10 @@ class LogPane(ScrollView, can_focus=True):
         self._pinned = True  # follow the newest line
         self._page_turns = True  # see `page_turns`
         self._strips: LRUCache[int, Strip] = LRUCache(256)
+        # Rows asked to be painted and not painted yet: the terminal does not show them, so
+        # it must not be asked to move them.
+        self._unpainted: set[int] = set()
+        self.terminal_scrolls = 0  # times the terminal scrolled the rows itself (tests, bench)
 
     @property
     def lines(self) -> list[str]:
@@ -224,8 +244,14 @@ class LogPane(ScrollView, can_focus=True):
     @page_turns.setter
     def page_turns(self, value: bool) -> None:
         self._page_turns = value
-        if not value and self._pinned and self._lines:
-            # Show the end now, filled from the bottom row up.
+        if not value:
+            self.show_end()
+
+    def show_end(self) -> None:
+        """While following: the newest line on the bottom row and the lines before it above
+        (after a page turn, as the terminal would scroll). Worth it when the pane is painted
+        whole anyway: shown alone, or uncovered by a dialog that was over it."""
+        if self._pinned and self._lines and self._floor:
             self._floor = 0
             end = self._dropped + len(self._lines) - self._base
             self.virtual_size = Size(self._width, end)
@@ -414,6 +440,10 @@ class LogPane(ScrollView, can_focus=True):
 
     def _append(self, lines: list[str], widest: int, follow: bool | None = None) -> None:
         stored = self._lines
+        height = self._page_height
+        # The lines on screen now, by their number since the stream began.
+        shown_top = self._base + round(self.scroll_y)
+        shown_end = min(self._dropped + len(stored), shown_top + height)
         overflow = max(0, len(stored) + len(lines) - self.max_lines)
         stored.extend(lines)
         if overflow:
@@ -422,11 +452,11 @@ class LogPane(ScrollView, can_focus=True):
         self._width = max(self._width, widest)
         first_new = self._dropped + len(stored) - len(lines) - self._base  # row of the 1st new line
         end = self._dropped + len(stored) - self._base  # rows in use
-        height = self._page_height
         top = round(self.scroll_y)
         if follow is None:
             follow = self._pinned and not self.is_vertical_scrollbar_grabbed
-        if follow and not self._page_turns:
+        rows = self._terminal_rows() if follow else None
+        if follow and (not self._page_turns or rows is not None):
             # Like a terminal: the newest line on the bottom row.
             if self._base != self._dropped:
                 self._base = self._dropped
@@ -463,6 +493,9 @@ class LogPane(ScrollView, can_focus=True):
             self._floor = 0
             first_new = 0
             self._strips.clear()
+        if rows is not None and first_new == 0 and self._scroll_terminal(
+                rows, shown_top, shown_end, top, end, height):
+            return
         self.virtual_size = Size(self._width, max(end, self._floor))
         if top != round(self.scroll_y):
             self.scroll_to(y=top, animate=False, force=True)
@@ -470,6 +503,68 @@ class LogPane(ScrollView, can_focus=True):
             self.refresh()
         else:
             self.refresh_lines(first_new, end - first_new)
+
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False,
+                recompose: bool = False) -> LogPane:
+        if repaint and self.is_mounted:
+            height = self.size.height
+            if not regions:
+                self._unpainted.update(range(height))
+            for region in regions:
+                self._unpainted.update(range(max(0, region.y), min(height, region.bottom)))
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
+    def _terminal_rows(self) -> tuple[int, int] | None:
+        """The terminal rows (first, last; 1-based) the terminal may scroll for the pane: its
+        inner rows, when it spans the whole width and nothing else is drawn on them (a dialog,
+        a notification, another widget beside it); else None."""
+        app = self.app
+        screen = self.screen
+        if (app.is_headless or app.is_inline or app._driver is None  # textual: pinned
+                or not screen.is_current or self.text_selection is not None
+                or self._unpainted):
+            return None
+        region, content = self.region, self.scrollable_content_region
+        if region.x != 0 or region.width != screen.size.width or content.height < 2:
+            return None
+        band = Region(0, content.y, region.width, content.height)
+        mine = {self, *self.ancestors_with_self}
+        for widget, (where, clip) in screen._compositor.visible_widgets.items():
+            if widget not in mine and where.intersection(clip).overlaps(band):
+                return None  # this scroll bar too: the terminal would move its thumb
+        return content.y + 1, content.y + content.height
+
+    def _scroll_terminal(self, rows: tuple[int, int], shown_top: int, shown_end: int,
+                         top: int, end: int, height: int) -> bool:
+        """Show rows `top`… of the pane by having the terminal move the lines it already
+        shows up, then paint only the rows below them; False when that would save nothing."""
+        new_top = self._base + top  # the line that goes on the first row
+        moved = shown_end - new_top  # rows of lines already on screen that stay in view
+        shift = new_top - shown_top
+        if not (0 < shift < height and moved > 0):
+            return False
+        first, last = rows
+        # A scrolling region of the pane's rows, scrolled up, the region reset (DECSTBM and
+        # SU, as curses does where the terminal has them: xterm, VTE, PuTTY, tmux, xterm.js).
+        scroll_up = "\x1b[S" if shift == 1 else f"\x1b[{shift}S"
+        self.app._driver.write(f"\x1b[{first};{last}r{scroll_up}\x1b[r")
+        self.terminal_scrolls += 1
+        # The model follows without Textual's repaint of every row.
+        self.set_reactive(LogPane.virtual_size, Size(self._width, max(end, self._floor)))
+        self.set_reactive(LogPane.scroll_target_y, float(top))
+        self.set_reactive(LogPane.scroll_y, float(top))
+        self._styles_cache.clear()  # every row's cached strip moved (textual: pinned)
+        width = self.scrollable_content_region.width
+        if self.rich_style != TERMINAL_COLOURS:
+            self.refresh(Region(0, moved, width, height - moved))
+            return True
+        # The rows scrolled in are blank in the terminal's own colours, the pane's: only the
+        # text of each is sent.
+        for row in range(moved, height):
+            index = self._base + top + row - self._dropped
+            if 0 <= index < len(self._lines):
+                self.refresh(Region(0, row, min(width, _width(self._lines[index])) or 1, 1))
+        return True
 
     def on_resize(self) -> None:
         # The pane shrank (a status line appeared below it): keep the newest line in view.
@@ -484,17 +579,21 @@ class LogPane(ScrollView, can_focus=True):
         super().watch_scroll_y(old_value, new_value)
         # The user scrolled up to read: stop following until they come back to the end.
         self._pinned = new_value >= self.max_scroll_y - 1
+        self.set_class(not self._pinned, "-reading")
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._strips.clear()
 
     def render_line(self, y: int) -> Strip:
+        self._unpainted.discard(y)
         scroll_x, scroll_y = self.scroll_offset
         row = scroll_y + y
         index = self._base + row - self._dropped
         width = self.scrollable_content_region.width
         style = self.rich_style
+        if style == TERMINAL_COLOURS:
+            style = NO_STYLE  # sent without a colour code: the terminal's own colours
         if not 0 <= index < len(self._lines):
             return Strip.blank(width, style)
         key = self._base + row
@@ -511,10 +610,13 @@ class LogPane(ScrollView, can_focus=True):
             else:
                 strip = Strip([Segment(line, style)], _width(line))
                 self._strips[key] = strip
-        # One segment for the text and the blank after it (the same style): one colour code
-        # sent per row, not two.
-        return (strip.crop_extend(scroll_x, scroll_x + width, style).simplify()
-                .apply_offsets(scroll_x, row))
+        strip = strip.crop_extend(scroll_x, scroll_x + width, style)
+        if style is not NO_STYLE:
+            # One segment for the text and the blank after it (the same style): one colour
+            # code sent per row, not two. Without colour codes the blank stays apart, so a
+            # row the terminal scrolled in (blank already) is sent only its text.
+            strip = strip.simplify()
+        return strip.apply_offsets(scroll_x, row)
 
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
         text = "\n" * (self._dropped - self._base) + "\n".join(self._lines)
