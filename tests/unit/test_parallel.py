@@ -16,11 +16,11 @@ def test_results_come_in_the_items_order():
 
 def test_the_threads_are_started_once_for_every_call():
     map_in_threads(lambda n: n, list(range(parallel.WORKERS * 2)))
-    names = set()
+    seen = []  # the thread objects themselves, kept: none can be mistaken for a new one
     for _ in range(20):
-        names |= set(map_in_threads(lambda _n: threading.current_thread().name, list(range(8))))
-    assert len(names) <= parallel.WORKERS
-    assert all(name.startswith("ffwizard-map") for name in names)
+        seen += map_in_threads(lambda _n: threading.current_thread(), list(range(8)))
+    assert len({id(thread) for thread in seen}) <= parallel.WORKERS
+    assert all(thread.daemon and thread.name == "ffwizard-map" for thread in seen)
 
 
 def test_items_are_asked_at_once():
