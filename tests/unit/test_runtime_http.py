@@ -100,12 +100,12 @@ def test_an_address_that_is_not_http_is_an_answer_not_an_exception(runtime):
 
 
 def test_requests_from_many_threads_at_once_all_answer(runtime):
-    from ffwizard.core.parallel import each
+    from ffwizard.core.parallel import map_in_threads
 
     server = serve()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/v2/status"
-        answers = each(lambda _n: runtime.http_get(url), range(64))
+        answers = map_in_threads(lambda _n: runtime.http_get(url), list(range(64)))
     finally:
         server.shutdown()
         server.server_close()
