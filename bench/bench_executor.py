@@ -10,7 +10,13 @@
    baseline's sandbox is built the same way and brought by ffwizard itself to the moment the
    tool starts (the run killed there), so the tool reads the same shards with the same
    migration.yaml; then the tool's command line (what ffwizard runs detached) is timed from
-   its start to its exit. The pairs alternate which goes first.
+   its start to its exit. Second baseline, on a third identical sandbox: the same operations
+   on the site (the dump, the restarts, compose up of the new shards and down of the old, the
+   tool, the clusters command) done by a plain script (bench/plain_site_script.py, timed from
+   its first operation); apply minus that is ffwizard's own overhead. The pairs rotate which
+   goes first. As the tool's own time varies by seconds between runs, "ffwizard own" nets it
+   out of each run (apply's from its journal: the wrapper's start to the tool's exit status;
+   the script's from its migration step): median(apply - its tool) - median(script - its tool).
 
     .venv/bin/python bench/bench_executor.py [--shards 8] [--objects 4000,40000,200000]
                                               [--pairs 1] [--events 300] [--no-micro]
@@ -104,6 +110,9 @@ def journal_steps(root: Path) -> dict[str, float]:
         event = json.loads(line)
         if event["event"] == "step_done":
             steps[event["step"]] = event["seconds"]
+        elif event["event"] == "step_data" and "seconds" in event.get("data", {}):
+            # The tool's own time in the run: from its wrapper's start to its exit status.
+            steps["the tool itself"] = event["data"]["seconds"]
     return steps
 
 
@@ -148,6 +157,18 @@ def time_tool_alone(root: Path, answers: Path, log: Path) -> float:
     return seconds
 
 
+def time_site_script(root: Path, answers: Path, log: Path) -> tuple[float, dict[str, float]]:
+    """The site's operations and the tool by a plain script, in its own process (its seconds
+    from its first operation: bench/plain_site_script.py)."""
+    script = Path(__file__).resolve().parent / "plain_site_script.py"
+    done = subprocess.run([sys.executable, str(script), str(root), str(answers), str(log)],
+                          env=shipped_env(), capture_output=True, text=True)
+    if done.returncode != 0:
+        raise refused(root, done)
+    result = json.loads(done.stdout.splitlines()[-1])
+    return float(result["seconds"]), result["steps"]
+
+
 def running_sandbox(tmp: Path, prefix: str, shards: int, objects: int) -> Path:
     """A sandbox whose every service runs. On a shared machine another user's processes may
     hold some of its ports: that one is stopped (its ports kept claimed) and another built."""
@@ -168,9 +189,10 @@ def bench_apply(tmp: Path, shards: int, objects: int, pairs: int) -> dict:
 
     answers = tmp / "answers.json"
     answers.write_text(json.dumps(ANSWERS))
-    walls, tools, steps = [], [], []
+    walls, tools, sites, steps, site_steps = [], [], [], [], []
+    kinds = ("apply", "tool", "site")
     for pair in range(pairs):
-        order = ("apply", "tool") if pair % 2 == 0 else ("tool", "apply")
+        order = kinds[pair % 3:] + kinds[:pair % 3]
         for what in order:
             root = running_sandbox(tmp, f"{what}-{objects}-", shards, objects)
             try:
@@ -178,14 +200,26 @@ def bench_apply(tmp: Path, shards: int, objects: int, pairs: int) -> dict:
                     wall, step_times = time_apply(root, answers)
                     walls.append(wall)
                     steps.append(step_times)
-                else:
+                elif what == "tool":
                     tools.append(time_tool_alone(root, answers, tmp / f"tool-{objects}.log"))
+                else:
+                    seconds, by_step = time_site_script(root, answers, tmp / f"site-{objects}.log")
+                    sites.append(seconds)
+                    site_steps.append(by_step)
             finally:
                 stop_demo(root, release_ports=True)
     median = len(walls) // 2
     by_wall = sorted(range(len(walls)), key=walls.__getitem__)
+    by_site = sorted(range(len(sites)), key=sites.__getitem__)
+    # The tool's time varies by seconds from run to run (more than ffwizard's whole overhead):
+    # netted out of each run by its own measure (apply: from its journal; the script: its step).
+    apply_besides = [w - s.get("the tool itself", 0.0) for w, s in zip(walls, steps)]
+    site_besides = [t - s.get("run_migration", 0.0) for t, s in zip(sites, site_steps)]
     return {"wall": statistics.median(walls), "tool": statistics.median(tools),
-            "steps": steps[by_wall[median]], "walls": walls, "tools": tools}
+            "site": statistics.median(sites), "steps": steps[by_wall[median]], "walls": walls,
+            "tools": tools, "sites": sites, "site_steps": site_steps[by_site[len(sites) // 2]],
+            "own": statistics.median(apply_besides) - statistics.median(site_besides),
+            "apply_besides": apply_besides, "site_besides": site_besides}
 
 
 def main() -> None:
@@ -217,17 +251,28 @@ def main() -> None:
                   f"one /v2/status GET: {single * 1000:.1f} ms)")
         print(f"apply --yes (shipped settings) against the migration tool alone, {args.shards} "
               f"shards, median of {args.pairs}:")
-        print(f"{'objects':>8} {'apply':>8} {'tool alone':>11} {'ratio':>6} {'overhead':>9}  "
+        print(f"{'objects':>8} {'apply':>8} {'tool alone':>11} {'ratio':>6} {'overhead':>9} "
+              f"{'site script':>12} {'apply-script':>13} {'ffwizard own':>13}  "
               f"slowest steps besides the migration")
         for objects in (int(n) for n in args.objects.split(",")):
             result = bench_apply(tmp, args.shards, objects, args.pairs)
-            wall, tool = result["wall"], result["tool"]
-            others = sorted(((k, v) for k, v in result["steps"].items() if k != "run_migration"),
+            wall, tool, site = result["wall"], result["tool"], result["site"]
+            others = sorted(((k, v) for k, v in result["steps"].items()
+                             if k not in ("run_migration", "the tool itself")),
                             key=lambda kv: -kv[1])[:3]
             print(f"{objects:>8} {wall:>7.2f}s {tool:>10.2f}s {wall / tool:>5.2f}x "
-                  f"{wall - tool:>8.2f}s  "
+                  f"{wall - tool:>8.2f}s {site:>11.2f}s {wall - site:>12.2f}s "
+                  f"{result['own']:>12.2f}s  "
                   + ", ".join(f"{k} {v:.2f}s" for k, v in others)
                   + f"; run_migration {result['steps'].get('run_migration', 0):.2f}s", flush=True)
+            print(f"{'':>8} each: apply {' '.join(f'{w:.2f}' for w in result['walls'])}, tool "
+                  f"{' '.join(f'{t:.2f}' for t in result['tools'])}, site script "
+                  f"{' '.join(f'{t:.2f}' for t in result['sites'])}; besides their tool: apply "
+                  f"{' '.join(f'{t:.2f}' for t in result['apply_besides'])}, site script "
+                  f"{' '.join(f'{t:.2f}' for t in result['site_besides'])}", flush=True)
+            print(f"{'':>8} steps (apply / site script): " + ", ".join(
+                f"{k} {v:.3f}/{result['site_steps'].get(k, 0):.3f}"
+                for k, v in result["steps"].items()), flush=True)
     print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 

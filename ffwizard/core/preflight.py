@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -13,13 +14,14 @@ from urllib.parse import urlsplit
 from ffwizard.core.atomic import read_text_or_none
 from ffwizard.core.errors import PreflightFailed, UserError
 from ffwizard.core.models import model_device, other_device_variant
+from ffwizard.core.parallel import map_in_threads
 from ffwizard.core.plan import Plan, Step
-from ffwizard.core.ports import Runtime
+from ffwizard.core.ports import HttpAnswer, Runtime
 from ffwizard.core.replaceable import why_not_replaceable
 from ffwizard.core.settings import Settings
 from ffwizard.core.shards import host_port_in_use
 from ffwizard.core.steps.base import Needs
-from ffwizard.core.toolprobe import probe_tool
+from ffwizard.core.toolprobe import ProbeResult, probe_tool
 from ffwizard.i18n import N_, _, ngettext
 
 
@@ -136,10 +138,18 @@ def run_preflight(plan: Plan, runtime: Runtime, settings: Settings = Settings())
                                        others=others)
         add("service", True, text)
 
-    # Every old shard answers.
+    # Every old shard answers, and the vendor tools list their flags: all asked at once (each
+    # probe runs the tool's help in its container).
     old_urls = [url for _step, need in needs for url in need.healthy_shards]
-    for base in old_urls:
-        answer = runtime.http_get(base.rstrip("/") + "/v2/status", timeout=5)
+    tools = [tool for _step, need in needs for tool in need.tools]
+    jobs: list[Callable[[], HttpAnswer | ProbeResult]] = [
+        *(partial(runtime.http_get, base.rstrip("/") + "/v2/status", timeout=5)
+          for base in old_urls),
+        *(partial(probe_tool, runtime, tool) for tool in tools)]
+    asked = map_in_threads(lambda job: job(), jobs)
+    answers = [a for a in asked[:len(old_urls)] if isinstance(a, HttpAnswer)]
+    probes = [r for r in asked[len(old_urls):] if isinstance(r, ProbeResult)]
+    for base, answer in zip(old_urls, answers):
         if answer.status != 200:
             why = answer.error or f"HTTP {answer.status}"
             add("old_shards", False, _("the shard at {url} is not healthy ({why}): bring it "
@@ -149,10 +159,8 @@ def run_preflight(plan: Plan, runtime: Runtime, settings: Settings = Settings())
                                          len(old_urls)).format(count=len(old_urls)))
 
     # The vendor tools offer every flag the steps pass them (their help kept for the run).
-    for _step, need in needs:
-        for tool in need.tools:
-            result = probe_tool(runtime, tool)
-            checks.append(Check("tools", result.ok, result.message, result.outputs))
+    for result in probes:
+        checks.append(Check("tools", result.ok, result.message, result.outputs))
 
     # New ports are free, new data dirs absent or empty.
     ports = 0

@@ -61,24 +61,34 @@ def gallery_counts(runtime: Runtime, base_urls: list[str],
                    timeout: float = 10.0) -> dict[str, int]:
     """Objects per gallery summed over the shards at `base_urls` (asked in parallel: a poll
     costs about one request, not one per shard)."""
-    totals: dict[str, int] = {}
-    if not base_urls:
-        return totals
-    answers = map_in_threads(lambda base: runtime.http_get(stat_url(base), timeout=timeout),
-                             base_urls)
-    for base, answer in zip(base_urls, answers):
-        if answer.status != 200:
-            why = answer.error or f"HTTP {answer.status}"
-            raise CountError(_("the shard at {url} did not list its galleries ({why})")
-                             .format(url=base, why=why))
-        try:
-            counts = parse_gallery_counts(answer.body)
-        except ValueError as err:
-            raise CountError(_("the shard at {url} answered a gallery list ffwizard cannot "
-                               "read ({error})").format(url=base, error=err)) from None
-        for name, count in counts.items():
-            totals[name] = totals.get(name, 0) + count
-    return totals
+    return gallery_counts_of(runtime, [base_urls], timeout)[0]
+
+
+def gallery_counts_of(runtime: Runtime, groups: list[list[str]],
+                      timeout: float = 10.0) -> list[dict[str, int]]:
+    """`gallery_counts` of each group of shards (the old ones, the new ones), every shard of
+    every group asked at once."""
+    bases = [base for group in groups for base in group]
+    answers = dict(zip(bases, map_in_threads(
+        lambda base: runtime.http_get(stat_url(base), timeout=timeout), bases)))
+    results = []
+    for group in groups:
+        totals: dict[str, int] = {}
+        for base in group:
+            answer = answers[base]
+            if answer.status != 200:
+                why = answer.error or f"HTTP {answer.status}"
+                raise CountError(_("the shard at {url} did not list its galleries ({why})")
+                                 .format(url=base, why=why))
+            try:
+                counts = parse_gallery_counts(answer.body)
+            except ValueError as err:
+                raise CountError(_("the shard at {url} answered a gallery list ffwizard cannot "
+                                   "read ({error})").format(url=base, error=err)) from None
+            for name, count in counts.items():
+                totals[name] = totals.get(name, 0) + count
+        results.append(totals)
+    return results
 
 
 @dataclass(frozen=True)

@@ -94,8 +94,6 @@ def highest_id(runtime: Runtime, base: str, gallery: str) -> int:
 def _each(urls: list[str], galleries: list[str],
           work: Callable[[str, str], Any]) -> dict[tuple[str, str], Any]:
     pairs = [(u, g) for u in urls for g in galleries]
-    if not pairs:
-        return {}
     return dict(zip(pairs, map_in_threads(lambda pair: work(*pair), pairs)))
 
 
@@ -104,9 +102,9 @@ def marks(runtime: Runtime, urls: list[str], galleries: list[str],
     """Per gallery, the highest object id over the shards at `urls` (the copy's start mark).
 
     `counts` (objects per gallery over those shards, asked for when not given) only guides the
-    search: ids are distinct, so the highest lies at least count - 1 above the lowest. Each
-    shard is then asked once whether it holds an id above the highest found so far, and only
-    a shard that does is searched further. Every figure used is an id a shard listed, so a
+    search: ids are distinct, so the highest lies at least count - 1 above the lowest. Every
+    shard is then asked (all at once) whether it holds an id above the highest found so far,
+    and only a shard that does is searched further. Every figure used is an id a shard listed, so a
     stale count costs requests, never a wrong mark."""
     if counts is None:
         counts = gallery_counts(runtime, urls)
@@ -120,22 +118,20 @@ def marks(runtime: Runtime, urls: list[str], galleries: list[str],
         return _first_after(runtime, url, gallery, min(present) + total - 2)
 
     guesses = _each(urls, galleries, guess)
+    # The highest id found so far per gallery (None: no shard listed any of its objects).
+    tops: dict[str, int | None] = {
+        g: max((int(found[(u, g)]) for found in (firsts, guesses) for u in urls
+                if found[(u, g)] is not None), default=None) for g in galleries}
 
-    def settle(gallery: str) -> int:
-        known: list[int] = [found[(u, gallery)] for found in (firsts, guesses) for u in urls
-                            if found[(u, gallery)] is not None]
-        if not known:
-            return 0
-        top = max(known)
-        for url in urls:
-            above = _first_after(runtime, url, gallery, top)
-            if above is not None:
-                top = _highest_from(runtime, url, gallery, above)
-        return top
+    def higher(url: str, gallery: str) -> int | None:
+        """The shard's highest id when it holds one above the highest found so far."""
+        top = tops[gallery]
+        above = None if top is None else _first_after(runtime, url, gallery, top)
+        return None if above is None else _highest_from(runtime, url, gallery, above)
 
-    if not galleries:
-        return {}
-    return dict(zip(galleries, map_in_threads(settle, galleries)))
+    highers = _each(urls, galleries, higher)
+    return {g: max([t for t in (tops[g], *(highers[(u, g)] for u in urls)) if t is not None],
+                   default=0) for g in galleries}
 
 
 def ids_after(runtime: Runtime, base: str, gallery: str, mark: int) -> set[int]:
@@ -169,20 +165,27 @@ def _steady_shard(runtime: Runtime, url: str,
                        "try again ('ffwizard resume')").format(url=url))
 
 
-def _steady(runtime: Runtime, urls: list[str],
-            marks_: Mapping[str, int]) -> tuple[dict[str, int], dict[str, set[int]]]:
-    """Counts per gallery and ids above the marks, summed over the shards at `urls`."""
-    counts: dict[str, int] = {}
-    above: dict[str, set[int]] = {g: set() for g in marks_}
-    if not urls:
-        return counts, above
-    for shard_counts, shard_above in map_in_threads(lambda u: _steady_shard(runtime, u, marks_),
-                                                    urls):
-        for name, count in shard_counts.items():
-            counts[name] = counts.get(name, 0) + count
-        for name, ids in shard_above.items():
-            above[name] |= ids
-    return counts, above
+Steady = tuple[dict[str, int], dict[str, set[int]]]
+
+
+def _steady(runtime: Runtime, groups: list[list[str]],
+            marks_: Mapping[str, int]) -> list[Steady]:
+    """Per group of shards (the old ones, the new ones): counts per gallery and ids above the
+    marks, summed over its shards. Every shard of every group is read at once."""
+    urls = [url for group in groups for url in group]
+    read = dict(zip(urls, map_in_threads(lambda u: _steady_shard(runtime, u, marks_), urls)))
+    results = []
+    for group in groups:
+        counts: dict[str, int] = {}
+        above: dict[str, set[int]] = {g: set() for g in marks_}
+        for url in group:
+            shard_counts, shard_above = read[url]
+            for name, count in shard_counts.items():
+                counts[name] = counts.get(name, 0) + count
+            for name, ids in shard_above.items():
+                above[name] |= ids
+        results.append((counts, above))
+    return results
 
 
 @dataclass(frozen=True)
@@ -219,8 +222,8 @@ class GalleryWindow:
 def measure(runtime: Runtime, old_urls: list[str], new_urls: list[str],
             marks_: Mapping[str, int]) -> list[GalleryWindow]:
     """Each gallery of `marks_` against its mark, old and new shards each read steadily."""
-    old_counts, old_after = _steady(runtime, old_urls, marks_)
-    new_counts, new_after = _steady(runtime, new_urls, marks_)
+    (old_counts, old_after), (new_counts, new_after) = _steady(runtime, [old_urls, new_urls],
+                                                              marks_)
     return [GalleryWindow(g, marks_[g], old_counts.get(g, 0), new_counts.get(g, 0),
                           len(old_after[g]), len(old_after[g] & new_after[g]),
                           len(new_after[g]), max(old_after[g], default=0))

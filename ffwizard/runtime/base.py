@@ -18,10 +18,14 @@ import ipaddress
 import threading
 from abc import ABC, abstractmethod
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from ffwizard.core.compose import DEFAULT_COMPOSE_COMMAND, compose_argv
 from ffwizard.core.ports import ExecResult, HttpAnswer, ServiceState, ServiceStateName
+
+if TYPE_CHECKING:
+    from ffwizard.runtime.http import KeptConnections
 
 __all__ = ["BaseRuntime", "ExecResult", "HttpAnswer", "ServiceState", "ServiceStateName"]
 
@@ -50,22 +54,12 @@ class BaseRuntime(ABC):
     def http_get(self, url: str, timeout: float = 5.0) -> HttpAnswer:
         """GET `url` from where the services' loopback is reachable (the host, for both runtimes).
 
-        One client per runtime keeps connections to the services open: a progress poll of every
-        shard then costs milliseconds instead of a new client's set-up per request. A request
-        that fails on a kept connection (a service restarted under it) is tried once more on a
-        new one. Proxies from the environment are ignored: the services are local."""
-        import httpx  # lazy: httpx only when a service is asked (not for --help or plan)
-
-        stale = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
-        url = self.reachable_url(url)
-        try:
-            try:
-                response = self._http_client().get(url, timeout=timeout)
-            except stale:
-                response = self._http_client().get(url, timeout=timeout)
-        except httpx.HTTPError as err:
-            return HttpAnswer(status=0, error=str(err) or type(err).__name__)
-        return HttpAnswer(status=response.status_code, body=response.content)
+        The runtime keeps its connections to the services open (`ffwizard.runtime.http`): a
+        progress poll of every shard then costs milliseconds instead of a new connection's
+        set-up per request. A request that fails on a kept connection (a service restarted
+        under it) is tried once more on a new one. Proxies from the environment are ignored:
+        the services are local."""
+        return self._http_client().get(self.reachable_url(url), timeout=timeout)
 
     def reachable_url(self, url: str) -> str:
         """`url` as reachable from here (see `core.ports.Runtime.reachable_url`): a URL whose
@@ -90,17 +84,16 @@ class BaseRuntime(ABC):
     def projects_at_root(self) -> list[str]:
         return []
 
-    def _http_client(self):
-        client = self.__dict__.get("_shared_http_client")
+    def _http_client(self) -> KeptConnections:
+        client = self.__dict__.get("_kept_connections")
         if client is None:
-            import httpx  # lazy: as in http_get
+            from ffwizard.runtime.http import KeptConnections  # lazy: http.client when asked
 
             with _HTTP_CLIENT_LOCK:
-                client = self.__dict__.get("_shared_http_client")
+                client = self.__dict__.get("_kept_connections")
                 if client is None:
-                    client = httpx.Client(trust_env=False,
-                                          limits=httpx.Limits(max_keepalive_connections=32))
-                    self.__dict__["_shared_http_client"] = client
+                    client = KeptConnections()
+                    self.__dict__["_kept_connections"] = client
         return client
 
     # --- acting ----------------------------------------------------------------------------

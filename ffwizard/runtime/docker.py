@@ -20,6 +20,7 @@ import struct
 import subprocess
 import tarfile
 import tempfile
+import threading
 import time
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -67,6 +68,10 @@ class DockerRuntime(BaseRuntime):
         self._compose_version: tuple[int, ...] | None = None
         self._compose_version_asked = False
         self._client = client
+        # The SDK's client is not documented as safe to share between threads (docker-py
+        # #3229; #3409: concurrent execs stuck): callers that ask at once (preflight's tool
+        # probes) get one exec at a time here.
+        self._exec_lock = threading.Lock()
 
     # --- the Engine ----------------------------------------------------------------------------
     @property
@@ -228,6 +233,11 @@ class DockerRuntime(BaseRuntime):
     # --- acting inside a container -------------------------------------------------------------
     def exec(self, service: str, argv: list[str], *, workdir: str | None = None,
              timeout: float | None = None) -> ExecResult:
+        with self._exec_lock:
+            return self._exec(service, argv, workdir=workdir, timeout=timeout)
+
+    def _exec(self, service: str, argv: list[str], *, workdir: str | None,
+              timeout: float | None) -> ExecResult:
         _check_argv(argv)
         import docker  # lazy: the SDK only when the Engine is used
         import requests  # lazy: comes with the docker SDK

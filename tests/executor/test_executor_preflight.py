@@ -48,3 +48,34 @@ def test_a_file_changed_after_planning_is_refused(make_sandbox):
     config = root / "configs/findface-extraction-api/findface-extraction-api.yaml"
     config.write_text(config.read_text() + "# edited by hand\n")
     assert failures(plan, root) == [f"{config} changed since the plan was made: review the plan again."]
+
+
+class EveryQuestionAtOnce(SimRuntime):
+    """Each shard's status and each tool's help waits until all of them are being asked: a
+    preflight that asked one after another would leave the first waiting, and fail it."""
+
+    def __init__(self, root, questions: int):
+        super().__init__(root)
+        import threading
+
+        self.together = threading.Barrier(questions, timeout=30)
+
+    def http_get(self, url, timeout=5.0):
+        if url.endswith("/v2/status"):
+            self.together.wait()
+        return super().http_get(url, timeout)
+
+    def exec(self, service, argv, *, workdir=None, timeout=None):
+        if argv[-1] in ("-help", "--help"):
+            self.together.wait()
+        return super().exec(service, argv, workdir=workdir, timeout=timeout)
+
+
+def test_the_shards_and_the_tools_are_asked_at_once(make_sandbox):
+    root = make_sandbox()
+    plan = plan_for(root)
+    shards = len(plan.step("run_migration").params.old_shard_urls)
+    runtime = EveryQuestionAtOnce(root, questions=shards + 2)  # + sf-api-migrate, manage.py
+    checks = run_preflight(plan, runtime)
+    assert [c.message for c in checks if not c.ok] == []
+    assert sum(1 for c in checks if c.name == "tools") == 2

@@ -91,3 +91,23 @@ def test_proxies_from_the_environment_are_not_used_for_services(runtime, monkeyp
         server.shutdown()
         server.server_close()
     assert answer.status == 200
+
+
+def test_an_address_that_is_not_http_is_an_answer_not_an_exception(runtime):
+    for url in ("ftp://127.0.0.1/file", "not a url", "http://[::1/"):
+        answer = runtime.http_get(url, timeout=2)
+        assert answer.status == 0 and not answer.answered and answer.error
+
+
+def test_requests_from_many_threads_at_once_all_answer(runtime):
+    from ffwizard.core.parallel import map_in_threads
+
+    server = serve()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/v2/status"
+        answers = map_in_threads(lambda _n: runtime.http_get(url), list(range(64)))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert [a.status for a in answers] == [200] * 64
+    assert {a.body for a in answers} == {b'{"ok": true}'}

@@ -21,6 +21,7 @@ from ffwizard.core.progress import (
     ProgressSample,
     format_duration,
     gallery_counts,
+    gallery_counts_of,
 )
 from ffwizard.core.stall import with_stall
 from ffwizard.core.steps.add_new_shards import AddNewShards
@@ -101,13 +102,13 @@ class RunMigration(StepKind[RunMigrationParams]):
                 time.sleep(1.0)
                 proc = detached.read_state(exit_file)
         if proc is None and detached.read_exit(exit_file) is None:
-            new_counts = gallery_counts(ctx.runtime, list(p.new_shard_urls))
+            new_counts, old_counts = gallery_counts_of(
+                ctx.runtime, [list(p.new_shard_urls), list(p.old_shard_urls)])
             if sum(new_counts.values()):
                 raise RerunNeeded(
                     _("the new shards already hold objects, and a migration must start into "
                       "empty shards. Run 'ffwizard resume --rerun-migration' to move their data "
                       "aside and start again."))
-            old_counts = gallery_counts(ctx.runtime, list(p.old_shard_urls))
             # The copy's start, per gallery: what arrives later lies above these marks.
             marks = window.marks(ctx.runtime, list(p.old_shard_urls), sorted(old_counts),
                                  old_counts)
