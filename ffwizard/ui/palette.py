@@ -9,6 +9,13 @@ land on bright green, bright red and yellow. `tests/tui/test_colours.py` checks 
 
 from __future__ import annotations
 
+from rich.style import Style
+
 GOOD = "$success"            # added lines, passed checks, done steps
 BAD = "$error-lighten-1"     # removed lines, errors, failed checks and steps
 CAUTION = "$text-warning"    # warnings, what cannot be undone
+
+# The terminal's own colours (CSS `ansi_default`, the output pane and the progress row), and the
+# style that sends no colour code for them: a row drawn so costs its text alone over SSH.
+TERMINAL_COLOURS = Style(color="default", bgcolor="default")
+NO_STYLE = Style()

@@ -33,7 +33,6 @@ from typing import BinaryIO, TextIO
 
 from rich.cells import cell_len
 from rich.segment import Segment
-from rich.style import Style
 from rich.text import Text
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
@@ -44,6 +43,7 @@ from textual.strip import Strip
 from textual.worker import get_current_worker
 
 from ffwizard.i18n import _
+from ffwizard.ui.palette import NO_STYLE, TERMINAL_COLOURS
 
 CHUNK_SIZE = 64 * 1024
 # A line longer than this with no newline in sight is cut (a tool printing a progress bar
@@ -59,9 +59,6 @@ DEFAULT_FLUSH_HZ = 4.0
 FLUSH_CHECK = 0.05
 # A page turn keeps this share of the pane's rows of the lines before the new ones.
 PAGE_TURN_KEEP = 0.25
-# The pane in the terminal's own colours, and the style that sends no colour code for them.
-TERMINAL_COLOURS = Style(color="default", bgcolor="default")
-NO_STYLE = Style()
 # C0 controls other than tab, and DEL: shown as U+FFFD rather than sent to the terminal.
 CONTROLS = {code: "\ufffd" for code in (*range(0, 9), *range(10, 32), 127)}
 # Escape sequences: CSI (colours, cursor moves), OSC (titles, links), and two-byte escapes.

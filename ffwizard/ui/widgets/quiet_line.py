@@ -21,11 +21,10 @@ from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
+from ffwizard.ui.palette import NO_STYLE, TERMINAL_COLOURS
+
 # Changed runs closer than this many cells are sent as one (a cursor move costs ~8 bytes).
 MERGE_GAP = 4
-# The terminal's own colours, and the style that sends no colour code for them.
-TERMINAL_COLOURS = Style(color="default", bgcolor="default")
-NO_STYLE = Style()
 
 Cells = list[tuple[str, Style]]
 
@@ -136,7 +135,7 @@ class QuietText(QuietLine):
             self.changed()
 
     def pieces(self, width: int) -> list[tuple[str, Style]]:
-        return [(self.text, Style())]
+        return [(self.text, NO_STYLE)]
 
 
 class QuietFields(Horizontal):
