@@ -320,3 +320,16 @@ async def test_show_end_fills_the_rows_after_a_page_turn():
         rows = pane_rows(app)
         assert rows == [f"row {k}" for k in range(12 - len(rows), 12)]
         assert pane.page_turns  # the next line that does not fit turns a page again
+
+
+async def test_rows_left_below_a_shrunk_pane_do_not_hold_the_terminal_scroll_off():
+    """A row asked to be painted holds the terminal's own scrolling off until it is painted;
+    a row the pane no longer has (it shrank before the paint) never will be."""
+    pane = LogPane(max_lines=1000)
+    app = PaneApp(pane)
+    async with app.run_test(size=(40, 12)) as pilot:
+        await wait_until(pilot, lambda: pane.size.height == 10)
+        pane._unpainted.update(range(10))  # asked for, the paint not come yet
+        pane.styles.height = 6
+        await wait_until(pilot, lambda: pane.size.height == 4)
+        await wait_until(pilot, lambda: not pane._unpainted)  # rows 0-3 painted, 4-9 gone

@@ -564,6 +564,9 @@ class LogPane(ScrollView, can_focus=True):
         return True
 
     def on_resize(self) -> None:
+        # Rows below a shrunk pane are never painted: they must not hold the terminal's
+        # scrolling off for good.
+        self._unpainted.intersection_update(range(self.size.height))
         # The pane shrank (a status line appeared below it): keep the newest line in view.
         if self._pinned and self._lines:
             self._floor = 0
