@@ -113,30 +113,48 @@ def run(args: argparse.Namespace) -> int:
 class LoopbackHttp:
     """GETs on the host's loopback, where the shards answer (read-only; `plan` needs no runtime).
 
-    Plain HTTP through the standard library's `http.client`: a few GETs of a short-lived
-    command cost far less than httpx's import (~90 ms: it loads rich and click for its command
-    line) and a client with its TLS set-up per request."""
+    One request a connection, its HTTP/1.1 read by h11 (the protocol layer httpx itself stands
+    on): a few GETs of a short-lived command. The standard library's `http.client` costs ~20 ms
+    of the command's ~150 ms of CPU to import (email's parser, ssl and OpenSSL), httpx ~90 ms;
+    h11 ~8 ms (measured in bench/README.md, issue #17). A run's many requests go through the
+    runtime's kept connections instead (`ffwizard/runtime/http.py`)."""
 
     def http_get(self, url: str, timeout: float = 5.0) -> HttpAnswer:
-        import http.client  # lazy: only when the shards are asked (not for --help)
+        import socket  # lazy: only when the shards are asked (not for --help)
+
+        import h11  # lazy: only when the shards are asked
 
         parts = urlsplit(url)
         try:
             port = parts.port or 80
         except ValueError:
             port = None
-        if parts.scheme != "http" or not parts.hostname or port is None:
+        host = parts.hostname
+        if parts.scheme != "http" or not host or port is None:
             return HttpAnswer(status=0, error=_("not a plain HTTP address: {url}").format(url=url))
-        connection = http.client.HTTPConnection(parts.hostname, port, timeout=timeout)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        request = h11.Request(method="GET", target=target, headers=[
+            ("Host", parts.netloc.rpartition("@")[2]), ("Connection", "close")])
+        client = h11.Connection(h11.CLIENT)
+        status, body = 0, bytearray()
         try:
-            connection.request("GET", (parts.path or "/") + (f"?{parts.query}" if parts.query
-                                                               else ""))
-            response = connection.getresponse()
-            return HttpAnswer(status=response.status, body=response.read())
-        except (OSError, http.client.HTTPException) as err:
+            # An ASCII host is looked up as bytes: a str would load the IDNA codec first.
+            with socket.create_connection((host.encode() if host.isascii() else host, port),
+                                          timeout=timeout) as sock:
+                sock.sendall(client.send(request) + client.send(h11.EndOfMessage()))
+                while True:
+                    event = client.next_event()
+                    if event is h11.NEED_DATA:
+                        client.receive_data(sock.recv(65536))
+                    elif isinstance(event, h11.Response):
+                        status = event.status_code
+                    elif isinstance(event, h11.Data):
+                        body += event.data
+                    elif isinstance(event, (h11.EndOfMessage, h11.ConnectionClosed)):
+                        break
+        except (OSError, h11.ProtocolError) as err:
             return HttpAnswer(status=0, error=str(err) or type(err).__name__)
-        finally:
-            connection.close()
+        return HttpAnswer(status=status, body=bytes(body))
 
 
 def models_through_runtime(kind: str, installation) -> tuple[object, list[str]]:

@@ -4,6 +4,7 @@ shards with, the threads it asks them in. Real processes, real loopback HTTP."""
 from __future__ import annotations
 
 import http.server
+import socket
 import subprocess
 import sys
 import threading
@@ -16,8 +17,10 @@ from ffwizard.commands.plan import LoopbackHttp
 from ffwizard.core.parallel import map_in_threads
 
 # What `plan` must not load: Textual (the wizard's), ruamel.yaml (edits are made as text on the
-# vendor's files), what runs a migration, and standard modules replaced by lighter means.
+# vendor's files), what runs a migration, and standard modules replaced by lighter means
+# (the shards are asked through h11, not http.client with its email parser and ssl).
 NOT_FOR_PLAN = ("textual", "ruamel", "ruamel.yaml", "httpx", "docker", "ffwizard.ui",
+                "http.client", "ssl", "email",
                 "ffwizard.core.executor", "ffwizard.core.preflight", "ffwizard.core.lock",
                 "ffwizard.runtime.docker", "ffwizard.runtime.sim", "ffwizard.demo.sandbox",
                 "concurrent.futures", "hashlib")
@@ -45,11 +48,11 @@ def test_plan_loads_none_of_what_it_does_not_need(name):
     assert "yaml" in modules and "ffwizard.core.planner" in modules  # it did plan
 
 
-def test_plan_asking_the_shards_loads_no_http_library_but_the_standard_one():
+def test_plan_asks_the_shards_through_h11_alone_and_only_when_it_asks_them():
     modules = loaded_by("plan", "--root", str(INSTALLS / "gpu8"))
     assert modules & set(NOT_FOR_PLAN) == set()
-    assert "http.client" not in loaded_by("plan", "--root", str(INSTALLS / "gpu8"),
-                                          "--no-shard-counts")
+    assert "h11" in modules
+    assert "h11" not in loaded_by("plan", "--root", str(INSTALLS / "gpu8"), "--no-shard-counts")
 
 
 def test_help_loads_no_textual():
@@ -62,7 +65,7 @@ def test_help_loads_no_textual():
         assert not {m for m in done.stdout.split() if m.split(".")[0] == "textual"}, argv
 
 
-# --- the plain-socket HTTP client --------------------------------------------------------------
+# --- plan's one-shot HTTP client ---------------------------------------------------------------
 
 class Shard(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -116,6 +119,77 @@ def test_loopback_http_says_why_nothing_answered(shard_url):
     assert nobody.status == 0 and nobody.error
     assert LoopbackHttp().http_get("https://127.0.0.1/").error.startswith(
         "not a plain HTTP address")
+
+
+class RawServer:
+    """A loopback listener that answers each connection with fixed bytes, then keeps it open
+    (`keep`) or closes it; it records what it was sent."""
+
+    def __init__(self, answer: bytes, *, keep: bool) -> None:
+        self.answer, self.keep, self.requests = answer, keep, []
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.held: list[socket.socket] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            request = b""
+            while b"\r\n\r\n" not in request:
+                request += connection.recv(4096)
+            self.requests.append(request)
+            connection.sendall(self.answer)
+            if self.keep:
+                self.held.append(connection)
+            else:
+                connection.close()
+
+    def close(self) -> None:
+        self.listener.close()
+        for connection in self.held:
+            connection.close()
+
+
+@pytest.fixture
+def raw_server():
+    made: list[RawServer] = []
+
+    def make(answer: bytes, *, keep: bool = False) -> RawServer:
+        made.append(RawServer(answer, keep=keep))
+        return made[-1]
+    yield make
+    for server in made:
+        server.close()
+
+
+def test_loopback_http_ends_at_the_length_though_the_server_keeps_the_connection(raw_server):
+    server = raw_server(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n[]", keep=True)
+    began = time.monotonic()
+    answer = LoopbackHttp().http_get(f"http://127.0.0.1:{server.port}/stat/list/1/99",
+                                     timeout=30)
+    assert (answer.status, answer.body) == (200, b"[]")
+    assert time.monotonic() - began < 10  # not the 30 s timeout: the length ended it
+    assert server.requests[0].startswith(b"GET /stat/list/1/99 HTTP/1.1\r\n")
+    assert f"host: 127.0.0.1:{server.port}".encode() in server.requests[0].lower()
+    assert b"connection: close" in server.requests[0].lower()
+
+
+def test_loopback_http_reads_a_body_that_ends_with_the_connection(raw_server):
+    server = raw_server(b"HTTP/1.0 200 OK\r\n\r\n[1, 2]")
+    answer = LoopbackHttp().http_get(f"http://127.0.0.1:{server.port}/")
+    assert (answer.status, answer.body) == (200, b"[1, 2]")
+
+
+@pytest.mark.parametrize("answer", [b"", b"garbage\r\n\r\n",
+                                    b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nshort"])
+def test_loopback_http_says_so_when_the_answer_is_not_http_or_cut(raw_server, answer):
+    server = raw_server(answer)
+    got = LoopbackHttp().http_get(f"http://127.0.0.1:{server.port}/", timeout=30)
+    assert got.status == 0 and got.error and not got.answered
 
 
 # --- threads -----------------------------------------------------------------------------------
