@@ -55,6 +55,14 @@ async def test_a_failure_reads_whole_and_the_output_takes_the_width(sim_sandbox_
         await pilot.press("f6")
         await wait_for(pilot, lambda: pane.size.height == short)
 
+        # Nothing runs: the footer offers no Stop, and Ctrl+C asks whether to quit.
+        assert "Stop" not in screen_text(app).splitlines()[-1]
+        await pilot.press("ctrl+c")
+        await wait_for(pilot, lambda: screen_name(app) == "Choice")
+        assert "Quit ffwizard?" in screen_text(app)
+        await pilot.press("enter")  # Stay (focused first)
+        await wait_for(pilot, lambda: screen_name(app) == "RunScreen")
+
         # Rolled back: no numbers of a copy that no longer exists.
         run_screen.query_one("#rollback").focus()
         await pilot.press("enter")
@@ -80,6 +88,7 @@ async def test_stopping_the_tool_as_asked_is_no_failure_and_continue_recopies(
                        and run_screen.last_sample is not None
                        and run_screen.last_sample.done > 0, timeout=120)
         set_faults(demo.root, FFSIM_PACE=None)  # the copy started again runs at full speed
+        assert "^c Stop" in screen_text(app).splitlines()[-1]  # offered while it runs
         await pilot.press("ctrl+c")
         await wait_for(pilot, lambda: screen_name(app) == "Choice")
         await pilot.press("right", "right", "enter")  # Keep running, Stop, Stop the tool too

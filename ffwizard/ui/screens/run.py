@@ -84,6 +84,10 @@ class RunScreen(Screen):
 
     BINDINGS = [
         Binding("ctrl+c", "interrupt", N_("Stop"), priority=True),
+        # Ctrl+C when this window drives nothing (a run ended, or another ffwizard drives it):
+        # it asks to quit, unlisted (the footer's Quit says so), so "Stop" is offered only
+        # while there is something here to stop.
+        Binding("ctrl+c", "quit_asked", show=False, priority=True),
         Binding("f6", "full_output", N_("Full output"), priority=True),
         Binding("ctrl+o", "full_output", show=False, priority=True),
         Binding("escape", "nothing", show=False),
@@ -99,7 +103,7 @@ class RunScreen(Screen):
         self.current_step: str | None = None
         self.executor = None
         self.outcome = None
-        self.running = False
+        self._run_in_progress = False
         self.following_log = False
         self.log_generation = 0  # one per start: the reader of the tool output it belongs to
         self.log_read_before = False
@@ -332,6 +336,7 @@ class RunScreen(Screen):
                                                   on_event=self.executor_event,
                                                   confirm=self.confirm)
                 self.executor = executor
+                self.app.call_from_thread(self.refresh_bindings)  # Ctrl+C stops it now
                 self.app.call_from_thread(self.follow_log, executor.run_dir.path / "migration.log")
                 if how == "rollback":
                     outcome = executor.rollback()
@@ -581,8 +586,33 @@ class RunScreen(Screen):
             return
         self.say(_("The run has started: no going back. Ctrl+C to stop."))
 
+    @property
+    def running(self) -> bool:
+        return self._run_in_progress
+
+    @running.setter
+    def running(self, value: bool) -> None:
+        self._run_in_progress = value
+        if self.is_mounted:
+            self.refresh_bindings()  # the footer offers Stop only while there is a run to stop
+
+    @property
+    def stoppable(self) -> bool:
+        """Whether this window drives a run now (Ctrl+C asks how to stop it)."""
+        return self.running and self.executor is not None
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "interrupt":
+            return self.stoppable
+        if action == "quit_asked":
+            return not self.stoppable
+        return True
+
+    def action_quit_asked(self) -> None:
+        self.app.action_quit_wizard()
+
     def action_interrupt(self) -> None:
-        if not self.running or self.executor is None:
+        if not self.stoppable:
             self.app.action_quit_wizard()
             return
         step = self.current_step
