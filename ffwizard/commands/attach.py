@@ -43,7 +43,7 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # lazy: the run's status (the lock, the journal's reader) only when the command runs, not
-    # for every command's parser (`ffwizard plan` registers this one too)
+    # for `ffwizard --help`, which registers every command
     from ffwizard.core.runstatus import migration_progress, read_status
 
     root = args.root.resolve()
