@@ -1,8 +1,8 @@
 """The `ffwizard` command line: the wizard (default) and the headless commands.
 
 Each sub-command lives in `ffwizard/commands/<name>.py` with `register(subparsers)`; a module is
-imported only to register its arguments, so heavy imports (Textual, docker) belong inside the
-command's function. A `UserError` becomes its message on stderr and its exit status: users never
+imported to register its arguments (only the named command's, every one for `--help`), so heavy
+imports (Textual, docker) belong inside the command's function. A `UserError` becomes its message on stderr and its exit status: users never
 see a traceback.
 """
 
