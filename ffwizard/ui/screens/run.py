@@ -40,6 +40,7 @@ from ffwizard.ui.screens.dialogs import Choice
 from ffwizard.ui.screens.done import DoneScreen
 from ffwizard.ui.translate import translate_bindings
 from ffwizard.ui.widgets.log_pane import LogPane
+from ffwizard.ui.widgets.path_text import PathText
 from ffwizard.ui.widgets.quiet_line import QuietBar, QuietFields
 from ffwizard.ui.widgets.step_header import StepHeader
 
@@ -533,9 +534,10 @@ class RunScreen(Screen):
                     sample.total).format(done=format_count(sample.done),
                                          total=format_count(sample.total)))
             report = self.app.state.show_path(Path(outcome.run_dir) / "report.md")
-            self.set_run_status(Content.assemble(
+            # A long report path is cut after a '/', never inside a name.
+            self.set_run_status(PathText(Content.assemble(
                 ("✓ " + _("The migration is finished and verified.") + " ", f"bold {GOOD}"),
-                _("Report: {path}").format(path=report)))
+                _("Report: {path}").format(path=report)), indent=0))
             self.show_buttons(results=True)
             self.say("")
         elif status == RunStatus.ROLLED_BACK:
