@@ -2,8 +2,8 @@
 
 Each sub-command lives in `ffwizard/commands/<name>.py` with `register(subparsers)`; a module is
 imported to register its arguments (only the named command's, every one for `--help`), so heavy
-imports (Textual, docker) belong inside the command's function. A `UserError` becomes its message on stderr and its exit status: users never
-see a traceback.
+imports (Textual, docker) belong inside the command's function. A `UserError` becomes its
+message on stderr and its exit status: users never see a traceback.
 """
 
 from __future__ import annotations
@@ -66,8 +66,8 @@ def named_command(argv: list[str]) -> str | None:
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The command line's parser; with `only`, that command's alone (each command's module is
-    imported to register it, and a command needs none of the others': `plan` is ~5 ms of
-    CPU lighter, issue #17). Its help and errors read the same either way."""
+    imported to register it, and a command needs none of the others': a few ms of CPU
+    less for `plan`, issue #17). Its help and errors read the same either way."""
     parser = argparse.ArgumentParser(
         prog="ffwizard",
         description=_("Migrate the feature vectors of a FindFace Multi installation to a new "

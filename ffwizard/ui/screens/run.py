@@ -84,11 +84,9 @@ class RunScreen(Screen):
               "open ffwizard again to follow it.")
 
     BINDINGS = [
+        # Listed only while this window drives a run (check_action). The app's own Ctrl+C
+        # still reaches action_interrupt, which asks to quit when there is nothing to stop.
         Binding("ctrl+c", "interrupt", N_("Stop"), priority=True),
-        # Ctrl+C when this window drives nothing (a run ended, or another ffwizard drives it):
-        # it asks to quit, unlisted (the footer's Quit says so), so "Stop" is offered only
-        # while there is something here to stop.
-        Binding("ctrl+c", "quit_asked", show=False, priority=True),
         Binding("f6", "full_output", N_("Full output"), priority=True),
         Binding("ctrl+o", "full_output", show=False, priority=True),
         Binding("escape", "nothing", show=False),
@@ -604,14 +602,8 @@ class RunScreen(Screen):
         return self.running and self.executor is not None
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action == "interrupt":
-            return self.stoppable
-        if action == "quit_asked":
-            return not self.stoppable
-        return True
-
-    def action_quit_asked(self) -> None:
-        self.app.action_quit_wizard()
+        # "Stop" over a finished run, or one another ffwizard drives, would not be true.
+        return self.stoppable if action == "interrupt" else True
 
     def action_interrupt(self) -> None:
         if not self.stoppable:
