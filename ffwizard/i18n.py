@@ -122,6 +122,21 @@ def N_(message: str) -> str:
     return message
 
 
+def format_count(number: int) -> str:
+    """1,234,567 in English; 1 234 567 (no-break spaces) in Russian, where a comma is the
+    decimal mark."""
+    text = f"{number:,}"
+    return text.replace(",", "\u00a0") if current_language() == "ru" else text
+
+
+def format_decimal(value: float, digits: int = 1) -> str:
+    """1,769.9 in English; 1 769,9 in Russian."""
+    text = f"{value:,.{digits}f}"
+    if current_language() == "ru":
+        text = text.replace(",", "\u00a0").replace(".", ",")
+    return text
+
+
 def translate_in(language: str, message: str) -> str:
     """`message` in a given language, whatever the current one (tests compare the two)."""
     return _catalog(normalize_language(language)).gettext(message)

@@ -10,12 +10,12 @@ import time
 from pathlib import Path
 
 from ffwizard.core.events import EventKind
-from ffwizard.core.progress import format_count, format_decimal, format_duration
+from ffwizard.core.progress import format_duration
 from ffwizard.core.report import status_word
 from ffwizard.core.settings import DEFAULT_ROOT
 from ffwizard.core.steps import step_title
 from ffwizard.core.steps.count_arrivals import window_text
-from ffwizard.i18n import N_, _, current_language
+from ffwizard.i18n import N_, _, current_language, format_count, format_decimal
 
 
 def add_root(parser) -> None:

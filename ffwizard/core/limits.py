@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ffwizard.i18n import format_decimal
+
 MAX_CONFIG_BYTES = 4 * 1024 * 1024
 
 
@@ -32,4 +34,4 @@ def nul_line(text: str) -> int | None:
 
 
 def mebibytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f}"
+    return format_decimal(size / (1024 * 1024))

@@ -22,7 +22,7 @@ from ffwizard.core.settings import Settings
 from ffwizard.core.shards import host_port_in_use
 from ffwizard.core.steps.base import Needs
 from ffwizard.core.toolprobe import ProbeResult, probe_tool
-from ffwizard.i18n import N_, _, ngettext
+from ffwizard.i18n import N_, _, format_count, format_decimal, ngettext
 
 
 @dataclass(frozen=True)
@@ -53,11 +53,13 @@ BYTE_UNITS = (N_("B"), N_("KiB"), N_("MiB"), N_("GiB"), N_("TiB"))
 
 
 def human_bytes(n: float) -> str:
+    """`74.6 GiB`; in Russian `74,6 ГиБ` (the decimal mark of the user's language)."""
     for unit in BYTE_UNITS:
         if abs(n) < 1024 or unit == "TiB":
-            return f"{n:.0f} {_(unit)}" if unit == "B" else f"{n:.1f} {_(unit)}"
+            number = format_count(round(n)) if unit == "B" else format_decimal(n)
+            return f"{number}\u00a0{_(unit)}"
         n /= 1024
-    return f"{n:.1f} {_('TiB')}"
+    return f"{format_decimal(n)}\u00a0{_('TiB')}"
 
 
 def disk_free(path: Path, settings: Settings = Settings()) -> int:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from ffwizard.core.errors import CountError
 from ffwizard.core.parallel import map_in_threads
 from ffwizard.core.ports import Runtime
-from ffwizard.i18n import _, current_language
+from ffwizard.i18n import _, format_count, format_decimal
 
 STAT_PATH = "stat/list/1/99"
 
@@ -153,21 +153,6 @@ class ProgressMeter:
             if rate > 0:
                 eta = max(0.0, (self.total - done) / rate)
         return ProgressSample(done, self.total, rate, eta, now - self.started)
-
-
-def format_count(number: int) -> str:
-    """1,234,567 in English; 1 234 567 (no-break spaces) in Russian, where a comma is the
-    decimal mark."""
-    text = f"{number:,}"
-    return text.replace(",", "\u00a0") if current_language() == "ru" else text
-
-
-def format_decimal(value: float, digits: int = 1) -> str:
-    """1,769.9 in English; 1 769,9 in Russian."""
-    text = f"{value:,.{digits}f}"
-    if current_language() == "ru":
-        text = text.replace(",", "\u00a0").replace(".", ",")
-    return text
 
 
 def format_duration(seconds: float) -> str:

@@ -21,9 +21,9 @@ from typing import Any
 from ffwizard.core.errors import CountError
 from ffwizard.core.installation import Installation
 from ffwizard.core.journal import RunDir, archive_dir, current_run_dir
-from ffwizard.core.progress import format_count, format_decimal, format_duration, gallery_counts
+from ffwizard.core.progress import format_duration, gallery_counts
 from ffwizard.core.steps.run_migration import migration_facts
-from ffwizard.i18n import _, ngettext
+from ffwizard.i18n import _, format_count, format_decimal, ngettext
 
 # [guess] Objects per second sf-api-migrate may reach, slow and fast end: a CPU extraction
 # service with a few workers to a GPU one. No public source gives a figure; shown as a guess.

@@ -16,7 +16,7 @@ from ffwizard.core.events import RunStatus, StepStatus
 from ffwizard.core.installation import object_type_word
 from ffwizard.core.journal import RunDir
 from ffwizard.core.plan import Plan, ShardSummary
-from ffwizard.core.progress import format_count, format_decimal, format_duration
+from ffwizard.core.progress import format_duration
 from ffwizard.core.steps import step_title
 from ffwizard.core.steps.backup import dump_dir
 from ffwizard.core.steps.count_arrivals import arrival_facts
@@ -25,7 +25,7 @@ from ffwizard.core.steps.switch_model import SwitchModel, cache_left_sentences
 from ffwizard.core.steps.verify_copy import copy_counts
 from ffwizard.core.steps.verify_final import final_counts
 from ffwizard.core.window import arrival_sentences, window_sentence
-from ffwizard.i18n import N_, _, ngettext
+from ffwizard.i18n import N_, _, format_count, format_decimal, ngettext
 
 # Display words for journal status codes (the codes themselves stay in the journal and --json).
 STATUS_WORDS: dict[str, str] = {

@@ -27,8 +27,8 @@ from typing import Any
 from ffwizard.core.errors import CountError
 from ffwizard.core.parallel import map_in_threads
 from ffwizard.core.ports import Runtime
-from ffwizard.core.progress import format_count, gallery_counts
-from ffwizard.i18n import _, ngettext
+from ffwizard.core.progress import gallery_counts
+from ffwizard.i18n import _, format_count, ngettext
 
 PAGE = 1000  # ids listed per request when collecting the arrivals
 

@@ -4,6 +4,8 @@ counts) as in English; in English they read as before."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from install_fixtures import INSTALLS
 
@@ -220,3 +222,22 @@ def test_passed_checks_count_in_russian(sim_sandbox):
     assert "4 старых шарда исправны" in passed
     assert "8 портов для новых шардов свободны" in passed
     assert not any("healthy" in m or "free" in m for m in passed)
+    # Sizes in the preflight's words carry Russian's decimal comma, as the copy's rate does.
+    sizes = [m for m in passed if "памяти" in m or "на диске" in m]
+    assert len(sizes) == 2, passed
+    assert all(re.search(r"\d,\d\u00a0(КиБ|МиБ|ГиБ)", m) for m in sizes), sizes
+    assert not any(re.search(r"\d\.\d", m) for m in sizes), sizes
+
+
+@pytest.mark.parametrize("language,shown", [
+    ("en", ["512\u00a0B", "107.1\u00a0KiB", "74.6\u00a0GiB", "1,536.0\u00a0TiB"]),
+    ("ru", ["512\u00a0Б", "107,1\u00a0КиБ", "74,6\u00a0ГиБ", "1\u00a0536,0\u00a0ТиБ"]),
+])
+def test_sizes_read_in_the_users_numbers(language, shown):
+    from ffwizard.core.limits import mebibytes
+    from ffwizard.core.preflight import human_bytes
+
+    set_language(language)
+    sizes = [512, 107.1 * 1024, 74.6 * 1024 ** 3, 1536 * 1024 ** 4]
+    assert [human_bytes(n) for n in sizes] == shown
+    assert mebibytes(5 * 1024 * 1024 + 104858) == ("5.1" if language == "en" else "5,1")

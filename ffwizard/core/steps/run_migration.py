@@ -30,7 +30,7 @@ from ffwizard.core.steps.create_shard_dirs import CreateShardDirs
 from ffwizard.core.toolprobe import ToolProbe
 from ffwizard.core.verify import compare_counts
 from ffwizard.core.wakeup import ExitWatch
-from ffwizard.i18n import N_, NP_, _
+from ffwizard.i18n import N_, NP_, _, format_count, format_decimal
 
 MIGRATE_ARGV = ("./sf-api-migrate", "-config", "/migration.yaml")
 
@@ -168,8 +168,8 @@ class RunMigration(StepKind[RunMigrationParams]):
             ctx.emit(EventKind.MESSAGE, step.id,
                      _("the migration tool finished: {objects} objects in the new shards after "
                        "{duration} ({rate} objects/s)").format(
-                         objects=last.done, duration=format_duration(seconds),
-                         rate=f"{last.done / seconds:.1f}"))
+                         objects=format_count(last.done), duration=format_duration(seconds),
+                         rate=format_decimal(last.done / seconds)))
 
     def _judge_unrecorded_end(self, step: Step[RunMigrationParams], ctx: StepContext,
                               lines: str) -> None:

@@ -10,10 +10,9 @@ from textual.content import Content
 from textual.widgets import Label, Static
 
 from ffwizard.core.journal import RunDir
-from ffwizard.core.progress import format_count
 from ffwizard.core.steps.verify_copy import copy_counts
 from ffwizard.core.steps.verify_final import final_counts
-from ffwizard.i18n import N_, _
+from ffwizard.i18n import N_, _, format_count
 from ffwizard.ui.palette import BAD, GOOD
 from ffwizard.ui.screens.base import WizardScreen
 

@@ -14,10 +14,10 @@ from textual.widgets import Button, Collapsible, Static
 
 from ffwizard.core.installation import object_type_word
 from ffwizard.core.intake import planned_pause
-from ffwizard.core.progress import format_count, format_duration
+from ffwizard.core.progress import format_duration
 from ffwizard.core.reextract import ASSUMED_RATES, Reextract, window_text
 from ffwizard.core.steps import step_title
-from ffwizard.i18n import N_, _, ngettext
+from ffwizard.i18n import N_, _, format_count, ngettext
 from ffwizard.ui.palette import BAD, CAUTION
 from ffwizard.ui.screens.base import WizardScreen
 from ffwizard.ui.screens.dialogs import Choice

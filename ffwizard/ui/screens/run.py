@@ -27,14 +27,14 @@ from ffwizard import session
 from ffwizard.core.errors import PreflightFailed, UserError
 from ffwizard.core.events import EventKind, RunStatus, StepStatus
 from ffwizard.core.executor import Outcome
-from ffwizard.core.progress import ProgressMeter, format_count, format_duration, stalled_words
+from ffwizard.core.progress import ProgressMeter, format_duration, stalled_words
 from ffwizard.core.report import status_word
 from ffwizard.core.runstatus import migration_progress, migration_state_word, read_status
 from ffwizard.core.stall import with_stall
 from ffwizard.core.steps import find_kind, step_short_title, step_title
 from ffwizard.core.steps.count_arrivals import window_text
 from ffwizard.core.steps.run_migration import RunMigration
-from ffwizard.i18n import N_, _, ngettext
+from ffwizard.i18n import N_, _, format_count, ngettext
 from ffwizard.ui.palette import BAD, GOOD
 from ffwizard.ui.screens.dialogs import Choice
 from ffwizard.ui.screens.done import DoneScreen
