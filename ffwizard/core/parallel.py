@@ -92,3 +92,15 @@ def map_in_threads(function: Callable[[ItemT], ResultT], items: Sequence[ItemT],
         if error is not None:
             raise error
     return results  # type: ignore[return-value]  # every slot filled: no error was left
+
+
+def map_in_groups(function: Callable[[ItemT], ResultT],
+                  groups: Sequence[Sequence[ItemT]]) -> list[list[ResultT]]:
+    """`map_in_threads` over every item of every group at once (the old shards and the new
+    ones in one go), the results grouped as the items were."""
+    results = map_in_threads(function, [item for group in groups for item in group])
+    grouped, start = [], 0
+    for group in groups:
+        grouped.append(results[start:start + len(group)])
+        start += len(group)
+    return grouped

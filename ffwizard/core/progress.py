@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ffwizard.core.errors import CountError
-from ffwizard.core.parallel import map_in_threads
+from ffwizard.core.parallel import map_in_groups
 from ffwizard.core.ports import Runtime
 from ffwizard.i18n import _, format_count, format_decimal
 
@@ -68,14 +68,12 @@ def gallery_counts_of(runtime: Runtime, groups: list[list[str]],
                       timeout: float = 10.0) -> list[dict[str, int]]:
     """`gallery_counts` of each group of shards (the old ones, the new ones), every shard of
     every group asked at once."""
-    bases = [base for group in groups for base in group]
-    answers = dict(zip(bases, map_in_threads(
-        lambda base: runtime.http_get(stat_url(base), timeout=timeout), bases)))
+    answered = map_in_groups(lambda base: runtime.http_get(stat_url(base), timeout=timeout),
+                             groups)
     results = []
-    for group in groups:
+    for group, answers in zip(groups, answered):
         totals: dict[str, int] = {}
-        for base in group:
-            answer = answers[base]
+        for base, answer in zip(group, answers):
             if answer.status != 200:
                 why = answer.error or f"HTTP {answer.status}"
                 raise CountError(_("the shard at {url} did not list its galleries ({why})")

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ffwizard.core.errors import CountError
-from ffwizard.core.parallel import map_in_threads
+from ffwizard.core.parallel import map_in_groups, map_in_threads
 from ffwizard.core.ports import Runtime
 from ffwizard.core.progress import gallery_counts
 from ffwizard.i18n import _, format_count, ngettext
@@ -104,8 +104,8 @@ def marks(runtime: Runtime, urls: list[str], galleries: list[str],
     `counts` (objects per gallery over those shards, asked for when not given) only guides the
     search: ids are distinct, so the highest lies at least count - 1 above the lowest. Every
     shard is then asked (all at once) whether it holds an id above the highest found so far,
-    and only a shard that does is searched further. Every figure used is an id a shard listed, so a
-    stale count costs requests, never a wrong mark."""
+    and only a shard that does is searched further. Every figure used is an id a shard listed,
+    so a stale count costs requests, never a wrong mark."""
     if counts is None:
         counts = gallery_counts(runtime, urls)
     firsts = _each(urls, galleries, lambda url, g: _first_after(runtime, url, g, None))
@@ -172,14 +172,11 @@ def _steady(runtime: Runtime, groups: list[list[str]],
             marks_: Mapping[str, int]) -> list[Steady]:
     """Per group of shards (the old ones, the new ones): counts per gallery and ids above the
     marks, summed over its shards. Every shard of every group is read at once."""
-    urls = [url for group in groups for url in group]
-    read = dict(zip(urls, map_in_threads(lambda u: _steady_shard(runtime, u, marks_), urls)))
     results = []
-    for group in groups:
+    for shards in map_in_groups(lambda u: _steady_shard(runtime, u, marks_), groups):
         counts: dict[str, int] = {}
         above: dict[str, set[int]] = {g: set() for g in marks_}
-        for url in group:
-            shard_counts, shard_above = read[url]
+        for shard_counts, shard_above in shards:
             for name, count in shard_counts.items():
                 counts[name] = counts.get(name, 0) + count
             for name, ids in shard_above.items():

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from ffwizard.core import parallel
-from ffwizard.core.parallel import map_in_threads
+from ffwizard.core.parallel import map_in_groups, map_in_threads
 
 
 def test_results_come_in_the_items_order():
@@ -50,3 +50,21 @@ def test_the_first_error_is_raised_after_every_task_ended():
     with pytest.raises(ValueError, match="three"):
         map_in_threads(work, list(range(10)))
     assert sorted(ended) == [n for n in range(10) if n != 3]
+
+
+def test_map_in_groups_asks_all_at_once_and_gives_each_group_its_results():
+    both_waiting = threading.Barrier(3, timeout=30)  # one item of each group and this test
+
+    def work(n: int) -> int:
+        if n in (1, 10):  # one of each group: they can only meet if they run at once
+            both_waiting.wait()
+        return n * 2
+
+    groups = [[1, 2, 3], [], [10, 20]]
+    answered = []
+    thread = threading.Thread(target=lambda: answered.append(map_in_groups(work, groups)))
+    thread.start()
+    both_waiting.wait()
+    thread.join(timeout=30)
+    assert answered == [[[2, 4, 6], [], [20, 40]]]
+    assert map_in_groups(work, []) == [] and map_in_groups(work, [[], []]) == [[], []]

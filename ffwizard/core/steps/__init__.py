@@ -71,7 +71,8 @@ def step_title(step: object) -> str:
 
 
 def step_short_title(step: object) -> str:
-    """A step's name where room is short (the Run screen's list above the output, in columns): at most 25 characters."""
+    """A step's name where room is short (the Run screen's list above the output, in columns):
+    at most 25 characters."""
     step_id = step.get("id") if isinstance(step, dict) else getattr(step, "id", None)
     kind = find_kind(step_id)
     title = pgettext(*kind.short_title) if kind else step_title(step)
