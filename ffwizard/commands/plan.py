@@ -133,11 +133,13 @@ class LoopbackHttp:
         if parts.scheme != "http" or not host or port is None:
             return HttpAnswer(status=0, error=_("not a plain HTTP address: {url}").format(url=url))
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        request = h11.Request(method="GET", target=target, headers=[
-            ("Host", parts.netloc.rpartition("@")[2]), ("Connection", "close")])
         client = h11.Connection(h11.CLIENT)
         status, body = 0, bytearray()
         try:
+            # h11 refuses what HTTP cannot carry (a space in the path, a non-ASCII host name):
+            # said as this shard's error, like a refused connection.
+            request = h11.Request(method="GET", target=target, headers=[
+                ("Host", parts.netloc.rpartition("@")[2]), ("Connection", "close")])
             # An ASCII host is looked up as bytes: a str would load the IDNA codec first.
             with socket.create_connection((host.encode() if host.isascii() else host, port),
                                           timeout=timeout) as sock:
@@ -152,7 +154,7 @@ class LoopbackHttp:
                         body += event.data
                     elif isinstance(event, (h11.EndOfMessage, h11.ConnectionClosed)):
                         break
-        except (OSError, h11.ProtocolError) as err:
+        except (OSError, UnicodeError, h11.ProtocolError) as err:
             return HttpAnswer(status=0, error=str(err) or type(err).__name__)
         return HttpAnswer(status=status, body=bytes(body))
 

@@ -192,6 +192,13 @@ def test_loopback_http_says_so_when_the_answer_is_not_http_or_cut(raw_server, an
     assert got.status == 0 and got.error and not got.answered
 
 
+@pytest.mark.parametrize("url", ["http://127.0.0.1:1/v2/ x", "http://127.0.0.1:1/a\r\nX: y",
+                                 "http://" + "ä" * 70 + ".example:8101/"])
+def test_loopback_http_says_so_when_an_address_cannot_be_asked(url):
+    got = LoopbackHttp().http_get(url, timeout=5)
+    assert got.status == 0 and got.error and not got.answered
+
+
 # --- threads -----------------------------------------------------------------------------------
 
 def test_map_in_threads_gives_results_in_order_at_most_workers_at_once():
