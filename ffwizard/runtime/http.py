@@ -55,7 +55,7 @@ class KeptConnections:
                 connection.close()
                 connection, kept = self._new(key, timeout), False
                 answer = self._ask(connection, target)
-        except (OSError, http.client.HTTPException) as err:
+        except (OSError, UnicodeError, http.client.HTTPException) as err:  # Unicode: IDNA
             connection.close()
             return HttpAnswer(status=0, error=str(err) or type(err).__name__)
         self._give_back(key, connection)

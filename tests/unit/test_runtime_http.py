@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from ffwizard.runtime.http import KeptConnections
 from ffwizard.runtime.sim import SimRuntime
 
 
@@ -111,3 +112,10 @@ def test_requests_from_many_threads_at_once_all_answer(runtime):
         server.server_close()
     assert [a.status for a in answers] == [200] * 64
     assert {a.body for a in answers} == {b'{"ok": true}'}
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:1/v2/ x",
+                                 "http://" + "ä" * 70 + ".example:8101/"])
+def test_an_address_that_cannot_be_asked_is_an_answer_not_an_exception(url):
+    got = KeptConnections().get(url, timeout=5)
+    assert got.status == 0 and got.error and not got.answered
