@@ -114,9 +114,9 @@ class LoopbackHttp:
     """GETs on the host's loopback, where the shards answer (read-only; `plan` needs no runtime).
 
     One request a connection, its HTTP/1.1 read by h11 (the protocol layer httpx itself stands
-    on): a few GETs of a short-lived command. The standard library's `http.client` costs ~20 ms
-    of the command's ~150 ms of CPU to import (email's parser, ssl and OpenSSL), httpx ~90 ms;
-    h11 ~8 ms (measured in bench/README.md, issue #17). A run's many requests go through the
+    on): a few GETs of a short-lived command. Importing the standard library's `http.client`
+    costs ~20 ms of CPU (email's parser, ssl and OpenSSL), httpx ~90 ms, h11 ~8 ms, in a
+    command of ~120 ms (measured in bench/README.md, issue #17). A run's many requests go through the
     runtime's kept connections instead (`ffwizard/runtime/http.py`)."""
 
     def http_get(self, url: str, timeout: float = 5.0) -> HttpAnswer:
